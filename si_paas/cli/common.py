@@ -1,0 +1,105 @@
+"""What every leaf command shares: --context/--json, the run loop, audit, output, exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from si_paas.errors import PolicyRefusal, SiPaasError
+from si_paas.services.invocation import Invocation, Result
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_NOT_AUDITED = {"as_json", "context", "value"}
+
+
+def command_options(fn: F) -> F:
+    """Add --context (also accepted after the subcommand) and --json to a command."""
+    fn = click.option("--json", "as_json", is_flag=True,
+                      help="Print one JSON object on stdout instead of tables.")(fn)
+    fn = click.option("--context", "context", metavar="NAME",
+                      help="Context to act on (same as `si paas --context NAME ...`).")(fn)
+    return fn
+
+
+def _context_from(click_ctx: click.Context, local: str | None) -> str | None:
+    group_value = None
+    parent = click_ctx.parent
+    while parent is not None:
+        group_value = group_value or (parent.obj or {}).get("context")
+        parent = parent.parent
+    if local and group_value and local != group_value:
+        raise click.UsageError(f"--context given twice with different values "
+                               f"({group_value!r} and {local!r})")
+    return local or group_value
+
+
+def _audit_args(params: dict[str, Any]) -> dict[str, Any]:
+    from si_paas.detect.keys import is_secret_key
+
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in _NOT_AUDITED or is_secret_key(key) or value in (None, (), False):
+            continue
+        out[key] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def emit_json(doc: dict[str, Any]) -> None:
+    """Write one JSON document to stdout."""
+    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def run(command: str, action: Callable[[Invocation], Result],
+        render: Callable[[dict[str, Any]], None] | None = None) -> NoReturn:
+    """Run a service action: audit it, print JSON or tables, exit with the right code."""
+    from si_paas.report.console import err
+    from si_paas.services.events import audit
+
+    click_ctx = click.get_current_context()
+    params = dict(click_ctx.params)
+    as_json = bool(params.get("as_json"))
+    inv = Invocation(command=command, context_opt=_context_from(click_ctx, params.get("context")))
+    inv.audit_args.update(_audit_args(params))
+    try:
+        result = action(inv)
+    except SiPaasError as exc:
+        status = "refused" if isinstance(exc, PolicyRefusal) else "error"
+        _safe_audit(audit, inv, status, int(exc.exit_code), exc.message)
+        if as_json:
+            doc: dict[str, Any] = {"ok": False, "command": command, "context": inv.context_opt,
+                                   "error": {"message": exc.message, "exit_code": int(exc.exit_code)}}
+            if isinstance(exc, PolicyRefusal):
+                doc["error"]["failed_checks"] = exc.failed
+            emit_json(doc)
+        err().print(f"si paas {command}: error: {exc.message}", markup=False, highlight=False,
+                    soft_wrap=True)
+        sys.exit(int(exc.exit_code))
+    status = "ok" if result.ok else "error"
+    _safe_audit(audit, inv, status, int(result.exit_code), None)
+    warnings = [*inv.warnings, *result.warnings]
+    if as_json:
+        emit_json({"ok": result.ok, "command": command, "context": result.context,
+                   **result.payload, **({"warnings": warnings} if warnings else {})})
+    else:
+        for w in warnings:
+            err().print(f"warning: {w}", markup=False, soft_wrap=True, style="yellow")
+        if render is not None:
+            render({"ok": result.ok, "context": result.context, **result.payload})
+    sys.exit(int(result.exit_code))
+
+
+def _safe_audit(audit: Callable[..., None], inv: Invocation, status: str, code: int,
+                message: str | None) -> None:
+    """Audit failures never mask the command's own outcome, but they are reported."""
+    from si_paas.report.console import err
+
+    try:
+        audit(inv, status, code, message)
+    except (SiPaasError, OSError) as exc:
+        err().print(f"warning: audit event not written: {exc}", markup=False, style="yellow")
+

@@ -1,0 +1,54 @@
+"""The `si` entry point: parse, dispatch, and turn every error into one line and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from si_paas import __version__
+from si_paas.cli.lazy import LazyGroup
+from si_paas.errors import ExitCode
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={"paas": ("si_paas.cli.paas:paas", "Operate PaaS contexts safely: doctor, targets, apps.")},
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "--version", prog_name="si")
+def cli() -> None:
+    """si: operator tools. `si paas` keeps private and public PaaS contexts apart."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run `si`; click usage errors become one line on stderr with exit code 2."""
+    try:
+        cli.main(args=argv, prog_name="si", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(ExitCode.USAGE)
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "si"
+        click.echo(f"{where}: error: {exc.format_message()} (see `{where} --help`)", err=True)
+        sys.exit(ExitCode.USAGE)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(ExitCode.USAGE)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        click.echo(f"si: error: {exc.format_message()}", err=True)
+        sys.exit(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # a bug: still one line, never a traceback, unless asked for
+        if os.environ.get("SI_PAAS_DEBUG"):
+            raise
+        click.echo(f"si: internal error: {type(exc).__name__}: {exc} "
+                   "(set SI_PAAS_DEBUG=1 for a traceback)", err=True)
+        sys.exit(ExitCode.INTERNAL)

@@ -1,0 +1,87 @@
+"""`si paas target ...`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from si_paas.cli.common import command_options, run
+from si_paas.report import human
+from si_paas.services import records as svc
+
+COLUMNS = ["name", "host", "port", "user", "transport", "disposable", "labels"]
+
+
+@click.group()
+def target() -> None:
+    """Deploy targets of a context. add/update/remove require --context."""
+
+
+@target.command("add")
+@click.argument("name")
+@click.option("--host", required=True, help="Host name or address.")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (1-65535).")
+@click.option("--user", help="Login user on the target.")
+@click.option("--transport", type=click.Choice(["local", "ssh"]), default="ssh", show_default=True)
+@click.option("--path", "path", metavar="DIR", help="Deploy directory on the target.")
+@click.option("--disposable", is_flag=True, help="Safe to wipe (required in oss-demo).")
+@click.option("--label", "labels", multiple=True, metavar="K=V", help="Label; repeatable.")
+@command_options
+def add_cmd(name: str, host: str, port: int | None, user: str | None, transport: str,
+            path: str | None, disposable: bool, labels: tuple[str, ...], **_: Any) -> None:
+    """Add a target.
+
+    \b
+    si paas --context oss-demo target add demo-1 --host demo-1.example.test --disposable
+    """
+    run("target add", lambda inv: svc.add_target(inv, name, host, port, user, transport, path,
+                                                 disposable, labels),
+        lambda p: human.object_table(f"added target {name}", p["target"]))
+
+
+@target.command("list")
+@command_options
+def list_cmd(**_: Any) -> None:
+    """List targets of the context."""
+    run("target list", lambda inv: svc.list_items(inv, "targets"),
+        lambda p: human.items_table(f"targets of {p['context']}", p["items"], COLUMNS))
+
+
+@target.command("show")
+@click.argument("name")
+@command_options
+def show_cmd(name: str, **_: Any) -> None:
+    """Show one target."""
+    run("target show", lambda inv: svc.show_item(inv, "targets", name),
+        lambda p: human.object_table(f"target {name}", p["target"]))
+
+
+@target.command("remove")
+@click.argument("name")
+@command_options
+def remove_cmd(name: str, **_: Any) -> None:
+    """Remove a target (refused while an app uses it)."""
+    run("target remove", lambda inv: svc.remove_item(inv, "targets", name),
+        lambda p: human.out().print(f"removed target {name}"))
+
+
+@target.command("update")
+@click.argument("name")
+@click.option("--host", help="New host.")
+@click.option("--port", type=click.IntRange(1, 65535), help="New port.")
+@click.option("--user", help="New login user.")
+@click.option("--transport", type=click.Choice(["local", "ssh"]))
+@click.option("--path", "path", metavar="DIR", help="New deploy directory.")
+@click.option("--disposable/--no-disposable", default=None, help="Mark or unmark disposable.")
+@click.option("--label", "labels", multiple=True, metavar="K=V", help="Set a label; repeatable.")
+@click.option("--unlabel", "unlabels", multiple=True, metavar="K", help="Drop a label.")
+@command_options
+def update_cmd(name: str, host: str | None, port: int | None, user: str | None,
+               transport: str | None, path: str | None, disposable: bool | None,
+               labels: tuple[str, ...], unlabels: tuple[str, ...], **_: Any) -> None:
+    """Change a target; only the flags given are touched."""
+    changes = {k: v for k, v in {"host": host, "port": port, "user": user, "transport": transport,
+                                 "path": path, "disposable": disposable}.items() if v is not None}
+    run("target update", lambda inv: svc.update_target(inv, name, changes, labels, unlabels),
+        lambda p: human.object_table(f"updated target {name}", p["target"]))

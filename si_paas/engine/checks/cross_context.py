@@ -1,0 +1,143 @@
+"""Check kind: nothing of one context appears in another (hosts, vaults, ids, references)."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from typing import Any
+
+from si_paas.engine.policy import Policy
+from si_paas.engine.registry import check_kind
+from si_paas.findings import Finding
+from si_paas.snapshot.snapshot import Snapshot
+from si_paas.state.contexts import Context
+
+
+def host_key(target: dict[str, Any]) -> str:
+    """host:port of a target, lower-cased (port blank when unset)."""
+    port = target.get("port")
+    return f"{str(target['host']).lower()}:{port if port else ''}"
+
+
+def _shared(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Finding]:
+    findings = []
+    hosts: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    vaults: dict[str, list[str]] = defaultdict(list)
+    ids: dict[str, list[str]] = defaultdict(list)
+    for ctx in snap.state.contexts:
+        for target in snap.state.items(ctx, "targets"):
+            hosts[host_key(target)].append((ctx.name, target["name"]))
+        vaults[os.path.realpath(ctx.vault_file)].append(ctx.name)
+        ids[ctx.context_id].append(ctx.name)
+    for key, owners in sorted(hosts.items()):
+        names = sorted({c for c, _ in owners})
+        if len(names) > 1 and focus & set(names):
+            findings.append(Finding(
+                rule=policy.id, message=f"target host {key.rstrip(':')} is used by contexts "
+                f"{', '.join(names)} (targets {', '.join(f'{c}/{t}' for c, t in owners)})",
+                extra={"kind": "shared-host", "contexts": names}))
+    for path, names in sorted(vaults.items()):
+        if len(names) > 1 and focus & set(names):
+            findings.append(Finding(rule=policy.id, path=path,
+                                    message=f"vault file shared by contexts {', '.join(names)}",
+                                    extra={"kind": "shared-vault", "contexts": names}))
+    for cid, names in sorted(ids.items()):
+        if len(names) > 1 and focus & set(names):
+            findings.append(Finding(
+                rule=policy.id, message=f"contexts {', '.join(names)} share context_id {cid}: "
+                "a context directory was copied by hand",
+                extra={"kind": "copied-context", "contexts": names}))
+    return findings
+
+
+def _foreign(ctx: Context, record: dict[str, Any], ids: dict[str, str]) -> str | None:
+    """Why `record` belongs to another context, or None if it is ctx's own."""
+    name, cid = record.get("context"), record.get("context_id")
+    if name is not None and name != ctx.name:
+        return f"record names context {name!r}"
+    if cid is not None and cid != ctx.context_id:
+        owner = ids.get(str(cid))
+        return f"record carries context_id of {owner!r}" if owner else "record carries a foreign context_id"
+    return None
+
+
+def _records(snap: Snapshot, policy: Policy, ctx: Context, ids: dict[str, str],
+             owned: dict[str, dict[str, str]]) -> list[Finding]:
+    findings = []
+    config = snap.state.layout.config_file(ctx.name)
+    if ctx.name != config.parent.name:
+        findings.append(Finding(rule=policy.id, path=str(config),
+                                message=f"config.json names {ctx.name!r} but lives in "
+                                        f"{config.parent.name!r}: a copied context directory"))
+    if os.path.realpath(ctx.state_root) != os.path.realpath(snap.state.root):
+        findings.append(Finding(rule=policy.id, path=str(config),
+                                message=f"config.json was made under state root {ctx.state_root}, "
+                                        "not this one: a copied context directory"))
+    for collection in ("targets", "apps"):
+        owner = snap.state.raw_collection_owner(ctx, collection)
+        if owner and (why := _foreign(ctx, owner, ids)):
+            findings.append(Finding(rule=policy.id, path=owner["path"], message=why))
+        for item in snap.state.items(ctx, collection):
+            if why := _foreign(ctx, item, ids):
+                findings.append(Finding(
+                    rule=policy.id, path=str(snap.state.layout.collection_file(ctx.name, collection)),
+                    message=f"{collection[:-1]} {item.get('name')!r}: {why}"))
+    for path, doc in snap.state.extra_json_records(ctx):
+        items = doc.get("items")
+        records: list[Any] = items if isinstance(items, list) else [doc]
+        for rec in records:
+            if isinstance(rec, dict) and (why := _foreign(ctx, rec, ids)):
+                findings.append(Finding(rule=policy.id, path=str(path), message=why))
+    own_targets = {t["name"] for t in snap.state.items(ctx, "targets")}
+    own_apps = {a["name"] for a in snap.state.items(ctx, "apps")}
+    for path, line, event in snap.state.events(ctx):
+        if why := _foreign(ctx, event, ids):
+            findings.append(Finding(rule=policy.id, path=str(path), line=line,
+                                    message=f"event: {why}"))
+            continue
+        for field_name, own, kind in (("target", own_targets, "targets"),
+                                      ("app", own_apps, "apps")):
+            ref = event.get(field_name)
+            if ref and ref not in own and (others := owned[kind].get(ref)) and others != ctx.name:
+                findings.append(Finding(rule=policy.id, path=str(path), line=line,
+                                        message=f"event refers to {field_name} {ref!r} "
+                                                f"of context {others!r}"))
+    return findings
+
+
+@check_kind("state.no_cross_context_data")
+def no_cross_context_data(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
+    """No host, vault or id shared between contexts; no record or event of another context."""
+    focus = {c.name for c in snap.state.focused()}
+    ids = {c.context_id: c.name for c in snap.state.contexts}
+    owned: dict[str, dict[str, str]] = {"targets": {}, "apps": {}}
+    for ctx in snap.state.contexts:
+        for kind in owned:
+            for item in snap.state.items(ctx, kind):
+                owned[kind].setdefault(item["name"], ctx.name)
+    findings = _shared(snap, policy, focus)
+    for ctx in snap.state.focused():
+        findings.extend(_records(snap, policy, ctx, ids, owned))
+    findings.extend(_vault_values(snap, policy, focus))
+    return findings
+
+
+def _vault_values(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Finding]:
+    """The same secret value (by keyed fingerprint) in two contexts' vaults."""
+    index = snap.memo.get("vault_value_index")
+    if not index:
+        return []
+    findings = []
+    for fp, owners in sorted(index.items()):
+        names = sorted({c for c, _, _ in owners})
+        if len(names) < 2 or not focus & set(names):
+            continue
+        types = {t for _, _, t in owners}
+        leak = {"oss-demo", "internal-dogfood"} <= types
+        findings.append(Finding(
+            rule=policy.id, severity="critical" if leak else None,
+            message=("an internal-dogfood secret value sits in an oss-demo vault: " if leak else
+                     "the same secret value sits in several vaults: ")
+            + ", ".join(f"{c}:{k}" for c, k, _ in owners),
+            fingerprint=fp, extra={"kind": "shared-secret", "contexts": names}))
+    return findings

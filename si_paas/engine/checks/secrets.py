@@ -1,0 +1,53 @@
+"""Check kind: no plaintext secrets in a repository's files (rules/secrets.yaml)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from si_paas.engine.policy import Policy
+from si_paas.engine.registry import check_kind
+from si_paas.findings import Finding
+from si_paas.snapshot.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from si_paas.detect.scanner import SecretScanner
+
+_PARAMS = {
+    "max_file_size": {"type": "integer", "min": 1, "default": 1024 * 1024},
+}
+
+
+def scanner(snap: Snapshot) -> SecretScanner:
+    """One compiled scanner per snapshot."""
+    from si_paas.detect.rulepack import load_secret_rules
+    from si_paas.detect.scanner import SecretScanner
+
+    if "secret_scanner" not in snap.memo:
+        snap.memo["secret_scanner"] = SecretScanner(load_secret_rules())
+    found: SecretScanner = snap.memo["secret_scanner"]
+    return found
+
+
+@check_kind("repo.no_plaintext_secrets", _PARAMS)
+def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
+    """Plaintext secrets in tracked and untracked files (ignored files are not published)."""
+    from si_paas.detect.scanner import is_binary
+
+    scan = scanner(snap)
+    findings: list[Finding] = []
+    for repo in snap.repos:
+        repo.max_file_size = params["max_file_size"]
+        for f in repo.content_files():
+            data = repo.read(f.relpath)
+            if data is None:
+                continue
+            if is_binary(data):
+                repo.skipped["binary"] = repo.skipped.get("binary", 0) + 1
+                continue
+            display = f"{repo.root}/{f.relpath}"
+            findings.extend(
+                replace(hit, extra={**hit.extra, "git_status": f.status})
+                for hit in scan.scan_bytes(display, data)
+            )
+    return findings

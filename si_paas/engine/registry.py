@@ -1,0 +1,76 @@
+"""The registry of check kinds: name -> function + parameter schema (cerberus)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from cerberus import Validator
+
+from si_paas.errors import InputError
+
+if TYPE_CHECKING:
+    from si_paas.engine.policy import Policy
+    from si_paas.findings import Finding
+    from si_paas.snapshot.snapshot import Snapshot
+
+
+class CheckFn(Protocol):
+    """A check kind: reads the snapshot, returns findings; never touches the disk itself."""
+
+    def __call__(self, snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
+        ...
+
+
+@dataclass(frozen=True)
+class CheckKind:
+    """A registered check: its function and the cerberus schema of its `with:` parameters."""
+
+    name: str
+    fn: CheckFn
+    params_schema: dict[str, Any]
+    doc: str
+
+
+CHECKS: dict[str, CheckKind] = {}
+
+
+def check_kind(name: str, params: dict[str, Any] | None = None) -> Callable[[CheckFn], CheckFn]:
+    """Register the decorated function as check kind `name`."""
+
+    def register(fn: CheckFn) -> CheckFn:
+        CHECKS[name] = CheckKind(name, fn, params or {}, (fn.__doc__ or "").strip())
+        return fn
+
+    return register
+
+
+def _load_builtin() -> None:
+    if not CHECKS:
+        from si_paas.engine import checks  # noqa: F401  (registers the built-in kinds)
+
+
+def get_check(name: str) -> CheckKind:
+    """The check kind called `name`."""
+    _load_builtin()
+    return CHECKS[name]
+
+
+def normalize_params(
+    check: str, params: dict[str, Any], source: Path, line: int | None
+) -> dict[str, Any]:
+    """Validate and normalize a policy's `with:` block against its check kind's schema."""
+    _load_builtin()
+    kind = CHECKS.get(check)
+    if kind is None:
+        known = ", ".join(sorted(CHECKS))
+        raise InputError(f"{source}:{line or 1}: field check: unknown check kind {check!r} "
+                         f"(known: {known})")
+    validator = Validator(kind.params_schema, purge_unknown=False)
+    if not validator.validate(params):
+        field_name, problems = sorted(validator.errors.items())[0]
+        raise InputError(f"{source}:{line or 1}: field with.{field_name}: {problems[0]}")
+    normalized: dict[str, Any] = validator.document
+    return normalized

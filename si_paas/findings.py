@@ -1,0 +1,31 @@
+"""The result types shared by detectors, the engine and the renderers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["critical", "high", "medium", "low"]
+SEVERITY_ORDER: dict[str, int] = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found. `excerpt` is always redacted; no secret is ever stored here."""
+
+    rule: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    excerpt: str | None = None
+    fingerprint: str | None = None
+    severity: Severity | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; empty optional fields are dropped."""
+        data = asdict(self)
+        if not data["extra"]:
+            del data["extra"]
+        return {k: v for k, v in data.items() if v is not None}

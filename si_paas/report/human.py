@@ -1,0 +1,82 @@
+"""Human renderers: rich tables for lists, key/value panels for objects, the doctor verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from si_paas.report.console import out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "-"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "-"
+    return str(value)
+
+
+def items_table(title: str, items: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    """A table of records, one row each; an empty list says so."""
+    if not items:
+        out().print(f"{escape(title)}: none")
+        return
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col)
+    for item in items:
+        table.add_row(*(escape(_cell(item.get(col))) for col in columns))
+    out().print(table)
+
+
+def object_table(title: str, obj: dict[str, Any]) -> None:
+    """A two-column table of one object's fields."""
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key, value in obj.items():
+        table.add_row(escape(key), escape(_cell(value)))
+    out().print(table)
+
+
+STATUS_STYLE = {"pass": "[green]PASS[/]", "fail": "[bold red]FAIL[/]", "warn": "[yellow]WARN[/]",
+                "disabled": "[dim]OFF[/]"}
+
+
+def verdict(payload: dict[str, Any], title: str = "doctor") -> None:
+    """The checks table, then each failure's findings (redacted) and remediation."""
+    table = Table(title=f"si paas {title}", title_justify="left")
+    for col in ("status", "policy", "severity", "detail"):
+        table.add_column(col)
+    for check in payload["checks"]:
+        n = len(check["findings"])
+        detail = check.get("note") or (check["title"] if not n else
+                                       f"{n} finding{'s' * (n != 1)}: {check['title']}")
+        table.add_row(STATUS_STYLE.get(check["status"], check["status"]), escape(check["id"]),
+                      check["severity"], escape(detail))
+    out().print(table)
+    for check in payload["checks"]:
+        if check["ok"]:
+            continue
+        out().print(f"\n[bold]{escape(check['id'])}[/] ({check['severity']})")
+        for f in check["findings"][:20]:
+            loc = f.get("path", "")
+            if f.get("line"):
+                loc += f":{f['line']}"
+            excerpt = f"  {f['excerpt']}" if f.get("excerpt") else ""
+            out().print(f"  - {escape(loc)}{' ' if loc else ''}{escape(f['message'])}"
+                        f"{escape(excerpt)}")
+        if len(check["findings"]) > 20:
+            out().print(f"  ... {len(check['findings']) - 20} more (use --json for all)")
+        out().print(f"  [cyan]fix:[/] {escape(check['remediation'])}")
+    s = payload["summary"]
+    status = "[green]ok[/]" if payload["ok"] else "[bold red]FAILED[/]"
+    out().print(f"\n{status}: {s['passed']} passed, {s['failed']} failed, "
+                f"{s['warnings']} warnings, {s['disabled']} disabled")

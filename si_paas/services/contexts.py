@@ -1,0 +1,79 @@
+"""`si paas context ...`: init, list, show, use, remove."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from si_paas.errors import UsageError
+from si_paas.services.gate import check_read, guard_change
+from si_paas.services.invocation import Invocation, Result
+from si_paas.state import contexts as store
+from si_paas.state.collections import read_items
+from si_paas.state.layout import validate_name
+
+
+def init(inv: Invocation, name: str, ctype: str, vault_file: str | None) -> Result:
+    """Create a context (idempotent: a second init keeps its id and created_at)."""
+    validate_name(name, "context")
+    inv.layout.check_usable(write=True)
+    vault = Path(vault_file).expanduser().absolute() if vault_file else None
+    names = store.list_context_names(inv.layout)
+    if name not in names:
+        # Judge the context as it would be, before anything is written.
+        proposed = store.Context(
+            name=name, type=ctype, context_id="ctx_" + "0" * 32, state_root=str(inv.layout.root),
+            vault_file=str(vault or inv.layout.default_vault_file(name)),
+            created_at="", updated_at="")
+        if ctype in store.CONTEXT_TYPES:
+            guard_change(inv, proposed, overlay_contexts={name: proposed})
+    ctx, created = store.init_context(inv.layout, name, ctype, vault)
+    inv.resolved = ctx
+    if store.get_current(inv.layout) is None:
+        store.set_current(inv.layout, name)
+    return Result({"created": created, "context_config": ctx.to_dict(),
+                   "current_context": store.get_current(inv.layout)}, context=name)
+
+
+def list_all(inv: Invocation) -> Result:
+    """Every context, with the selected one marked."""
+    inv.layout.check_usable(write=False)
+    current = store.get_current(inv.layout)
+    items = [{**c.to_dict(), "current": c.name == current} for c in store.list_contexts(inv.layout)]
+    return Result({"items": items, "count": len(items), "current_context": current},
+                  context=current)
+
+
+def show(inv: Invocation, name: str | None) -> Result:
+    """One context's config and record counts."""
+    if name:
+        inv.context_opt = inv.context_opt or name
+        if inv.context_opt != name:
+            raise UsageError(f"--context {inv.context_opt!r} and NAME {name!r} disagree")
+    ctx = inv.context(mutating=False)
+    check_read(inv, ctx)
+    counts = {c: len(read_items(inv.layout, ctx, c)) for c in ("targets", "apps")}
+    return Result({"context_config": ctx.to_dict(), "counts": counts,
+                   "current": store.get_current(inv.layout) == ctx.name}, context=ctx.name)
+
+
+def use(inv: Invocation, name: str) -> Result:
+    """Select the context read-only commands use by default."""
+    inv.context_opt = name
+    ctx = inv.context(mutating=False)
+    store.set_current(inv.layout, ctx.name)
+    return Result({"current_context": ctx.name}, context=ctx.name)
+
+
+def remove(inv: Invocation, name: str, force: bool) -> Result:
+    """Delete a context; one that still holds targets, apps or secrets needs --force."""
+    inv.context_opt = name
+    ctx = inv.context(mutating=True)
+    held = {c: len(read_items(inv.layout, ctx, c)) for c in ("targets", "apps")}
+    vault = Path(ctx.vault_file)
+    held["vault"] = int(vault.is_file() and vault.stat().st_size > 0)
+    if any(held.values()) and not force:
+        what = ", ".join(f"{k}={v}" for k, v in held.items() if v)
+        raise UsageError(f"context {name!r} still holds data ({what}); pass --force to remove it")
+    store.remove_context(inv.layout, name)
+    inv.resolved = None  # nothing left to audit into
+    return Result({"removed": name, "held": held}, context=name)

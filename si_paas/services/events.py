@@ -1,0 +1,49 @@
+"""`si paas events list` and the audit line every command leaves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from si_paas.errors import UsageError
+from si_paas.services.gate import check_read
+from si_paas.services.invocation import Invocation, Result
+from si_paas.state.clock import parse_time
+from si_paas.state.contexts import load_context
+from si_paas.state.events import append_event, read_events
+from si_paas.state.layout import EVENT_FILES
+
+
+def list_events(inv: Invocation, limit: int, kind: str | None, since: str | None) -> Result:
+    """Events newest first, optionally of one kind and since a time."""
+    if limit < 1:
+        raise UsageError(f"--limit {limit}: must be 1 or more")
+    when = None
+    if since:
+        try:
+            when = parse_time(since)
+        except ValueError:
+            raise UsageError(f"--since {since!r}: expected an ISO 8601 time "
+                             "like 2026-01-31T12:00:00Z") from None
+    ctx = inv.context(mutating=False)
+    check_read(inv, ctx)
+    kinds = (kind,) if kind else tuple(EVENT_FILES)
+    items = read_events(inv.layout, ctx, kinds, when, limit)
+    return Result({"items": items, "count": len(items)}, context=ctx.name)
+
+
+def audit(inv: Invocation, status: str, exit_code: int, message: str | None) -> None:
+    """Append the audit line for this command to its context's audit log, when it has one."""
+    ctx = inv.resolved
+    if ctx is None:
+        name = inv.context_opt
+        if not name:
+            return
+        try:
+            ctx = load_context(inv.layout, name)
+        except Exception:  # an unknown or broken context has no log to write to
+            return
+    if not inv.layout.context_dir(ctx.name).is_dir():
+        return
+    args: dict[str, Any] = dict(inv.audit_args)
+    append_event(inv.layout, ctx, "audit", inv.command, status, args=args,
+                 exit_code=exit_code, message=message)

@@ -1,0 +1,78 @@
+"""The doctor gate every stateful command passes before it acts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from si_paas.engine.verdict import CheckResult, Verdict
+from si_paas.errors import PolicyRefusal
+from si_paas.services.invocation import Invocation
+from si_paas.services.judge import ALLOW_REPO_STATE_ENV, judge, repo_state_override, snapshot_for
+from si_paas.state.contexts import Context
+
+OVERRIDABLE = "state-root-outside-repo"
+
+
+def _describe(checks: list[CheckResult]) -> str:
+    parts = []
+    for c in checks:
+        first = c.findings[0].message if c.findings else ""
+        more = f" (+{len(c.findings) - 1} more)" if len(c.findings) > 1 else ""
+        parts.append(f"{c.id}: {first}{more}")
+    return "; ".join(parts)
+
+
+def _apply_override(inv: Invocation, verdict: Verdict, strict: bool) -> list[CheckResult]:
+    """Blocking failures, less the state-root check when the unsafe override is set."""
+    failed = verdict.failed()
+    if not strict and repo_state_override() and any(c.id == OVERRIDABLE for c in failed):
+        inv.warnings.append(
+            f"UNSAFE: {ALLOW_REPO_STATE_ENV}=true lets this command run with the state root "
+            "inside a git work tree; doctor still fails and this run is audited"
+        )
+        inv.audit_args["unsafe_override"] = ALLOW_REPO_STATE_ENV
+        failed = [c for c in failed if c.id != OVERRIDABLE]
+    return failed
+
+
+def check_read(inv: Invocation, ctx: Context | None) -> None:
+    """Read-only commands run, with a warning for each failing state check."""
+    verdict = judge(snapshot_for(inv.layout, focus=ctx.name if ctx else None), "state").verdict
+    failed = _apply_override(inv, verdict, strict=False)
+    if failed:
+        inv.warnings.append("doctor gate would refuse changes: " + _describe(failed))
+
+
+def guard_change(
+    inv: Invocation,
+    ctx: Context,
+    *,
+    overlay_items: dict[tuple[str, str], list[dict[str, Any]]] | None = None,
+    overlay_contexts: dict[str, Context] | None = None,
+    strict: bool = False,
+) -> None:
+    """Refuse a change the gate does not allow; otherwise return and let the caller write.
+
+    strict (deploy, secrets): the verdict must be ok, before and after the change.
+    otherwise: the change may not add a blocking finding; a state that already fails lets
+    the command run with a warning, so the commands that repair it stay usable.
+    """
+    before = judge(snapshot_for(inv.layout, focus=ctx.name), "state").verdict
+    after = judge(snapshot_for(inv.layout, focus=ctx.name, overlay_items=overlay_items,
+                               overlay_contexts=overlay_contexts), "state").verdict
+    failed_after = _apply_override(inv, after, strict)
+    new = after.fingerprints() - before.fingerprints()
+    made_worse = [c for c in failed_after
+                  if any((c.id, f.fingerprint or f"{f.rule}:{f.path}:{f.message}") in new
+                         for f in c.findings)]
+    if made_worse or (strict and failed_after):
+        blocking = made_worse or failed_after
+        raise PolicyRefusal(
+            f"refused by the doctor gate: {_describe(blocking)}",
+            failed=[c.id for c in blocking],
+        )
+    if failed_after:
+        inv.warnings.append(
+            "state already fails the doctor gate (this change does not make it worse): "
+            + _describe(failed_after)
+        )

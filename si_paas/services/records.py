@@ -1,0 +1,147 @@
+"""`si paas target ...` and `si paas app ...`: named records of a context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from si_paas.errors import UsageError
+from si_paas.services.gate import check_read, guard_change
+from si_paas.services.invocation import Invocation, Result
+from si_paas.state.clock import utc_now
+from si_paas.state.collections import (
+    COLLECTIONS,
+    Items,
+    find_item,
+    get_item,
+    read_items,
+    update_items,
+)
+from si_paas.state.contexts import Context
+from si_paas.state.layout import validate_name
+
+
+def parse_labels(pairs: tuple[str, ...], flag: str = "--label") -> dict[str, str]:
+    """`k=v` pairs to a dict; a malformed one names the flag."""
+    labels = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{flag} {pair!r}: expected KEY=VALUE")
+        labels[key.strip()] = value.strip()
+    return labels
+
+
+def list_items(inv: Invocation, collection: str) -> Result:
+    """All records, sorted by name."""
+    ctx = inv.context(mutating=False)
+    check_read(inv, ctx)
+    items = read_items(inv.layout, ctx, collection)
+    return Result({"items": items, "count": len(items)}, context=ctx.name)
+
+
+def show_item(inv: Invocation, collection: str, name: str) -> Result:
+    """One record."""
+    ctx = inv.context(mutating=False)
+    check_read(inv, ctx)
+    item = get_item(inv.layout, ctx, collection, name)
+    return Result({COLLECTIONS[collection]: item}, context=ctx.name)
+
+
+def _change(inv: Invocation, ctx: Context, collection: str,
+            change: Callable[[Items], Items]) -> Items:
+    """Judge the proposed records with the gate, then write them under the lock."""
+    proposed = change([dict(i) for i in read_items(inv.layout, ctx, collection)])
+    guard_change(inv, ctx, overlay_items={(ctx.name, collection): proposed})
+    return update_items(inv.layout, ctx, collection, change)
+
+
+def add_target(inv: Invocation, name: str, host: str, port: int | None, user: str | None,
+               transport: str, path: str | None, disposable: bool,
+               labels: tuple[str, ...]) -> Result:
+    """Add a target; a name used twice is refused."""
+    validate_name(name, "target")
+    ctx = inv.context(mutating=True)
+    if not host.strip() or any(ch.isspace() or ch == "/" for ch in host):
+        raise UsageError(f"--host {host!r}: expected a host name or address")
+    now = utc_now()
+    record = {"name": name, "host": host, "port": port, "user": user, "transport": transport,
+              "path": path, "disposable": disposable, "labels": parse_labels(labels),
+              "context": ctx.name, "context_id": ctx.context_id, "created_at": now,
+              "updated_at": now}
+
+    def change(items: Items) -> Items:
+        if find_item(items, name):
+            raise UsageError(f"target {name!r} already exists in context {ctx.name!r} "
+                             "(use `target update`)")
+        return [*items, record]
+
+    _change(inv, ctx, "targets", change)
+    return Result({"target": record}, context=ctx.name)
+
+
+def update_target(inv: Invocation, name: str, changes: dict[str, Any],
+                  labels: tuple[str, ...], unlabels: tuple[str, ...]) -> Result:
+    """Change fields of a target; only the flags given are touched."""
+    ctx = inv.context(mutating=True)
+    get_item(inv.layout, ctx, "targets", name)
+    new_labels = parse_labels(labels)
+    if "host" in changes and (not changes["host"].strip() or "/" in changes["host"]):
+        raise UsageError(f"--host {changes['host']!r}: expected a host name or address")
+    if not changes and not labels and not unlabels:
+        raise UsageError("target update: give at least one flag to change")
+    updated: dict[str, Any] = {}
+
+    def change(items: Items) -> Items:
+        item = find_item(items, name)
+        if item is None:
+            raise UsageError(f"no target {name!r} in context {ctx.name!r}")
+        item.update(changes)
+        item["labels"] = {k: v for k, v in {**item["labels"], **new_labels}.items()
+                          if k not in unlabels}
+        item["updated_at"] = utc_now()
+        updated.update(item)
+        return items
+
+    _change(inv, ctx, "targets", change)
+    return Result({"target": updated}, context=ctx.name)
+
+
+def remove_item(inv: Invocation, collection: str, name: str) -> Result:
+    """Remove a record; a target still used by an app is refused."""
+    ctx = inv.context(mutating=True)
+    item = get_item(inv.layout, ctx, collection, name)
+    if collection == "targets":
+        users = [a["name"] for a in read_items(inv.layout, ctx, "apps") if name in a["targets"]]
+        if users:
+            raise UsageError(f"target {name!r} is used by app(s) {', '.join(users)}; "
+                             "remove or change them first")
+    _change(inv, ctx, collection, lambda items: [i for i in items if i["name"] != name])
+    return Result({"removed": item}, context=ctx.name)
+
+
+def add_app(inv: Invocation, name: str, source: str, targets: tuple[str, ...],
+            labels: tuple[str, ...]) -> Result:
+    """Add an app from a source folder, bound to targets of the same context."""
+    validate_name(name, "app")
+    ctx = inv.context(mutating=True)
+    src = Path(source).expanduser()
+    if not src.is_dir():
+        raise UsageError(f"--source {source!r}: not a directory")
+    known = {t["name"] for t in read_items(inv.layout, ctx, "targets")}
+    unknown = [t for t in targets if t not in known]
+    if unknown:
+        raise UsageError(f"--target {unknown[0]!r}: no such target in context {ctx.name!r}")
+    now = utc_now()
+    record = {"name": name, "source": str(src.resolve()), "targets": list(dict.fromkeys(targets)),
+              "labels": parse_labels(labels), "context": ctx.name, "context_id": ctx.context_id,
+              "created_at": now, "updated_at": now}
+
+    def change(items: Items) -> Items:
+        if find_item(items, name):
+            raise UsageError(f"app {name!r} already exists in context {ctx.name!r}")
+        return [*items, record]
+
+    _change(inv, ctx, "apps", change)
+    return Result({"app": record}, context=ctx.name)

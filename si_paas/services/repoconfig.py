@@ -1,0 +1,53 @@
+"""The repository config file `.si-paas.yaml`: extra policy folders and disabled policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from si_paas.engine.policy import Policy, load_yaml_document
+from si_paas.errors import InputError
+
+CONFIG_NAME = ".si-paas.yaml"
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """What a repository asks of si-paas."""
+
+    path: Path | None
+    policy_dirs: tuple[Path, ...] = ()
+    disable: tuple[str, ...] = ()
+
+
+def load_repo_config(repo_root: Path | None) -> RepoConfig:
+    """Read `<repo>/.si-paas.yaml` if present; a bad file is a one-line error."""
+    if repo_root is None:
+        return RepoConfig(None)
+    path = repo_root / CONFIG_NAME
+    if not path.is_file():
+        return RepoConfig(None)
+    data, _ = load_yaml_document(path)
+    data = data or {}
+    if not isinstance(data, dict) or set(data) - {"policies", "disable"}:
+        raise InputError(f"{path}: only the keys 'policies' and 'disable' are allowed")
+    dirs, disable = data.get("policies") or [], data.get("disable") or []
+    if not all(isinstance(d, str) for d in dirs):
+        raise InputError(f"{path}: field policies: must be a list of folder paths")
+    if not all(isinstance(d, str) for d in disable):
+        raise InputError(f"{path}: field disable: must be a list of policy ids")
+    return RepoConfig(path, tuple(repo_root / d for d in dirs), tuple(disable))
+
+
+def check_disable(config: RepoConfig, policies: list[Policy]) -> tuple[str, ...]:
+    """The ids to disable; a critical or unknown id is refused, naming the file."""
+    by_id = {p.id: p for p in policies}
+    for pid in config.disable:
+        policy = by_id.get(pid)
+        if policy is None:
+            raise InputError(f"{config.path}: field disable: unknown policy id {pid!r}")
+        if policy.severity == "critical":
+            raise InputError(
+                f"{config.path}: field disable: {pid!r} is critical and cannot be disabled"
+            )
+    return config.disable

@@ -1,0 +1,134 @@
+"""A read-only view of the state root: contexts, their records, events and file modes."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from si_paas.errors import InputError
+from si_paas.state import fsio
+from si_paas.state.collections import read_items
+from si_paas.state.contexts import Context, list_context_names
+from si_paas.state.layout import EVENT_FILES, StateLayout
+from si_paas.state.validate import validate_document
+
+Items = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FileMode:
+    """Mode and owner of one path under the state root."""
+
+    path: Path
+    is_dir: bool
+    mode: int
+    uid: int
+
+
+@dataclass
+class StateSnapshot:
+    """The state root as the engine sees it. `overlay` holds a proposed change not yet written.
+
+    `overlay_items[(context, collection)]` replaces that collection; `overlay_contexts` adds or
+    replaces contexts. Both let the gate judge the state a command is about to create.
+    """
+
+    layout: StateLayout
+    focus: str | None = None
+    overlay_items: dict[tuple[str, str], Items] = field(default_factory=dict)
+    overlay_contexts: dict[str, Context] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.layout.root
+
+    @cached_property
+    def contexts(self) -> tuple[Context, ...]:
+        """Every context (a corrupt config is an InputError), including proposed ones."""
+        found: dict[str, Context] = {}
+        for name in list_context_names(self.layout):
+            path = self.layout.config_file(name)
+            raw = fsio.read_json(path)
+            validate_document(raw, "context-config", path)
+            found[name] = Context(**raw)
+        found.update(self.overlay_contexts)
+        return tuple(found[n] for n in sorted(found))
+
+    def focused(self) -> tuple[Context, ...]:
+        """The contexts a per-context check judges: the focus, or all."""
+        if self.focus is None:
+            return self.contexts
+        return tuple(c for c in self.contexts if c.name == self.focus)
+
+    def by_name(self, name: str) -> Context | None:
+        return next((c for c in self.contexts if c.name == name), None)
+
+    def items(self, ctx: Context, collection: str) -> Items:
+        """Records of a collection (targets, apps), with any proposed change applied."""
+        key = (ctx.name, collection)
+        if key in self.overlay_items:
+            return self.overlay_items[key]
+        return self._disk_items(ctx.name, collection)
+
+    def _disk_items(self, name: str, collection: str) -> Items:
+        cache: dict[tuple[str, str], Items] = self.__dict__.setdefault("_items_cache", {})
+        key = (name, collection)
+        if key not in cache:
+            ctx = self.by_name(name)
+            cache[key] = read_items(self.layout, ctx, collection) if ctx else []
+        return cache[key]
+
+    def raw_collection_owner(self, ctx: Context, collection: str) -> dict[str, Any] | None:
+        """The top-level `context`/`context_id` stamped in a collection file, if it exists."""
+        path = self.layout.collection_file(ctx.name, collection)
+        try:
+            doc = fsio.read_json(path)
+        except FileNotFoundError:
+            return None
+        return {"context": doc.get("context"), "context_id": doc.get("context_id"),
+                "path": str(path)}
+
+    def events(self, ctx: Context) -> Iterator[tuple[Path, int, dict[str, Any]]]:
+        """Every event record of a context (all kinds), with file and line."""
+        for kind in EVENT_FILES:
+            path = self.layout.events_file(ctx.name, kind)
+            for number, record in fsio.read_jsonl(path):
+                yield path, number, record
+
+    def extra_json_records(self, ctx: Context) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """Other JSON documents of a context (deployments, addons, alert policy)."""
+        base = self.layout.context_dir(ctx.name)
+        for rel in ("deployments.json", "addons.json", "alerts/policy.json"):
+            path = base / rel
+            try:
+                doc = fsio.read_json(path)
+            except FileNotFoundError:
+                continue
+            if isinstance(doc, dict):
+                yield path, doc
+
+    @cached_property
+    def modes(self) -> tuple[FileMode, ...]:
+        """Mode and owner of every directory and file under the state root (no symlinks)."""
+        out: list[FileMode] = []
+        if not self.root.is_dir():
+            return ()
+        for dirpath, dirnames, filenames in os.walk(self.root):
+            for name in [*dirnames, *filenames]:
+                path = Path(dirpath) / name
+                try:
+                    st = os.lstat(path)
+                except OSError as exc:
+                    raise InputError(f"{path}: cannot stat: {exc.strerror}") from None
+                if stat.S_ISLNK(st.st_mode):
+                    continue
+                out.append(FileMode(path, stat.S_ISDIR(st.st_mode), stat.S_IMODE(st.st_mode),
+                                    st.st_uid))
+        root_st = os.stat(self.root)
+        out.insert(0, FileMode(self.root, True, stat.S_IMODE(root_st.st_mode), root_st.st_uid))
+        return tuple(out)

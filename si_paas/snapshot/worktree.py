@@ -1,0 +1,114 @@
+"""A read-only view of a repository's (or plain folder's) files, listed once, read lazily."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from si_paas.errors import InputError
+from si_paas.snapshot.gitpaths import enclosing_worktree, real
+
+DEFAULT_MAX_FILE_SIZE = 1024 * 1024
+_PRUNE_DIRS = {".git"}
+
+
+@dataclass(frozen=True)
+class RepoFile:
+    """One file of a worktree: its repo-relative POSIX path and its git status."""
+
+    relpath: str
+    status: str  # tracked | untracked | ignored | file (not a git repo)
+
+
+def _git_lines(root: Path, *args: str) -> list[str]:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), *args],
+            check=True,
+            capture_output=True,
+        ).stdout
+    except FileNotFoundError:
+        raise InputError("git is not installed or not on PATH") from None
+    except subprocess.CalledProcessError as exc:
+        msg = exc.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError(f"{root}: git {args[0]} failed: {msg[-1] if msg else exc}") from None
+    return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _walk(base: Path, prefix: str = "") -> Iterator[str]:
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = [d for d in dirnames if d not in _PRUNE_DIRS]
+        rel = os.path.relpath(dirpath, base)
+        rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        for name in filenames:
+            yield f"{prefix}{rel}{name}"
+
+
+@dataclass
+class WorktreeSnapshot:
+    """Files of one folder. In a git work tree: tracked, untracked (not ignored) and ignored."""
+
+    root: Path
+    is_git: bool
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, path: Path) -> WorktreeSnapshot:
+        """A snapshot of the work tree containing `path`, or of the plain folder `path`."""
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        top = enclosing_worktree(path)
+        if top is not None:
+            return cls(root=top, is_git=True)
+        return cls(root=real(path), is_git=False)
+
+    @cached_property
+    def files(self) -> tuple[RepoFile, ...]:
+        """Every file with its git status, sorted by path."""
+        if not self.is_git:
+            return tuple(RepoFile(p, "file") for p in sorted(_walk(self.root)))
+        tracked = _git_lines(self.root, "ls-files", "-z", "--cached")
+        untracked = _git_lines(self.root, "ls-files", "-z", "--others", "--exclude-standard")
+        ignored_entries = _git_lines(
+            self.root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard",
+            "--directory",
+        )
+        ignored: list[str] = []
+        for entry in ignored_entries:
+            if entry.endswith("/"):
+                ignored.extend(_walk(self.root / entry, prefix=entry))
+            else:
+                ignored.append(entry)
+        seen: dict[str, RepoFile] = {}
+        for status, paths in (("tracked", tracked), ("untracked", untracked),
+                              ("ignored", ignored)):
+            for p in paths:
+                seen.setdefault(p, RepoFile(p, status))
+        return tuple(sorted(seen.values(), key=lambda f: f.relpath))
+
+    def content_files(self) -> Iterator[RepoFile]:
+        """Files whose content is judged: tracked and untracked, not ignored."""
+        return (f for f in self.files if f.status != "ignored")
+
+    def read(self, relpath: str) -> bytes | None:
+        """The bytes of a file, or None (counted in `skipped`) if missing or over the size cap."""
+        path = self.root / relpath
+        try:
+            if path.is_symlink() or not path.is_file():
+                self._skip("not a regular file")
+                return None
+            if path.stat().st_size > self.max_file_size:
+                self._skip(f"larger than {self.max_file_size} bytes")
+                return None
+            return path.read_bytes()
+        except OSError:
+            self._skip("unreadable")
+            return None
+
+    def _skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1

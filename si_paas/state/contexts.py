@@ -1,0 +1,142 @@
+"""Contexts on disk: config.json per context and the selected `current_context`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from si_paas.errors import InputError, UsageError
+from si_paas.state import fsio
+from si_paas.state.clock import new_context_id, utc_now
+from si_paas.state.layout import CONTEXT_TYPES, StateLayout, validate_name
+from si_paas.state.validate import validate_document
+
+
+@dataclass(frozen=True)
+class Context:
+    """A context's config.json."""
+
+    name: str
+    type: str
+    context_id: str
+    state_root: str
+    vault_file: str
+    created_at: str
+    updated_at: str
+    schema_version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_context(layout: StateLayout, name: str) -> Context:
+    """Load and validate one context; unknown context is a UsageError."""
+    validate_name(name, "context")
+    path = layout.config_file(name)
+    try:
+        raw = fsio.read_json(path)
+    except FileNotFoundError:
+        known = ", ".join(list_context_names(layout)) or "none"
+        raise UsageError(f"unknown context {name!r} (known: {known})") from None
+    validate_document(raw, "context-config", path)
+    return Context(**raw)
+
+
+def list_context_names(layout: StateLayout) -> list[str]:
+    """Names of directories under contexts/ that hold a config.json, sorted."""
+    if not layout.contexts_dir.is_dir():
+        return []
+    try:
+        entries = sorted(os.listdir(layout.contexts_dir))
+    except OSError as exc:
+        raise InputError(f"{layout.contexts_dir}: cannot list: {exc.strerror}") from None
+    return [
+        n
+        for n in entries
+        if not n.startswith(".") and (layout.contexts_dir / n / "config.json").is_file()
+    ]
+
+
+def list_contexts(layout: StateLayout) -> list[Context]:
+    """Every context, validated."""
+    return [load_context(layout, n) for n in list_context_names(layout)]
+
+
+def init_context(
+    layout: StateLayout, name: str, ctype: str, vault_file: Path | None
+) -> tuple[Context, bool]:
+    """Create a context or confirm an existing one; returns (context, created)."""
+    validate_name(name, "context")
+    if ctype not in CONTEXT_TYPES:
+        raise UsageError(f"--type {ctype!r} is unknown: use one of {', '.join(CONTEXT_TYPES)}")
+    with fsio.locked(layout.lock_file(name)):
+        now = utc_now()
+        path = layout.config_file(name)
+        vault = str(vault_file) if vault_file else str(layout.default_vault_file(name))
+        if path.exists():
+            existing = load_context(layout, name)
+            if existing.type != ctype:
+                raise UsageError(
+                    f"context {name!r} exists with --type {existing.type}; "
+                    f"a context's type cannot change (remove it first)"
+                )
+            if vault_file and str(vault_file) != existing.vault_file:
+                raise UsageError(
+                    f"context {name!r} already uses vault file {existing.vault_file}; "
+                    "--vault-file cannot change after init"
+                )
+            return existing, False
+        ctx = Context(
+            name=name,
+            type=ctype,
+            context_id=new_context_id(),
+            state_root=str(layout.root),
+            vault_file=vault,
+            created_at=now,
+            updated_at=now,
+        )
+        for sub in ("events", "vault", "releases", "cache", "alerts"):
+            fsio.ensure_dir(layout.context_dir(name) / sub)
+        fsio.atomic_write_json(path, ctx.to_dict())
+        return ctx, True
+
+
+def get_current(layout: StateLayout) -> str | None:
+    """The selected context name, or None."""
+    try:
+        value = layout.current_context_file.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError(f"{layout.current_context_file}: cannot read: {exc.strerror}") from None
+    if not value:
+        return None
+    try:
+        return validate_name(value, "context")
+    except UsageError:
+        raise InputError(
+            f"{layout.current_context_file}: holds an invalid context name"
+        ) from None
+
+
+def set_current(layout: StateLayout, name: str | None) -> None:
+    """Select `name` (None clears the selection)."""
+    if name is None:
+        layout.current_context_file.unlink(missing_ok=True)
+        return
+    fsio.atomic_write_bytes(layout.current_context_file, (name + "\n").encode())
+
+
+def remove_context(layout: StateLayout, name: str) -> None:
+    """Delete a context's directory and clear the selection if it pointed there."""
+    load_context(layout, name)
+    with fsio.locked(layout.lock_file(name)):
+        # Move aside first so a crash never leaves a half-deleted context that still looks valid.
+        doomed = layout.contexts_dir / f".removing-{name}-{os.getpid()}"
+        os.replace(layout.context_dir(name), doomed)
+    shutil.rmtree(doomed)
+    if get_current(layout) == name:
+        set_current(layout, None)

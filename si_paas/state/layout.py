@@ -1,0 +1,87 @@
+"""Where things live under the state root, and validation of the names that pick them."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from si_paas.errors import InputError, UsageError
+
+STATE_ROOT_ENV = "SI_PAAS_STATE_ROOT"
+DEFAULT_STATE_ROOT = "~/.si/paas"
+CONTEXT_TYPES = ("internal-dogfood", "oss-demo")
+EVENT_FILES = {"deploy": "deployments.jsonl", "alert": "alerts.jsonl", "audit": "audit.jsonl"}
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def validate_name(value: str, what: str) -> str:
+    """Return `value` if it is a safe name (no separators, no `..`, 1-64 chars), else raise."""
+    if not value:
+        raise UsageError(f"{what} name is empty")
+    if len(value) > 64:
+        raise UsageError(f"{what} name {value[:64]!r}... is longer than 64 characters")
+    if "/" in value or "\\" in value or ".." in value or not _NAME_RE.match(value):
+        raise UsageError(
+            f"{what} name {value!r} is invalid: use letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit, no '/' or '..'"
+        )
+    return value
+
+
+def state_root_from_env(env: dict[str, str] | None = None) -> Path:
+    """The state root: $SI_PAAS_STATE_ROOT or ~/.si/paas, made absolute (not resolved)."""
+    env = dict(os.environ) if env is None else env
+    raw = env.get(STATE_ROOT_ENV) or DEFAULT_STATE_ROOT
+    path = Path(os.path.expanduser(raw))
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    return path
+
+
+@dataclass(frozen=True)
+class StateLayout:
+    """Paths of one state root. Pure: building one touches no disk."""
+
+    root: Path
+
+    @property
+    def contexts_dir(self) -> Path:
+        return self.root / "contexts"
+
+    @property
+    def current_context_file(self) -> Path:
+        return self.root / "current_context"
+
+    def context_dir(self, name: str) -> Path:
+        return self.contexts_dir / name
+
+    def config_file(self, name: str) -> Path:
+        return self.context_dir(name) / "config.json"
+
+    def collection_file(self, name: str, collection: str) -> Path:
+        return self.context_dir(name) / f"{collection}.json"
+
+    def events_file(self, name: str, kind: str) -> Path:
+        return self.context_dir(name) / "events" / EVENT_FILES[kind]
+
+    def default_vault_file(self, name: str) -> Path:
+        return self.context_dir(name) / "vault" / "secrets.env"
+
+    def lock_file(self, name: str) -> Path:
+        return self.context_dir(name) / ".lock"
+
+    def check_usable(self, *, write: bool) -> None:
+        """Raise a one-line InputError if the root is a file, unreadable or not writable."""
+        root = self.root
+        if root.exists() and not root.is_dir():
+            raise InputError(f"state root {root} is not a directory (check ${STATE_ROOT_ENV})")
+        probe = root
+        while not probe.exists():
+            probe = probe.parent
+        if root.exists() and not os.access(root, os.R_OK | os.X_OK):
+            raise InputError(f"state root {root} is not readable")
+        if write and not os.access(probe, os.W_OK | os.X_OK):
+            raise InputError(f"state root {root} is not writable ({probe})")

@@ -1,0 +1,35 @@
+"""Validate stored documents against the JSON Schemas in schemas/, one line per problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from si_paas.errors import InputError
+from si_paas.resources import schema
+
+_VALIDATORS: dict[str, Draft202012Validator] = {}
+
+
+def _validator(name: str) -> Draft202012Validator:
+    if name not in _VALIDATORS:
+        _VALIDATORS[name] = Draft202012Validator(schema(name))
+    return _VALIDATORS[name]
+
+
+def field_path(parts: Any) -> str:
+    """Render a jsonschema error path like `items[2].port`."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def validate_document(doc: Any, schema_name: str, source: Path | str) -> None:
+    """Raise InputError naming `source` and the first offending field if `doc` is invalid."""
+    errors = sorted(_validator(schema_name).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        raise InputError(f"{source}: field {field_path(err.absolute_path)}: {err.message}")

@@ -1,0 +1,107 @@
+"""`si paas context ...` end to end through the installed `si`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Run
+
+
+def test_init_is_idempotent(si: Callable[..., Run], state_root: Path) -> None:
+    first = si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo", "--json")
+    assert first.code == 0, first.stderr
+    cfg = first.json["context_config"]
+    assert first.json["created"] is True
+    assert cfg["context_id"].startswith("ctx_")
+    again = si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo", "--json")
+    assert again.code == 0 and again.json["created"] is False
+    assert again.json["context_config"]["context_id"] == cfg["context_id"]
+    assert again.json["context_config"]["created_at"] == cfg["created_at"]
+    on_disk = json.loads((state_root / "contexts/oss-demo/config.json").read_text())
+    assert on_disk["vault_file"] == str(state_root / "contexts/oss-demo/vault/secrets.env")
+
+
+def test_type_cannot_change(baseline: Callable[..., Run]) -> None:
+    run = baseline("paas", "context", "init", "--name", "oss-demo", "--type", "internal-dogfood")
+    assert run.code == 2 and "cannot change" in run.stderr
+
+
+def test_list_show_use_remove(baseline: Callable[..., Run], state_root: Path) -> None:
+    si = baseline
+    listed = si("paas", "context", "list", "--json").json
+    assert [c["name"] for c in listed["items"]] == ["internal-dogfood", "oss-demo"]
+    assert listed["current_context"] == "internal-dogfood"
+    assert si("paas", "context", "use", "oss-demo").code == 0
+    shown = si("paas", "context", "show", "--json").json
+    assert shown["context"] == "oss-demo" and shown["current"] is True
+    assert si("paas", "context", "show", "internal-dogfood", "--json").json["context"] == \
+        "internal-dogfood"
+    # A context holding data needs --force.
+    assert si("paas", "--context", "oss-demo", "target", "add", "d1", "--host", "d1.test",
+              "--disposable").code == 0
+    refused = si("paas", "context", "remove", "oss-demo")
+    assert refused.code == 2 and "--force" in refused.stderr
+    assert si("paas", "context", "remove", "oss-demo", "--force").code == 0
+    assert not (state_root / "contexts/oss-demo").exists()
+    assert not (state_root / "current_context").exists()
+    assert si("paas", "context", "list", "--json").json["count"] == 1
+
+
+def test_human_output_is_a_table(baseline: Callable[..., Run]) -> None:
+    run = baseline("paas", "context", "list")
+    assert run.code == 0 and "internal-dogfood" in run.stdout and "oss-demo" in run.stdout
+    assert "┃" in run.stdout or "|" in run.stdout
+
+
+@pytest.mark.parametrize("name", ["a/b", "..", "has space", "", "x" * 65, "../evil", "-dash"])
+def test_bad_context_names(si: Callable[..., Run], state_root: Path, name: str) -> None:
+    run = si("paas", "context", "init", "--name", name, "--type", "oss-demo")
+    assert run.code == 2, run.stderr
+    assert "context name" in run.stderr or "--name" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in run.stderr
+    assert not (state_root / "contexts").exists()
+
+
+def test_unknown_type(si: Callable[..., Run], state_root: Path) -> None:
+    run = si("paas", "context", "init", "--name", "x", "--type", "prod")
+    assert run.code == 2 and "--type" in run.stderr
+    assert not state_root.exists()
+
+
+def test_unknown_context(baseline: Callable[..., Run]) -> None:
+    run = baseline("paas", "--context", "nope", "target", "list", "--json")
+    assert run.code == 2
+    assert run.json["ok"] is False and "unknown context 'nope'" in run.json["error"]["message"]
+
+
+def test_state_root_is_a_file(si: Callable[..., Run], home: Path) -> None:
+    bad = home / "statefile"
+    bad.write_text("x")
+    run = si("paas", "context", "init", "--name", "a", "--type", "oss-demo",
+             extra_env={"SI_PAAS_STATE_ROOT": str(bad)})
+    assert run.code == 2 and "not a directory" in run.stderr
+    assert bad.read_text() == "x"
+
+
+def test_state_root_unwritable(si: Callable[..., Run], home: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root bypasses directory permissions")
+    locked = home / "locked"
+    locked.mkdir(mode=0o500)
+    run = si("paas", "context", "init", "--name", "a", "--type", "oss-demo",
+             extra_env={"SI_PAAS_STATE_ROOT": str(locked / "paas")})
+    assert run.code == 2 and "not writable" in run.stderr
+
+
+def test_context_option_after_subcommand(baseline: Callable[..., Run]) -> None:
+    run = baseline("paas", "target", "list", "--context", "oss-demo", "--json")
+    assert run.code == 0 and run.json["context"] == "oss-demo"
+    clash = baseline("paas", "--context", "internal-dogfood", "target", "list",
+                     "--context", "oss-demo")
+    assert clash.code == 2 and "--context" in clash.stderr

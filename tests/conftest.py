@@ -1,0 +1,114 @@
+"""Shared fixtures: an isolated HOME and state root, the installed `si`, and real git repos."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SI = shutil.which("si", path=str(Path(sys.executable).parent)) or shutil.which("si")
+
+
+@dataclass
+class Run:
+    """One finished `si` process."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """An empty HOME outside any repository."""
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def env(home: Path, tmp_path: Path) -> dict[str, str]:
+    """Environment for `si`: temp HOME and state root, no colour, no inherited overrides."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SI_PAAS_")}
+    base.update({
+        "HOME": str(home),
+        "SI_PAAS_STATE_ROOT": str(home / ".si" / "paas"),
+        "SI_PAAS_KEY_DIR": str(home / ".si" / "keys"),
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+        "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
+        "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    })
+    (tmp_path / "gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
+    return base
+
+
+@pytest.fixture
+def si(env: dict[str, str], home: Path) -> Callable[..., Run]:
+    """Run the installed `si` in a subprocess: si("paas", "doctor", "--json", cwd=..., input=...)."""
+    assert SI, "the `si` console script is not installed"
+
+    def run(*args: str, cwd: Path | None = None, input: str | None = None,
+            extra_env: dict[str, str] | None = None) -> Run:
+        proc = subprocess.run([SI, *args], cwd=cwd or home, env={**env, **(extra_env or {})},
+                              input=input, capture_output=True, text=True, timeout=120)
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
+
+
+@pytest.fixture
+def state_root(home: Path) -> Path:
+    return home / ".si" / "paas"
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path, env: dict[str, str]) -> Callable[..., Path]:
+    """Create a real git repository with an initial commit."""
+
+    def make(name: str = "repo", files: dict[str, str] | None = None) -> Path:
+        root = tmp_path / name
+        root.mkdir(parents=True)
+        git(root, env, "init", "-q")
+        for rel, text in (files or {"README.md": "hello\n"}).items():
+            write(root / rel, text)
+        git(root, env, "add", "-A")
+        git(root, env, "commit", "-q", "-m", "init")
+        return root
+
+    return make
+
+
+def git(root: Path, env: dict[str, str], *args: str) -> str:
+    """Run git in `root`."""
+    return subprocess.run(["git", "-C", str(root), *args], env=env, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def baseline(si: Callable[..., Run]) -> Callable[..., Run]:
+    """The runbook's section 3 baseline: both contexts initialised."""
+    r1 = si("paas", "context", "init", "--name", "internal-dogfood", "--type", "internal-dogfood")
+    assert r1.code == 0, r1.stderr
+    r2 = si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo")
+    assert r2.code == 0, r2.stderr
+    return si
