@@ -55,14 +55,18 @@ def emit_json(doc: dict[str, Any]) -> None:
 
 
 def run(command: str, action: Callable[[Invocation], Result],
-        render: Callable[[dict[str, Any]], None] | None = None) -> NoReturn:
-    """Run a service action: audit it, print JSON or tables, exit with the right code."""
+        render: Callable[[dict[str, Any]], None] | None = None,
+        force_human: bool = False) -> NoReturn:
+    """Run a service action: audit it, print JSON or tables, exit with the right code.
+
+    force_human: the command renders every format itself (`scan --format sarif`).
+    """
     from si_paas.report.console import err
     from si_paas.services.events import audit
 
     click_ctx = click.get_current_context()
     params = dict(click_ctx.params)
-    as_json = bool(params.get("as_json"))
+    as_json = bool(params.get("as_json")) and not force_human
     inv = Invocation(command=command, context_opt=_context_from(click_ctx, params.get("context")))
     inv.audit_args.update(_audit_args(params))
     try:

@@ -13,7 +13,11 @@ SUBCOMMANDS = {
     "app": ("si_paas.cli.app:app", "Apps of a context and the targets they run on."),
     "events": ("si_paas.cli.events:events", "Deploy, alert and audit events of a context."),
     "doctor": ("si_paas.cli.doctor:doctor", "Judge state and repos against every policy."),
-    "demo": ("si_paas.cli.demo:demo", "Run the runbook flow in a throwaway state root."),
+    "scan": ("si_paas.cli.scan:scan", "Scan files for secrets and private state (CI)."),
+    "hook": ("si_paas.cli.hook:hook", "Install or remove the git pre-commit hook."),
+    "policy": ("si_paas.cli.policy:policy", "List policies and run their examples."),
+    "rules": ("si_paas.cli.rules:rules", "Run the detector rules' own examples."),
+    "demo": ("si_paas.cli.demo:demo", "Walk through the runbook in a throwaway state root."),
 }
 
 EPILOG = """\b

@@ -91,7 +91,8 @@ def load_policy_file(path: Path) -> Policy:
 
     data, node = load_yaml_document(path)
     schema_error(path, node, data, "policy")
-    params = normalize_params(data["check"], data.get("with") or {}, path, _line_of(node, ["with"]))
+    params = normalize_params(data["check"], data.get("with") or {}, path,
+                              lambda where: _line_of(node, where))
     severity = data["severity"]
     return Policy(
         id=data["id"],

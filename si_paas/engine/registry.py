@@ -59,18 +59,19 @@ def get_check(name: str) -> CheckKind:
 
 
 def normalize_params(
-    check: str, params: dict[str, Any], source: Path, line: int | None
+    check: str, params: dict[str, Any], source: Path, line_of: Callable[[list[Any]], int | None]
 ) -> dict[str, Any]:
     """Validate and normalize a policy's `with:` block against its check kind's schema."""
     _load_builtin()
     kind = CHECKS.get(check)
     if kind is None:
         known = ", ".join(sorted(CHECKS))
-        raise InputError(f"{source}:{line or 1}: field check: unknown check kind {check!r} "
-                         f"(known: {known})")
+        raise InputError(f"{source}:{line_of(['check']) or 1}: field check: unknown check kind "
+                         f"{check!r} (known: {known})")
     validator = Validator(kind.params_schema, purge_unknown=False)
     if not validator.validate(params):
         field_name, problems = sorted(validator.errors.items())[0]
-        raise InputError(f"{source}:{line or 1}: field with.{field_name}: {problems[0]}")
+        line = line_of(["with", field_name]) or 1
+        raise InputError(f"{source}:{line}: field with.{field_name}: {problems[0]}")
     normalized: dict[str, Any] = validator.document
     return normalized

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from si_paas.snapshot.state import StateSnapshot
-from si_paas.snapshot.worktree import WorktreeSnapshot
+from si_paas.snapshot.worktree import RepoFile
+
+
+class FileSource(Protocol):
+    """Files of a repository as some snapshot sees them: work tree, index or history."""
+
+    root: Path
+    is_git: bool
+    max_file_size: int
+    skipped: dict[str, int]
+
+    @property
+    def files(self) -> tuple[RepoFile, ...]: ...
+
+    def content_files(self) -> Iterator[RepoFile]: ...
+
+    def read(self, f: RepoFile) -> bytes | None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -15,9 +35,10 @@ class Snapshot:
     """Built once per command; every part is read lazily and at most once."""
 
     state: StateSnapshot
-    repos: list[WorktreeSnapshot] = field(default_factory=list)
+    repos: list[FileSource] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     memo: dict[str, Any] = field(default_factory=dict)
+    max_file_size: int | None = None  # a command-line override of every policy's size cap
 
     def stats(self) -> dict[str, Any]:
         """What was skipped while reading, per repository, so nothing is dropped silently."""

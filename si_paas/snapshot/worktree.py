@@ -21,7 +21,14 @@ class RepoFile:
     """One file of a worktree: its repo-relative POSIX path and its git status."""
 
     relpath: str
-    status: str  # tracked | untracked | ignored | file (not a git repo)
+    status: str  # tracked | untracked | ignored | file (no repo) | staged | history
+    blob: str | None = None
+    info: tuple[tuple[str, str], ...] = ()
+
+    def describe(self) -> dict[str, str]:
+        """What a finding in this file should say about where it came from."""
+        return {"git_status": self.status, **({"blob": self.blob} if self.blob else {}),
+                **dict(self.info)}
 
 
 def _git_lines(root: Path, *args: str) -> list[str]:
@@ -95,9 +102,9 @@ class WorktreeSnapshot:
         """Files whose content is judged: tracked and untracked, not ignored."""
         return (f for f in self.files if f.status != "ignored")
 
-    def read(self, relpath: str) -> bytes | None:
+    def read(self, f: RepoFile) -> bytes | None:
         """The bytes of a file, or None (counted in `skipped`) if missing or over the size cap."""
-        path = self.root / relpath
+        path = self.root / f.relpath
         try:
             if path.is_symlink() or not path.is_file():
                 self._skip("not a regular file")
@@ -112,3 +119,6 @@ class WorktreeSnapshot:
 
     def _skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def close(self) -> None:
+        """Nothing to release for a work tree."""

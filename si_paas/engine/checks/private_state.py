@@ -26,15 +26,19 @@ def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> 
     statuses = set(params["statuses"])
     findings = []
     for repo in snap.repos:
+        seen: set[str] = set()  # history lists a path once per blob; report it once
         for f in repo.files:
-            if f.status not in statuses:
+            if (f.status not in statuses and f.status not in ("staged", "history")) or (
+                f.relpath in seen
+            ):
                 continue
             hit = match_private_state(f.relpath)
             if hit is None:
                 continue
+            seen.add(f.relpath)
             findings.append(Finding(
                 rule=hit.id, path=f"{repo.root}/{f.relpath}",
                 message=f"{hit.description} ({f.status} in {repo.root})",
                 severity=hit.severity,  # type: ignore[arg-type]
-                extra={"git_status": f.status, "repo": str(repo.root), "relpath": f.relpath}))
+                extra={**f.describe(), "repo": str(repo.root), "relpath": f.relpath}))
     return findings

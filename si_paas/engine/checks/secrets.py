@@ -37,17 +37,31 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
     scan = scanner(snap)
     findings: list[Finding] = []
     for repo in snap.repos:
-        repo.max_file_size = params["max_file_size"]
+        repo.max_file_size = snap.max_file_size or params["max_file_size"]
+        merged: dict[str, Finding] = {}
         for f in repo.content_files():
-            data = repo.read(f.relpath)
+            data = repo.read(f)
             if data is None:
                 continue
             if is_binary(data):
                 repo.skipped["binary"] = repo.skipped.get("binary", 0) + 1
                 continue
-            display = f"{repo.root}/{f.relpath}"
-            findings.extend(
-                replace(hit, extra={**hit.extra, "git_status": f.status})
-                for hit in scan.scan_bytes(display, data)
-            )
+            where = {**f.describe(), "relpath": f.relpath, "repo": str(repo.root)}
+            # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
+            for hit in scan.scan_bytes(f.relpath, data):
+                found = replace(hit, path=f"{repo.root}/{f.relpath}", extra={**hit.extra, **where})
+                if f.status != "history" or not found.fingerprint:
+                    findings.append(found)
+                    continue
+                # One secret seen in many commits is one finding: first and last commit.
+                known = merged.get(found.fingerprint)
+                if known is None:
+                    merged[found.fingerprint] = found
+                    findings.append(found)
+                elif found.extra["last_date"] > known.extra["last_date"]:
+                    known.extra.update(last_commit=found.extra["last_commit"],
+                                       last_date=found.extra["last_date"])
+                elif found.extra["first_date"] < known.extra["first_date"]:
+                    known.extra.update(first_commit=found.extra["first_commit"],
+                                       first_date=found.extra["first_date"])
     return findings

@@ -1,0 +1,93 @@
+"""`si paas scan`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from si_paas.cli.common import command_options, run
+from si_paas.errors import InputError
+from si_paas.report import human
+from si_paas.services import scan as svc
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from si_paas.state.fsio import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(Path(output), text.encode("utf-8"))
+    except OSError as exc:
+        raise InputError(f"--output {output}: cannot write: {exc.strerror}") from None
+
+
+@click.command()
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "sarif", "junit"]),
+              default="table", show_default=True, help="Report format.")
+@click.option("--output", metavar="FILE", help="Write the report to FILE (a summary still prints).")
+@click.option("--baseline", metavar="FILE", help="Ignore findings whose fingerprint is in FILE.")
+@click.option("--update-baseline", is_flag=True, help="Write every current finding to --baseline.")
+@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
+              help="Extra policy folder (repeatable).")
+@click.option("--max-file-size", type=click.IntRange(1), metavar="BYTES",
+              help="Skip files larger than this (default 1 MiB); skips are counted.")
+@click.option("--staged", is_flag=True,
+              help="Judge the staged blobs (the pre-commit policies), not the working files.")
+@click.option("--history", is_flag=True, help="Judge every blob introduced by commits of HEAD.")
+@click.option("--since", metavar="REV", help="With --history: only commits after REV.")
+@click.option("--all", "all_refs", is_flag=True, help="With --history: commits of every ref.")
+@command_options
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | None,
+         update_baseline: bool, policy_dirs: tuple[str, ...], max_file_size: int | None,
+         staged: bool, history: bool, since: str | None, all_refs: bool,
+         as_json: bool, **_: Any) -> None:
+    """Scan repositories or folders for secrets and private state (the `ci` policies).
+
+    \b
+    si paas scan                      # the current repository
+    si paas scan --format sarif --output si-paas.sarif
+    si paas scan --baseline .si-paas-baseline.json --update-baseline
+    si paas scan --staged             # what the pre-commit hook runs
+    si paas scan --history --all      # every commit of every ref
+
+    Exit 0 clean, 1 blocking findings, 2 usage or input error.
+    """
+    fmt = "json" if as_json else fmt
+    if (since or all_refs) and not history:
+        raise click.UsageError("--since and --all need --history")
+    if since and all_refs:
+        raise click.UsageError("--since and --all cannot be combined")
+    if staged and history:
+        raise click.UsageError("--staged and --history cannot be combined")
+    rev_range = None
+    if history:
+        rev_range = ("--all",) if all_refs else ((f"{since}..HEAD",) if since else ("HEAD",))
+
+    def render(p: dict[str, Any]) -> None:
+        doc = {"ok": p["ok"], "command": "scan", "context": None,
+               **{k: v for k, v in p.items() if k not in ("ok", "context")}}
+        if fmt == "sarif":
+            from si_paas.report.sarif import render_sarif
+
+            _write(json.dumps(render_sarif(doc), indent=2) + "\n", output)
+        elif fmt == "junit":
+            from si_paas.report.junit import render_junit
+
+            _write(render_junit(doc), output)
+        elif fmt == "json":
+            _write(json.dumps(doc, indent=2) + "\n", output)
+        if fmt == "table" or output:
+            human.verdict(doc, title="scan")
+
+    run("scan", lambda inv: svc.run(inv, paths, policy_dirs=policy_dirs, baseline=baseline,
+                                    update_baseline=update_baseline,
+                                    max_file_size=max_file_size, staged=staged,
+                                    history=rev_range),
+        render, force_human=fmt != "json" or output is not None)

@@ -1,0 +1,85 @@
+"""`si paas policy test`: run every policy's own examples through the real engine."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from si_paas.engine.evaluate import evaluate
+from si_paas.engine.policy import Policy, load_policies
+from si_paas.errors import ExitCode
+from si_paas.services.invocation import Result
+from si_paas.snapshot.snapshot import Snapshot
+from si_paas.snapshot.state import StateSnapshot
+from si_paas.snapshot.worktree import WorktreeSnapshot
+from si_paas.state.layout import StateLayout
+
+
+@dataclass(frozen=True)
+class ExampleOutcome:
+    """One example of one policy and whether the engine agreed with it."""
+
+    policy: str
+    expect: str  # fail | pass
+    name: str
+    ok: bool
+    detail: str
+
+
+def _materialize(root: Path, files: dict[str, str]) -> Snapshot:
+    """Write an example's files: `repo/...` into a git repo, `state/...` into the state root."""
+    repo, state = root / "repo", root / "state"
+    repo.mkdir()
+    state.mkdir(mode=0o700)
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.write_text(text)
+        path.chmod(0o600)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, capture_output=True)
+    return Snapshot(state=StateSnapshot(StateLayout(state)), repos=[WorktreeSnapshot.open(repo)])
+
+
+def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
+    """Each `fail` example must fail this policy, each `pass` example must pass it."""
+    outcomes = []
+    for expect in ("fail", "pass"):
+        for i, example in enumerate(policy.examples.get(expect, [])):
+            name = example.get("name") or f"{expect}[{i}]"
+            with tempfile.TemporaryDirectory(prefix="si-paas-policy-") as tmp:
+                snap = _materialize(Path(tmp).resolve(), example["files"])
+                result = evaluate([policy], snap, policy.scopes[0]).checks[0]
+            failed = not result.ok
+            ok = failed == (expect == "fail")
+            detail = "; ".join(f.message for f in result.findings[:3]) or "no findings"
+            outcomes.append(ExampleOutcome(policy.id, expect, name, ok, detail))
+    return outcomes
+
+
+def test_policies(policy_dirs: tuple[str, ...]) -> Result:
+    """Run the examples of every policy (default pack plus folders)."""
+    policies = load_policies([Path(p) for p in policy_dirs])
+    outcomes: list[dict[str, Any]] = []
+    untested = []
+    for policy in sorted(policies, key=lambda p: p.id):
+        found = run_policy_examples(policy)
+        if not found:
+            untested.append(policy.id)
+        outcomes.extend(vars(o) for o in found)
+    failed = [o for o in outcomes if not o["ok"]]
+    return Result({"items": outcomes, "count": len(outcomes), "failed": len(failed),
+                   "without_examples": untested},
+                  ok=not failed, exit_code=ExitCode.POLICY_FAILED if failed else ExitCode.OK)
+
+
+def list_policies(policy_dirs: tuple[str, ...]) -> Result:
+    """Every policy with its scopes and check kind."""
+    policies = load_policies([Path(p) for p in policy_dirs])
+    items = [{"id": p.id, "title": p.title, "severity": p.severity, "blocking": p.blocking,
+              "scopes": list(p.scopes), "check": p.check, "source": p.source}
+             for p in sorted(policies, key=lambda p: p.id)]
+    return Result({"items": items, "count": len(items)})

@@ -1,0 +1,93 @@
+"""`si paas scan`: the CI and pre-commit verdict over files, staged blobs or history."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from si_paas.engine.verdict import Verdict
+from si_paas.errors import ExitCode, UsageError
+from si_paas.services.invocation import Invocation, Result
+from si_paas.services.judge import judge, snapshot_for
+from si_paas.snapshot.gitobjects import HistorySnapshot, IndexSnapshot
+from si_paas.snapshot.gitpaths import enclosing_worktree
+from si_paas.snapshot.snapshot import Snapshot
+from si_paas.snapshot.state import StateSnapshot
+
+
+def git_snapshot(inv: Invocation, path: str, *, staged: bool,
+                 rev_range: tuple[str, ...]) -> Snapshot:
+    """A snapshot of the staged blobs or the history of the repository holding `path`."""
+    root = enclosing_worktree(Path(path).expanduser())
+    if root is None:
+        flag = "--staged" if staged else "--history"
+        raise UsageError(f"{flag}: {path!r} is not inside a git repository")
+    source = IndexSnapshot(root) if staged else HistorySnapshot(root, rev_range=rev_range)
+    return Snapshot(state=StateSnapshot(inv.layout), repos=[source])
+
+
+def _apply_baseline(verdict: Verdict, baseline_path: Path | None, update: bool
+                    ) -> tuple[Verdict, dict[str, Any] | None]:
+    """Drop findings recorded in the baseline; report stale entries; optionally rewrite it."""
+    if baseline_path is None:
+        return verdict, None
+    from si_paas.detect.baseline import filter_findings, load_baseline, write_baseline
+
+    every = [f for c in verdict.checks for f in c.findings]
+    if update:
+        write_baseline(baseline_path, [f for f in every if f.fingerprint])
+    base = load_baseline(baseline_path)
+    checks, ignored_total, stale_all = [], 0, None
+    for check in verdict.checks:
+        kept, ignored, stale = filter_findings(list(check.findings), base)
+        ignored_total += len(ignored)
+        stale_all = set(stale) if stale_all is None else stale_all & set(stale)
+        ok = not kept
+        status = check.status if check.status == "disabled" else (
+            "pass" if ok else ("fail" if check.blocking else "warn"))
+        checks.append(replace(check, findings=tuple(kept), ok=ok, status=status))
+    report = {"path": str(baseline_path), "ignored": ignored_total,
+              "stale": sorted(stale_all or ()), "updated": update}
+    return Verdict(tuple(checks), stats=verdict.stats), report
+
+
+def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
+        policy_dirs: tuple[str, ...] = (), baseline: str | None = None,
+        update_baseline: bool = False, max_file_size: int | None = None,
+        staged: bool = False, history: tuple[str, ...] | None = None) -> Result:
+    """Judge the given paths (default: the current directory) with the policies of `scope`."""
+    if update_baseline and not baseline:
+        raise UsageError("--update-baseline needs --baseline FILE")
+    if staged or history is not None:
+        if len(paths) > 1:
+            raise UsageError("--staged/--history take at most one PATH (a repository)")
+        snapshot = git_snapshot(inv, paths[0] if paths else ".", staged=staged,
+                                rev_range=history or ())
+        scope = "pre-commit" if staged else scope
+    else:
+        targets = [Path(p).expanduser() for p in (paths or (".",))]
+        for given, path in zip(paths or (".",), targets, strict=True):
+            if not path.exists():
+                raise UsageError(f"PATH {given!r}: no such file or directory")
+        snapshot = snapshot_for(inv.layout, repos=targets)
+    snapshot.max_file_size = max_file_size
+    first = snapshot.repos[0].root if snapshot.repos else None
+    judgement = judge(snapshot, scope, policy_dirs=[Path(p) for p in policy_dirs],
+                      config_repo=first if first and (first / ".git").exists() else None)
+    for repo in snapshot.repos:
+        repo.close()
+    verdict, base_report = _apply_baseline(
+        judgement.verdict, Path(baseline) if baseline else None, update_baseline)
+    payload: dict[str, Any] = {
+        "scope": scope,
+        "repos": [str(r.root) for r in snapshot.repos],
+        "checks": [c.to_dict() for c in verdict.checks],
+        "summary": verdict.summary(),
+        "skipped": snapshot.stats(),
+    }
+    if base_report:
+        payload["baseline"] = base_report
+    return Result(payload, ok=verdict.ok,
+                  exit_code=ExitCode.OK if verdict.ok else ExitCode.POLICY_FAILED)
+

@@ -1,0 +1,148 @@
+"""The pre-commit hook on staged content: native hook and the pre-commit framework."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Run, git, write
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC"
+
+
+def _commit(repo: Path, env: dict[str, str], message: str = "change") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(repo), "commit", "-m", message], env=env,
+                          capture_output=True, text=True)
+
+
+def test_staged_bytes_not_working_file(si: Callable[..., Run], make_repo: Callable[..., Path],
+                                       env: dict[str, str]) -> None:
+    repo = make_repo()
+    write(repo / ".env", SECRET + "\n")
+    git(repo, env, "add", ".env")
+    (repo / ".env").write_text("API_TOKEN=${API_TOKEN}\n")  # removed from the working file
+    staged = si("paas", "scan", "--staged", "--json", cwd=repo)
+    assert staged.code == 1 and staged.json["scope"] == "pre-commit"
+    git(repo, env, "add", ".env")
+    write(repo / "notes.env", SECRET + "\n")  # only in the working tree, not staged
+    (repo / ".env").write_text(SECRET + "\n")  # working file dirty, staged clean
+    assert si("paas", "scan", "--staged", cwd=repo).code == 0
+
+
+def test_native_hook_blocks_and_allows(si: Callable[..., Run], make_repo: Callable[..., Path],
+                                       env: dict[str, str], baseline: Callable[..., Run],
+                                       state_root: Path) -> None:
+    repo = make_repo()
+    run = si("paas", "hook", "install", "--repo", str(repo), "--json")
+    assert run.code == 0, run.stderr
+    write(repo / ".env", SECRET + "\n")
+    git(repo, env, "add", ".env")
+    refused = _commit(repo, env)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert ".env" in refused.stdout and "secret set" in refused.stdout
+    assert "q8Zt3LmW9xK2" not in refused.stdout + refused.stderr
+    git(repo, env, "rm", "-q", "--cached", ".env")
+    shutil.copytree(state_root / "contexts" / "oss-demo", repo / "backup" / "contexts" / "oss-demo")
+    git(repo, env, "add", "backup")
+    assert _commit(repo, env).returncode == 1
+    git(repo, env, "rm", "-rq", "--cached", "backup")
+    shutil.rmtree(repo / "backup")
+    write(repo / "app.py", "print('clean')\n")
+    git(repo, env, "add", "app.py")
+    assert _commit(repo, env).returncode == 0
+    write(repo / "allowed.py", "TOKEN = 'q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC'  # si-paas: allow\n")
+    git(repo, env, "add", "allowed.py")
+    ok = _commit(repo, env)
+    assert ok.returncode == 0, ok.stdout
+
+
+def test_foreign_hook_is_kept_and_restored(si: Callable[..., Run], make_repo: Callable[..., Path],
+                                           env: dict[str, str]) -> None:
+    repo = make_repo()
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho foreign-ran > \"$(git rev-parse --show-toplevel)/ran\"\n")
+    hook.chmod(0o755)
+    refused = si("paas", "hook", "install", cwd=repo)
+    assert refused.code == 2 and "--force" in refused.stderr
+    assert si("paas", "hook", "install", "--force", cwd=repo).code == 0
+    write(repo / "x.txt", "x\n")
+    git(repo, env, "add", "x.txt")
+    assert _commit(repo, env).returncode == 0
+    assert (repo / "ran").read_text().strip() == "foreign-ran"
+    assert si("paas", "hook", "uninstall", cwd=repo).code == 0
+    assert "foreign-ran" in hook.read_text()
+    assert si("paas", "hook", "uninstall", cwd=repo).code == 2
+
+
+def test_core_hooks_path_is_honoured(si: Callable[..., Run], make_repo: Callable[..., Path],
+                                     env: dict[str, str]) -> None:
+    repo = make_repo()
+    git(repo, env, "config", "core.hooksPath", ".githooks")
+    run = si("paas", "hook", "install", "--json", cwd=repo)
+    assert run.code == 0 and run.json["hook"] == str(repo / ".githooks" / "pre-commit")
+    write(repo / ".env", SECRET + "\n")
+    git(repo, env, "add", ".env")
+    assert _commit(repo, env).returncode == 1
+
+
+def test_history_scan(si: Callable[..., Run], make_repo: Callable[..., Path],
+                      env: dict[str, str]) -> None:
+    repo = make_repo()
+    write(repo / "config.env", SECRET + "\n")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-qm", "add secret")
+    added = git(repo, env, "rev-parse", "HEAD").strip()
+    (repo / "config.env").write_text(SECRET + "\nOTHER=1\n")
+    write(repo / ".si" / "paas" / "current_context", "internal-dogfood\n")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-qm", "touch")
+    touched = git(repo, env, "rev-parse", "HEAD").strip()
+    (repo / "config.env").unlink()
+    shutil.rmtree(repo / ".si")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-qm", "remove secret")
+    assert si("paas", "scan", cwd=repo).code == 0  # the work tree is clean
+    run = si("paas", "scan", "--history", "--json", cwd=repo)
+    assert run.code == 1
+    checks = {c["id"]: c for c in run.json["checks"]}
+    secrets = checks["no-plaintext-secrets"]["findings"]
+    assert len(secrets) == 1  # one secret in two blobs is one finding
+    assert secrets[0]["extra"]["first_commit"] == added
+    assert secrets[0]["extra"]["last_commit"] == touched
+    assert checks["no-repo-private-state"]["findings"][0]["extra"]["relpath"] == \
+        ".si/paas/current_context"
+    since = si("paas", "scan", "--history", "--since", touched, cwd=repo)
+    assert since.code == 0
+
+
+@pytest.mark.slow
+def test_pre_commit_framework_try_repo(make_repo: Callable[..., Path], env: dict[str, str],
+                                       tmp_path: Path) -> None:
+    pre_commit = shutil.which("pre-commit") or str(Path(os.sys.executable).parent / "pre-commit")
+    checkout = tmp_path / "checkout"
+    # try-repo needs a git repository of the hook: a copy of this tree at its current state.
+    shutil.copytree(ROOT, checkout, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "__pycache__", "*.egg-info", "bench", ".hypothesis"))
+    git(checkout, env, "init", "-q")
+    git(checkout, env, "add", "-A")
+    git(checkout, env, "commit", "-qm", "snapshot")
+    repo = make_repo()
+    write(repo / ".env", SECRET + "\n")
+    git(repo, env, "add", ".env")
+    hook_env = {**env, "PRE_COMMIT_HOME": str(tmp_path / "pc-cache")}
+    blocked = subprocess.run([pre_commit, "try-repo", str(checkout), "si-paas"], cwd=repo,
+                             env=hook_env, capture_output=True, text=True, timeout=900)
+    assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+    assert "no-plaintext-secrets" in blocked.stdout
+    git(repo, env, "rm", "-q", "--cached", ".env")
+    write(repo / "ok.py", "print('ok')\n")
+    git(repo, env, "add", "ok.py")
+    passed = subprocess.run([pre_commit, "try-repo", str(checkout), "si-paas"], cwd=repo,
+                            env=hook_env, capture_output=True, text=True, timeout=900)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
