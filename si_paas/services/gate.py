@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from si_paas.engine.verdict import CheckResult, Verdict
 from si_paas.errors import PolicyRefusal
 from si_paas.services.invocation import Invocation
 from si_paas.services.judge import ALLOW_REPO_STATE_ENV, judge, repo_state_override, snapshot_for
+from si_paas.snapshot.gitpaths import is_within, real
 from si_paas.state.contexts import Context
 
 OVERRIDABLE = "state-root-outside-repo"
@@ -23,16 +25,32 @@ def _describe(checks: list[CheckResult]) -> str:
 
 
 def _apply_override(inv: Invocation, verdict: Verdict, strict: bool) -> list[CheckResult]:
-    """Blocking failures, less the state-root check when the unsafe override is set."""
+    """Blocking failures, less what the unsafe override covers when it is set.
+
+    The override covers the state root inside a repository and, with it, the vault files
+    that live under that state root (the same root cause); nothing else.
+    """
     failed = verdict.failed()
-    if not strict and repo_state_override() and any(c.id == OVERRIDABLE for c in failed):
-        inv.warnings.append(
-            f"UNSAFE: {ALLOW_REPO_STATE_ENV}=true lets this command run with the state root "
-            "inside a git work tree; doctor still fails and this run is audited"
-        )
-        inv.audit_args["unsafe_override"] = ALLOW_REPO_STATE_ENV
-        failed = [c for c in failed if c.id != OVERRIDABLE]
-    return failed
+    if strict or not repo_state_override() or not any(c.id == OVERRIDABLE for c in failed):
+        return failed
+    inv.warnings.append(
+        f"UNSAFE: {ALLOW_REPO_STATE_ENV}=true lets this command run with the state root "
+        "inside a git work tree; doctor still fails and this run is audited"
+    )
+    inv.audit_args["unsafe_override"] = ALLOW_REPO_STATE_ENV
+    root = real(inv.layout.root)
+    kept = []
+    for check in failed:
+        if check.id == OVERRIDABLE:
+            continue
+        if check.id == "vault-outside-repo":
+            rest = tuple(f for f in check.findings
+                         if not (f.path and is_within(real(f.path), root)))
+            if not rest:
+                continue
+            check = replace(check, findings=rest)
+        kept.append(check)
+    return kept
 
 
 def check_read(inv: Invocation, ctx: Context | None) -> None:
@@ -66,10 +84,10 @@ def guard_change(
                   if any((c.id, f.fingerprint or f"{f.rule}:{f.path}:{f.message}") in new
                          for f in c.findings)]
     if made_worse or (strict and failed_after):
-        blocking = made_worse or failed_after
+        others = [c for c in failed_after if c not in made_worse]
         raise PolicyRefusal(
-            f"refused by the doctor gate: {_describe(blocking)}",
-            failed=[c.id for c in blocking],
+            f"refused by the doctor gate: {_describe([*made_worse, *others])}",
+            failed=[c.id for c in (*made_worse, *others)],
         )
     if failed_after:
         inv.warnings.append(

@@ -136,16 +136,18 @@ class HistorySnapshot(_BlobSource):
                    ).decode("utf-8", "surrogateescape")
         tokens = [t for t in out.split("\0") if t and t != "\n"]
         seen: dict[tuple[str, str], dict[str, Any]] = {}
-        commit, date, i = "", "", 0
+        commit, date, ordinal, i = "", "", 0, 0
         while i < len(tokens):
             token = tokens[i]
             if token.startswith("\x01"):
                 commit, date, i = token[1:], tokens[i + 1], i + 2
+                ordinal += 1  # oldest first: commit times can tie, the order cannot
                 continue
             mode, sha, path, i = _parse_raw(tokens, i)
             if mode in (_SUBMODULE, _SYMLINK) or sha == _NULL_SHA:
                 continue
-            entry = seen.setdefault((path, sha), {"first_commit": commit, "first_date": date})
-            entry["last_commit"], entry["last_date"] = commit, date
+            entry = seen.setdefault((path, sha), {"first_commit": commit, "first_date": date,
+                                                  "first_ordinal": str(ordinal)})
+            entry.update(last_commit=commit, last_date=date, last_ordinal=str(ordinal))
         return tuple(RepoFile(path, "history", blob=sha, info=tuple(sorted(meta.items())))
                      for (path, sha), meta in seen.items())

@@ -48,16 +48,27 @@ class StateSnapshot:
         return self.layout.root
 
     @cached_property
-    def contexts(self) -> tuple[Context, ...]:
-        """Every context (a corrupt config is an InputError), including proposed ones."""
-        found: dict[str, Context] = {}
+    def _configs(self) -> tuple[tuple[str, Context], ...]:
+        """(directory name, config) of every context directory; a corrupt config fails."""
+        found = []
         for name in list_context_names(self.layout):
             path = self.layout.config_file(name)
             raw = fsio.read_json(path)
             validate_document(raw, "context-config", path)
-            found[name] = Context(**raw)
+            found.append((name, Context(**raw)))
+        return tuple(found)
+
+    @cached_property
+    def contexts(self) -> tuple[Context, ...]:
+        """Every context whose config names its own directory, including proposed ones."""
+        found = {d: c for d, c in self._configs if c.name == d}
         found.update(self.overlay_contexts)
         return tuple(found[n] for n in sorted(found))
+
+    @property
+    def misplaced(self) -> tuple[tuple[str, Context], ...]:
+        """(directory, config) where config.json names another context: a copied directory."""
+        return tuple((d, c) for d, c in self._configs if c.name != d)
 
     def focused(self) -> tuple[Context, ...]:
         """The contexts a per-context check judges: the focus, or all."""

@@ -87,16 +87,39 @@ def test_state_root_is_a_file(si: Callable[..., Run], home: Path) -> None:
     assert bad.read_text() == "x"
 
 
-def test_state_root_unwritable(si: Callable[..., Run], home: Path) -> None:
+def test_state_root_unwritable(si: Callable[..., Run], home: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    locked = tmp_path / "readonly"
+    locked.mkdir()
+    if os.geteuid() == 0:
+        # Root ignores modes; a read-only mount refuses writes even to root.
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs",
+                                  str(locked)], capture_output=True)
+        if mounted.returncode != 0:
+            pytest.skip("cannot mount a read-only tmpfs here")
+    else:
+        locked.chmod(0o500)
+    try:
+        run = si("paas", "context", "init", "--name", "a", "--type", "oss-demo",
+                 extra_env={"SI_PAAS_STATE_ROOT": str(locked / "paas")})
+        assert run.code == 2 and "not writable" in run.stderr, run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["umount", str(locked)], check=True)
+
+
+def test_state_root_unreadable(si: Callable[..., Run], home: Path, tmp_path: Path) -> None:
     import os
 
     if os.geteuid() == 0:
-        pytest.skip("root bypasses directory permissions")
-    locked = home / "locked"
-    locked.mkdir(mode=0o500)
-    run = si("paas", "context", "init", "--name", "a", "--type", "oss-demo",
-             extra_env={"SI_PAAS_STATE_ROOT": str(locked / "paas")})
-    assert run.code == 2 and "not writable" in run.stderr
+        pytest.skip("root reads every directory whatever its mode")
+    root = tmp_path / "state"
+    root.mkdir(mode=0o000)
+    run = si("paas", "context", "list", extra_env={"SI_PAAS_STATE_ROOT": str(root)})
+    assert run.code == 2 and "not readable" in run.stderr
 
 
 def test_context_option_after_subcommand(baseline: Callable[..., Run]) -> None:

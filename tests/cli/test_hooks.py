@@ -45,8 +45,9 @@ def test_native_hook_blocks_and_allows(si: Callable[..., Run], make_repo: Callab
     git(repo, env, "add", ".env")
     refused = _commit(repo, env)
     assert refused.returncode == 1, refused.stdout + refused.stderr
-    assert ".env" in refused.stdout and "secret set" in refused.stdout
-    assert "q8Zt3LmW9xK2" not in refused.stdout + refused.stderr
+    said = refused.stdout + refused.stderr  # git hands hook output to stderr
+    assert ".env" in said and "secret set" in said and "no-plaintext-secrets" in said
+    assert "q8Zt3LmW9xK2" not in said
     git(repo, env, "rm", "-q", "--cached", ".env")
     shutil.copytree(state_root / "contexts" / "oss-demo", repo / "backup" / "contexts" / "oss-demo")
     git(repo, env, "add", "backup")

@@ -145,8 +145,10 @@ def test_event_with_another_contexts_id(baseline: Callable[..., Run], state_root
     line = {"time": "2026-01-01T00:00:00Z", "kind": "deploy", "context": "oss-demo",
             "context_id": internal["context_id"], "actor": "x", "command": "deploy",
             "status": "ok"}
-    with (state_root / "contexts/oss-demo/events/deployments.jsonl").open("a") as handle:
+    log = state_root / "contexts/oss-demo/events/deployments.jsonl"
+    with log.open("a") as handle:
         handle.write(json.dumps(line) + "\n")
+    os.chmod(log, 0o600)
     run = baseline("paas", "--context", "oss-demo", "doctor", "--json")
     assert run.code == 1
     finding = _check(run.json, "no-cross-context-data")["findings"][0]

@@ -41,6 +41,13 @@ def _shared(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Finding]:
             findings.append(Finding(rule=policy.id, path=path,
                                     message=f"vault file shared by contexts {', '.join(names)}",
                                     extra={"kind": "shared-vault", "contexts": names}))
+    for directory, ctx in snap.state.misplaced:
+        ids[ctx.context_id].append(directory)
+        if focus & {ctx.name, directory}:
+            findings.append(Finding(
+                rule=policy.id, path=str(snap.state.layout.config_file(directory)),
+                message=f"config.json names {ctx.name!r} but lives in {directory!r}: "
+                        "a copied context directory"))
     for cid, names in sorted(ids.items()):
         if len(names) > 1 and focus & set(names):
             findings.append(Finding(
@@ -65,10 +72,6 @@ def _records(snap: Snapshot, policy: Policy, ctx: Context, ids: dict[str, str],
              owned: dict[str, dict[str, str]]) -> list[Finding]:
     findings = []
     config = snap.state.layout.config_file(ctx.name)
-    if ctx.name != config.parent.name:
-        findings.append(Finding(rule=policy.id, path=str(config),
-                                message=f"config.json names {ctx.name!r} but lives in "
-                                        f"{config.parent.name!r}: a copied context directory"))
     if os.path.realpath(ctx.state_root) != os.path.realpath(snap.state.root):
         findings.append(Finding(rule=policy.id, path=str(config),
                                 message=f"config.json was made under state root {ctx.state_root}, "

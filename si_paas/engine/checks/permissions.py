@@ -26,7 +26,11 @@ def state_permissions(snap: Snapshot, params: dict[str, Any], policy: Policy) ->
     uid = os.getuid()
     vaults = {os.path.realpath(c.vault_file) for c in snap.state.contexts}
     findings: list[Finding] = []
+    others = [snap.state.layout.context_dir(c.name) for c in snap.state.contexts
+              if c not in snap.state.focused()]
     for entry in snap.state.modes:
+        if any(entry.path == o or o in entry.path.parents for o in others):
+            continue  # with --context, another context's files are not judged
         want = dir_mode if entry.is_dir else file_mode
         is_vault = os.path.realpath(entry.path) in vaults or entry.path.parent.name == "vault"
         problems = []

@@ -58,10 +58,10 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
                 if known is None:
                     merged[found.fingerprint] = found
                     findings.append(found)
-                elif found.extra["last_date"] > known.extra["last_date"]:
-                    known.extra.update(last_commit=found.extra["last_commit"],
-                                       last_date=found.extra["last_date"])
-                elif found.extra["first_date"] < known.extra["first_date"]:
-                    known.extra.update(first_commit=found.extra["first_commit"],
-                                       first_date=found.extra["first_date"])
+                else:
+                    for end, newer in (("last", int.__gt__), ("first", int.__lt__)):
+                        if newer(int(found.extra[f"{end}_ordinal"]),
+                                 int(known.extra[f"{end}_ordinal"])):
+                            known.extra.update({f"{end}_{k}": found.extra[f"{end}_{k}"]
+                                                for k in ("commit", "date", "ordinal")})
     return findings
