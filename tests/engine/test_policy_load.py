@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, write
 from si_paas.engine.policy import load_policies, load_policy_file
 from si_paas.errors import InputError
+
+from conftest import Run, write
 
 GOOD = """\
 id: no-demo-hosts-in-internal
