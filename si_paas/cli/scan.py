@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +88,28 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
         if fmt == "table" or output:
             human.verdict(doc, title="scan")
 
-    run("scan", lambda inv: svc.run(inv, paths, policy_dirs=policy_dirs, baseline=baseline,
-                                    update_baseline=update_baseline,
-                                    max_file_size=max_file_size, staged=staged,
-                                    history=rev_range),
-        render, force_human=fmt != "json" or output is not None)
+    with _progress(enabled=history) as progress:
+        run("scan", lambda inv: svc.run(inv, paths, policy_dirs=policy_dirs, baseline=baseline,
+                                        update_baseline=update_baseline,
+                                        max_file_size=max_file_size, staged=staged,
+                                        history=rev_range, progress=progress),
+            render, force_human=fmt != "json" or output is not None)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal; silence otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    from si_paas.report.console import err
+
+    with Progress(console=err(), transient=True) as bar:
+        task = bar.add_task("history", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -70,6 +70,10 @@ def judge(
 ) -> Judgement:
     """Evaluate the policies of `scope` (default pack + user folders + repo config)."""
     config = load_repo_config(config_repo)
+    for repo in snap.repos:
+        if repo.is_git:  # each repository's own excludes, visible as skipped files
+            repo.exclude = (config if repo.root == config_repo
+                            else load_repo_config(repo.root)).exclude
     policies = load_policies([*config.policy_dirs, *policy_dirs])
     disabled = check_disable(config, policies)
     return Judgement(evaluate(policies, snap, scope, disabled), snap, config)

@@ -18,6 +18,7 @@ class RepoConfig:
     path: Path | None
     policy_dirs: tuple[Path, ...] = ()
     disable: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 def load_repo_config(repo_root: Path | None) -> RepoConfig:
@@ -29,14 +30,17 @@ def load_repo_config(repo_root: Path | None) -> RepoConfig:
         return RepoConfig(None)
     data, _ = load_yaml_document(path)
     data = data or {}
-    if not isinstance(data, dict) or set(data) - {"policies", "disable"}:
-        raise InputError(f"{path}: only the keys 'policies' and 'disable' are allowed")
+    if not isinstance(data, dict) or set(data) - {"policies", "disable", "exclude"}:
+        raise InputError(f"{path}: only the keys 'policies', 'disable' and 'exclude' are allowed")
     dirs, disable = data.get("policies") or [], data.get("disable") or []
+    exclude = data.get("exclude") or []
+    if not isinstance(exclude, list) or not all(isinstance(d, str) for d in exclude):
+        raise InputError(f"{path}: field exclude: must be a list of path patterns")
     if not all(isinstance(d, str) for d in dirs):
         raise InputError(f"{path}: field policies: must be a list of folder paths")
     if not all(isinstance(d, str) for d in disable):
         raise InputError(f"{path}: field disable: must be a list of policy ids")
-    return RepoConfig(path, tuple(repo_root / d for d in dirs), tuple(disable))
+    return RepoConfig(path, tuple(repo_root / d for d in dirs), tuple(disable), tuple(exclude))
 
 
 def check_disable(config: RepoConfig, policies: list[Policy]) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,14 +17,15 @@ from si_paas.snapshot.snapshot import Snapshot
 from si_paas.snapshot.state import StateSnapshot
 
 
-def git_snapshot(inv: Invocation, path: str, *, staged: bool,
-                 rev_range: tuple[str, ...]) -> Snapshot:
+def git_snapshot(inv: Invocation, path: str, *, staged: bool, rev_range: tuple[str, ...],
+                 progress: Callable[[int, int], None] | None = None) -> Snapshot:
     """A snapshot of the staged blobs or the history of the repository holding `path`."""
     root = enclosing_worktree(Path(path).expanduser())
     if root is None:
         flag = "--staged" if staged else "--history"
         raise UsageError(f"{flag}: {path!r} is not inside a git repository")
-    source = IndexSnapshot(root) if staged else HistorySnapshot(root, rev_range=rev_range)
+    source = (IndexSnapshot(root) if staged
+              else HistorySnapshot(root, rev_range=rev_range, progress=progress))
     return Snapshot(state=StateSnapshot(inv.layout), repos=[source])
 
 
@@ -55,7 +57,8 @@ def _apply_baseline(verdict: Verdict, baseline_path: Path | None, update: bool
 def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
         policy_dirs: tuple[str, ...] = (), baseline: str | None = None,
         update_baseline: bool = False, max_file_size: int | None = None,
-        staged: bool = False, history: tuple[str, ...] | None = None) -> Result:
+        staged: bool = False, history: tuple[str, ...] | None = None,
+        progress: Callable[[int, int], None] | None = None) -> Result:
     """Judge the given paths (default: the current directory) with the policies of `scope`."""
     if update_baseline and not baseline:
         raise UsageError("--update-baseline needs --baseline FILE")
@@ -63,7 +66,7 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
         if len(paths) > 1:
             raise UsageError("--staged/--history take at most one PATH (a repository)")
         snapshot = git_snapshot(inv, paths[0] if paths else ".", staged=staged,
-                                rev_range=history or ())
+                                rev_range=history or (), progress=progress)
         scope = "pre-commit" if staged else scope
     else:
         targets = [Path(p).expanduser() for p in (paths or (".",))]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from si_paas.errors import InputError
-from si_paas.snapshot.worktree import DEFAULT_MAX_FILE_SIZE, RepoFile
+from si_paas.snapshot.worktree import DEFAULT_MAX_FILE_SIZE, RepoFile, drop_excluded
 
 _NULL_SHA = "0" * 40
 _SUBMODULE = "160000"
@@ -67,7 +67,9 @@ class _BlobSource:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     skipped: dict[str, int] = field(default_factory=dict)
     is_git: bool = True
-    blobs: dict[str, str] = field(default_factory=dict)  # relpath or key -> sha
+    exclude: tuple[str, ...] = ()
+    progress: Callable[[int, int], None] | None = None  # (blobs read, blobs in total)
+    _read_count: int = 0
 
     @cached_property
     def _reader(self) -> BlobReader:
@@ -84,6 +86,9 @@ class _BlobSource:
         """The blob's bytes, or None (counted) when missing or over the size cap."""
         sha = f.blob or ""
         size, data = self._reader.read(sha)
+        if self.progress is not None:
+            self._read_count += 1
+            self.progress(self._read_count, len(self.files))
         if data is None:
             self._skip("missing blob")
             return None
@@ -120,7 +125,8 @@ class IndexSnapshot(_BlobSource):
                 self._skip("not a regular file")
                 continue
             entries.append(RepoFile(path, "staged", blob=sha))
-        return tuple(sorted(entries, key=lambda f: f.relpath))
+        return drop_excluded(sorted(entries, key=lambda f: f.relpath), self.exclude,
+                             self.skipped)
 
 
 @dataclass
@@ -149,5 +155,6 @@ class HistorySnapshot(_BlobSource):
             entry = seen.setdefault((path, sha), {"first_commit": commit, "first_date": date,
                                                   "first_ordinal": str(ordinal)})
             entry.update(last_commit=commit, last_date=date, last_ordinal=str(ordinal))
-        return tuple(RepoFile(path, "history", blob=sha, info=tuple(sorted(meta.items())))
-                     for (path, sha), meta in seen.items())
+        listed = [RepoFile(path, "history", blob=sha, info=tuple(sorted(meta.items())))
+                  for (path, sha), meta in seen.items()]
+        return drop_excluded(listed, self.exclude, self.skipped)

@@ -19,6 +19,7 @@ class FileSource(Protocol):
     is_git: bool
     max_file_size: int
     skipped: dict[str, int]
+    exclude: tuple[str, ...]
 
     @property
     def files(self) -> tuple[RepoFile, ...]: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import subprocess
 from collections.abc import Iterator
@@ -46,6 +47,17 @@ def _git_lines(root: Path, *args: str) -> list[str]:
     return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
+def drop_excluded(entries: list[RepoFile], patterns: tuple[str, ...],
+                  skipped: dict[str, int]) -> tuple[RepoFile, ...]:
+    """Entries whose path matches no `exclude` pattern (fnmatch; `*` crosses `/`), counted."""
+    if not patterns:
+        return tuple(entries)
+    kept = [e for e in entries if not any(fnmatch.fnmatchcase(e.relpath, p) for p in patterns)]
+    if len(kept) != len(entries):
+        skipped["excluded by .si-paas.yaml"] = len(entries) - len(kept)
+    return tuple(kept)
+
+
 def _walk(base: Path, prefix: str = "") -> Iterator[str]:
     for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = [d for d in dirnames if d not in _PRUNE_DIRS]
@@ -63,6 +75,7 @@ class WorktreeSnapshot:
     is_git: bool
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     skipped: dict[str, int] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
 
     @classmethod
     def open(cls, path: Path) -> WorktreeSnapshot:
@@ -78,7 +91,8 @@ class WorktreeSnapshot:
     def files(self) -> tuple[RepoFile, ...]:
         """Every file with its git status, sorted by path."""
         if not self.is_git:
-            return tuple(RepoFile(p, "file") for p in sorted(_walk(self.root)))
+            listed = [RepoFile(p, "file") for p in sorted(_walk(self.root))]
+            return drop_excluded(listed, self.exclude, self.skipped)
         tracked = _git_lines(self.root, "ls-files", "-z", "--cached")
         untracked = _git_lines(self.root, "ls-files", "-z", "--others", "--exclude-standard")
         ignored_entries = _git_lines(
@@ -96,7 +110,8 @@ class WorktreeSnapshot:
                               ("ignored", ignored)):
             for p in paths:
                 seen.setdefault(p, RepoFile(p, status))
-        return tuple(sorted(seen.values(), key=lambda f: f.relpath))
+        listed = sorted(seen.values(), key=lambda f: f.relpath)
+        return drop_excluded(listed, self.exclude, self.skipped)
 
     def content_files(self) -> Iterator[RepoFile]:
         """Files whose content is judged: tracked and untracked, not ignored."""

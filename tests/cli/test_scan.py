@@ -118,3 +118,16 @@ def test_plain_folder_and_bad_path(si: Callable[..., Run], tmp_path: Path) -> No
     assert missing.code == 2 and "no such file" in missing.stderr
     clash = si("paas", "scan", "--since", "HEAD~1")
     assert clash.code == 2 and "--history" in clash.stderr
+
+
+def test_repo_config_excludes_are_visible(si: Callable[..., Run],
+                                          make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(files={"fixtures/fake.env": ENV_SECRET + "\n", "app.py": "x = 1\n"})
+    assert si("paas", "scan", cwd=repo).code == 1
+    write(repo / ".si-paas.yaml", "exclude: ['fixtures/*']\n")
+    run = si("paas", "scan", "--json", cwd=repo)
+    assert run.code == 0
+    assert run.json["skipped"][str(repo.resolve())]["skipped"] == {"excluded by .si-paas.yaml": 1}
+    write(repo / ".si-paas.yaml", "exclude: fixtures\n")
+    bad = si("paas", "scan", cwd=repo)
+    assert bad.code == 2 and "field exclude" in bad.stderr

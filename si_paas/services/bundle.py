@@ -1,0 +1,351 @@
+"""`si paas context export|import`: move a context's metadata, never its secrets or events.
+
+A bundle holds the context config (without vault_file and state_root), its targets and apps
+(without their context name and id) and its alert policy, and is validated against
+`schemas/export-bundle.schema.json` on the way out and on the way in. A secret-like key with a
+plaintext value anywhere in a bundle is refused, both ways.
+
+An import is all-or-nothing. Under the context lock it first writes a journal holding the
+current targets.json and apps.json, then replaces both, then deletes the journal. If anything
+fails in between, the journal is played back at once; if the process dies, the next import or
+export of the context plays it back first (`recover_pending_import`).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from si_paas.detect.keys import is_placeholder_value, is_secret_key
+from si_paas.errors import InputError, PolicyRefusal, UsageError
+from si_paas.resources import schema
+from si_paas.services.gate import check_read, guard_change
+from si_paas.services.invocation import Invocation, Result
+from si_paas.services.secrets import visible_prefix
+from si_paas.snapshot.gitpaths import enclosing_worktree
+from si_paas.state import fsio
+from si_paas.state.clock import utc_now
+from si_paas.state.collections import Items, read_items
+from si_paas.state.contexts import Context
+from si_paas.state.layout import StateLayout
+from si_paas.state.validate import field_path, validate_document
+
+FORMAT = "si-paas-context-export"
+VERSION = 1
+SCHEMA = "export-bundle"
+JOURNAL = ".import-journal.json"
+COLLECTIONS = ("targets", "apps")
+_STAMP = ("context", "context_id")
+_NO_EXPORT = ("vault_file", "state_root")
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+# -- secret-like values ------------------------------------------------------------------------
+
+def _json_path(parent: str, key: str) -> str:
+    return f"{parent}.{key}" if _PLAIN_KEY.match(key) else f"{parent}[{json.dumps(key)}]"
+
+
+def _is_plaintext(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return False
+    return not is_placeholder_value(str(value))
+
+
+def find_secret_values(doc: Any) -> list[tuple[str, str]]:
+    """(JSON path, value) of every plaintext value under a secret-like key, anywhere in `doc`.
+
+    Everything beneath a secret-like key counts (`$.alert_policy.credentials.user` too), except
+    placeholders such as `${VAR}`, `ENC[...]`, `<redacted>`, empty or null.
+    """
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any, path: str, secret: bool) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, _json_path(path, str(key)), secret or is_secret_key(str(key)))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}[{i}]", secret)
+        elif secret and _is_plaintext(node):
+            found.append((path, str(node)))
+
+    walk(doc, "$", False)
+    return found
+
+
+def refuse_secret_values(doc: Any, source: str) -> None:
+    """A one-line UsageError naming the first JSON path that holds a plaintext secret value."""
+    found = find_secret_values(doc)
+    if not found:
+        return
+    path, value = found[0]
+    more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+    raise UsageError(f"{source}: {path}: secret-like key holds a plaintext value "
+                     f"({visible_prefix(value)}…, {len(value)} characters){more}; a bundle carries "
+                     "metadata only: keep secrets in the vault (`si paas secret set`) or use a "
+                     "placeholder such as ${VAR}")
+
+
+# -- schema ------------------------------------------------------------------------------------
+
+_VALUE_FREE = {
+    "type": lambda v: f"must be of type {' or '.join(v) if isinstance(v, list) else v}",
+    "const": lambda v: f"must be {json.dumps(v)}",
+    "enum": lambda v: "must be one of " + ", ".join(json.dumps(x) for x in v),
+    "pattern": lambda v: f"does not match {v}",
+    "minLength": lambda v: f"must be at least {v} characters",
+    "maxLength": lambda v: f"must be at most {v} characters",
+    "minimum": lambda v: f"must be at least {v}",
+    "maximum": lambda v: f"must be at most {v}",
+    "uniqueItems": lambda v: "must not repeat items",
+}
+
+
+def validate_bundle(doc: Any, source: str) -> None:
+    """Check `doc` against the bundle schema: one line naming the source and the field.
+
+    The message never repeats a value from the bundle (it may be something private).
+    """
+    validator = Draft202012Validator(schema(SCHEMA))
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return
+    err = errors[0]
+    render = _VALUE_FREE.get(str(err.validator))
+    why = render(err.validator_value) if render else err.message
+    raise InputError(f"{source}: field {field_path(err.absolute_path)}: {why}")
+
+
+# -- export ------------------------------------------------------------------------------------
+
+def _strip(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in _STAMP}
+
+
+def build_bundle(layout: StateLayout, ctx: Context) -> dict[str, Any]:
+    """The export bundle of a context (validated, refused if it would carry a secret)."""
+    alert_path = layout.context_dir(ctx.name) / "alerts" / "policy.json"
+    try:
+        alert_policy = fsio.read_json(alert_path)
+    except FileNotFoundError:
+        alert_policy = None
+    bundle = {
+        "format": FORMAT,
+        "version": VERSION,
+        "origin": {"context": ctx.name, "type": ctx.type, "context_id": ctx.context_id},
+        "exported_at": utc_now(),
+        "config": {k: v for k, v in ctx.to_dict().items() if k not in _NO_EXPORT},
+        "targets": [_strip(t) for t in read_items(layout, ctx, "targets")],
+        "apps": [_strip(a) for a in read_items(layout, ctx, "apps")],
+        "alert_policy": alert_policy,
+    }
+    validate_bundle(bundle, f"export of context {ctx.name!r}")
+    refuse_secret_values(bundle, f"export of context {ctx.name!r}")
+    return bundle
+
+
+def bundle_text(bundle: dict[str, Any]) -> str:
+    """The bundle as written to a file or stdout."""
+    return json.dumps(bundle, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def _counts(bundle: dict[str, Any]) -> dict[str, int]:
+    return {"targets": len(bundle["targets"]), "apps": len(bundle["apps"]),
+            "alert_policy": int(bundle["alert_policy"] is not None)}
+
+
+def export_context(inv: Invocation, output: str | None, force: bool) -> Result:
+    """Write the bundle to --output (atomic, 0600, never in a repo) or return it for stdout."""
+    ctx = inv.context(mutating=False)
+    check_read(inv, ctx)
+    target: Path | None = None
+    if output:
+        target = Path(output).expanduser().absolute()
+        repo = enclosing_worktree(target)
+        if repo is not None:
+            raise PolicyRefusal(
+                f"refused: no-repo-private-state: --output {target} is inside git work tree "
+                f"{repo}; an export is private metadata: write it outside every repository",
+                failed=["no-repo-private-state"])
+        if target.is_dir():
+            raise UsageError(f"--output {target}: is a directory")
+        if target.exists() and not force:
+            raise UsageError(f"--output {target}: exists; pass --force to replace it")
+    with fsio.locked(inv.layout.lock_file(ctx.name)):
+        recover_pending_import(inv.layout, ctx)
+        bundle = build_bundle(inv.layout, ctx)
+    if target is None:
+        return Result({"bundle": bundle, "counts": _counts(bundle)}, context=ctx.name)
+    fsio.atomic_write_bytes(target, bundle_text(bundle).encode("utf-8"))
+    inv.audit_args["output"] = str(target)
+    return Result({"output": str(target), "origin": bundle["origin"], "counts": _counts(bundle)},
+                  context=ctx.name)
+
+
+# -- import ------------------------------------------------------------------------------------
+
+def read_bundle(file: str) -> dict[str, Any]:
+    """Read, scan and validate a bundle (`-` is stdin); every problem is one line naming it."""
+    source = "<stdin>" if file == "-" else file
+    try:
+        raw = sys.stdin.read() if file == "-" else Path(file).expanduser().read_text("utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{source}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{source}: not UTF-8 text") from None
+    try:
+        doc = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    # Secrets first: the schema check must never be the one to echo a secret value back.
+    refuse_secret_values(doc, source)
+    validate_bundle(doc, source)
+    bundle: dict[str, Any] = doc
+    return bundle
+
+
+def _merge(current: Items, incoming: Items, ctx: Context, kind: str, force: bool) -> Items:
+    """`current` with the bundle's records added (replacing same-named ones only with force)."""
+    names = [r["name"] for r in incoming]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise UsageError(f"bundle lists {kind} {', '.join(map(repr, dupes))} more than once")
+    clash = sorted({r["name"] for r in current} & set(names))
+    if clash and not force:
+        raise UsageError(f"{kind}(s) {', '.join(map(repr, clash))} already exist in context "
+                         f"{ctx.name!r}; pass --force to replace them")
+    stamped = [{**r, "context": ctx.name, "context_id": ctx.context_id} for r in incoming]
+    kept = [dict(r) for r in current if r["name"] not in set(names)]
+    return sorted([*kept, *stamped], key=lambda r: str(r["name"]))
+
+
+def plan_import(layout: StateLayout, ctx: Context, bundle: dict[str, Any],
+                force: bool) -> tuple[Items, Items]:
+    """The new targets and apps of `ctx` after importing `bundle` (nothing is written)."""
+    targets = _merge(read_items(layout, ctx, "targets"), bundle["targets"], ctx, "target", force)
+    apps = _merge(read_items(layout, ctx, "apps"), bundle["apps"], ctx, "app", force)
+    known = {t["name"] for t in targets}
+    for app in apps:
+        missing = [t for t in app["targets"] if t not in known]
+        if missing:
+            raise UsageError(f"app {app['name']!r} runs on target {missing[0]!r}, which is neither "
+                             f"in the bundle nor in context {ctx.name!r}")
+    return targets, apps
+
+
+def _doc(ctx: Context, items: Items) -> dict[str, Any]:
+    return {"schema_version": 1, "context": ctx.name, "context_id": ctx.context_id,
+            "items": items}
+
+
+def _journal_path(layout: StateLayout, ctx: Context) -> Path:
+    return layout.context_dir(ctx.name) / JOURNAL
+
+
+def _restore(layout: StateLayout, ctx: Context, journal: dict[str, Any]) -> None:
+    files = journal.get("files")
+    if not isinstance(files, dict):
+        raise InputError(f"{_journal_path(layout, ctx)}: not an import journal")
+    for collection in COLLECTIONS:
+        path = layout.collection_file(ctx.name, collection)
+        old = files.get(collection)
+        if old is None:
+            path.unlink(missing_ok=True)
+        else:
+            fsio.atomic_write_bytes(path, base64.b64decode(old))
+
+
+def recover_pending_import(layout: StateLayout, ctx: Context) -> bool:
+    """Undo an import that was cut short (the caller holds the context lock); True if it did."""
+    path = _journal_path(layout, ctx)
+    try:
+        journal = fsio.read_json(path)
+    except FileNotFoundError:
+        return False
+    if not isinstance(journal, dict):
+        raise InputError(f"{path}: not an import journal")
+    _restore(layout, ctx, journal)
+    path.unlink()
+    return True
+
+
+def write_import(layout: StateLayout, ctx: Context, bundle: dict[str, Any],
+                 force: bool) -> tuple[Items, Items]:
+    """Replace targets.json and apps.json together, or leave both as they were."""
+    with fsio.locked(layout.lock_file(ctx.name)):
+        recover_pending_import(layout, ctx)
+        targets, apps = plan_import(layout, ctx, bundle, force)  # again, under the lock
+        docs = {"targets": _doc(ctx, targets), "apps": _doc(ctx, apps)}
+        for collection, doc in docs.items():
+            validate_document(doc, collection, layout.collection_file(ctx.name, collection))
+        old: dict[str, str | None] = {}
+        for collection in COLLECTIONS:
+            try:
+                data = layout.collection_file(ctx.name, collection).read_bytes()
+                old[collection] = base64.b64encode(data).decode()
+            except FileNotFoundError:
+                old[collection] = None
+        journal = {"journal": "si-paas-import", "version": 1, "context_id": ctx.context_id,
+                   "files": old}
+        journal_path = _journal_path(layout, ctx)
+        fsio.atomic_write_bytes(journal_path, json.dumps(journal).encode())
+        try:
+            for collection in COLLECTIONS:
+                fsio.atomic_write_json(layout.collection_file(ctx.name, collection),
+                                       docs[collection])
+        except BaseException:
+            # Put both files back now; if even that fails the journal stays for the next run.
+            with contextlib.suppress(Exception):
+                _restore(layout, ctx, journal)
+                journal_path.unlink()
+            raise
+        journal_path.unlink()
+        with contextlib.suppress(OSError):
+            fd = os.open(journal_path.parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return targets, apps
+
+
+def import_context(inv: Invocation, file: str, force: bool, allow_cross_type: bool) -> Result:
+    """Import a bundle into the explicit --context, judged by the gate, all or nothing."""
+    ctx = inv.context(mutating=True)
+    bundle = read_bundle(file)
+    origin = bundle["origin"]
+    inv.audit_args["origin"] = dict(origin)
+    if origin["type"] != ctx.type:
+        if not allow_cross_type:
+            raise UsageError(f"{file}: bundle was exported from context {origin['context']!r} "
+                             f"of type {origin['type']}, but context {ctx.name!r} is of type "
+                             f"{ctx.type}; pass --allow-cross-type if this is really meant")
+        inv.audit_args["cross_type"] = True
+        inv.warnings.append(f"importing {origin['type']} metadata from {origin['context']!r} "
+                            f"into {ctx.type} context {ctx.name!r} (--allow-cross-type)")
+    targets, apps = plan_import(inv.layout, ctx, bundle, force)
+    guard_change(inv, ctx, overlay_items={(ctx.name, "targets"): targets,
+                                          (ctx.name, "apps"): apps})
+    write_import(inv.layout, ctx, bundle, force)
+    if bundle["alert_policy"] is not None:
+        inv.warnings.append(f"the bundle's alert_policy was not imported: an alert policy is set "
+                            f"per context, so configure the one of {ctx.name!r} itself")
+    imported = {"targets": [t["name"] for t in bundle["targets"]],
+                "apps": [a["name"] for a in bundle["apps"]]}
+    inv.audit_args["imported"] = imported
+    return Result({"origin": origin, "imported": imported,
+                   "counts": {"targets": len(targets), "apps": len(apps)},
+                   "cross_type": origin["type"] != ctx.type}, context=ctx.name)
