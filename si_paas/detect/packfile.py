@@ -1,0 +1,81 @@
+"""Read a YAML rule file and validate it against its JSON Schema, failing in one line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from si_paas.errors import InputError
+from si_paas.resources import schema
+
+_MAX_MESSAGE = 160
+
+
+def one_line(text: str, limit: int = _MAX_MESSAGE) -> str:
+    """Collapse whitespace and cut `text` to `limit` characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def read_yaml(path: Path, what: str) -> Any:
+    """Parse `path` as YAML; a missing, unreadable or malformed file is an InputError."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: {what} is not valid UTF-8") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what}: {exc.strerror}") from None
+    try:
+        return yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(f"{path}: invalid YAML{where}: {one_line(problem)}") from None
+
+
+def _locate(doc: Any, error: ValidationError, list_key: str, item_name: str) -> str:
+    """`rule 'id' field 'regex'` (or `field 'allow[2]'`) for a schema error's location."""
+    parts = list(error.absolute_path)
+    if len(parts) >= 2 and parts[0] == list_key and isinstance(parts[1], int):
+        index = parts[1]
+        item = doc[list_key][index] if isinstance(doc, dict) else None
+        ident = item.get("id") if isinstance(item, dict) else None
+        label = f"{item_name} {ident!r}" if isinstance(ident, str) else f"{list_key}[{index}]"
+        rest = parts[2:]
+    else:
+        label, rest = "", parts
+    field = ""
+    for part in rest:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    if field:
+        label = f"{label} field {field!r}" if label else f"field {field!r}"
+    return label or "top level"
+
+
+def validate(doc: Any, path: Path, schema_name: str, list_key: str, item_name: str) -> None:
+    """Validate `doc` against `schemas/<schema_name>.schema.json`; raise one InputError line."""
+    validator = Draft202012Validator(schema(schema_name))
+    error = best_match(validator.iter_errors(doc))
+    if error is None:
+        return
+    where = _locate(doc, error, list_key, item_name)
+    raise InputError(f"{path}: {where}: {one_line(error.message)}")
+
+
+def compile_regex(source: str, path: Path, where: str) -> re.Pattern[str]:
+    """Compile a regex from a rule file; a bad one is an InputError naming file and field."""
+    try:
+        return re.compile(source)
+    except re.error as exc:
+        raise InputError(f"{path}: {where}: invalid regex: {one_line(exc.msg)} "
+                         f"at position {exc.pos}") from None
+    except (OverflowError, RecursionError, ValueError) as exc:
+        raise InputError(f"{path}: {where}: invalid regex: {one_line(str(exc))}") from None

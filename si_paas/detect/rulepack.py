@@ -1,0 +1,173 @@
+"""The secret rule pack (rules/secrets.yaml): load, validate against its schema, compile once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from si_paas.detect.packfile import compile_regex, read_yaml, validate
+from si_paas.errors import InputError
+from si_paas.findings import Severity
+from si_paas.resources import data_dir
+
+DEFAULT_EXAMPLE_PATH = "example.txt"
+_FRAGMENT_RE = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
+
+
+@dataclass(frozen=True)
+class RuleExamples:
+    """A rule's own test strings, scanned as if they were the file `path`."""
+
+    match: tuple[str, ...]
+    no_match: tuple[str, ...]
+    path: str = DEFAULT_EXAMPLE_PATH
+
+
+@dataclass(frozen=True)
+class SecretRule:
+    """One compiled rule. The secret is group `secret`, else group 1, else the whole match."""
+
+    id: str
+    description: str
+    keywords: tuple[str, ...]
+    regex: re.Pattern[str]
+    severity: Severity
+    entropy: float | None = None
+    allow: tuple[re.Pattern[str], ...] = ()
+    paths: tuple[re.Pattern[str], ...] = ()
+    multiline: bool = False
+    examples: RuleExamples = RuleExamples((), ())
+
+    @property
+    def family(self) -> str:
+        """The first dash-separated segment of the id (`github-pat` -> `github`)."""
+        return self.id.split("-", 1)[0]
+
+    def applies_to(self, path: str) -> bool:
+        """True if the rule has no `paths` or one of them matches the POSIX `path`."""
+        if not self.paths:
+            return True
+        posix = path.replace("\\", "/")
+        return any(p.search(posix) for p in self.paths)
+
+    def secret_span(self, match: re.Match[str]) -> tuple[int, int]:
+        """Start and end (in the searched string) of the secret part of a match."""
+        if "secret" in self.regex.groupindex and match.group("secret") is not None:
+            return match.span("secret")
+        if self.regex.groups >= 1 and match.group(1) is not None:
+            return match.span(1)
+        return match.span()
+
+
+@dataclass(frozen=True)
+class SecretRulePack:
+    """All rules of one file, in priority order, and the placeholders every rule ignores."""
+
+    path: Path
+    rules: tuple[SecretRule, ...]
+    allow: tuple[re.Pattern[str], ...] = ()
+
+    def rule(self, rule_id: str) -> SecretRule:
+        """The rule called `rule_id`; KeyError if there is none."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def only(self, *rule_ids: str) -> SecretRulePack:
+        """A pack with just these rules (and the same pack-level allow list)."""
+        wanted = set(rule_ids)
+        return SecretRulePack(self.path, tuple(r for r in self.rules if r.id in wanted),
+                              self.allow)
+
+    def is_placeholder(self, rule: SecretRule, secret: str) -> bool:
+        """True if the pack's or the rule's allow list matches `secret`."""
+        return any(p.search(secret) for p in (*self.allow, *rule.allow))
+
+
+_cache: dict[Path, tuple[tuple[int, int], SecretRulePack]] = {}
+
+
+def default_rules_path() -> Path:
+    """rules/secrets.yaml as shipped."""
+    return data_dir("rules") / "secrets.yaml"
+
+
+def load_secret_rules(path: Path | None = None) -> SecretRulePack:
+    """Load, validate and compile a rule pack; cached per file and modification time.
+
+    Any problem (missing file, bad YAML, schema violation, bad regex, unknown fragment,
+    duplicate id) is an InputError of one line naming the file, the rule and the field.
+    """
+    path = path or default_rules_path()
+    try:
+        st = path.stat()
+    except OSError:
+        raise InputError(f"{path}: rule pack not found") from None
+    key = path.resolve()
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _cache.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    pack = _build(path, read_yaml(path, "rule pack"))
+    _cache[key] = (stamp, pack)
+    return pack
+
+
+def _build(path: Path, doc: Any) -> SecretRulePack:
+    validate(doc, path, "rulepack", "rules", "rule")
+    fragments: dict[str, str] = doc.get("fragments") or {}
+    pack_allow = tuple(compile_regex(src, path, f"allow[{i}]")
+                       for i, src in enumerate(doc.get("allow") or []))
+    rules: list[SecretRule] = []
+    seen: set[str] = set()
+    for raw in doc["rules"]:
+        rule = _build_rule(path, raw, fragments)
+        if rule.id in seen:
+            raise InputError(f"{path}: rule {rule.id!r}: duplicate id")
+        seen.add(rule.id)
+        rules.append(rule)
+    return SecretRulePack(path=path, rules=tuple(rules), allow=pack_allow)
+
+
+def _expand(source: str, fragments: dict[str, str], path: Path, where: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in fragments:
+            raise InputError(f"{path}: {where}: unknown fragment {{{{{name}}}}}")
+        return fragments[name]
+
+    return _FRAGMENT_RE.sub(sub, source)
+
+
+def _build_rule(path: Path, raw: dict[str, Any], fragments: dict[str, str]) -> SecretRule:
+    rid: str = raw["id"]
+    where = f"rule {rid!r}"
+    regex = compile_regex(_expand(raw["regex"], fragments, path, f"{where} field 'regex'"),
+                          path, f"{where} field 'regex'")
+    allow = tuple(compile_regex(_expand(src, fragments, path, f"{where} field 'allow[{i}]'"),
+                                path, f"{where} field 'allow[{i}]'")
+                  for i, src in enumerate(raw.get("allow") or []))
+    paths = tuple(compile_regex(src, path, f"{where} field 'paths[{i}]'")
+                  for i, src in enumerate(raw.get("paths") or []))
+    ex = raw["examples"]
+    examples = RuleExamples(match=tuple(ex["match"]), no_match=tuple(ex["no_match"]),
+                            path=ex.get("path", DEFAULT_EXAMPLE_PATH))
+    rule = SecretRule(
+        id=rid,
+        description=raw["description"],
+        keywords=tuple(raw["keywords"]),
+        regex=regex,
+        severity=cast(Severity, raw["severity"]),
+        entropy=float(raw["entropy"]) if raw.get("entropy") is not None else None,
+        allow=allow,
+        paths=paths,
+        multiline=bool(raw.get("multiline", False)),
+        examples=examples,
+    )
+    if paths and not rule.applies_to(examples.path):
+        raise InputError(f"{path}: {where} field 'examples.path': {examples.path!r} "
+                         "does not match the rule's paths")
+    return rule

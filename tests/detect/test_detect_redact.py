@@ -1,0 +1,44 @@
+"""Redaction shows at most a short prefix and a hash tag; fingerprints are stable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from si_paas.detect.redact import fingerprint, redact, redact_text, secret_hash
+
+TAG = re.compile(r"…\[sha256:[0-9a-f]{8}\]$")
+
+
+@pytest.mark.parametrize(("secret", "prefix"), [
+    ("", ""), ("a", ""), ("abc", ""), ("abcd", "a"), ("abcdefg", "a"), ("abcdefgh", "ab"),
+    ("abcdefghijkl", "abc"), ("abcdefghijklmnop", "abcd"), ("x" * 200, "xxxx"),
+])
+def test_redact_shows_at_most_a_quarter_and_four_chars(secret: str, prefix: str) -> None:
+    out = redact(secret)
+    assert out.startswith(prefix)
+    assert TAG.search(out)
+    assert out[: -len("…[sha256:12345678]")] == prefix
+    if len(secret) >= 2:
+        assert secret not in out
+
+
+def test_redact_tag_is_the_secret_hash() -> None:
+    assert redact("s3cr3t-value-0123") == f"s3cr…[sha256:{secret_hash('s3cr3t-value-0123')[:8]}]"
+
+
+def test_redact_text_replaces_every_secret_longest_first() -> None:
+    text = "a=TOKEN123456 b=TOKEN123456789 c=TOKEN123456"
+    out = redact_text(text, ["TOKEN123456", "TOKEN123456789", ""])
+    assert "TOKEN123456" not in out
+    assert out.count("[sha256:") == 3
+
+
+def test_fingerprint_is_stable_and_short() -> None:
+    fp = fingerprint("github-pat", "app/.env", "ghp_secret")
+    assert re.fullmatch(r"[0-9a-f]{16}", fp)
+    assert fp == fingerprint("github-pat", "app/.env", "ghp_secret")
+    assert fp != fingerprint("github-pat", "app/.env.prod", "ghp_secret")
+    assert fp != fingerprint("generic-env-assignment", "app/.env", "ghp_secret")
+    assert fp != fingerprint("github-pat", "app/.env", "ghp_other")
