@@ -80,3 +80,55 @@ def remove_cmd(name: str, force: bool, **_: Any) -> None:
     """Remove a context and everything under its directory."""
     run("context remove", lambda inv: svc.remove(inv, name, force),
         lambda p: human.out().print(f"removed context {p['removed']}"))
+
+
+@context.command("export")
+@click.option("--output", metavar="FILE",
+              help="Write the bundle here (0600, never inside a repository); default stdout.")
+@click.option("--force", is_flag=True, help="Replace an existing --output file.")
+@command_options
+def export_cmd(output: str | None, force: bool, **_: Any) -> None:
+    """Export the context's metadata (config, targets, apps, alert policy) as a JSON bundle.
+
+    Never secrets, never events. With --json the bundle is the `bundle` field.
+
+    \b
+    si paas --context oss-demo context export --output ~/exports/oss-demo.json
+    """
+    from si_paas.services import bundle as bundle_svc
+
+    def render(p: dict[str, Any]) -> None:
+        if "bundle" in p:
+            click.echo(bundle_svc.bundle_text(p["bundle"]), nl=False)
+        else:
+            c = p["counts"]
+            human.out().print(f"exported context {p['context']} to {p['output']} "
+                              f"({c['targets']} targets, {c['apps']} apps)", markup=False)
+
+    run("context export", lambda inv: bundle_svc.export_context(inv, output, force), render)
+
+
+@context.command("import")
+@click.argument("file", metavar="FILE")
+@click.option("--force", is_flag=True, help="Replace targets and apps that already exist.")
+@click.option("--allow-cross-type", is_flag=True,
+              help="Accept a bundle exported from a context of the other type (audited).")
+@command_options
+def import_cmd(file: str, force: bool, allow_cross_type: bool, **_: Any) -> None:
+    """Import a bundle's targets and apps into --context (required), all or nothing.
+
+    Records take the receiving context's name and id; a secret-like value is refused.
+    FILE `-` reads the bundle from stdin.
+
+    \b
+    si paas --context oss-demo context import ~/exports/oss-demo.json
+    """
+    from si_paas.services import bundle as bundle_svc
+
+    def render(p: dict[str, Any]) -> None:
+        got = p["imported"]
+        human.out().print(f"imported {len(got['targets'])} targets and {len(got['apps'])} apps "
+                          f"from {p['origin']['context']} into {p['context']}", markup=False)
+
+    run("context import",
+        lambda inv: bundle_svc.import_context(inv, file, force, allow_cross_type), render)
