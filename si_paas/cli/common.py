@@ -41,11 +41,17 @@ def _context_from(click_ctx: click.Context, local: str | None) -> str | None:
 def _audit_args(params: dict[str, Any]) -> dict[str, Any]:
     from si_paas.detect.keys import is_secret_key
 
+    def scrub(value: Any) -> Any:
+        # `k=v` pairs (labels) with a secret-like key keep the key only.
+        if isinstance(value, str) and "=" in value and is_secret_key(value.partition("=")[0]):
+            return value.partition("=")[0] + "=<redacted>"
+        return value
+
     out: dict[str, Any] = {}
     for key, value in params.items():
         if key in _NOT_AUDITED or is_secret_key(key) or value in (None, (), False):
             continue
-        out[key] = list(value) if isinstance(value, tuple) else value
+        out[key] = [scrub(v) for v in value] if isinstance(value, tuple) else scrub(value)
     return out
 
 

@@ -52,8 +52,24 @@ def _line_of(node: yaml.Node | None, path: Iterable[Any]) -> int | None:
     return line
 
 
-def load_yaml_document(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse one YAML file into (data, node tree); errors name the file and line."""
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML file; the node tree (for line numbers) is built only when an error needs it."""
+
+    path: Path
+    text: str
+    data: Any
+
+    def line_of(self, where: Iterable[Any]) -> int | None:
+        """The 1-based line of the value at `where`."""
+        return _line_of(yaml.compose(self.text, Loader=_FAST_LOADER), where)
+
+
+def load_yaml_document(path: Path) -> YamlDocument:
+    """Parse one YAML file (libyaml when present); errors name the file and line."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -61,38 +77,41 @@ def load_yaml_document(path: Path) -> tuple[Any, yaml.Node | None]:
     except UnicodeDecodeError:
         raise InputError(f"{path}: not valid UTF-8") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f":{mark.line + 1}" if mark else ""
         raise InputError(f"{path}{where}: invalid YAML: {exc.problem}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: invalid YAML: {exc}") from None
-    return data, node
+    return YamlDocument(path, text, data)
 
 
-def schema_error(path: Path, node: yaml.Node | None, data: Any, schema_name: str) -> None:
-    """Raise a one-line InputError (file:line: field: problem) if `data` breaks the schema."""
-    validator = Draft202012Validator(schema(schema_name))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+_VALIDATORS: dict[str, Draft202012Validator] = {}
+
+
+def schema_error(doc: YamlDocument, schema_name: str) -> None:
+    """Raise a one-line InputError (file:line: field: problem) if the document breaks the schema."""
+    if schema_name not in _VALIDATORS:
+        _VALIDATORS[schema_name] = Draft202012Validator(schema(schema_name))
+    errors = sorted(_VALIDATORS[schema_name].iter_errors(doc.data),
+                    key=lambda e: list(e.absolute_path))
     if not errors:
         return
     err = errors[0]
     where = list(err.absolute_path)
-    line = _line_of(node, where)
     field_name = ".".join(str(p) for p in where) or "(top level)"
-    raise InputError(f"{path}:{line or 1}: field {field_name}: {err.message}")
+    raise InputError(f"{doc.path}:{doc.line_of(where) or 1}: field {field_name}: {err.message}")
 
 
 def load_policy_file(path: Path) -> Policy:
     """Load and validate one policy file (check parameters are validated by the registry)."""
     from si_paas.engine.registry import normalize_params
 
-    data, node = load_yaml_document(path)
-    schema_error(path, node, data, "policy")
-    params = normalize_params(data["check"], data.get("with") or {}, path,
-                              lambda where: _line_of(node, where))
+    doc = load_yaml_document(path)
+    schema_error(doc, "policy")
+    data = doc.data
+    params = normalize_params(data["check"], data.get("with") or {}, path, doc.line_of)
     severity = data["severity"]
     return Policy(
         id=data["id"],
@@ -114,14 +133,26 @@ def default_policy_dir() -> Path:
     return data_dir("policies")
 
 
+_CACHE: dict[tuple[tuple[str, int, int], ...], list[Policy]] = {}
+
+
 def load_policies(extra_dirs: Iterable[Path] = (), include_default: bool = True) -> list[Policy]:
-    """The default pack plus user folders; a later file with the same id replaces an earlier."""
+    """The default pack plus user folders; a later file with the same id replaces an earlier.
+
+    Cached per process on every file's path, size and mtime: a gated command judges the state
+    before and after its change without parsing the pack twice.
+    """
     dirs = ([default_policy_dir()] if include_default else []) + list(extra_dirs)
-    by_id: dict[str, Policy] = {}
+    files: list[Path] = []
     for folder in dirs:
         if not folder.is_dir():
             raise InputError(f"--policies {folder}: not a directory")
-        for path in sorted(folder.glob("*.y*ml")):
+        files.extend(sorted(folder.glob("*.y*ml")))
+    key = tuple((str(p), (st := p.stat()).st_mtime_ns, st.st_size) for p in files)
+    if key not in _CACHE:
+        by_id: dict[str, Policy] = {}
+        for path in files:
             policy = load_policy_file(path)
             by_id[policy.id] = policy
-    return list(by_id.values())
+        _CACHE[key] = list(by_id.values())
+    return list(_CACHE[key])

@@ -5,18 +5,14 @@ A bundle holds the context config (without vault_file and state_root), its targe
 `schemas/export-bundle.schema.json` on the way out and on the way in. A secret-like key with a
 plaintext value anywhere in a bundle is refused, both ways.
 
-An import is all-or-nothing. Under the context lock it first writes a journal holding the
-current targets.json and apps.json, then replaces both, then deletes the journal. If anything
-fails in between, the journal is played back at once; if the process dies, the next import or
-export of the context plays it back first (`recover_pending_import`).
+An import is all-or-nothing: targets.json and apps.json are replaced together through
+`state.transaction` (a journal under the context lock, played back at once on failure and by
+the next command that resolves the context after a crash).
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import json
-import os
 import re
 import sys
 from pathlib import Path
@@ -31,7 +27,7 @@ from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import Invocation, Result
 from si_paas.services.secrets import visible_prefix
 from si_paas.snapshot.gitpaths import enclosing_worktree
-from si_paas.state import fsio
+from si_paas.state import fsio, transaction
 from si_paas.state.clock import utc_now
 from si_paas.state.collections import Items, read_items
 from si_paas.state.contexts import Context
@@ -41,7 +37,6 @@ from si_paas.state.validate import field_path, validate_document
 FORMAT = "si-paas-context-export"
 VERSION = 1
 SCHEMA = "export-bundle"
-JOURNAL = ".import-journal.json"
 COLLECTIONS = ("targets", "apps")
 _STAMP = ("context", "context_id")
 _NO_EXPORT = ("vault_file", "state_root")
@@ -181,7 +176,6 @@ def export_context(inv: Invocation, output: str | None, force: bool) -> Result:
         if target.exists() and not force:
             raise UsageError(f"--output {target}: exists; pass --force to replace it")
     with fsio.locked(inv.layout.lock_file(ctx.name)):
-        recover_pending_import(inv.layout, ctx)
         bundle = build_bundle(inv.layout, ctx)
     if target is None:
         return Result({"bundle": bundle, "counts": _counts(bundle)}, context=ctx.name)
@@ -251,74 +245,16 @@ def _doc(ctx: Context, items: Items) -> dict[str, Any]:
             "items": items}
 
 
-def _journal_path(layout: StateLayout, ctx: Context) -> Path:
-    return layout.context_dir(ctx.name) / JOURNAL
-
-
-def _restore(layout: StateLayout, ctx: Context, journal: dict[str, Any]) -> None:
-    files = journal.get("files")
-    if not isinstance(files, dict):
-        raise InputError(f"{_journal_path(layout, ctx)}: not an import journal")
-    for collection in COLLECTIONS:
-        path = layout.collection_file(ctx.name, collection)
-        old = files.get(collection)
-        if old is None:
-            path.unlink(missing_ok=True)
-        else:
-            fsio.atomic_write_bytes(path, base64.b64decode(old))
-
-
-def recover_pending_import(layout: StateLayout, ctx: Context) -> bool:
-    """Undo an import that was cut short (the caller holds the context lock); True if it did."""
-    path = _journal_path(layout, ctx)
-    try:
-        journal = fsio.read_json(path)
-    except FileNotFoundError:
-        return False
-    if not isinstance(journal, dict):
-        raise InputError(f"{path}: not an import journal")
-    _restore(layout, ctx, journal)
-    path.unlink()
-    return True
-
-
 def write_import(layout: StateLayout, ctx: Context, bundle: dict[str, Any],
                  force: bool) -> tuple[Items, Items]:
     """Replace targets.json and apps.json together, or leave both as they were."""
     with fsio.locked(layout.lock_file(ctx.name)):
-        recover_pending_import(layout, ctx)
+        transaction.recover_locked(layout, ctx)
         targets, apps = plan_import(layout, ctx, bundle, force)  # again, under the lock
         docs = {"targets": _doc(ctx, targets), "apps": _doc(ctx, apps)}
         for collection, doc in docs.items():
             validate_document(doc, collection, layout.collection_file(ctx.name, collection))
-        old: dict[str, str | None] = {}
-        for collection in COLLECTIONS:
-            try:
-                data = layout.collection_file(ctx.name, collection).read_bytes()
-                old[collection] = base64.b64encode(data).decode()
-            except FileNotFoundError:
-                old[collection] = None
-        journal = {"journal": "si-paas-import", "version": 1, "context_id": ctx.context_id,
-                   "files": old}
-        journal_path = _journal_path(layout, ctx)
-        fsio.atomic_write_bytes(journal_path, json.dumps(journal).encode())
-        try:
-            for collection in COLLECTIONS:
-                fsio.atomic_write_json(layout.collection_file(ctx.name, collection),
-                                       docs[collection])
-        except BaseException:
-            # Put both files back now; if even that fails the journal stays for the next run.
-            with contextlib.suppress(Exception):
-                _restore(layout, ctx, journal)
-                journal_path.unlink()
-            raise
-        journal_path.unlink()
-        with contextlib.suppress(OSError):
-            fd = os.open(journal_path.parent, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        transaction.replace_collections(layout, ctx, docs)
         return targets, apps
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from si_paas.errors import ExitCode, UsageError
 from si_paas.state.contexts import Context, get_current, load_context
 from si_paas.state.layout import StateLayout, state_root_from_env
+from si_paas.state.transaction import recover
 
 MUTATING_RULE = (
     "runbook rule: always pass --context explicitly for mutating commands "
@@ -56,4 +57,5 @@ class Invocation:
                 "`si paas context use NAME`"
             )
         self.resolved = load_context(self.layout, name)
+        recover(self.layout, self.resolved)  # a change cut short by a crash is undone first
         return self.resolved

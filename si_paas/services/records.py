@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from si_paas.detect.keys import is_placeholder_value, is_secret_key
 from si_paas.errors import UsageError
 from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import Invocation, Result
@@ -28,7 +29,10 @@ def parse_labels(pairs: tuple[str, ...], flag: str = "--label") -> dict[str, str
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"{flag} {pair!r}: expected KEY=VALUE")
+            raise UsageError(f"{flag} {pair.partition('=')[0]!r}: expected KEY=VALUE")
+        if is_secret_key(key) and not is_placeholder_value(value):
+            raise UsageError(f"{flag} {key.strip()}=…: labels are not for secrets; store it with "
+                             f"`si paas --context CTX secret set {key.strip().upper()}`")
         labels[key.strip()] = value.strip()
     return labels
 

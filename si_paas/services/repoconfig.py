@@ -28,8 +28,7 @@ def load_repo_config(repo_root: Path | None) -> RepoConfig:
     path = repo_root / CONFIG_NAME
     if not path.is_file():
         return RepoConfig(None)
-    data, _ = load_yaml_document(path)
-    data = data or {}
+    data = load_yaml_document(path).data or {}
     if not isinstance(data, dict) or set(data) - {"policies", "disable", "exclude"}:
         raise InputError(f"{path}: only the keys 'policies', 'disable' and 'exclude' are allowed")
     dirs, disable = data.get("policies") or [], data.get("disable") or []

@@ -93,7 +93,7 @@ def _refuse_shared_value(inv: Invocation, ctx: Context, key: str, shared_fp: str
     proposed.setdefault(shared_fp, []).append((ctx.name, key, ctx.type))
     if all(owner == ctx.name for owner, _, _ in proposed[shared_fp]):
         return  # no other context holds this value: nothing for the policy to find
-    snap.memo["vault_value_index"] = proposed
+    snap.state.overlay_vault_values = proposed
     verdict = judge(snap, "state").verdict
     blocking = [c for c in verdict.failed() if any(f.fingerprint == shared_fp for f in c.findings)]
     if blocking:

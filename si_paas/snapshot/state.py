@@ -16,6 +16,7 @@ from si_paas.state.collections import read_items
 from si_paas.state.contexts import Context, list_context_names
 from si_paas.state.layout import EVENT_FILES, StateLayout
 from si_paas.state.validate import validate_document
+from si_paas.state.vault import vault_value_index
 
 Items = list[dict[str, Any]]
 
@@ -35,13 +36,15 @@ class StateSnapshot:
     """The state root as the engine sees it. `overlay` holds a proposed change not yet written.
 
     `overlay_items[(context, collection)]` replaces that collection; `overlay_contexts` adds or
-    replaces contexts. Both let the gate judge the state a command is about to create.
+    replaces contexts; `overlay_vault_values` replaces the vault value index. They let the
+    gate judge the state a command is about to create.
     """
 
     layout: StateLayout
     focus: str | None = None
     overlay_items: dict[tuple[str, str], Items] = field(default_factory=dict)
     overlay_contexts: dict[str, Context] = field(default_factory=dict)
+    overlay_vault_values: dict[str, list[tuple[str, str, str]]] | None = None
 
     @property
     def root(self) -> Path:
@@ -122,6 +125,13 @@ class StateSnapshot:
                 continue
             if isinstance(doc, dict):
                 yield path, doc
+
+    @cached_property
+    def vault_values(self) -> dict[str, list[tuple[str, str, str]]]:
+        """Shared value fingerprint -> [(context, key, type)], from the vault files (no keys)."""
+        if self.overlay_vault_values is not None:
+            return self.overlay_vault_values
+        return vault_value_index(self.layout, self.contexts)
 
     @cached_property
     def modes(self) -> tuple[FileMode, ...]:

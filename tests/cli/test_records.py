@@ -128,3 +128,15 @@ def test_hand_edited_field_named(baseline: Callable[..., Run], state_root: Path)
     path.write_text(json.dumps(doc))
     run = si("paas", "--context", "oss-demo", "target", "list")
     assert run.code == 2 and "items[0].port" in run.stderr
+
+
+def test_labels_refuse_secrets_and_audit_never_holds_them(baseline: Callable[..., Run],
+                                                          state_root: Path) -> None:
+    value = "Zr7Kq2Lm8Wn4Xv6Bt1Pc9Hd3Jf5Gs0Ya"
+    run = baseline(*ADD, "d", "--host", "d.test", "--disposable", "--label", f"api_token={value}")
+    assert run.code == 2 and "secret set" in run.stderr and value not in run.stderr
+    audit = (state_root / "contexts/oss-demo/events/audit.jsonl").read_text()
+    assert "api_token=<redacted>" in audit and value not in audit
+    ok = baseline(*ADD, "d", "--host", "d.test", "--disposable", "--label",
+                  "api_token=${API_TOKEN}")
+    assert ok.code == 0

@@ -14,7 +14,7 @@ import pytest
 
 from si_paas.services import bundle as bundle_svc
 from si_paas.services import records
-from si_paas.state import fsio
+from si_paas.state import fsio, transaction
 from si_paas.state.contexts import init_context
 
 from conftest import Run
@@ -72,7 +72,7 @@ def test_failed_second_write_leaves_both_files(tmp_path: Path,
         monkeypatch.undo()
         assert [p.name for p in calls] == ["targets.json", "apps.json"]
         assert _files(layout) == before
-        assert not (layout.context_dir("oss-demo") / bundle_svc.JOURNAL).exists()
+        assert not (layout.context_dir("oss-demo") / transaction.JOURNAL).exists()
         # The same import, without the fault, goes through.
         bundle_svc.import_context(inv(layout, "context import", "oss-demo"), str(bundle),
                                   True, False)
@@ -108,12 +108,15 @@ def test_killed_import_is_rolled_back_by_the_next_run(si: Callable[..., Run], tm
     proc = subprocess.run([sys.executable, "-c", KILL_MIDWAY, str(layout.root), str(bundle)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 9, proc.stderr
-    journal = layout.context_dir("oss-demo") / bundle_svc.JOURNAL
+    journal = layout.context_dir("oss-demo") / transaction.JOURNAL
     assert journal.exists()
     assert _files(layout)["targets.json"] != before["targets.json"]  # the first write landed
-    # The next export (or import) of the context finds the journal and puts both files back.
-    run = si("paas", "--context", "oss-demo", "context", "export", "--json")
-    assert run.code == 0, run.stderr
+    # The next command that resolves the context, even a read, puts both files back first.
+    listed = si("paas", "--context", "oss-demo", "target", "list", "--json")
+    assert listed.code == 0, listed.stderr
+    assert [t["host"] for t in listed.json["items"]] == ["demo-1.old.test"]
     assert not journal.exists()
     assert _files(layout) == before
+    run = si("paas", "--context", "oss-demo", "context", "export", "--json")
+    assert run.code == 0, run.stderr
     assert [t["host"] for t in run.json["bundle"]["targets"]] == ["demo-1.old.test"]

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from si_paas.services import judge as judge_module
 from si_paas.services import secrets as svc
 from si_paas.state import vault
 from si_paas.state.contexts import init_context, list_contexts
@@ -75,8 +71,6 @@ def test_secret_set_refuses_a_value_another_context_holds(baseline: Callable[...
     assert secret_set(si, "internal-dogfood", "DB_PASSWORD_COPY", VALUE).code == 0
 
 
-@pytest.mark.skipif("vault_value_index" not in inspect.getsource(judge_module),
-                    reason="doctor snapshots do not carry vault_value_index yet")
 def test_doctor_reports_a_shared_value(baseline: Callable[..., Run], state_root: Path,
                                        home: Path) -> None:
     si = baseline

@@ -127,9 +127,7 @@ def no_cross_context_data(snap: Snapshot, params: dict[str, Any], policy: Policy
 
 def _vault_values(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Finding]:
     """The same secret value (by keyed fingerprint) in two contexts' vaults."""
-    index = snap.memo.get("vault_value_index")
-    if not index:
-        return []
+    index = snap.state.vault_values
     findings = []
     for fp, owners in sorted(index.items()):
         names = sorted({c for c, _, _ in owners})
