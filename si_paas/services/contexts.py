@@ -40,7 +40,7 @@ def list_all(inv: Invocation) -> Result:
     current = store.get_current(inv.layout)
     items = [{**c.to_dict(), "current": c.name == current} for c in store.list_contexts(inv.layout)]
     return Result({"items": items, "count": len(items), "current_context": current},
-                  context=current)
+                  context=inv.context_opt or current)
 
 
 def show(inv: Invocation, name: str | None) -> Result:
