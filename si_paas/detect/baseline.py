@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 from si_paas.errors import InputError
 from si_paas.findings import Finding
 from si_paas.state.fsio import atomic_write_json
+from si_paas.textfile import parse_json, read_text
 
 BASELINE_VERSION = 1
 
@@ -40,20 +40,12 @@ class Baseline:
 def load_baseline(path: Path, *, missing_ok: bool = False) -> Baseline:
     """Read a baseline file; a missing (unless `missing_ok`) or malformed one is an InputError."""
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = read_text(path, "baseline")
     except FileNotFoundError:
         if missing_ok:
             return Baseline(path=path)
         raise InputError(f"{path}: baseline not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: baseline is not valid UTF-8") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read baseline: {exc.strerror}") from None
-    try:
-        doc = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: baseline is not valid JSON: {exc.msg} at line {exc.lineno}"
-                         ) from None
+    doc = parse_json(raw, path, "baseline")
     return Baseline(entries=_entries(path, doc), path=path)
 
 

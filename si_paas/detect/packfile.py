@@ -6,39 +6,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from si_paas.errors import InputError
 from si_paas.resources import schema
-
-_MAX_MESSAGE = 160
-
-
-def one_line(text: str, limit: int = _MAX_MESSAGE) -> str:
-    """Collapse whitespace and cut `text` to `limit` characters."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def read_yaml(path: Path, what: str) -> Any:
-    """Parse `path` as YAML; a missing, unreadable or malformed file is an InputError."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: {what} not found") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: {what} is not valid UTF-8") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read {what}: {exc.strerror}") from None
-    try:
-        return yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"{path}: invalid YAML{where}: {one_line(problem)}") from None
+from si_paas.textfile import one_line
 
 
 def _locate(doc: Any, error: ValidationError, list_key: str, item_name: str) -> str:

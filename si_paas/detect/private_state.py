@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from si_paas.detect.packfile import compile_regex, read_yaml, validate
+from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
 from si_paas.resources import data_dir
+from si_paas.textfile import cached_yaml
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,6 @@ def normalise(relpath: str) -> str:
     return posix.lstrip("/")
 
 
-_cache: dict[Path, tuple[tuple[int, int], PrivateStatePatterns]] = {}
-
-
 def default_patterns_path() -> Path:
     """rules/private-state.yaml as shipped."""
     return data_dir("rules") / "private-state.yaml"
@@ -72,17 +70,7 @@ def default_patterns_path() -> Path:
 def load_private_state_patterns(path: Path | None = None) -> PrivateStatePatterns:
     """Load and validate the patterns; cached per file and modification time."""
     path = path or default_patterns_path()
-    try:
-        st = path.stat()
-    except OSError:
-        raise InputError(f"{path}: private-state patterns not found") from None
-    key, stamp = path.resolve(), (st.st_mtime_ns, st.st_size)
-    cached = _cache.get(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    loaded = _build(path, read_yaml(path, "private-state patterns"))
-    _cache[key] = (stamp, loaded)
-    return loaded
+    return cached_yaml(path, "private-state patterns", lambda doc: _build(doc.path, doc.data))
 
 
 def _build(path: Path, doc: Any) -> PrivateStatePatterns:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from si_paas.detect.packfile import compile_regex, read_yaml, validate
+from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
 from si_paas.findings import Severity
 from si_paas.resources import data_dir
+from si_paas.textfile import cached_yaml
 
 DEFAULT_EXAMPLE_PATH = "example.txt"
 _FRAGMENT_RE = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
@@ -87,9 +88,6 @@ class SecretRulePack:
         return any(p.search(secret) for p in (*self.allow, *rule.allow))
 
 
-_cache: dict[Path, tuple[tuple[int, int], SecretRulePack]] = {}
-
-
 def default_rules_path() -> Path:
     """rules/secrets.yaml as shipped."""
     return data_dir("rules") / "secrets.yaml"
@@ -102,18 +100,7 @@ def load_secret_rules(path: Path | None = None) -> SecretRulePack:
     duplicate id) is an InputError of one line naming the file, the rule and the field.
     """
     path = path or default_rules_path()
-    try:
-        st = path.stat()
-    except OSError:
-        raise InputError(f"{path}: rule pack not found") from None
-    key = path.resolve()
-    stamp = (st.st_mtime_ns, st.st_size)
-    cached = _cache.get(key)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    pack = _build(path, read_yaml(path, "rule pack"))
-    _cache[key] = (stamp, pack)
-    return pack
+    return cached_yaml(path, "rule pack", lambda doc: _build(doc.path, doc.data))
 
 
 def _build(path: Path, doc: Any) -> SecretRulePack:

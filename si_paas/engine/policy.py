@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
 from si_paas.errors import InputError
 from si_paas.resources import data_dir, schema
+from si_paas.textfile import YamlDocument, cached_yaml
 
 SCOPES = ("doctor", "deploy", "state", "pre-commit", "ci", "checklist")
 
@@ -33,60 +33,6 @@ class Policy:
     examples: dict[str, Any] = field(default_factory=dict)
 
 
-def _line_of(node: yaml.Node | None, path: Iterable[Any]) -> int | None:
-    """The 1-based line of the YAML node at `path` (or its nearest parent)."""
-    if node is None:
-        return None
-    line = node.start_mark.line + 1
-    for part in path:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(
-            node.value
-        ):
-            child = node.value[part]
-        if child is None:
-            break
-        node, line = child, child.start_mark.line + 1
-    return line
-
-
-_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-@dataclass(frozen=True)
-class YamlDocument:
-    """A parsed YAML file; the node tree (for line numbers) is built only when an error needs it."""
-
-    path: Path
-    text: str
-    data: Any
-
-    def line_of(self, where: Iterable[Any]) -> int | None:
-        """The 1-based line of the value at `where`."""
-        return _line_of(yaml.compose(self.text, Loader=_FAST_LOADER), where)
-
-
-def load_yaml_document(path: Path) -> YamlDocument:
-    """Parse one YAML file (libyaml when present); errors name the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not valid UTF-8") from None
-    try:
-        data = yaml.load(text, Loader=_FAST_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{where}: invalid YAML: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: invalid YAML: {exc}") from None
-    return YamlDocument(path, text, data)
-
-
 _VALIDATORS: dict[str, Draft202012Validator] = {}
 
 
@@ -106,9 +52,13 @@ def schema_error(doc: YamlDocument, schema_name: str) -> None:
 
 def load_policy_file(path: Path) -> Policy:
     """Load and validate one policy file (check parameters are validated by the registry)."""
+    return cached_yaml(path, "policy", _build_policy)
+
+
+def _build_policy(doc: YamlDocument) -> Policy:
     from si_paas.engine.registry import normalize_params
 
-    doc = load_yaml_document(path)
+    path = doc.path
     schema_error(doc, "policy")
     data = doc.data
     params = normalize_params(data["check"], data.get("with") or {}, path, doc.line_of)
@@ -133,26 +83,17 @@ def default_policy_dir() -> Path:
     return data_dir("policies")
 
 
-_CACHE: dict[tuple[tuple[str, int, int], ...], list[Policy]] = {}
-
-
 def load_policies(extra_dirs: Iterable[Path] = (), include_default: bool = True) -> list[Policy]:
     """The default pack plus user folders; a later file with the same id replaces an earlier.
 
-    Cached per process on every file's path, size and mtime: a gated command judges the state
-    before and after its change without parsing the pack twice.
+    Each file is parsed once per process (a gated command judges before and after a change).
     """
     dirs = ([default_policy_dir()] if include_default else []) + list(extra_dirs)
-    files: list[Path] = []
+    by_id: dict[str, Policy] = {}
     for folder in dirs:
         if not folder.is_dir():
             raise InputError(f"--policies {folder}: not a directory")
-        files.extend(sorted(folder.glob("*.y*ml")))
-    key = tuple((str(p), (st := p.stat()).st_mtime_ns, st.st_size) for p in files)
-    if key not in _CACHE:
-        by_id: dict[str, Policy] = {}
-        for path in files:
+        for path in sorted(folder.glob("*.y*ml")):
             policy = load_policy_file(path)
             by_id[policy.id] = policy
-        _CACHE[key] = list(by_id.values())
-    return list(_CACHE[key])
+    return list(by_id.values())

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from si_paas.engine.policy import Policy, load_yaml_document
+from si_paas.engine.policy import Policy
 from si_paas.errors import InputError
+from si_paas.textfile import read_yaml
 
 CONFIG_NAME = ".si-paas.yaml"
 
@@ -28,7 +29,7 @@ def load_repo_config(repo_root: Path | None) -> RepoConfig:
     path = repo_root / CONFIG_NAME
     if not path.is_file():
         return RepoConfig(None)
-    data = load_yaml_document(path).data or {}
+    data = read_yaml(path, "repository config").data or {}
     if not isinstance(data, dict) or set(data) - {"policies", "disable", "exclude"}:
         raise InputError(f"{path}: only the keys 'policies', 'disable' and 'exclude' are allowed")
     dirs, disable = data.get("policies") or [], data.get("disable") or []

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from si_paas.errors import InputError
+from si_paas.textfile import read_text
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -74,16 +75,9 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 
 def read_json(path: Path) -> Any:
     """Read a JSON file; a corrupt file is a one-line InputError naming it."""
+    text = read_text(path)  # FileNotFoundError passes through: callers decide
     try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not valid UTF-8") from None
-    try:
-        return json.loads(raw)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
 
