@@ -42,6 +42,6 @@ def test_cmd(policy_dirs: tuple[str, ...], **_: Any) -> None:
         human.items_table("policy examples", p["items"], ["policy", "expect", "name", "ok", "detail"])
         if p["without_examples"]:
             human.out().print("without examples: " + ", ".join(p["without_examples"]))
-        human.out().print(f"{p['count'] - p['failed']} passed, {p['failed']} failed")
+        human.out().print(f"{p['count'] - p['failed']} examples passed, {p['failed']} failed")
 
     run("policy test", lambda inv: svc.test_policies(policy_dirs), render)

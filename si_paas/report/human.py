@@ -78,5 +78,5 @@ def verdict(payload: dict[str, Any], title: str = "doctor") -> None:
         out().print(f"  [cyan]fix:[/] {escape(check['remediation'])}")
     s = payload["summary"]
     status = "[green]ok[/]" if payload["ok"] else "[bold red]FAILED[/]"
-    out().print(f"\n{status}: {s['passed']} passed, {s['failed']} failed, "
+    out().print(f"\n{status}: {s['passed']} policies passed, {s['failed']} failed, "
                 f"{s['warnings']} warnings, {s['disabled']} disabled")

@@ -104,11 +104,19 @@ def test_export_output_rules(baseline: Callable[..., Run], home: Path, tmp_path:
     assert not (repo / "exports").exists()
 
 
-def test_export_refuses_a_secret_label(baseline: Callable[..., Run], tmp_path: Path) -> None:
+def test_export_refuses_a_secret_label(baseline: Callable[..., Run], tmp_path: Path,
+                                       state_root: Path) -> None:
     si = baseline
     value = "Zx81kQpLmN0aaTT"
-    assert si(*DOG, "target", "add", "db", "--host", "db.internal.test",
-              "--label", f"api_token={value}").code == 0
+    refused = si(*DOG, "target", "add", "db", "--host", "db.internal.test",
+                 "--label", f"api_token={value}")
+    assert refused.code == 2 and value not in refused.stderr  # `target add` refuses it
+    assert si(*DOG, "target", "add", "db", "--host", "db.internal.test").code == 0
+    # A label edited in by hand is still refused on the way out.
+    path = state_root / "contexts" / "internal-dogfood" / "targets.json"
+    doc = json.loads(path.read_text())
+    doc["items"][0]["labels"] = {"api_token": value}
+    path.write_text(json.dumps(doc))
     run = si(*DOG, "context", "export", "--output", str(tmp_path / "dog.json"))
     assert run.code == 2
     line = one_line_error(run)
