@@ -47,6 +47,7 @@ class SecretRule:
     paths: tuple[re.Pattern[str], ...] = ()
     multiline: bool = False
     examples: RuleExamples = RuleExamples((), ())
+    case_sensitive_keywords: tuple[str, ...] = ()
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -168,6 +169,7 @@ def _build_rule(path: Path, raw: dict[str, Any], fragments: dict[str, str]) -> S
         id=rid,
         description=raw["description"],
         keywords=tuple(raw["keywords"]),
+        case_sensitive_keywords=tuple(raw.get("case_sensitive_keywords") or ()),
         regex_source=regex,
         severity=cast(Severity, raw["severity"]),
         source=path,

@@ -59,28 +59,45 @@ class _Hit:
 
 
 class _Lines:
-    """Line lookups over one text, computed on first use."""
+    """Line lookups over one text, computed only for the lines asked about.
+
+    Most files have no keyword hit at all, so no table of every line start is built: a line
+    number is a C-level newline count and a line start is found from the nearest known one.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._starts: list[int] | None = None
+        self._starts: dict[int, int] = {0: 0}  # line index -> start offset, as learnt
         self._allowed: dict[int, bool] = {}
+        self._count: int | None = None
 
     @property
-    def starts(self) -> list[int]:
-        if self._starts is None:
-            starts = [0]
-            find = self.text.find
-            pos = find("\n")
-            while pos != -1:
-                starts.append(pos + 1)
-                pos = find("\n", pos + 1)
-            self._starts = starts
-        return self._starts
+    def count(self) -> int:
+        """Number of lines."""
+        if self._count is None:
+            self._count = self.text.count("\n") + 1
+        return self._count
 
     def index(self, offset: int) -> int:
-        """0-based line number of an offset."""
-        return bisect_right(self.starts, offset) - 1
+        """0-based line number of an offset (and its start is remembered)."""
+        line = self.text.count("\n", 0, offset)
+        if line not in self._starts:
+            self._starts[line] = self.text.rfind("\n", 0, offset) + 1
+        return line
+
+    def start(self, index: int) -> int:
+        """Offset where line `index` starts (len(text) past the last line)."""
+        if index in self._starts:
+            return self._starts[index]
+        if index >= self.count:
+            return len(self.text)
+        line = max(i for i in self._starts if i < index)
+        offset = self._starts[line]
+        while line < index:
+            offset = self.text.find("\n", offset) + 1
+            line += 1
+        self._starts[index] = offset
+        return offset
 
     def allowed(self, index: int) -> bool:
         """True if the line carries an inline allow comment (cached)."""
@@ -91,7 +108,7 @@ class _Lines:
 
     def span(self, index: int) -> tuple[int, int]:
         """Start and end of a line, without its line break."""
-        start = self.starts[index]
+        start = self.start(index)
         end = self.text.find("\n", start)
         if end == -1:
             end = len(self.text)
@@ -106,17 +123,34 @@ class SecretScanner:
     def __init__(self, pack: SecretRulePack) -> None:
         self.pack = pack
         self.rules: tuple[SecretRule, ...] = pack.rules
-        by_keyword: dict[str, set[int]] = {}
-        for index, rule in enumerate(self.rules):
-            for keyword in rule.keywords:
-                by_keyword.setdefault(keyword.lower(), set()).add(index)
-        self._automaton: ahocorasick.Automaton | None = None
-        if by_keyword:
-            automaton = ahocorasick.Automaton()
-            for keyword, indexes in by_keyword.items():
-                automaton.add_word(keyword, (len(keyword), tuple(sorted(indexes))))
-            automaton.make_automaton()
-            self._automaton = automaton
+        # Rules limited to some paths (`.env`, `.pgpass`, ...) take part only in files they
+        # apply to: one automaton per set of applicable rules, built on first need.
+        self._path_bound = tuple(i for i, r in enumerate(self.rules) if r.paths)
+        self._automata: dict[frozenset[int], tuple[ahocorasick.Automaton | None, ...]] = {}
+
+    def _automata_for(self, path: str) -> tuple[ahocorasick.Automaton | None, ...]:
+        """(lower-case keywords, case-sensitive keywords) automata of the rules for `path`."""
+        applicable = frozenset(i for i in self._path_bound if self.rules[i].applies_to(path))
+        if applicable not in self._automata:
+            built = []
+            for case_sensitive in (False, True):
+                by_keyword: dict[str, set[int]] = {}
+                for index, rule in enumerate(self.rules):
+                    if rule.paths and index not in applicable:
+                        continue
+                    words = rule.case_sensitive_keywords if case_sensitive else rule.keywords
+                    for keyword in words:
+                        word = keyword if case_sensitive else keyword.lower()
+                        by_keyword.setdefault(word, set()).add(index)
+                automaton = None
+                if by_keyword:
+                    automaton = ahocorasick.Automaton()
+                    for keyword, indexes in by_keyword.items():
+                        automaton.add_word(keyword, (len(keyword), tuple(sorted(indexes))))
+                    automaton.make_automaton()
+                built.append(automaton)
+            self._automata[applicable] = tuple(built)
+        return self._automata[applicable]
 
     def scan_bytes(self, path: str, data: bytes) -> list[Finding]:
         """Findings in a file's bytes; `path` is only displayed and fingerprinted."""
@@ -130,30 +164,51 @@ class SecretScanner:
         A finding points at the first character of its secret (for a private key block,
         the whole block is the secret, so that is the BEGIN line).
         """
-        if self._automaton is None or not text:
+        if not text:
+            return []
+        folded, exact = self._automata_for(path)
+        if folded is None and exact is None:
             return []
         if text.startswith("\ufeff"):
             text = " " + text[1:]
-        lowered = text.lower()
-        if len(lowered) != len(text):
-            lowered = text.translate(_ASCII_LOWER)
         lines = _Lines(text)
         wanted: dict[int, set[int]] = {}
-        for end, (length, indexes) in self._automaton.iter(lowered):
-            line = lines.index(end - length + 1)
-            for index in indexes:
-                wanted.setdefault(index, set()).add(line)
+        if folded is not None:
+            lowered = text.lower()
+            if len(lowered) != len(text):
+                lowered = text.translate(_ASCII_LOWER)
+            self._keyword_lines(folded, lowered, lines, wanted)
+        if exact is not None:
+            self._keyword_lines(exact, text, lines, wanted)
         hits = self._collect(path, text, lines, wanted)
         return self._findings(path, lines, hits)
+
+    @staticmethod
+    def _keyword_lines(automaton: ahocorasick.Automaton, haystack: str, lines: _Lines,
+                       wanted: dict[int, set[int]]) -> None:
+        """Add, per rule, the lines holding one of its keywords."""
+        text = lines.text
+        line, line_end = -1, -1
+        for end, (length, indexes) in automaton.iter(haystack):
+            begin = end - length + 1
+            if begin > line_end:  # a hit on a new line; hits on the same line share it
+                line = lines.index(begin)
+                line_end = text.find("\n", begin)
+                if line_end == -1:
+                    line_end = len(text)
+            for index in indexes:
+                rule_lines = wanted.get(index)
+                if rule_lines is None:
+                    wanted[index] = {line}
+                else:
+                    rule_lines.add(line)
 
     def _collect(self, path: str, text: str, lines: _Lines,
                  wanted: dict[int, set[int]]) -> list[_Hit]:
         accepted: list[_Hit] = []
         starts: list[int] = []  # accepted spans never overlap, so they sort by start and end
         for index in sorted(wanted):
-            rule = self.rules[index]
-            if not rule.applies_to(path):
-                continue
+            rule = self.rules[index]  # applicable: the automaton holds only rules for this path
             keyword_lines = sorted(wanted[index])
             for position, line in enumerate(keyword_lines):
                 start, end = lines.span(line)
@@ -162,9 +217,9 @@ class SecretScanner:
                     # Up to the next line holding one of the rule's keywords (a key block
                     # never holds a second BEGIN), but over at least MULTILINE_MIN_LINES.
                     following = (keyword_lines[position + 1]
-                                 if position + 1 < len(keyword_lines) else len(lines.starts))
+                                 if position + 1 < len(keyword_lines) else lines.count)
                     stop = max(following, line + MULTILINE_MIN_LINES)
-                    stop_offset = lines.starts[stop] if stop < len(lines.starts) else len(text)
+                    stop_offset = lines.start(stop)
                     window_end = min(len(text), start + MULTILINE_WINDOW, stop_offset)
                 window = text[start:window_end]
                 for match in rule.regex.finditer(window):

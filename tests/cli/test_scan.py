@@ -131,3 +131,21 @@ def test_repo_config_excludes_are_visible(si: Callable[..., Run],
     write(repo / ".si-paas.yaml", "exclude: fixtures\n")
     bad = si("paas", "scan", cwd=repo)
     assert bad.code == 2 and "field exclude" in bad.stderr
+
+
+def test_parallel_scan_finds_exactly_what_one_process_finds(si: Callable[..., Run],
+                                                           tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    for i in range(600):
+        body = f"value_{i} = {i}\n" * 20
+        if i % 37 == 0:
+            body += f"API_TOKEN=Zr7Kq2Lm8Wn4Xv6Bt1Pc9Hd3Jf5G{i:04d}\n"
+        write(tree / f"d{i % 7}" / f"f{i}.env", body)
+    (tree / "blob.bin").write_bytes(b"\x00" * 10)
+    one = si("paas", "scan", str(tree), "--json", extra_env={"SI_PAAS_WORKERS": "1"})
+    two = si("paas", "scan", str(tree), "--json", extra_env={"SI_PAAS_WORKERS": "2"})
+    assert one.code == two.code == 1
+    assert one.json["checks"] == two.json["checks"]
+    assert one.json["skipped"] == two.json["skipped"]
+    findings = next(c for c in two.json["checks"] if c["id"] == "no-plaintext-secrets")["findings"]
+    assert len(findings) == len(range(0, 600, 37))

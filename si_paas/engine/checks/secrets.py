@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from si_paas.engine.parallel import map_files
 from si_paas.engine.policy import Policy
 from si_paas.engine.registry import check_kind
 from si_paas.findings import Finding
 from si_paas.snapshot.snapshot import Snapshot
+from si_paas.snapshot.worktree import RepoFile
 
 if TYPE_CHECKING:
     from si_paas.detect.scanner import SecretScanner
@@ -35,20 +37,21 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
     from si_paas.detect.scanner import is_binary
 
     scan = scanner(snap)
+
+    def scan_one(f: RepoFile, data: bytes) -> list[Finding] | None:
+        # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
+        return None if is_binary(data) else scan.scan_bytes(f.relpath, data)
+
     findings: list[Finding] = []
     for repo in snap.repos:
         repo.max_file_size = snap.max_file_size or params["max_file_size"]
         merged: dict[str, Finding] = {}
-        for f in repo.content_files():
-            data = repo.read(f)
-            if data is None:
-                continue
-            if is_binary(data):
+        for f, hits in map_files(repo, list(repo.content_files()), scan_one):
+            if hits is None:
                 repo.skipped["binary"] = repo.skipped.get("binary", 0) + 1
                 continue
             where = {**f.describe(), "relpath": f.relpath, "repo": str(repo.root)}
-            # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
-            for hit in scan.scan_bytes(f.relpath, data):
+            for hit in hits:
                 found = replace(hit, path=f"{repo.root}/{f.relpath}", extra={**hit.extra, **where})
                 if f.status != "history" or not found.fingerprint:
                     findings.append(found)
