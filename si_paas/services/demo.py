@@ -51,7 +51,8 @@ def _summarize(step: Step, doc: dict[str, Any], stderr: str) -> str:
         lines = [f"{c['id']}: {f['message']}" for c in bad for f in c["findings"][:2]]
         return "caught: " + " | ".join(lines)
     if "error" in doc:
-        return "refused: " + doc["error"]["message"]
+        message: str = doc["error"]["message"]
+        return message if message.startswith("refused") else "refused: " + message
     if "items" in doc:
         names = [str(i.get("name") or i.get("command")) for i in doc["items"][:6]]
         return f"{doc['count']} item(s): {', '.join(names) or '-'}"
