@@ -21,8 +21,9 @@ _PARAMS = {
 @check_kind("repo.no_private_state", _PARAMS)
 def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
     """Files whose path matches a private-state pattern from rules/private-state.yaml."""
-    from si_paas.detect.private_state import match_private_state  # only when a repo is judged
+    from si_paas.detect.private_state import load_private_state_patterns  # only with a repo
 
+    patterns = load_private_state_patterns()  # once: matching runs for every file
     statuses = set(params["statuses"])
     findings = []
     for repo in snap.repos:
@@ -32,7 +33,7 @@ def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> 
                 f.relpath in seen
             ):
                 continue
-            hit = match_private_state(f.relpath)
+            hit = patterns.match(f.relpath)
             if hit is None:
                 continue
             seen.add(f.relpath)
