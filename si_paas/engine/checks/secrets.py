@@ -40,7 +40,9 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
 
     def scan_one(f: RepoFile, data: bytes) -> list[Finding] | None:
         # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
-        return None if is_binary(data) else scan.scan_bytes(f.relpath, data)
+        if is_binary(data):
+            return None
+        return scan.scan_text(f.relpath, data.decode("utf-8", errors="replace"))
 
     findings: list[Finding] = []
     for repo in snap.repos:
