@@ -1,0 +1,152 @@
+"""Pre-commit latency for a one-file staged change, in repositories of 1,000 and 50,000 files.
+
+    .venv/bin/python bench/hook_latency.py [--quick] [--repeats N]
+
+In each repository (generated, one commit, under /tmp/si-paas-bench) one tracked file is
+changed and staged; then, on that same staged change:
+
+* `python -m si_paas paas scan --staged`: what the native hook runs;
+* `.git/hooks/pre-commit`: the hook written by `si paas hook install` (a sh wrapper that
+  execs the line above);
+* `detect-secrets-hook FILE`: what detect-secrets' pre-commit hook runs (the pre-commit
+  framework passes the staged file names).
+
+Medians of 10 runs after a warm-up run (3 runs in quick mode, where the larger repository
+has 3,000 files). Then one run of the si command under cProfile shows where its time goes.
+Targets: si within 30% between the small and the large repository, and at least 5x faster
+than detect-secrets-hook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import profiling
+import trees
+from benchlib import (
+    DETECT_SECRETS_HOOK,
+    PYTHON,
+    SI,
+    WORK_DIR,
+    Measurement,
+    git,
+    load_average,
+    machine,
+    machine_line,
+    measure,
+    mib,
+    ratio,
+    run,
+    secs,
+    si_env,
+    table,
+    write_json,
+)
+
+CHANGE = ("\n# The {word} handler retries twice before it gives up.\n"
+          "RETRY_{n} = 2\n")
+
+
+def stage_change(repo: Path, planted: set[str]) -> str:
+    """Change one tracked .py file without a planted secret and stage it; its path."""
+    tracked = [p for p in git(repo, "ls-files", "-z").decode().split("\0")
+               if p.endswith(".py") and p not in planted]
+    path = tracked[len(tracked) // 2]
+    with (repo / path).open("a", encoding="utf-8") as fh:
+        fh.write(CHANGE.format(word="billing", n=len(tracked)))
+    git(repo, "add", "--", path)
+    staged = git(repo, "diff", "--cached", "--name-only").decode().split()
+    assert staged == [path], staged
+    return path
+
+
+def bench_repo(files: int, repeats: int, env: dict[str, str], warmup: bool) -> dict[str, Any]:
+    tree = trees.git_repo(files, seed=777, secrets=max(3, files // 2000), name=f"hook-{files}")
+    repo = tree.root
+    path = stage_change(repo, {p["path"] for p in tree.planted})
+    run([SI, "paas", "hook", "install", "--repo", str(repo)], env=env)
+    print(f"[{files} files] staged {path}", file=sys.stderr)
+    cmds = [
+        ("python -m si_paas paas scan --staged", [PYTHON, "-m", "si_paas", "paas", "scan",
+                                                  "--staged"], (0,)),
+        (".git/hooks/pre-commit (si paas hook install)", [str(repo / ".git/hooks/pre-commit")],
+         (0,)),
+        ("detect-secrets-hook FILE", [DETECT_SECRETS_HOOK, path], (0,)),
+    ]
+    rows: list[Measurement] = []
+    for name, cmd, ok in cmds:
+        m, _ = measure(name, cmd, repeats=repeats, cwd=repo, env=env, ok=ok, warmup=warmup)
+        rows.append(m)
+    prof = profiling.profile(["paas", "scan", "--staged"], cwd=repo, env=env,
+                             out=WORK_DIR / f"hook-{files}.prof")
+    git(repo, "reset", "-q", "--hard", "HEAD")
+    return {"files": tree.files, "bytes": tree.bytes, "staged": path,
+            "measurements": rows, "profile": prof}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 and 3,000 files, 3 runs")
+    parser.add_argument("--repeats", type=int, default=None, help="runs per command (default 10)")
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (3 if args.quick else 10)
+    sizes = (1000, 3000) if args.quick else (1000, 50_000)
+
+    info = machine()
+    env = si_env(WORK_DIR / "state-hook")
+    small, large = (bench_repo(n, repeats, env, warmup=not args.quick) for n in sizes)
+    rows = []
+    for res in (small, large):
+        for m in res["measurements"]:
+            rows.append([f"{res['files']}", m.name, m.runs, secs(m.median),
+                         f"{secs(min(m.seconds))}–{secs(max(m.seconds))}", secs(m.cpu_median),
+                         mib(m.max_rss_kib)])
+    si_s, si_l = small["measurements"][0], large["measurements"][0]
+    hk_s, hk_l = small["measurements"][1], large["measurements"][1]
+    ds_s, ds_l = small["measurements"][2], large["measurements"][2]
+    figures = {
+        "si_large_over_small": round(si_l.median / si_s.median, 3),
+        "hook_large_over_small": round(hk_l.median / hk_s.median, 3),
+        "si_cpu_large_over_small": round(si_l.cpu_median / si_s.cpu_median, 3),
+        "detect_secrets_hook_over_si_small": round(ds_s.median / si_s.median, 2),
+        "detect_secrets_hook_over_si_large": round(ds_l.median / si_l.median, 2),
+    }
+    out = [f"Machine: {machine_line(info)}; load average {info['load_average_at_start']} at "
+           f"start, {load_average()} at the end", ""]
+    out.append(table(["repo files", "command", "runs", "median wall", "min–max", "median CPU",
+                      "peak RSS"], rows, align="rlrrrrr"))
+    out += ["", table(["figure", "value", "target"], [
+        [f"si scan --staged, {large['files']} / {small['files']} files",
+         ratio(si_l.median, si_s.median), "≤ 1.30x"],
+        [f"installed hook, {large['files']} / {small['files']} files",
+         ratio(hk_l.median, hk_s.median), "≤ 1.30x"],
+        [f"si CPU, {large['files']} / {small['files']} files",
+         ratio(si_l.cpu_median, si_s.cpu_median), ""],
+        [f"detect-secrets-hook / si scan --staged ({small['files']} files)",
+         ratio(ds_s.median, si_s.median), "≥ 5x"],
+        [f"detect-secrets-hook / si scan --staged ({large['files']} files)",
+         ratio(ds_l.median, si_l.median), "≥ 5x"],
+    ], align="lrr")]
+    out += ["", "### where the time goes: `python -m si_paas paas scan --staged` under cProfile, "
+            "one run per repository", ""]
+    out += profiling.compare_markdown([(f"{small['files']} files", small["profile"]),
+                                       (f"{large['files']} files", large["profile"])])
+    out += [""] + profiling.markdown(large["profile"],
+                                     f"`python -m si_paas paas scan --staged`, "
+                                     f"{large['files']} files")
+    print("\n".join(out))
+    path = write_json("hook_latency", args.quick, {
+        "machine": info, "quick": args.quick, "figures": figures,
+        "repos": [{**{k: v for k, v in r.items() if k != "measurements"},
+                   "measurements": [m.to_dict() for m in r["measurements"]]}
+                  for r in (small, large)],
+    })
+    print(f"\nwrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
