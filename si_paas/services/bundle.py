@@ -33,6 +33,7 @@ from si_paas.state.collections import Items, read_items
 from si_paas.state.contexts import Context
 from si_paas.state.layout import StateLayout
 from si_paas.state.validate import field_path, validate_document
+from si_paas.textfile import read_text
 
 FORMAT = "si-paas-context-export"
 VERSION = 1
@@ -191,13 +192,9 @@ def read_bundle(file: str) -> dict[str, Any]:
     """Read, scan and validate a bundle (`-` is stdin); every problem is one line naming it."""
     source = "<stdin>" if file == "-" else file
     try:
-        raw = sys.stdin.read() if file == "-" else Path(file).expanduser().read_text("utf-8")
+        raw = sys.stdin.read() if file == "-" else read_text(Path(file).expanduser(), "bundle")
     except FileNotFoundError:
         raise UsageError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{source}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise InputError(f"{source}: not UTF-8 text") from None
     try:
