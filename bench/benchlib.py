@@ -517,3 +517,45 @@ def detect_secrets_total(stdout: bytes) -> int:
     """Number of results in a detect-secrets baseline."""
     doc = json.loads(stdout)
     return sum(len(v) for v in doc.get("results", {}).values())
+
+
+def import_breakdown(args: Sequence[str], *, env: Mapping[str, str], cwd: Path,
+                     runs: int = 5, ok: Sequence[int] = (0,)) -> dict[str, Any]:
+    """`python -X importtime ARGS` `runs` times: median total of the self times (ms), and the
+    median self time per top-level package (every module `a.b.c` counts for `a`)."""
+    totals: list[float] = []
+    per_package: dict[str, list[float]] = {}
+    per_module: dict[str, list[float]] = {}
+    for _ in range(runs):
+        done = run([PYTHON, "-X", "importtime", *args], cwd=cwd, env=env, ok=ok)
+        total = 0.0
+        this_run: dict[str, float] = {}
+        for line in done.stderr.decode(errors="replace").splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            self_us, _cum, name = line[len("import time:"):].split("|", 2)
+            ms = int(self_us) / 1000
+            total += ms
+            package = name.strip().split(".", 1)[0]
+            this_run[package] = this_run.get(package, 0.0) + ms
+            per_module.setdefault(name.strip(), []).append(ms)
+        totals.append(total)
+        for package, ms in this_run.items():
+            per_package.setdefault(package, []).append(ms)
+    packages = sorted(((p, statistics.median(v + [0.0] * (runs - len(v))))
+                       for p, v in per_package.items()), key=lambda kv: kv[1], reverse=True)
+    modules = sorted(((m, statistics.median(v)) for m, v in per_module.items()),
+                     key=lambda kv: kv[1], reverse=True)
+    return {"median_ms": round(statistics.median(totals), 1), "runs": runs,
+            "module_count": len(per_module),
+            "packages": [(p, round(ms, 1)) for p, ms in packages[:12]],
+            "modules": [(m, round(ms, 1)) for m, ms in modules[:12]]}
+
+
+def import_line(label: str, data: Mapping[str, Any]) -> str:
+    """One sentence: total import time and the heaviest packages."""
+    heavy = ", ".join(f"{p} {ms:.0f} ms" for p, ms in data["packages"][:10])
+    slow = ", ".join(f"{m} {ms:.1f} ms" for m, ms in data["modules"][:6])
+    return (f"{label}: {data['median_ms']:.0f} ms of imports, {data['module_count']} modules "
+            f"(median of {data['runs']} runs of `python -X importtime`, sum of self times); by "
+            f"top-level package: {heavy}; slowest modules: {slow}.")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,8 @@ from benchlib import (
     WORK_DIR,
     Measurement,
     findings_of,
+    import_breakdown,
+    import_line,
     load_average,
     machine,
     machine_line,
@@ -55,22 +56,6 @@ def state_root(quick: bool) -> Path:
     return root
 
 
-def import_total_ms(args: list[str], env: dict[str, str]) -> tuple[float, list[tuple[str, float]]]:
-    """Sum of `-X importtime` self times (ms), and the slowest top-level imports (cumulative)."""
-    done = run([PYTHON, "-X", "importtime", *args], cwd=WORK_DIR, env=env)
-    total_us = 0
-    top: list[tuple[str, float]] = []
-    for line in done.stderr.decode(errors="replace").splitlines():
-        if not line.startswith("import time:") or "self [us]" in line:
-            continue
-        self_us, cum_us, raw_name = line[len("import time:"):].split("|", 2)
-        total_us += int(self_us)
-        if len(raw_name) - len(raw_name.lstrip(" ")) == 1:  # imported by __main__ itself
-            top.append((raw_name.strip(), int(cum_us) / 1000))
-    top.sort(key=lambda kv: kv[1], reverse=True)
-    return total_us / 1000, top[:10]
-
-
 def startup(env: dict[str, str], repeats: int) -> dict[str, Any]:
     cmds = [
         ("python -c pass (floor)", [PYTHON, "-c", "pass"]),
@@ -81,15 +66,10 @@ def startup(env: dict[str, str], repeats: int) -> dict[str, Any]:
     for name, cmd in cmds:
         m, _ = measure(name, cmd, repeats=max(repeats, 5), cwd=WORK_DIR, env=env)
         rows.append(m)
-    imports: dict[str, Any] = {}
-    for key, args in (("floor", ["-c", "pass"]), ("si", ["-m", "si_paas", "paas", "--help"])):
-        totals = []
-        top: list[tuple[str, float]] = []
-        for _ in range(max(repeats, 5)):
-            ms, top = import_total_ms(args, env)
-            totals.append(ms)
-        imports[key] = {"median_ms": round(statistics.median(totals), 1),
-                        "runs": len(totals), "top": top}
+    runs = max(repeats, 5)
+    imports = {"floor": import_breakdown(["-c", "pass"], env=env, cwd=WORK_DIR, runs=runs),
+               "si": import_breakdown(["-m", "si_paas", "paas", "--help"], env=env,
+                                      cwd=WORK_DIR, runs=runs)}
     return {"measurements": rows, "imports": imports}
 
 
@@ -137,11 +117,8 @@ def main(argv: list[str] | None = None) -> int:
                      [[m.name, m.runs, secs(m.median), ratio(m.median, floor.median),
                        secs(m.cpu_median), mib(m.max_rss_kib)] for m in boot["measurements"]]))
     imp = boot["imports"]
-    out += ["", f"`python -X importtime`: {imp['si']['median_ms']:.0f} ms of imports for "
-            f"`python -m si_paas paas --help` against {imp['floor']['median_ms']:.0f} ms for "
-            f"`python -c pass` (medians of {imp['si']['runs']}). Slowest top-level imports "
-            "(cumulative): " + ", ".join(f"{n} {ms:.0f} ms" for n, ms in imp["si"]["top"][:8])
-            + "."]
+    out += ["", import_line("`python -c pass`", imp["floor"]),
+            "", import_line("`python -m si_paas paas --help`", imp["si"])]
     out.append(f"\nLoad average at the end: {load_average()}.")
     print("\n".join(out))
     path = write_json("doctor_speed", args.quick, {

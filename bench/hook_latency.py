@@ -33,6 +33,8 @@ from benchlib import (
     WORK_DIR,
     Measurement,
     git,
+    import_breakdown,
+    import_line,
     load_average,
     machine,
     machine_line,
@@ -82,9 +84,11 @@ def bench_repo(files: int, repeats: int, env: dict[str, str], warmup: bool) -> d
         rows.append(m)
     prof = profiling.profile(["paas", "scan", "--staged"], cwd=repo, env=env,
                              out=WORK_DIR / f"hook-{files}.prof")
+    imports = import_breakdown(["-m", "si_paas", "paas", "scan", "--staged"], env=env, cwd=repo,
+                               runs=5)
     git(repo, "reset", "-q", "--hard", "HEAD")
     return {"files": tree.files, "bytes": tree.bytes, "staged": path,
-            "measurements": rows, "profile": prof}
+            "measurements": rows, "profile": prof, "imports": imports}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             "one run per repository", ""]
     out += profiling.compare_markdown([(f"{small['files']} files", small["profile"]),
                                        (f"{large['files']} files", large["profile"])])
+    out += ["", import_line(f"`python -m si_paas paas scan --staged` ({small['files']} files)",
+                            small["imports"]),
+            "", import_line("`python -c pass`", import_breakdown(["-c", "pass"], env=env,
+                                                                  cwd=WORK_DIR))]
     out += [""] + profiling.markdown(large["profile"],
                                      f"`python -m si_paas paas scan --staged`, "
                                      f"{large['files']} files")

@@ -35,6 +35,11 @@ PHASES: tuple[tuple[str, str, str], ...] = (
     ("  binary sniffing", "si_paas.detect.scanner", "is_binary"),
     ("  scanning contents (scan_bytes: decode + scan_text)", "si_paas.detect.scanner",
      "SecretScanner.scan_bytes"),
+    ("  scanning contents (scan_text)", "si_paas.detect.scanner", "SecretScanner.scan_text"),
+    ("    keyword pass (_keyword_lines)", "si_paas.detect.scanner",
+     "SecretScanner._keyword_lines"),
+    ("    rule path filters (SecretRule.applies_to)", "si_paas.detect.rulepack",
+     "SecretRule.applies_to"),
     ("    rule regexes near keyword hits (_collect)", "si_paas.detect.scanner",
      "SecretScanner._collect"),
     ("    findings and excerpts (_findings)", "si_paas.detect.scanner",
@@ -102,7 +107,10 @@ def profile(si_args: Sequence[str], *, cwd: Path, env: dict[str, str], out: Path
                for k, v in sorted(by_module.items(), key=lambda kv: kv[1], reverse=True)[:15]]
     rows = []
     for label, module, qualname in phases:
-        file, first, name = _code_of(module, qualname)
+        try:
+            file, first, name = _code_of(module, qualname)
+        except (ImportError, AttributeError, KeyError):
+            continue  # the function is gone from this version of the package
         hits = [v for (f, line, fn), v in raw.items()
                 if fn == name and f == file and (first < 0 or line == first)]
         ct = sum(v[3] for v in hits)
@@ -135,13 +143,13 @@ def markdown(prof: dict[str, Any], what: str) -> list[str]:
 def compare_markdown(profiles: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
     """The phases of several profiles side by side (cumulative seconds), as Markdown lines."""
     labels = [label for label, _ in profiles]
-    count = len(profiles[0][1]["phases"])
     rows = []
-    for i in range(count):
-        cells = [prof["phases"][i] for _, prof in profiles]
+    for phase in profiles[0][1]["phases"]:
+        cells = [next((p for p in prof["phases"] if p["phase"] == phase["phase"]),
+                      {"calls": 0, "cumtime": 0.0}) for _, prof in profiles]
         if not any(c["calls"] for c in cells):
             continue
-        rows.append([cells[0]["phase"].replace("  ", "&nbsp;&nbsp;"),
+        rows.append([phase["phase"].replace("  ", "&nbsp;&nbsp;"),
                      *(f"{c['cumtime']:.3f} s ({c['calls']})" for c in cells)])
     rows.append(["total profiled", *(f"{prof['total']:.3f} s" for _, prof in profiles)])
     return [table(["phase (calls)", *labels], rows)]
