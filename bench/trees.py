@@ -28,7 +28,7 @@ from typing import Any
 
 from benchlib import ROOT, WORK_DIR, git
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: planted line numbers count the lines inside multi-line snippets
 ALNUM = string.ascii_letters + string.digits
 UPPER32 = string.ascii_uppercase + "234567"
 B64 = string.ascii_letters + string.digits + "+/"
@@ -220,22 +220,24 @@ class Writer:
 
     def file(self, ext: str, size: int, plant: bool) -> tuple[str, list[tuple[int, str]]]:
         """The text of one file of about `size` bytes, and (line, kind) of planted secrets."""
-        lines: list[str] = []
+        lines: list[str] = []  # an entry may hold several lines (a YAML name/value pair)
         planted: list[tuple[int, str]] = []
         if ext == ".json":
             lines.append("{")
-        total, depth = 0, 0
+        total, depth, physical = 0, 0, len(lines)
         plant_at = self.rng.randint(1, max(1, size // 60)) if plant else -1
         while total < size:
             if len(lines) == plant_at:
                 kind, block = self.secret(ext)
-                planted.append((len(lines) + 1, kind))
+                planted.append((physical + 1, kind))
                 lines.extend(block)
+                physical += len(block)
                 total += sum(len(b) + 1 for b in block)
                 continue
             text = self.line(ext, depth)
             depth += 1
             lines.append(text)
+            physical += text.count("\n") + 1
             total += len(text) + 1
         if ext == ".json":
             lines.append('  "end": true\n}')
