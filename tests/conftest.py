@@ -30,6 +30,12 @@ class Run:
         return json.loads(self.stdout)
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process loads keep checked documents under the test's own folder, not ~/.cache."""
+    monkeypatch.setenv("SI_PAAS_CACHE_DIR", str(tmp_path / "cache"))
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     """An empty HOME outside any repository."""
@@ -41,7 +47,8 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def env(home: Path, tmp_path: Path) -> dict[str, str]:
     """Environment for `si`: temp HOME and state root, no colour, no inherited overrides."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("SI_PAAS_")}
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith("SI_PAAS_") and k != "XDG_CACHE_HOME"}
     base.update({
         "HOME": str(home),
         "SI_PAAS_STATE_ROOT": str(home / ".si" / "paas"),

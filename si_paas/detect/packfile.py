@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from si_paas.errors import InputError
 from si_paas.resources import schema
 from si_paas.textfile import one_line
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 
 def _locate(doc: Any, error: ValidationError, list_key: str, item_name: str) -> str:
@@ -35,6 +35,9 @@ def _locate(doc: Any, error: ValidationError, list_key: str, item_name: str) -> 
 
 def validate(doc: Any, path: Path, schema_name: str, list_key: str, item_name: str) -> None:
     """Validate `doc` against `schemas/<schema_name>.schema.json`; raise one InputError line."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
     validator = Draft202012Validator(schema(schema_name))
     error = best_match(validator.iter_errors(doc))
     if error is None:

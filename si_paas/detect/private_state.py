@@ -10,7 +10,7 @@ from typing import Any
 from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
 from si_paas.resources import data_dir
-from si_paas.textfile import cached_yaml
+from si_paas.textfile import YamlDocument, checked_yaml
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,15 @@ def default_patterns_path() -> Path:
 def load_private_state_patterns(path: Path | None = None) -> PrivateStatePatterns:
     """Load and validate the patterns; cached per file and modification time."""
     path = path or default_patterns_path()
-    return cached_yaml(path, "private-state patterns", lambda doc: _build(doc.path, doc.data))
+    return checked_yaml(path, "private-state patterns", _check, _build)
+
+
+def _check(doc: YamlDocument) -> Any:
+    validate(doc.data, doc.path, "private-state", "patterns", "pattern")
+    return doc.data
 
 
 def _build(path: Path, doc: Any) -> PrivateStatePatterns:
-    validate(doc, path, "private-state", "patterns", "pattern")
     patterns: list[PrivateStatePattern] = []
     seen: set[str] = set()
     for raw in doc["patterns"]:

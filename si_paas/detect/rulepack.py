@@ -12,7 +12,7 @@ from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
 from si_paas.findings import Severity
 from si_paas.resources import data_dir
-from si_paas.textfile import cached_yaml
+from si_paas.textfile import YamlDocument, checked_yaml
 
 DEFAULT_EXAMPLE_PATH = "example.txt"
 _FRAGMENT_RE = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
@@ -119,7 +119,7 @@ def load_secret_rules(path: Path | None = None) -> SecretRulePack:
     """
     shipped = path is None or path == default_rules_path()
     path = path or default_rules_path()
-    pack = cached_yaml(path, "rule pack", lambda doc: _build(doc.path, doc.data))
+    pack = checked_yaml(path, "rule pack", _check, _build)
     if not shipped:
         # A user's pack is compiled whole at load so a bad pattern fails now, not mid-scan;
         # the shipped pack is compiled whole by `si paas rules test` in the test suite.
@@ -128,20 +128,40 @@ def load_secret_rules(path: Path | None = None) -> SecretRulePack:
     return pack
 
 
-def _build(path: Path, doc: Any) -> SecretRulePack:
-    validate(doc, path, "rulepack", "rules", "rule")
-    fragments: dict[str, str] = doc.get("fragments") or {}
-    pack_allow = tuple(compile_regex(src, path, f"allow[{i}]")
-                       for i, src in enumerate(doc.get("allow") or []))
-    rules: list[SecretRule] = []
+def _check(doc: YamlDocument) -> dict[str, Any]:
+    """The pack after its schema, fragments, ids, regexes and example paths are checked.
+
+    The checked form has every `{{fragment}}` expanded, so a cached pack builds without it.
+    """
+    path = doc.path
+    validate(doc.data, path, "rulepack", "rules", "rule")
+    fragments: dict[str, str] = doc.data.get("fragments") or {}
+    rules: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for raw in doc["rules"]:
-        rule = _build_rule(path, raw, fragments)
-        if rule.id in seen:
-            raise InputError(f"{path}: rule {rule.id!r}: duplicate id")
-        seen.add(rule.id)
-        rules.append(rule)
-    return SecretRulePack(path=path, rules=tuple(rules), allow=pack_allow)
+    for raw in doc.data["rules"]:
+        rid: str = raw["id"]
+        where = f"rule {rid!r}"
+        if rid in seen:
+            raise InputError(f"{path}: {where}: duplicate id")
+        seen.add(rid)
+        expanded = {**raw, "regex": _expand(raw["regex"], fragments, path, f"{where} field 'regex'"),
+                    "allow": [_expand(src, fragments, path, f"{where} field 'allow[{i}]'")
+                              for i, src in enumerate(raw.get("allow") or [])]}
+        rule = _build_rule(path, expanded)
+        if rule.paths and not rule.applies_to(rule.examples.path):
+            raise InputError(f"{path}: {where} field 'examples.path': {rule.examples.path!r} "
+                             "does not match the rule's paths")
+        rules.append(expanded)
+    for i, src in enumerate(doc.data.get("allow") or []):
+        compile_regex(src, path, f"allow[{i}]")
+    return {"allow": doc.data.get("allow") or [], "rules": rules}
+
+
+def _build(path: Path, data: dict[str, Any]) -> SecretRulePack:
+    pack_allow = tuple(compile_regex(src, path, f"allow[{i}]")
+                       for i, src in enumerate(data["allow"]))
+    rules = tuple(_build_rule(path, raw) for raw in data["rules"])
+    return SecretRulePack(path=path, rules=rules, allow=pack_allow)
 
 
 def _expand(source: str, fragments: dict[str, str], path: Path, where: str) -> str:
@@ -154,32 +174,24 @@ def _expand(source: str, fragments: dict[str, str], path: Path, where: str) -> s
     return _FRAGMENT_RE.sub(sub, source)
 
 
-def _build_rule(path: Path, raw: dict[str, Any], fragments: dict[str, str]) -> SecretRule:
+def _build_rule(path: Path, raw: dict[str, Any]) -> SecretRule:
+    """A rule from its checked form (fragments already expanded)."""
     rid: str = raw["id"]
-    where = f"rule {rid!r}"
-    regex = _expand(raw["regex"], fragments, path, f"{where} field 'regex'")
-    allow = tuple(_expand(src, fragments, path, f"{where} field 'allow[{i}]'")
-                  for i, src in enumerate(raw.get("allow") or []))
-    paths = tuple(compile_regex(src, path, f"{where} field 'paths[{i}]'")
+    paths = tuple(compile_regex(src, path, f"rule {rid!r} field 'paths[{i}]'")
                   for i, src in enumerate(raw.get("paths") or []))
     ex = raw["examples"]
-    examples = RuleExamples(match=tuple(ex["match"]), no_match=tuple(ex["no_match"]),
-                            path=ex.get("path", DEFAULT_EXAMPLE_PATH))
-    rule = SecretRule(
+    return SecretRule(
         id=rid,
         description=raw["description"],
         keywords=tuple(raw["keywords"]),
         case_sensitive_keywords=tuple(raw.get("case_sensitive_keywords") or ()),
-        regex_source=regex,
+        regex_source=raw["regex"],
         severity=cast(Severity, raw["severity"]),
         source=path,
         entropy=float(raw["entropy"]) if raw.get("entropy") is not None else None,
-        allow_sources=allow,
+        allow_sources=tuple(raw.get("allow") or ()),
         paths=paths,
         multiline=bool(raw.get("multiline", False)),
-        examples=examples,
+        examples=RuleExamples(match=tuple(ex["match"]), no_match=tuple(ex["no_match"]),
+                              path=ex.get("path", DEFAULT_EXAMPLE_PATH)),
     )
-    if paths and not rule.applies_to(examples.path):
-        raise InputError(f"{path}: {where} field 'examples.path': {examples.path!r} "
-                         "does not match the rule's paths")
-    return rule

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -58,6 +57,8 @@ def map_files(repo: FileSource, files: Sequence[RepoFile],
     _JOB = (repo, work)
     chunks = [list(files[i:i + _CHUNK]) for i in range(0, len(files), _CHUNK)]
     try:
+        import multiprocessing  # only for large work trees; a staged scan never forks
+
         with multiprocessing.get_context("fork").Pool(procs) as pool:
             for results, skipped in pool.imap(_run_chunk, chunks):
                 for reason, n in skipped.items():

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from si_paas.errors import InputError
 from si_paas.resources import data_dir, schema
-from si_paas.textfile import YamlDocument, cached_yaml
+from si_paas.textfile import YamlDocument, checked_yaml
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCOPES = ("doctor", "deploy", "state", "pre-commit", "ci", "checklist")
 
@@ -39,6 +40,8 @@ _VALIDATORS: dict[str, Draft202012Validator] = {}
 def schema_error(doc: YamlDocument, schema_name: str) -> None:
     """Raise a one-line InputError (file:line: field: problem) if the document breaks the schema."""
     if schema_name not in _VALIDATORS:
+        from jsonschema import Draft202012Validator
+
         _VALIDATORS[schema_name] = Draft202012Validator(schema(schema_name))
     errors = sorted(_VALIDATORS[schema_name].iter_errors(doc.data),
                     key=lambda e: list(e.absolute_path))
@@ -52,16 +55,21 @@ def schema_error(doc: YamlDocument, schema_name: str) -> None:
 
 def load_policy_file(path: Path) -> Policy:
     """Load and validate one policy file (check parameters are validated by the registry)."""
-    return cached_yaml(path, "policy", _build_policy)
+    return checked_yaml(path, "policy", _check_policy, _build_policy)
 
 
-def _build_policy(doc: YamlDocument) -> Policy:
+def _check_policy(doc: YamlDocument) -> dict[str, Any]:
+    """The policy after its schema and its check kind's parameters are validated."""
     from si_paas.engine.registry import normalize_params
 
-    path = doc.path
     schema_error(doc, "policy")
-    data = doc.data
-    params = normalize_params(data["check"], data.get("with") or {}, path, doc.line_of)
+    data: dict[str, Any] = doc.data
+    params = normalize_params(data["check"], data.get("with") or {}, doc.path, doc.line_of)
+    return {**data, "with": params}
+
+
+def _build_policy(path: Path, data: dict[str, Any]) -> Policy:
+    params = data["with"]
     severity = data["severity"]
     return Policy(
         id=data["id"],

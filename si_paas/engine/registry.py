@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cerberus import Validator
-
 from si_paas.errors import InputError
 
 if TYPE_CHECKING:
@@ -47,14 +45,39 @@ def check_kind(name: str, params: dict[str, Any] | None = None) -> Callable[[Che
     return register
 
 
-def _load_builtin() -> None:
-    if not CHECKS:
-        from si_paas.engine import checks  # noqa: F401  (registers the built-in kinds)
+# Each built-in kind and the module of si_paas.engine.checks that registers it. A command
+# imports only the kinds its policies use: the pre-commit hook loads two of seven.
+BUILTIN_KINDS = {
+    "state.root_outside_repo": "location",
+    "vault.outside_repo": "location",
+    "state.permissions": "permissions",
+    "state.no_cross_context_data": "cross_context",
+    "context.public_safe": "public_safe",
+    "repo.no_private_state": "private_state",
+    "repo.no_plaintext_secrets": "secrets",
+}
+
+
+def _import_kind_module(module: str) -> None:
+    import importlib
+
+    importlib.import_module(f"si_paas.engine.checks.{module}")
+
+
+def load_builtin() -> dict[str, CheckKind]:
+    """Register every built-in kind; the full registry."""
+    for module in sorted(set(BUILTIN_KINDS.values())):
+        _import_kind_module(module)
+    return CHECKS
 
 
 def get_check(name: str) -> CheckKind:
     """The check kind called `name`."""
-    _load_builtin()
+    if name not in CHECKS:
+        if name in BUILTIN_KINDS:
+            _import_kind_module(BUILTIN_KINDS[name])
+        else:
+            load_builtin()
     return CHECKS[name]
 
 
@@ -62,12 +85,13 @@ def normalize_params(
     check: str, params: dict[str, Any], source: Path, line_of: Callable[[list[Any]], int | None]
 ) -> dict[str, Any]:
     """Validate and normalize a policy's `with:` block against its check kind's schema."""
-    _load_builtin()
-    kind = CHECKS.get(check)
+    kind = load_builtin().get(check)
     if kind is None:
         known = ", ".join(sorted(CHECKS))
         raise InputError(f"{source}:{line_of(['check']) or 1}: field check: unknown check kind "
                          f"{check!r} (known: {known})")
+    from cerberus import Validator
+
     validator = Validator(kind.params_schema, purge_unknown=False)
     if not validator.validate(params):
         field_name, problems = sorted(validator.errors.items())[0]

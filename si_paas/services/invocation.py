@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from si_paas.errors import ExitCode, UsageError
-from si_paas.state.contexts import Context, get_current, load_context
 from si_paas.state.layout import StateLayout, state_root_from_env
-from si_paas.state.transaction import recover
+
+if TYPE_CHECKING:  # contexts load when a command resolves one; a staged scan never does
+    from si_paas.state.contexts import Context
 
 MUTATING_RULE = (
     "runbook rule: always pass --context explicitly for mutating commands "
@@ -42,11 +43,16 @@ class Invocation:
         """The context this run is about: explicit --context, else the selected one."""
         if self.context_opt:
             return self.context_opt
+        from si_paas.state.contexts import get_current
+
         self.layout.check_usable(write=False)
         return get_current(self.layout)
 
     def context(self, *, mutating: bool) -> Context:
         """Resolve and load the context; mutating commands insist on an explicit --context."""
+        from si_paas.state.contexts import load_context
+        from si_paas.state.transaction import recover
+
         if mutating and not self.context_opt:
             raise UsageError(f"`{self.command}` changes state and needs --context NAME ({MUTATING_RULE})")
         self.layout.check_usable(write=mutating)

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from si_paas.engine.evaluate import evaluate
 from si_paas.engine.policy import load_policies
@@ -16,8 +16,10 @@ from si_paas.snapshot.gitpaths import enclosing_worktree
 from si_paas.snapshot.snapshot import Snapshot
 from si_paas.snapshot.state import StateSnapshot
 from si_paas.snapshot.worktree import WorktreeSnapshot
-from si_paas.state.contexts import Context
 from si_paas.state.layout import StateLayout
+
+if TYPE_CHECKING:
+    from si_paas.state.contexts import Context
 
 ALLOW_REPO_STATE_ENV = "SI_PAAS_ALLOW_REPO_STATE"
 

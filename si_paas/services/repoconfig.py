@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from si_paas.engine.policy import Policy
 from si_paas.errors import InputError
-from si_paas.textfile import read_yaml
+from si_paas.textfile import YamlDocument, checked_yaml
 
 CONFIG_NAME = ".si-paas.yaml"
 
@@ -29,7 +30,12 @@ def load_repo_config(repo_root: Path | None) -> RepoConfig:
     path = repo_root / CONFIG_NAME
     if not path.is_file():
         return RepoConfig(None)
-    data = read_yaml(path, "repository config").data or {}
+    return checked_yaml(path, "repository config", _check,
+                        lambda p, data: _build(repo_root, p, data))
+
+
+def _check(doc: YamlDocument) -> dict[str, Any]:
+    path, data = doc.path, doc.data or {}
     if not isinstance(data, dict) or set(data) - {"policies", "disable", "exclude"}:
         raise InputError(f"{path}: only the keys 'policies', 'disable' and 'exclude' are allowed")
     dirs, disable = data.get("policies") or [], data.get("disable") or []
@@ -40,7 +46,12 @@ def load_repo_config(repo_root: Path | None) -> RepoConfig:
         raise InputError(f"{path}: field policies: must be a list of folder paths")
     if not all(isinstance(d, str) for d in disable):
         raise InputError(f"{path}: field disable: must be a list of policy ids")
-    return RepoConfig(path, tuple(repo_root / d for d in dirs), tuple(disable), tuple(exclude))
+    return {"policies": dirs, "disable": disable, "exclude": exclude}
+
+
+def _build(repo_root: Path, path: Path, data: dict[str, Any]) -> RepoConfig:
+    return RepoConfig(path, tuple(repo_root / d for d in data["policies"]),
+                      tuple(data["disable"]), tuple(data["exclude"]))
 
 
 def check_disable(config: RepoConfig, policies: list[Policy]) -> tuple[str, ...]:

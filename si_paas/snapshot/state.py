@@ -8,15 +8,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from si_paas.errors import InputError
 from si_paas.state import fsio
-from si_paas.state.collections import read_items
-from si_paas.state.contexts import Context, list_context_names
 from si_paas.state.layout import EVENT_FILES, StateLayout
-from si_paas.state.validate import validate_document
-from si_paas.state.vault import vault_value_index
+
+if TYPE_CHECKING:  # the state modules load when the state is read: a staged scan never reads it
+    from si_paas.state.contexts import Context
 
 Items = list[dict[str, Any]]
 
@@ -53,6 +52,9 @@ class StateSnapshot:
     @cached_property
     def _configs(self) -> tuple[tuple[str, Context], ...]:
         """(directory name, config) of every context directory; a corrupt config fails."""
+        from si_paas.state.contexts import Context, list_context_names
+        from si_paas.state.validate import validate_document
+
         found = []
         for name in list_context_names(self.layout):
             path = self.layout.config_file(name)
@@ -94,6 +96,8 @@ class StateSnapshot:
         key = (name, collection)
         if key not in cache:
             ctx = self.by_name(name)
+            from si_paas.state.collections import read_items
+
             cache[key] = read_items(self.layout, ctx, collection) if ctx else []
         return cache[key]
 
@@ -131,6 +135,8 @@ class StateSnapshot:
         """Shared value fingerprint -> [(context, key, type)], from the vault files (no keys)."""
         if self.overlay_vault_values is not None:
             return self.overlay_vault_values
+        from si_paas.state.vault import vault_value_index  # cryptography, only when asked
+
         return vault_value_index(self.layout, self.contexts)
 
     @cached_property

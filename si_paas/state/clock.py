@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import getpass
 import os
-import secrets
 from datetime import UTC, datetime
 
 
@@ -21,12 +19,16 @@ def parse_time(value: str) -> datetime:
 
 def new_context_id() -> str:
     """A random, never-reused context id."""
+    import secrets
+
     return "ctx_" + secrets.token_hex(16)
 
 
 def actor() -> str:
     """Who runs the command: $SI_PAAS_ACTOR or the login name."""
     try:
+        import getpass
+
         return os.environ.get("SI_PAAS_ACTOR") or getpass.getuser()
     except (KeyError, OSError):
         return f"uid:{os.getuid()}"

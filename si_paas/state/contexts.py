@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +136,8 @@ def remove_context(layout: StateLayout, name: str) -> None:
         # Move aside first so a crash never leaves a half-deleted context that still looks valid.
         doomed = layout.contexts_dir / f".removing-{name}-{os.getpid()}"
         os.replace(layout.context_dir(name), doomed)
+    import shutil
+
     shutil.rmtree(doomed)
     if get_current(layout) == name:
         set_current(layout, None)

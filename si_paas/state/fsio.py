@@ -6,7 +6,6 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so a reader (or a crash) sees the old or new file, never a mix."""
     ensure_dir(path.parent)
     try:
+        import tempfile  # writers only: keeps read-only commands quick to start
+
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise InputError(f"{path.parent}: not writable: {exc.strerror}") from None

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from si_paas.errors import InputError
 from si_paas.resources import schema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 _VALIDATORS: dict[str, Draft202012Validator] = {}
 
 
 def _validator(name: str) -> Draft202012Validator:
     if name not in _VALIDATORS:
+        from jsonschema import Draft202012Validator  # imported when a document is checked
+
         _VALIDATORS[name] = Draft202012Validator(schema(name))
     return _VALIDATORS[name]
 

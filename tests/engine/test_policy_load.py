@@ -82,3 +82,12 @@ def test_repo_config_disables_visibly(baseline: Callable[..., Run],
     (repo / ".si-paas.yaml").write_text("disable: [no-plaintext-secrets]\n")
     refused = baseline("paas", "doctor", cwd=repo)
     assert refused.code == 2 and "critical and cannot be disabled" in refused.stderr
+
+
+def test_builtin_kind_table_names_the_module_that_registers_each_kind() -> None:
+    from si_paas.engine.registry import BUILTIN_KINDS, load_builtin
+
+    registered = load_builtin()
+    assert set(registered) == set(BUILTIN_KINDS)
+    for name, kind in registered.items():
+        assert kind.fn.__module__ == f"si_paas.engine.checks.{BUILTIN_KINDS[name]}", name

@@ -1,10 +1,1 @@
-"""Built-in check kinds; importing this package registers them in `registry.CHECKS`."""
-
-from si_paas.engine.checks import (  # noqa: F401
-    cross_context,
-    location,
-    permissions,
-    private_state,
-    public_safe,
-    secrets,
-)
+"""Built-in check kinds, one module per family; `registry.BUILTIN_KINDS` says which is where."""

@@ -1,0 +1,135 @@
+"""A per-user cache of checked input documents (policies, rule packs, repo configs), as JSON.
+
+Parsing YAML and validating it against JSON Schemas and cerberus costs far more than the
+pre-commit hook's scan of a one-file change. The result of that checking is a plain JSON
+document, so it is kept on disk under a key that is the SHA-256 of the input's bytes, the
+kind of check and the package's code: a changed file, schema or si-paas version is a new
+key, never a stale hit. Entries hold only policy and rule data, never state or secrets.
+
+The folder is `$SI_PAAS_CACHE_DIR`, else `$XDG_CACHE_HOME/si-paas`, else
+`~/.cache/si-paas`; `SI_PAAS_NO_CACHE=1` turns the cache off. It is created 0700, and an
+entry is trusted only in a folder owned by the current user and not writable by others. A
+cache that cannot be read or written is skipped: it never fails a command.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from si_paas import __version__
+
+CACHE_ENV = "SI_PAAS_CACHE_DIR"
+NO_CACHE_ENV = "SI_PAAS_NO_CACHE"
+MAX_ENTRIES = 256
+_SUBDIR = "checked-v1"
+_PACKAGE = Path(__file__).resolve().parent
+_stamp: str | None = None
+# The code a checked document depends on, besides engine/checks/ (parameter schemas) and the
+# JSON Schemas: the loaders, the validators and the builders of the checked form.
+_CHECKING_MODULES = ("__init__.py", "diskcache.py", "textfile.py", "resources.py",
+                     "detect/packfile.py", "detect/rulepack.py", "detect/private_state.py",
+                     "engine/policy.py", "engine/registry.py", "services/repoconfig.py")
+
+
+def cache_dir() -> Path | None:
+    """The folder holding checked documents, or None when caching is off."""
+    if os.environ.get(NO_CACHE_ENV, "").lower() in ("1", "true", "yes"):
+        return None
+    base = os.environ.get(CACHE_ENV)
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = os.path.join(xdg, "si-paas") if xdg else os.path.expanduser("~/.cache/si-paas")
+    return Path(base) / _SUBDIR
+
+
+def code_stamp() -> str:
+    """A digest of the package version and the size and mtime of the code that checks inputs.
+
+    In a checkout or an editable install that code (and the schemas) can change without a
+    new version; any change to one of those files gives every entry a new key.
+    """
+    global _stamp
+    if _stamp is None:
+        from si_paas.resources import data_dir
+
+        files = [_PACKAGE / name for name in _CHECKING_MODULES]
+        for folder in (_PACKAGE / "engine" / "checks", data_dir("schemas")):
+            files += sorted(Path(e.path) for e in os.scandir(folder)
+                            if e.name.endswith((".py", ".json")))
+        parts = [__version__]
+        for path in files:
+            st = os.stat(path)
+            parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+        _stamp = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return _stamp
+
+
+def key_for(kind: str, content: bytes) -> str:
+    """The cache key of `content` checked as `kind`."""
+    digest = hashlib.sha256(f"{kind}\0{code_stamp()}\0".encode())
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def _trusted(folder: Path) -> bool:
+    try:
+        st = folder.stat()
+    except OSError:
+        return False
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def get(key: str) -> Any | None:
+    """The cached document for `key`, or None (missing, unreadable or untrusted)."""
+    folder = cache_dir()
+    if folder is None or not _trusted(folder):
+        return None
+    try:
+        with open(folder / f"{key}.json", encoding="utf-8") as fh:
+            entry = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None
+    return entry.get("data")
+
+
+def put(key: str, data: Any) -> None:
+    """Keep `data` under `key` when it survives a JSON round trip; errors are ignored."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        text = json.dumps({"key": key, "data": data}, separators=(",", ":"))
+        if json.loads(text)["data"] != data:  # e.g. YAML dates or tuples: not cacheable
+            return
+    except (TypeError, ValueError):
+        return
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _trusted(folder):
+            return
+        tmp = folder / f".{key}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, folder / f"{key}.json")
+        _prune(folder)
+    except OSError:
+        return
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest MAX_ENTRIES entries: each edit of an input adds one."""
+    entries = [e for e in os.scandir(folder) if e.name.endswith(".json")]
+    if len(entries) <= MAX_ENTRIES:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime_ns)
+    for entry in entries[: len(entries) - MAX_ENTRIES]:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
