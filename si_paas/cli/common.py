@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import click
 
+from si_paas.cli.output import emit_json
 from si_paas.errors import PolicyRefusal, SiPaasError
 from si_paas.services.invocation import Invocation, Result
 
@@ -53,11 +53,6 @@ def _audit_args(params: dict[str, Any]) -> dict[str, Any]:
             continue
         out[key] = [scrub(v) for v in value] if isinstance(value, tuple) else scrub(value)
     return out
-
-
-def emit_json(doc: dict[str, Any]) -> None:
-    """Write one JSON document to stdout."""
-    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=False, default=str) + "\n")
 
 
 def run(command: str, action: Callable[[Invocation], Result],

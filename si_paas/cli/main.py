@@ -5,27 +5,31 @@ from __future__ import annotations
 import os
 import sys
 
-import click
-
-from si_paas import __version__
-from si_paas.cli.lazy import LazyGroup
 from si_paas.errors import ExitCode
 
 
-@click.group(
-    cls=LazyGroup,
-    lazy={"paas": ("si_paas.cli.paas:paas", "Operate PaaS contexts safely: doctor, targets, apps.")},
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-@click.version_option(__version__, "--version", prog_name="si")
-def cli() -> None:
-    """si: operator tools. `si paas` keeps private and public PaaS contexts apart."""
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Run `si`; click usage errors become one line on stderr with exit code 2."""
+    """Run `si`; click usage errors become one line on stderr with exit code 2.
+
+    `si paas scan --staged`, which the pre-commit hook runs on every commit, is served
+    without loading click (see `si_paas.cli.staged`).
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
+    from si_paas.cli import staged
+
+    fast = staged.parse(args)
+    if fast is not None:
+        sys.exit(staged.run(fast))
+    _run_click(args)
+
+
+def _run_click(args: list[str]) -> None:
+    import click
+
+    from si_paas.cli.root import cli
+
     try:
-        cli.main(args=argv, prog_name="si", standalone_mode=False)
+        cli.main(args=args, prog_name="si", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         sys.exit(ExitCode.USAGE)

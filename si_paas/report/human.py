@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from si_paas.report.console import out
+from si_paas.report.text import summary_line
 
 
 def _cell(value: Any) -> str:
@@ -76,7 +77,6 @@ def verdict(payload: dict[str, Any], title: str = "doctor") -> None:
         if len(check["findings"]) > 20:
             out().print(f"  ... {len(check['findings']) - 20} more (use --json for all)")
         out().print(f"  [cyan]fix:[/] {escape(check['remediation'])}")
-    s = payload["summary"]
-    status = "[green]ok[/]" if payload["ok"] else "[bold red]FAILED[/]"
-    out().print(f"\n{status}: {s['passed']} policies passed, {s['failed']} failed, "
-                f"{s['warnings']} warnings, {s['disabled']} disabled")
+    status, _, counts = summary_line(payload).partition(":")
+    style = "green" if payload["ok"] else "bold red"
+    out().print(f"\n[{style}]{status}[/]:{escape(counts)}")

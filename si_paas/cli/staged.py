@@ -1,0 +1,107 @@
+"""`si paas scan --staged` without the CLI framework: what the pre-commit hook runs per commit.
+
+A commit waits on this command, so it skips what a one-file check does not need: click is
+not imported, nor rich unless there are findings to show; policies and rule packs come
+checked from the disk cache (see `si_paas.diskcache`). The verdict is the one
+`si paas scan --staged` gives through the full CLI: the same service computes it, and the
+JSON output is the same document. Any other form of the command (another flag, `--help`,
+a global option such as `--context`) goes through the full CLI, as does every command
+when `SI_PAAS_FULL_CLI=1` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+FULL_CLI_ENV = "SI_PAAS_FULL_CLI"
+_FORMATS = ("table", "json")
+
+
+@dataclass(frozen=True)
+class StagedOptions:
+    """The forms served here: `si paas scan --staged [--json | --format json|table] [PATH]`."""
+
+    path: str | None = None
+    as_json: bool = False
+
+
+def parse(args: list[str]) -> StagedOptions | None:
+    """The options when `args` are a plain staged scan, else None (the full CLI handles it)."""
+    if args[:2] != ["paas", "scan"] or "--staged" not in args[2:]:
+        return None
+    if os.environ.get(FULL_CLI_ENV, "").lower() in ("1", "true", "yes"):
+        return None
+    path: str | None = None
+    fmt: str | None = None
+    as_json = False
+    rest = iter(args[2:])
+    for arg in rest:
+        if arg == "--staged":
+            continue
+        if arg == "--json":
+            as_json = True
+        elif arg == "--format" or arg.startswith("--format="):
+            value = arg.partition("=")[2] if "=" in arg else next(rest, "")
+            if value not in _FORMATS or fmt is not None:
+                return None
+            fmt = value
+        elif arg.startswith("-") or path is not None:
+            return None
+        else:
+            path = arg
+    return StagedOptions(path=path, as_json=as_json or fmt == "json")
+
+
+def run(opts: StagedOptions) -> int:
+    """Scan the staged blobs, print the verdict, and return the exit code."""
+    from si_paas.errors import ExitCode, SiPaasError
+
+    try:
+        return _run(opts)
+    except SiPaasError as exc:
+        if opts.as_json:
+            from si_paas.cli.output import emit_json
+
+            emit_json({"ok": False, "command": "scan", "context": None,
+                       "error": {"message": exc.message, "exit_code": int(exc.exit_code)}})
+        sys.stderr.write(f"si paas scan: error: {exc.message}\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: one line, as in the full CLI
+        if os.environ.get("SI_PAAS_DEBUG"):
+            raise
+        sys.stderr.write(f"si: internal error: {type(exc).__name__}: {exc} "
+                         "(set SI_PAAS_DEBUG=1 for a traceback)\n")
+        return int(ExitCode.INTERNAL)
+
+
+def _run(opts: StagedOptions) -> int:
+    from si_paas.cli.output import emit_json
+    from si_paas.report.text import plain_verdict
+    from si_paas.services import scan as svc
+    from si_paas.services.invocation import Invocation
+
+    # No --context: a scan resolves no context, so, as in the full CLI, no audit line.
+    inv = Invocation(command="scan")
+    result = svc.run(inv, (opts.path,) if opts.path else (), staged=True)
+    warnings = [*inv.warnings, *result.warnings]
+    if opts.as_json:
+        emit_json({"ok": result.ok, "command": "scan", "context": result.context,
+                   **result.payload, **({"warnings": warnings} if warnings else {})})
+        return int(result.exit_code)
+    for w in warnings:
+        sys.stderr.write(f"warning: {w}\n")
+    doc = {"ok": result.ok, "context": result.context, "command": "scan", **result.payload}
+    if any(check["findings"] for check in doc["checks"]):
+        from si_paas.report import human  # rich: only when there is something to show
+
+        human.verdict(doc, title="scan")
+    else:
+        sys.stdout.write(plain_verdict(doc, title="scan"))
+    return int(result.exit_code)

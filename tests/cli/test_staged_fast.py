@@ -1,0 +1,122 @@
+"""`si paas scan --staged` served without click: same verdict as the full CLI, light imports."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Run, git, write
+from si_paas.cli.staged import StagedOptions, parse
+
+SECRET = "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC"
+FULL = {"SI_PAAS_FULL_CLI": "1"}
+HEAVY = ("click", "rich", "yaml", "jsonschema", "cerberus", "cryptography", "git",
+         "multiprocessing")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["paas", "scan", "--staged"], StagedOptions()),
+    (["paas", "scan", "--json", "--staged"], StagedOptions(as_json=True)),
+    (["paas", "scan", "--staged", "--format", "json"], StagedOptions(as_json=True)),
+    (["paas", "scan", "--staged", "--format=table", "repo"], StagedOptions(path="repo")),
+    (["paas", "scan", "--staged", "--format", "sarif"], None),
+    (["paas", "scan", "--staged", "--format"], None),
+    (["paas", "scan", "--staged", "a", "b"], None),
+    (["paas", "scan", "--staged", "--help"], None),
+    (["paas", "scan", "--staged", "--baseline", "b.json"], None),
+    (["paas", "--context", "oss-demo", "scan", "--staged"], None),
+    (["paas", "scan"], None),
+    (["paas", "doctor", "--staged"], None),
+])
+def test_which_forms_take_the_quick_path(args: list[str], expected: StagedOptions | None) -> None:
+    assert parse(args) == expected
+
+
+def _scenarios(repo: Path, env: dict[str, str], state_root: Path) -> dict[str, Callable[[], None]]:
+    def clean() -> None:
+        write(repo / "app.py", "print('clean')\n")
+        git(repo, env, "add", "app.py")
+
+    def secret() -> None:
+        write(repo / "deploy" / ".env", SECRET + "\n")
+        git(repo, env, "add", "deploy")
+
+    def context_copy() -> None:
+        shutil.copytree(state_root / "contexts" / "oss-demo", repo / "bk" / "contexts" / "oss-demo")
+        git(repo, env, "add", "bk")
+
+    return {"clean": clean, "secret": secret, "context copy": context_copy}
+
+
+@pytest.mark.parametrize("scenario", ["clean", "secret", "context copy"])
+def test_quick_path_and_full_cli_agree(si: Callable[..., Run], make_repo: Callable[..., Path],
+                                       env: dict[str, str], baseline: Callable[..., Run],
+                                       state_root: Path, scenario: str) -> None:
+    repo = make_repo()
+    _scenarios(repo, env, state_root)[scenario]()
+    quick = si("paas", "scan", "--staged", "--json", cwd=repo)
+    full = si("paas", "scan", "--staged", "--json", cwd=repo, extra_env=FULL)
+    assert quick.code == full.code == (0 if scenario == "clean" else 1)
+    assert quick.json == full.json
+    assert quick.json["scope"] == "pre-commit" and quick.json["command"] == "scan"
+    if scenario != "clean":  # findings: the same rich report either way
+        table = si("paas", "scan", "--staged", cwd=repo)
+        assert table.stdout == si("paas", "scan", "--staged", cwd=repo, extra_env=FULL).stdout
+        assert "fix:" in table.stdout and "q8Zt3LmW9xK2" not in table.stdout
+
+
+def test_clean_verdict_is_plain_text(si: Callable[..., Run], make_repo: Callable[..., Path],
+                                     env: dict[str, str]) -> None:
+    repo = make_repo()
+    write(repo / "app.py", "print('clean')\n")
+    git(repo, env, "add", "app.py")
+    run = si("paas", "scan", "--staged", cwd=repo)
+    assert run.code == 0 and run.stderr == ""
+    lines = run.stdout.splitlines()
+    assert lines[0] == "si paas scan"
+    assert re.fullmatch(r"  PASS  no-plaintext-secrets +critical  No plaintext secrets.*", lines[1])
+    assert lines[-1] == "ok: 2 policies passed, 0 failed, 0 warnings, 0 disabled"
+
+
+def test_errors_match_the_full_cli(si: Callable[..., Run], tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for extra in ({}, FULL):
+        run = si("paas", "scan", "--staged", cwd=plain, extra_env=extra)
+        assert run.code == 2 and run.stdout == ""
+        assert run.stderr == "si paas scan: error: --staged: '.' is not inside a git repository\n"
+    quick = si("paas", "scan", "--staged", "--json", cwd=plain)
+    full = si("paas", "scan", "--staged", "--json", cwd=plain, extra_env=FULL)
+    assert quick.code == full.code == 2 and quick.json == full.json
+    assert quick.json["error"]["exit_code"] == 2
+
+
+def _imported(run: Run) -> set[str]:
+    """Top-level packages named by `python -X importtime` (PYTHONPROFILEIMPORTTIME)."""
+    names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", run.stderr, re.MULTILINE)
+    assert names, run.stderr[:500]
+    return {name.split(".")[0] for name in names}
+
+
+def test_a_clean_staged_scan_loads_no_framework(si: Callable[..., Run],
+                                                make_repo: Callable[..., Path],
+                                                env: dict[str, str]) -> None:
+    repo = make_repo()
+    write(repo / "app.py", "print('clean')\n")
+    git(repo, env, "add", "app.py")
+    trace = {"PYTHONPROFILEIMPORTTIME": "1"}
+    cold = si("paas", "scan", "--staged", cwd=repo, extra_env=trace)
+    assert cold.code == 0
+    # The first run checks the packs (YAML, JSON Schema, cerberus) and keeps the result...
+    assert {"yaml", "jsonschema", "cerberus"} <= _imported(cold)
+    warm = si("paas", "scan", "--staged", cwd=repo, extra_env=trace)
+    assert warm.code == 0
+    # ...so the hook's every later run needs none of them, nor the CLI and table libraries.
+    assert not _imported(warm) & set(HEAVY), sorted(_imported(warm) & set(HEAVY))
+    assert {"si_paas", "ahocorasick"} <= _imported(warm)
+    full = si("paas", "scan", "--staged", cwd=repo, extra_env={**trace, **FULL})
+    assert {"click", "rich"} <= _imported(full)
