@@ -153,11 +153,53 @@ def measure(name: str, cmd: Sequence[str], *, repeats: int, cwd: Path | None = N
 
 
 def si_env(state_root: Path) -> dict[str, str]:
-    """The environment for `si`: a private state root, no colour, no pager."""
+    """The environment for `si`: a private state root, no colour, no pager.
+
+    Bytecode is written and read as after a `pip install`: PYTHONDONTWRITEBYTECODE is
+    dropped, and `compile_bytecode()` compiles every tool's modules before timing.
+    """
     state_root.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env.update(SI_PAAS_STATE_ROOT=str(state_root), NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(SI_PAAS_STATE_ROOT=str(state_root), NO_COLOR="1")
     return env
+
+
+def compile_bytecode() -> None:
+    """Compile si_paas and the venv's site-packages, as pip does when it installs them.
+
+    Without .pyc files every Python tool compiles its modules on each start; that start-up
+    cost is not what a user's installed tool pays.
+    """
+    import sysconfig
+
+    import si_paas
+
+    targets = [str(Path(si_paas.__file__).parent), sysconfig.get_paths()["purelib"]]
+    subprocess.run([PYTHON, "-m", "compileall", "-q", *targets], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+
+
+def measure_interleaved(commands: Sequence[tuple[str, Sequence[str], Mapping[str, str], Sequence[int]]],
+                        *, repeats: int, cwd: Path | None = None,
+                        warmup: bool = True) -> list[Measurement]:
+    """Time several short commands in rounds (A, B, C, A, B, C, ...).
+
+    For commands of a few hundred milliseconds, a shared machine's slow spells last longer
+    than one command's runs; in rounds each spell falls on every command alike.
+    """
+    found = [Measurement(name, " ".join(cmd)) for name, cmd, _, _ in commands]
+    if warmup:
+        for _, cmd, env, ok in commands:
+            run(cmd, cwd=cwd, env=env, ok=ok)
+    for _ in range(repeats):
+        for m, (_, cmd, env, ok) in zip(found, commands, strict=True):
+            last = run(cmd, cwd=cwd, env=env, ok=ok)
+            m.seconds.append(last.seconds)
+            m.cpu_seconds.append(last.cpu_seconds)
+            m.max_rss_kib = max(m.max_rss_kib, last.max_rss_kib)
+            m.returncode = last.returncode
+    return found
 
 
 def _first_line(cmd: Sequence[str]) -> str:

@@ -13,9 +13,12 @@ from benchlib import PYTHON, run, secs, table
 # (label, module, qualified name): the cumulative time of that function is one phase.
 PHASES: tuple[tuple[str, str, str], ...] = (
     ("imports (all `import` statements)", "importlib._bootstrap", "_find_and_load"),
+    ("checked packs, every file (textfile.checked_yaml)", "si_paas.textfile", "checked_yaml"),
+    ("  reused from the disk cache (diskcache.get)", "si_paas.diskcache", "get"),
+    ("  code stamp of the cache key (diskcache.code_stamp)", "si_paas.diskcache", "code_stamp"),
     ("policy files: load and validate", "si_paas.engine.policy", "load_policies"),
     ("secret rule pack: load and compile", "si_paas.detect.rulepack", "load_secret_rules"),
-    ("  YAML parsing, pure-Python loader (yaml.safe_load)", "yaml", "safe_load"),
+    ("  YAML parsing (yaml.load)", "yaml", "load"),
     ("  YAML node trees for line numbers (yaml.compose)", "yaml", "compose"),
     ("  rule pack schema check (packfile.validate)", "si_paas.detect.packfile", "validate"),
     ("  regex compilation, every caller (re._compile)", "re", "_compile"),
@@ -45,7 +48,7 @@ PHASES: tuple[tuple[str, str, str], ...] = (
     ("    findings and excerpts (_findings)", "si_paas.detect.scanner",
      "SecretScanner._findings"),
     ("all checks (evaluate)", "si_paas.engine.evaluate", "evaluate"),
-    ("rendering JSON (emit_json)", "si_paas.cli.common", "emit_json"),
+    ("rendering JSON (emit_json)", "si_paas.cli.output", "emit_json"),
 )
 # Entries that only pass control down (interpreter, runpy, click, the CLI wrappers).
 _WRAPPERS = ("<string>", "<frozen runpy>", "click.", "si_paas.__main__", "si_paas.cli.")

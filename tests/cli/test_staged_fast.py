@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Run, git, write
 from si_paas.cli.staged import StagedOptions, parse
+
+from conftest import Run, git, write
 
 SECRET = "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC"
 FULL = {"SI_PAAS_FULL_CLI": "1"}
