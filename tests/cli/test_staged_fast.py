@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from si_paas.cli.staged import StagedOptions, parse
 
@@ -121,3 +123,28 @@ def test_a_clean_staged_scan_loads_no_framework(si: Callable[..., Run],
     assert {"si_paas", "ahocorasick"} <= _imported(warm)
     full = si("paas", "scan", "--staged", cwd=repo, extra_env={**trace, **FULL})
     assert {"click", "rich"} <= _imported(full)
+
+
+_TOKENS = st.sampled_from(["--staged", "--json", "--format", "--format=json", "--format=table",
+                           "json", "table", "sarif", "repo", "other", "--baseline", "-h"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(rest=st.lists(_TOKENS, max_size=6))
+def test_quick_path_reads_arguments_as_click_does(rest: list[str]) -> None:
+    """Whenever the quick path takes a command line, click reads it the same way."""
+    import click
+
+    from si_paas.cli.scan import scan
+
+    opts = parse(["paas", "scan", *rest])
+    if opts is None:
+        return
+    ctx = scan.make_context("scan", list(rest))  # raises if click would refuse it
+    params = ctx.params
+    assert params["staged"] is True
+    assert params["paths"] == ((opts.path,) if opts.path else ())
+    assert (params["as_json"] or params["fmt"] == "json") == opts.as_json
+    assert params["fmt"] in ("table", "json")
+    assert not any(params[k] for k in ("history", "baseline", "output", "update_baseline"))
+    assert isinstance(ctx, click.Context)
