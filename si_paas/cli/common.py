@@ -8,7 +8,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from si_paas.cli.output import emit_json
+from si_paas.cli.output import emit_json, error_doc, result_doc
 from si_paas.errors import PolicyRefusal, SiPaasError
 from si_paas.services.invocation import Invocation, Result
 
@@ -76,11 +76,7 @@ def run(command: str, action: Callable[[Invocation], Result],
         status = "refused" if isinstance(exc, PolicyRefusal) else "error"
         _safe_audit(audit, inv, status, int(exc.exit_code), exc.message)
         if as_json:
-            doc: dict[str, Any] = {"ok": False, "command": command, "context": inv.context_opt,
-                                   "error": {"message": exc.message, "exit_code": int(exc.exit_code)}}
-            if isinstance(exc, PolicyRefusal):
-                doc["error"]["failed_checks"] = exc.failed
-            emit_json(doc)
+            emit_json(error_doc(command, inv.context_opt, exc))
         err().print(f"si paas {command}: error: {exc.message}", markup=False, highlight=False,
                     soft_wrap=True)
         sys.exit(int(exc.exit_code))
@@ -88,8 +84,7 @@ def run(command: str, action: Callable[[Invocation], Result],
     _safe_audit(audit, inv, status, int(result.exit_code), None)
     warnings = [*inv.warnings, *result.warnings]
     if as_json:
-        emit_json({"ok": result.ok, "command": command, "context": result.context,
-                   **result.payload, **({"warnings": warnings} if warnings else {})})
+        emit_json(result_doc(command, result, warnings))
     else:
         for w in warnings:
             err().print(f"warning: {w}", markup=False, soft_wrap=True, style="yellow")

@@ -9,18 +9,30 @@ from si_paas.errors import ExitCode
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run `si`; click usage errors become one line on stderr with exit code 2.
+    """Run `si`; errors become one line on stderr and an exit code, never a traceback.
 
     `si paas scan --staged`, which the pre-commit hook runs on every commit, is served
     without loading click (see `si_paas.cli.staged`).
     """
     args = sys.argv[1:] if argv is None else list(argv)
-    from si_paas.cli import staged
+    try:
+        from si_paas.cli import staged
 
-    fast = staged.parse(args)
-    if fast is not None:
-        sys.exit(staged.run(fast))
-    _run_click(args)
+        fast = staged.parse(args)
+        if fast is not None:
+            sys.exit(staged.run(fast))
+        _run_click(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:  # a bug: still one line, never a traceback, unless asked for
+        if os.environ.get("SI_PAAS_DEBUG"):
+            raise
+        sys.stderr.write(f"si: internal error: {type(exc).__name__}: {exc} "
+                         "(set SI_PAAS_DEBUG=1 for a traceback)\n")
+        sys.exit(ExitCode.INTERNAL)
 
 
 def _run_click(args: list[str]) -> None:
@@ -45,14 +57,3 @@ def _run_click(args: list[str]) -> None:
     except click.ClickException as exc:
         click.echo(f"si: error: {exc.format_message()}", err=True)
         sys.exit(ExitCode.USAGE)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
-    except Exception as exc:  # a bug: still one line, never a traceback, unless asked for
-        if os.environ.get("SI_PAAS_DEBUG"):
-            raise
-        click.echo(f"si: internal error: {type(exc).__name__}: {exc} "
-                   "(set SI_PAAS_DEBUG=1 for a traceback)", err=True)
-        sys.exit(ExitCode.INTERNAL)

@@ -55,34 +55,26 @@ def parse(args: list[str]) -> StagedOptions | None:
 
 
 def run(opts: StagedOptions) -> int:
-    """Scan the staged blobs, print the verdict, and return the exit code."""
-    from si_paas.errors import ExitCode, SiPaasError
+    """Scan the staged blobs, print the verdict, and return the exit code.
+
+    Errors are reported as the full CLI reports them (`cli.common.run`); interrupts and
+    bugs are left to `cli.main`, which handles them for both paths.
+    """
+    from si_paas.errors import SiPaasError
 
     try:
         return _run(opts)
     except SiPaasError as exc:
         if opts.as_json:
-            from si_paas.cli.output import emit_json
+            from si_paas.cli.output import emit_json, error_doc
 
-            emit_json({"ok": False, "command": "scan", "context": None,
-                       "error": {"message": exc.message, "exit_code": int(exc.exit_code)}})
+            emit_json(error_doc("scan", None, exc))
         sys.stderr.write(f"si paas scan: error: {exc.message}\n")
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # a bug: one line, as in the full CLI
-        if os.environ.get("SI_PAAS_DEBUG"):
-            raise
-        sys.stderr.write(f"si: internal error: {type(exc).__name__}: {exc} "
-                         "(set SI_PAAS_DEBUG=1 for a traceback)\n")
-        return int(ExitCode.INTERNAL)
 
 
 def _run(opts: StagedOptions) -> int:
-    from si_paas.cli.output import emit_json
+    from si_paas.cli.output import emit_json, result_doc
     from si_paas.report.text import plain_verdict
     from si_paas.services import scan as svc
     from si_paas.services.invocation import Invocation
@@ -92,8 +84,7 @@ def _run(opts: StagedOptions) -> int:
     result = svc.run(inv, (opts.path,) if opts.path else (), staged=True)
     warnings = [*inv.warnings, *result.warnings]
     if opts.as_json:
-        emit_json({"ok": result.ok, "command": "scan", "context": result.context,
-                   **result.payload, **({"warnings": warnings} if warnings else {})})
+        emit_json(result_doc("scan", result, warnings))
         return int(result.exit_code)
     for w in warnings:
         sys.stderr.write(f"warning: {w}\n")
