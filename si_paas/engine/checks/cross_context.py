@@ -11,12 +11,18 @@ from si_paas.engine.registry import check_kind
 from si_paas.findings import Finding
 from si_paas.snapshot.snapshot import Snapshot
 from si_paas.state.contexts import Context
+from si_paas.state.hosts import host_identity
 
 
 def host_key(target: dict[str, Any]) -> str:
-    """host:port of a target, lower-cased (port blank when unset)."""
+    """The host a target names, in its one normal form; the port is left out on purpose:
+    the same machine on another port is still the same machine."""
+    return host_identity(str(target["host"]))
+
+
+def _where(target: dict[str, Any]) -> str:
     port = target.get("port")
-    return f"{str(target['host']).lower()}:{port if port else ''}"
+    return f"{target['name']}:{port}" if port else str(target["name"])
 
 
 def _shared(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Finding]:
@@ -26,14 +32,14 @@ def _shared(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Finding]:
     ids: dict[str, list[str]] = defaultdict(list)
     for ctx in snap.state.contexts:
         for target in snap.state.items(ctx, "targets"):
-            hosts[host_key(target)].append((ctx.name, target["name"]))
+            hosts[host_key(target)].append((ctx.name, _where(target)))
         vaults[os.path.realpath(ctx.vault_file)].append(ctx.name)
         ids[ctx.context_id].append(ctx.name)
     for key, owners in sorted(hosts.items()):
         names = sorted({c for c, _ in owners})
         if len(names) > 1 and focus & set(names):
             findings.append(Finding(
-                rule=policy.id, message=f"target host {key.rstrip(':')} is used by contexts "
+                rule=policy.id, message=f"target host {key} is used by contexts "
                 f"{', '.join(names)} (targets {', '.join(f'{c}/{t}' for c, t in owners)})",
                 extra={"kind": "shared-host", "contexts": names}))
     for path, names in sorted(vaults.items()):
