@@ -55,6 +55,7 @@ BUILTIN_KINDS = {
     "context.public_safe": "public_safe",
     "repo.no_private_state": "private_state",
     "repo.no_plaintext_secrets": "secrets",
+    "state.records_intact": "integrity",
 }
 
 

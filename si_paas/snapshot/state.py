@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from si_paas.state.layout import EVENT_FILES, StateLayout
 
 if TYPE_CHECKING:  # the state modules load when the state is read: a staged scan never reads it
     from si_paas.state.contexts import Context
+    from si_paas.state.jsonl import BadLine
 
 Items = list[dict[str, Any]]
 
@@ -112,11 +114,33 @@ class StateSnapshot:
                 "path": str(path)}
 
     def events(self, ctx: Context) -> Iterator[tuple[Path, int, dict[str, Any]]]:
-        """Every event record of a context (all kinds), with file and line."""
+        """Every valid event record of a context (all kinds, rotated segments too), with file
+        and line. Lines that are not valid events are skipped and kept for `bad_event_lines`."""
+        from si_paas.state.events import iter_events
+
+        bad: list[BadLine] = []
         for kind in EVENT_FILES:
-            path = self.layout.events_file(ctx.name, kind)
-            for number, record in fsio.read_jsonl(path):
-                yield path, number, record
+            yield from iter_events(self.layout, ctx, kind, bad)
+        self.__dict__.setdefault("_bad_lines", {})[ctx.name] = tuple(bad)
+
+    def bad_event_lines(self, ctx: Context) -> tuple[BadLine, ...]:
+        """The event lines of a context that readers skip (torn, not JSON, not an event)."""
+        known: dict[str, tuple[BadLine, ...]] = self.__dict__.setdefault("_bad_lines", {})
+        if ctx.name not in known:
+            for _ in self.events(ctx):
+                pass
+        return known[ctx.name]
+
+    def event_logs(self, ctx: Context) -> list[tuple[Path, int]]:
+        """(path, size) of every event log segment of a context, live and rotated."""
+        from si_paas.state.jsonl import segments
+
+        out = []
+        for kind in EVENT_FILES:
+            for path in segments(self.layout.events_file(ctx.name, kind)):
+                with contextlib.suppress(OSError):  # rotated away meanwhile
+                    out.append((path, path.stat().st_size))
+        return out
 
     def extra_json_records(self, ctx: Context) -> Iterator[tuple[Path, dict[str, Any]]]:
         """Other JSON documents of a context (deployments, addons, alert policy)."""
@@ -150,6 +174,8 @@ class StateSnapshot:
                 path = Path(dirpath) / name
                 try:
                     st = os.lstat(path)
+                except FileNotFoundError:
+                    continue  # a temp file renamed or removed by a writer meanwhile
                 except OSError as exc:
                     raise InputError(f"{path}: cannot stat: {exc.strerror}") from None
                 if stat.S_ISLNK(st.st_mode):

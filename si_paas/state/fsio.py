@@ -1,4 +1,4 @@
-"""Atomic, private file I/O: temp + fsync + rename, whole-line locked appends, 0700/0600."""
+"""Atomic, private file I/O: temp + fsync + rename, locks, 0700/0600 (JSONL logs: `jsonl`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from si_paas.errors import InputError
-from si_paas.textfile import read_text
+from si_paas.textfile import open_regular, read_text
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -83,53 +83,11 @@ def read_json(path: Path) -> Any:
         raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
 
 
-def append_jsonl(path: Path, record: dict[str, Any]) -> None:
-    """Append one record as one whole line under an exclusive lock."""
-    ensure_dir(path.parent)
-    line = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            # One write(2) of the whole line under the lock: concurrent appenders never interleave.
-            written = 0
-            while written < len(line):
-                written += os.write(fd, line[written:])
-            os.fsync(fd)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, record) from a JSONL file; a torn last line is skipped, others fail."""
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        return
-    with handle:
-        lines = handle.read().split(b"\n")
-    last = len(lines) - 1
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            if number - 1 == last:  # an unterminated final line: an append cut short
-                continue
-            raise InputError(f"{path}: line {number}: invalid JSON record") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{path}: line {number}: record is not an object")
-        yield number, record
-
-
 @contextlib.contextmanager
 def locked(lock_path: Path) -> Iterator[None]:
     """Hold an exclusive advisory lock on `lock_path` for the duration of the block."""
     ensure_dir(lock_path.parent)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    fd = open_regular(lock_path, "lock file", os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
