@@ -75,6 +75,7 @@ def run(command: str, action: Callable[[Invocation], Result],
     except SiPaasError as exc:
         status = "refused" if isinstance(exc, PolicyRefusal) else "error"
         _safe_audit(audit, inv, status, int(exc.exit_code), exc.message)
+        inv.close()  # the state-root lock is not held while printing
         if as_json:
             emit_json(error_doc(command, inv.context_opt, exc))
         err().print(f"si paas {command}: error: {exc.message}", markup=False, highlight=False,
@@ -82,6 +83,7 @@ def run(command: str, action: Callable[[Invocation], Result],
         sys.exit(int(exc.exit_code))
     status = "ok" if result.ok else "error"
     _safe_audit(audit, inv, status, int(result.exit_code), None)
+    inv.close()
     warnings = [*inv.warnings, *result.warnings]
     if as_json:
         emit_json(result_doc(command, result, warnings))

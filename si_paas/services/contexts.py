@@ -17,6 +17,7 @@ def init(inv: Invocation, name: str, ctype: str, vault_file: str | None) -> Resu
     validate_name(name, "context")
     inv.layout.check_usable(write=True)
     vault = Path(vault_file).expanduser().absolute() if vault_file else None
+    inv.lock_state()  # concurrent inits of one name: the first creates it, the rest confirm it
     names = store.list_context_names(inv.layout)
     if name not in names:
         # Judge the context as it would be, before anything is written.
@@ -68,6 +69,7 @@ def remove(inv: Invocation, name: str, force: bool) -> Result:
     """Delete a context; one that still holds targets, apps or secrets needs --force."""
     inv.context_opt = name
     ctx = inv.context(mutating=True)
+    inv.lock_state()
     held = {c: len(read_items(inv.layout, ctx, c)) for c in ("targets", "apps")}
     vault = Path(ctx.vault_file)
     held["vault"] = int(vault.is_file() and vault.stat().st_size > 0)

@@ -78,7 +78,8 @@ def show_item(inv: Invocation, collection: str, name: str) -> Result:
 
 def _change(inv: Invocation, ctx: Context, collection: str,
             change: Callable[[Items], Items]) -> Items:
-    """Judge the proposed records with the gate, then write them under the lock."""
+    """Judge the proposed records with the gate, then write them, all under the state lock."""
+    inv.lock_state()
     proposed = change([dict(i) for i in read_items(inv.layout, ctx, collection)])
     guard_change(inv, ctx, overlay_items={(ctx.name, collection): proposed})
     return update_items(inv.layout, ctx, collection, change)
@@ -143,6 +144,7 @@ def update_target(inv: Invocation, name: str, changes: dict[str, Any],
 def remove_item(inv: Invocation, collection: str, name: str) -> Result:
     """Remove a record; a target still used by an app is refused."""
     ctx = inv.context(mutating=True)
+    inv.lock_state()  # no app may bind this target between the check and the removal
     item = get_item(inv.layout, ctx, collection, name)
     if collection == "targets":
         users = [a["name"] for a in read_items(inv.layout, ctx, "apps") if name in a["targets"]]
@@ -161,6 +163,7 @@ def add_app(inv: Invocation, name: str, source: str, targets: tuple[str, ...],
     src = Path(source).expanduser()
     if not src.is_dir():
         raise UsageError(f"--source {source!r}: not a directory")
+    inv.lock_state()  # no target may be removed between this check and the write
     known = {t["name"] for t in read_items(inv.layout, ctx, "targets")}
     unknown = [t for t in targets if t not in known]
     if unknown:

@@ -83,14 +83,23 @@ def read_json(path: Path) -> Any:
         raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
 
 
-@contextlib.contextmanager
-def locked(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive advisory lock on `lock_path` for the duration of the block."""
+def acquire(lock_path: Path) -> int:
+    """Take an exclusive advisory lock on `lock_path`; closing the returned descriptor drops it."""
     ensure_dir(lock_path.parent)
     fd = open_regular(lock_path, "lock file", os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+@contextlib.contextmanager
+def locked(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on `lock_path` for the duration of the block."""
+    fd = acquire(lock_path)
+    try:
         yield
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)

@@ -89,6 +89,11 @@ class StateLayout:
     def lock_file(self, name: str) -> Path:
         return self.context_dir(name) / ".lock"
 
+    @property
+    def state_lock_file(self) -> Path:
+        """The state-root-wide lock: taken before a context's own lock, never after it."""
+        return self.root / ".lock"
+
     def check_usable(self, *, write: bool) -> None:
         """Raise a one-line InputError if the root is a file, unreadable or not writable."""
         root = self.root
