@@ -89,12 +89,13 @@ def test_dangling_app_reference_is_a_doctor_finding(baseline: Callable[..., Run]
 
 
 _WRITER = """
-import sys
-from pathlib import Path
-from si_paas.state import fsio
-folder = Path(sys.argv[1])
-for i in range(int(sys.argv[2])):
-    fsio.atomic_write_json(folder / f"churn{i % 3}.json", {"i": i, "pad": "x" * 20000})
+import os, sys
+folder = sys.argv[1]
+for i in range(int(sys.argv[2])):  # what every atomic write does, minus the fsync: fast churn
+    tmp = os.path.join(folder, f".churn{i % 50}.json.{i}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.replace(tmp, os.path.join(folder, f"churn{i % 50}.json"))
 """
 
 
@@ -102,9 +103,9 @@ def test_readers_tolerate_a_writer_renaming_temp_files(baseline: Callable[..., R
                                                        state_root: Path) -> None:
     si = baseline
     folder = state_root / "contexts/oss-demo/cache"
-    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(folder), "4000"])
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(folder), "3000000"])
     try:
-        for _ in range(4):
+        for _ in range(5):
             for args in (("doctor", "--json"), ("--context", "oss-demo", "events", "list")):
                 run = si("paas", *args)
                 assert run.code in (0, 1) and "cannot stat" not in run.stderr, run.stderr
