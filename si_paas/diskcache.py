@@ -89,10 +89,12 @@ def get(key: str) -> Any | None:
     folder = cache_dir()
     if folder is None or not _trusted(folder):
         return None
+    from si_paas.errors import InputError
+    from si_paas.textfile import read_text  # regular files only: a FIFO here must not hang
+
     try:
-        with open(folder / f"{key}.json", encoding="utf-8") as fh:
-            entry = json.load(fh)
-    except (OSError, ValueError):
+        entry = json.loads(read_text(folder / f"{key}.json", "cache entry"))
+    except (OSError, ValueError, InputError):
         return None
     if not isinstance(entry, dict) or entry.get("key") != key:
         return None

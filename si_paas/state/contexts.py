@@ -12,6 +12,7 @@ from si_paas.state import fsio
 from si_paas.state.clock import new_context_id, utc_now
 from si_paas.state.layout import CONTEXT_TYPES, StateLayout, validate_name
 from si_paas.state.validate import validate_document
+from si_paas.textfile import read_text
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,9 @@ def init_context(
 def get_current(layout: StateLayout) -> str | None:
     """The selected context name, or None."""
     try:
-        value = layout.current_context_file.read_text(encoding="utf-8").strip()
+        value = read_text(layout.current_context_file, "current_context file").strip()
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise InputError(f"{layout.current_context_file}: cannot read: {exc.strerror}") from None
     if not value:
         return None
     try:

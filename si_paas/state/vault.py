@@ -37,10 +37,12 @@ from si_paas.state.clock import utc_now
 from si_paas.state.contexts import Context
 from si_paas.state.layout import StateLayout
 from si_paas.state.vaultkeys import ContextKey, hmac_fingerprint, missing_key_message
+from si_paas.textfile import read_bytes
 
 KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # always fullmatch: `$` allows a final \n
 NONCE_BYTES = 12
 MAX_VALUE_BYTES = 64 * 1024
+MAX_VAULT_BYTES = 64 << 20
 HEADER = ("# si-paas vault, format 1. Values are AES-256-GCM encrypted; the key is kept outside "
           "this file.\n# Do not edit by hand: use `si paas --context CTX secret set|unset`.\n")
 
@@ -146,11 +148,9 @@ def parse_vault(text: str, path: Path, *, strict: bool = True) -> VaultFile:
 def read_vault(path: Path, *, strict: bool = True) -> VaultFile:
     """Read and parse a vault file; a missing file is an empty vault."""
     try:
-        data = path.read_bytes()
+        data = read_bytes(path, "vault file", limit=MAX_VAULT_BYTES)
     except FileNotFoundError:
         return VaultFile(path)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read vault file: {exc.strerror}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from si_paas.errors import InputError
 from si_paas.state import fsio
+from si_paas.textfile import open_regular
 
 KEY_DIR_ENV = "SI_PAAS_KEY_DIR"
 DEFAULT_KEY_DIR = "~/.si/keys"
@@ -109,14 +110,14 @@ def _decode_key(text: str, where: str) -> bytes:
 
 
 def _read_key_file(path: Path) -> bytes:
-    try:
-        st = os.stat(path)
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
-        raise
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) else "not ASCII text"
-        raise InputError(f"{path}: cannot read key file: {why}") from None
+    fd = open_regular(path, "key file")  # FileNotFoundError passes through
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            st = os.fstat(handle.fileno())
+            text = handle.read(4096).decode("ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "not ASCII text"
+            raise InputError(f"{path}: cannot read key file: {why}") from None
     if stat.S_IMODE(st.st_mode) & 0o077:
         raise InputError(f"{path}: key file is readable by others (mode "
                          f"{stat.S_IMODE(st.st_mode):04o}); run `chmod 600 {path}`")
