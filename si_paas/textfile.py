@@ -78,6 +78,21 @@ def open_regular(path: Path, what: str = "file", flags: int = os.O_RDONLY,
     return fd
 
 
+def require_regular_or_missing(path: Path, what: str = "file") -> None:
+    """Refuse a path that exists as anything but a regular file (after symlinks): writing
+    there would replace a device node, a FIFO or a directory with a file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(f"{path}: {what} is a dangling symlink") from None
+        return
+    except OSError as exc:
+        raise InputError(f"{path}: cannot use {what}: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: {what} is {_kind(st.st_mode)}, not a regular file")
+
+
 def read_bytes(path: Path, what: str = "file", limit: int | None = None) -> bytes:
     """The bytes of a regular file; more than `limit` bytes is a one-line InputError."""
     fd = open_regular(path, what)

@@ -17,6 +17,8 @@ def init(inv: Invocation, name: str, ctype: str, vault_file: str | None) -> Resu
     validate_name(name, "context")
     inv.layout.check_usable(write=True)
     vault = Path(vault_file).expanduser().absolute() if vault_file else None
+    if vault is not None:
+        store.check_vault_path(vault)
     inv.lock_state()  # concurrent inits of one name: the first creates it, the rest confirm it
     names = store.list_context_names(inv.layout)
     if name not in names:

@@ -12,7 +12,7 @@ from si_paas.state import fsio
 from si_paas.state.clock import new_context_id, utc_now
 from si_paas.state.layout import CONTEXT_TYPES, StateLayout, validate_name
 from si_paas.state.validate import validate_document
-from si_paas.textfile import read_text
+from si_paas.textfile import read_text, require_regular_or_missing
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ def init_context(
     validate_name(name, "context")
     if ctype not in CONTEXT_TYPES:
         raise UsageError(f"--type {ctype!r} is unknown: use one of {', '.join(CONTEXT_TYPES)}")
+    if vault_file is not None:
+        check_vault_path(vault_file)
     with fsio.locked(layout.lock_file(name)):
         now = utc_now()
         path = layout.config_file(name)
@@ -102,6 +104,16 @@ def init_context(
             fsio.ensure_dir(layout.context_dir(name) / sub)
         fsio.atomic_write_json(path, ctx.to_dict())
         return ctx, True
+
+
+def check_vault_path(path: Path) -> None:
+    """A --vault-file is a regular file or nothing yet, in an existing directory."""
+    try:
+        require_regular_or_missing(path, "--vault-file")
+    except InputError as exc:
+        raise UsageError(exc.message) from None
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UsageError(f"--vault-file {path}: {path.parent} is not a directory")
 
 
 def get_current(layout: StateLayout) -> str | None:

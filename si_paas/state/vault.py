@@ -37,7 +37,7 @@ from si_paas.state.clock import utc_now
 from si_paas.state.contexts import Context
 from si_paas.state.layout import StateLayout
 from si_paas.state.vaultkeys import ContextKey, hmac_fingerprint, missing_key_message
-from si_paas.textfile import read_bytes
+from si_paas.textfile import read_bytes, require_regular_or_missing
 
 KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # always fullmatch: `$` allows a final \n
 NONCE_BYTES = 12
@@ -238,6 +238,7 @@ def verified_entries(ctx: Context, ckey: ContextKey | None) -> tuple[VaultFile, 
 
 
 def _write(ctx: Context, entries: Iterable[VaultEntry]) -> None:
+    require_regular_or_missing(Path(ctx.vault_file), "vault file")
     fsio.atomic_write_bytes(Path(ctx.vault_file), render_vault(ctx, entries))
 
 
