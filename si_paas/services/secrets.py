@@ -16,7 +16,7 @@ from si_paas.services.invocation import MUTATING_RULE, Invocation, Result
 from si_paas.services.judge import judge, snapshot_for
 from si_paas.snapshot.gitpaths import enclosing_worktree
 from si_paas.state import vault
-from si_paas.state.contexts import Context
+from si_paas.state.contexts import Context, list_context_names
 from si_paas.state.vaultkeys import (
     ContextKey,
     ensure_context_key,
@@ -73,9 +73,9 @@ def _refuse_key_dir_in_repo() -> None:
                             failed=["vault-outside-repo"])
 
 
-def _existing_key(ctx: Context, vf: vault.VaultFile) -> ContextKey | None:
+def _existing_key(inv: Invocation, ctx: Context, vf: vault.VaultFile) -> ContextKey | None:
     """The context key; a vault holding values without its key is a one-line InputError."""
-    ckey = load_context_key(ctx.name, ctx.context_id)
+    ckey = load_context_key(ctx.name, ctx.context_id, siblings=list_context_names(inv.layout))
     if ckey is None and vf.entries:
         raise InputError(missing_key_message(vf.path, ctx.name, ctx.context_id))
     return ckey
@@ -117,7 +117,8 @@ def set_secret(inv: Invocation, key: str, read_value: Callable[[], str]) -> Resu
     shared = ensure_shared_key()
     _refuse_shared_value(inv, ctx, key, hmac_fingerprint(shared, value))
     # A new key is made only for an empty vault: values without their key stay an error.
-    ckey = _existing_key(ctx, vault.load_vault(ctx)) or ensure_context_key(ctx.name, ctx.context_id)
+    ckey = _existing_key(inv, ctx, vault.load_vault(ctx)) or ensure_context_key(
+        ctx.name, ctx.context_id, siblings=list_context_names(inv.layout))
     entry, created = vault.set_value(inv.layout, ctx, key, value, ckey, shared)
     fp = short_fp(entry.fingerprint or "")
     inv.audit_args["fingerprint"] = fp
@@ -129,7 +130,7 @@ def set_secret(inv: Invocation, key: str, read_value: Callable[[], str]) -> Resu
 def _open(inv: Invocation) -> tuple[Context, vault.VaultFile, dict[str, str], ContextKey | None]:
     ctx = _context(inv)
     check_read(inv, ctx)
-    ckey = _existing_key(ctx, vault.load_vault(ctx))
+    ckey = _existing_key(inv, ctx, vault.load_vault(ctx))
     vf, values = vault.verified_entries(ctx, ckey)
     return ctx, vf, values, ckey
 

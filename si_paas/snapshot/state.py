@@ -164,6 +164,21 @@ class StateSnapshot:
         return vault_value_index(self.layout, self.contexts)
 
     @cached_property
+    def key_dir(self) -> Path:
+        """The vault key directory in effect ($SI_PAAS_KEY_DIR or ~/.si/keys)."""
+        from si_paas.state.layout import key_dir_from_env
+
+        return key_dir_from_env()
+
+    def mode_of(self, path: Path | str) -> FileMode | None:
+        """Mode and owner of `path` after symlinks, or None when it does not exist."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return FileMode(Path(path), stat.S_ISDIR(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid)
+
+    @cached_property
     def modes(self) -> tuple[FileMode, ...]:
         """Mode and owner of every directory and file under the state root (no symlinks)."""
         out: list[FileMode] = []

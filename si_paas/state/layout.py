@@ -47,6 +47,17 @@ def has_control(value: str) -> bool:
     return any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value)
 
 
+KEY_DIR_ENV = "SI_PAAS_KEY_DIR"
+DEFAULT_KEY_DIR = "~/.si/keys"
+
+
+def key_dir_from_env(env: dict[str, str] | None = None) -> Path:
+    """The vault key directory: $SI_PAAS_KEY_DIR or ~/.si/keys, made absolute (not resolved)."""
+    env = dict(os.environ) if env is None else env
+    path = Path(os.path.expanduser(env.get(KEY_DIR_ENV) or DEFAULT_KEY_DIR))
+    return path if path.is_absolute() else Path.cwd() / path
+
+
 def state_root_from_env(env: dict[str, str] | None = None) -> Path:
     """The state root: $SI_PAAS_STATE_ROOT or ~/.si/paas, made absolute (not resolved)."""
     env = dict(os.environ) if env is None else env
