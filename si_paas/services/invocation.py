@@ -49,9 +49,10 @@ class Invocation:
         commands in two contexts cannot both pass on the state the other is replacing.
         """
         if self._state_lock is None:
-            from si_paas.state.fsio import acquire
+            from si_paas.state.fsio import acquire, sweep_stale
 
             self._state_lock = acquire(self.layout.state_lock_file)
+            sweep_stale(self.layout.contexts_dir)  # a `context remove` killed midway
 
     def close(self) -> None:
         """Release what this run holds (the state-root lock)."""

@@ -239,6 +239,7 @@ def verified_entries(ctx: Context, ckey: ContextKey | None) -> tuple[VaultFile, 
 
 def _write(ctx: Context, entries: Iterable[VaultEntry]) -> None:
     require_regular_or_missing(Path(ctx.vault_file), "vault file")
+    fsio.sweep_stale(Path(ctx.vault_file).parent)  # the caller holds the context lock
     fsio.atomic_write_bytes(Path(ctx.vault_file), render_vault(ctx, entries))
 
 
