@@ -9,6 +9,12 @@ from si_paas.services.invocation import Invocation, Result
 from si_paas.services.judge import current_repo, judge, snapshot_for
 
 
+def _log_counts(logs: list[tuple[Path, int]]) -> dict[str, int]:
+    """Segments (live and rotated) and bytes of a context's event logs."""
+    return {"files": len(logs), "rotated": sum(1 for p, _ in logs if p.stem.count(".")),
+            "bytes": sum(size for _, size in logs)}
+
+
 def run(inv: Invocation, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
         scope: str = "doctor") -> Result:
     """Judge the state (one context plus global checks, or all) and the repositories."""
@@ -34,6 +40,7 @@ def run(inv: Invocation, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
         "checks": [c.to_dict() for c in verdict.checks],
         "summary": verdict.summary(),
         "skipped": verdict.stats,
+        "event_logs": {c.name: _log_counts(snap.state.event_logs(c)) for c in snap.state.focused()},
     }
     if judgement.config.path:
         payload["config"] = str(judgement.config.path)
