@@ -82,6 +82,30 @@ def remove_cmd(name: str, force: bool, **_: Any) -> None:
         lambda p: human.out().print(f"removed context {p['removed']}"))
 
 
+@context.command("relocate")
+@click.argument("name", required=False)
+@command_options
+def relocate_cmd(name: str | None, **_: Any) -> None:
+    """Adopt contexts restored or moved here from another state root.
+
+    Rewrites `state_root` in config.json to this state root and moves vault paths that
+    pointed under the old root along with it (a vault elsewhere is kept). Without NAME,
+    every context made under another root. Run it once after restoring a backup to a
+    new path; `doctor` then no longer reports the contexts as copied.
+
+    \b
+    si paas context relocate
+    si paas context relocate internal-dogfood --json
+    """
+    def render(p: dict[str, Any]) -> None:
+        if not p["relocated"]:
+            human.out().print("nothing to relocate: every context belongs to this state root")
+        for m in p["relocated"]:
+            human.out().print(f"relocated {m['name']}: {m['from']} -> {m['to']}", markup=False)
+
+    run("context relocate", lambda inv: svc.relocate(inv, name), render)
+
+
 @context.command("export")
 @click.option("--output", metavar="FILE",
               help="Write the bundle here (0600, never inside a repository); default stdout.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,29 @@ def load_context(layout: StateLayout, name: str) -> Context:
         known = ", ".join(list_context_names(layout)) or "none"
         raise UsageError(f"unknown context {name!r} (known: {known})") from None
     validate_document(raw, "context-config", path)
-    return Context(**raw)
+    return from_config(layout, name, raw)
+
+
+def from_config(layout: StateLayout, directory: str, raw: dict[str, Any]) -> Context:
+    """The Context of a validated config.json found in contexts/<directory>/.
+
+    A relative `vault_file` is relative to that directory: the default vault is stored as
+    `vault/secrets.env`, so a state root restored or moved elsewhere still finds its vaults.
+    """
+    ctx = Context(**raw)
+    if not os.path.isabs(ctx.vault_file):
+        ctx = replace(ctx, vault_file=str(layout.context_dir(directory) / ctx.vault_file))
+    return ctx
+
+
+def to_config(layout: StateLayout, ctx: Context) -> dict[str, Any]:
+    """What config.json stores for `ctx`: a vault inside the context directory is relative."""
+    doc = ctx.to_dict()
+    base = layout.context_dir(ctx.name)
+    vault = Path(ctx.vault_file)
+    if vault.is_absolute() and base in vault.parents:
+        doc["vault_file"] = str(vault.relative_to(base))
+    return doc
 
 
 def list_context_names(layout: StateLayout) -> list[str]:
@@ -102,8 +124,29 @@ def init_context(
         )
         for sub in ("events", "vault", "releases", "cache", "alerts"):
             fsio.ensure_dir(layout.context_dir(name) / sub)
-        fsio.atomic_write_json(path, ctx.to_dict())
+        fsio.atomic_write_json(path, to_config(layout, ctx))
         return ctx, True
+
+
+def relocate_context(layout: StateLayout, name: str) -> tuple[Context, Context] | None:
+    """Adopt a context restored or moved from another state root; returns (old, new) or None
+    when it already belongs here.
+
+    `state_root` becomes this root; an absolute vault path under the old root is rebased
+    (made relative when it sits in the context's own directory); a vault elsewhere is kept.
+    """
+    with fsio.locked(layout.lock_file(name)):
+        old = load_context(layout, name)
+        old_root = Path(old.state_root)
+        if os.path.realpath(old_root) == os.path.realpath(layout.root):
+            return None
+        vault = Path(old.vault_file)
+        if vault.is_absolute() and (old_root == vault or old_root in vault.parents):
+            vault = layout.root / vault.relative_to(old_root)
+        new = replace(old, state_root=str(layout.root), vault_file=str(vault),
+                      updated_at=utc_now())
+        fsio.atomic_write_json(layout.config_file(name), to_config(layout, new))
+        return old, new
 
 
 def check_vault_path(path: Path) -> None:

@@ -81,7 +81,9 @@ def _records(snap: Snapshot, policy: Policy, ctx: Context, ids: dict[str, str],
     if os.path.realpath(ctx.state_root) != os.path.realpath(snap.state.root):
         findings.append(Finding(rule=policy.id, path=str(config),
                                 message=f"config.json was made under state root {ctx.state_root}, "
-                                        "not this one: a copied context directory"))
+                                        "not this one: a copied context directory (after a "
+                                        "restore or a move of the state root: `si paas "
+                                        f"context relocate {ctx.name}`)"))
     for collection in ("targets", "apps"):
         owner = snap.state.raw_collection_owner(ctx, collection)
         if owner and (why := _foreign(ctx, owner, ids)):
