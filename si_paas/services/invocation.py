@@ -48,6 +48,8 @@ class Invocation:
         read that the gate's judgement depends on and held until the change is written, so two
         commands in two contexts cannot both pass on the state the other is replacing.
         """
+        if self._state_lock is None and not self.layout.root.is_dir():
+            return  # nothing to lock yet, and judging must come before creating anything
         if self._state_lock is None:
             from si_paas.state.fsio import acquire, sweep_stale
 
