@@ -158,3 +158,15 @@ def test_scan_json_with_a_report_file_obeys_both(si: Callable[..., Run],
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
     plain = si("paas", "scan", "--format", "json", cwd=repo)
     assert plain.code == 1 and plain.json["checks"] == run.json["checks"]
+
+
+def test_a_report_that_cannot_be_written_is_exit_2(si: Callable[..., Run],
+                                                   make_repo: Callable[..., Path]) -> None:
+    repo = make_repo()
+    (repo / "taken").write_text("a file, not a folder\n")
+    for extra in ((), ("--json",)):
+        run = si("paas", "scan", "--format", "sarif", "--output", "taken/x.sarif", *extra, cwd=repo)
+        assert run.code == 2 and "taken" in run.stderr and "internal error" not in run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1
+        if extra:
+            assert run.json["ok"] is False
