@@ -222,3 +222,33 @@ def symlinks_under(root: Path, limit: int = MAX_WALK_ENTRIES) -> Iterator[tuple[
                     stack.append(entry)
             elif stat.S_ISDIR(st.st_mode):
                 stack.append(entry)
+
+
+def check_history(root: Path, since: str | None, all_refs: bool) -> None:
+    """Raise one clear UsageError when `scan --history` has nothing it can read in `root`:
+    a repository without commits, or a `--since` that names no commit."""
+    from si_paas.errors import InputError, UsageError
+
+    def verify(rev: str) -> bool:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet",
+                               "--end-of-options", f"{rev}^{{commit}}"],
+                              capture_output=True, env=_clean_env(), timeout=60, check=False)
+        return done.returncode == 0
+
+    try:
+        if all_refs:
+            done = subprocess.run(["git", "-C", str(root), "rev-list", "-n1", "--all"],
+                                  capture_output=True, env=_clean_env(), timeout=60, check=False)
+            if done.returncode == 0 and not done.stdout.strip():
+                raise UsageError(f"--history --all: {root} has no commits yet; nothing to judge")
+            return
+        if not verify("HEAD"):
+            raise UsageError(f"--history: {root} has no commits yet (HEAD names no commit); "
+                             "commit first, or judge the work tree with `si paas scan`")
+        if since is not None and (since.startswith("-") or not verify(since)):
+            raise UsageError(f"--since {since!r}: names no commit in {root} "
+                             "(give a commit, tag or branch, e.g. --since origin/main)")
+    except FileNotFoundError:
+        raise InputError("git is not installed or not on PATH") from None
+    except subprocess.TimeoutExpired:
+        raise InputError(f"{root}: git rev-parse did not answer within 60 s") from None
