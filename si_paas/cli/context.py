@@ -43,7 +43,7 @@ def init_cmd(name: str, ctype: str, vault_file: str | None, **_: Any) -> None:
         verb = "created" if p["created"] else "already exists"
         human.object_table(f"context {name} {verb}", p["context_config"])
 
-    run("context init", lambda inv: svc.init(inv, name, ctype, vault_file), render)
+    run("context init", lambda inv: svc.init(inv, name, ctype, vault_file), render, creates=name)
 
 
 @context.command("list")

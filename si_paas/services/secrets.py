@@ -14,7 +14,7 @@ from si_paas.errors import InputError, PolicyRefusal, UsageError
 from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import MUTATING_RULE, Invocation, Result
 from si_paas.services.judge import judge, snapshot_for
-from si_paas.snapshot.gitpaths import enclosing_worktree
+from si_paas.snapshot.gitpaths import holding_worktree
 from si_paas.state import vault
 from si_paas.state.contexts import Context, list_context_names
 from si_paas.state.vaultkeys import (
@@ -66,10 +66,11 @@ def _context(inv: Invocation) -> Context:
 def _refuse_key_dir_in_repo() -> None:
     """Keys never live in a git work tree: one `git add -A` would publish them with the vault."""
     where = key_dir()
-    repo = enclosing_worktree(where)
-    if repo is not None:
+    holder = holding_worktree(where)
+    if holder is not None:
         raise PolicyRefusal(f"refused: vault-outside-repo: key directory {where} is inside git work "
-                            f"tree {repo}; set $SI_PAAS_KEY_DIR to a folder outside every repository",
+                            f"tree {holder.describe()}; set $SI_PAAS_KEY_DIR to a folder outside "
+                            "every repository",
                             failed=["vault-outside-repo"])
 
 
