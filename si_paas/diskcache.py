@@ -33,6 +33,7 @@ _stamp: str | None = None
 # JSON Schemas: the loaders, the validators and the builders of the checked form.
 _CHECKING_MODULES = ("__init__.py", "diskcache.py", "textfile.py", "resources.py",
                      "detect/packfile.py", "detect/rulepack.py", "detect/private_state.py",
+                     "detect/prefilter.py", "detect/hsmatch.py",
                      "engine/policy.py", "engine/registry.py", "services/repoconfig.py")
 
 
@@ -110,15 +111,41 @@ def put(key: str, data: Any) -> None:
             return
     except (TypeError, ValueError):
         return
+    _write(folder, f"{key}.json", text.encode("utf-8"))
+
+
+def get_bytes(key: str) -> bytes | None:
+    """The cached binary entry for `key` (a compiled matcher database), or None."""
+    folder = cache_dir()
+    if folder is None or not _trusted(folder):
+        return None
+    try:
+        with open(folder / f"{key}.bin", "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    head = key.encode() + b"\n"
+    return data[len(head):] if data.startswith(head) else None
+
+
+def put_bytes(key: str, data: bytes) -> None:
+    """Keep binary `data` under `key`; errors are ignored."""
+    folder = cache_dir()
+    if folder is not None:
+        _write(folder, f"{key}.bin", key.encode() + b"\n" + data)
+
+
+def _write(folder: Path, name: str, data: bytes) -> None:
+    """Write one entry atomically (temp file, rename) into a trusted folder."""
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _trusted(folder):
             return
-        tmp = folder / f".{key}.{os.getpid()}.tmp"
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, folder / f"{key}.json")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, folder / name)
         _prune(folder)
     except OSError:
         return
@@ -126,7 +153,7 @@ def put(key: str, data: Any) -> None:
 
 def _prune(folder: Path) -> None:
     """Keep the newest MAX_ENTRIES entries: each edit of an input adds one."""
-    entries = [e for e in os.scandir(folder) if e.name.endswith(".json")]
+    entries = [e for e in os.scandir(folder) if e.name.endswith((".json", ".bin"))]
     if len(entries) <= MAX_ENTRIES:
         return
     entries.sort(key=lambda e: e.stat().st_mtime_ns)

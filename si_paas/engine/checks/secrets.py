@@ -20,13 +20,19 @@ _PARAMS = {
 }
 
 
-def scanner(snap: Snapshot) -> SecretScanner:
-    """One compiled scanner per snapshot."""
+def scanner(snap: Snapshot, files: int | None = None) -> SecretScanner:
+    """One compiled scanner per snapshot; `files` is how many files it is about to judge.
+
+    A staged scan (the pre-commit hook) never compiles a matcher database.
+    """
     from si_paas.detect.rulepack import load_secret_rules
     from si_paas.detect.scanner import SecretScanner
+    from si_paas.snapshot.gitobjects import IndexSnapshot
 
     if "secret_scanner" not in snap.memo:
-        snap.memo["secret_scanner"] = SecretScanner(load_secret_rules())
+        staged = any(isinstance(r, IndexSnapshot) for r in snap.repos)
+        snap.memo["secret_scanner"] = SecretScanner(load_secret_rules(), may_compile=not staged,
+                                                    files=files)
     found: SecretScanner = snap.memo["secret_scanner"]
     return found
 
@@ -36,7 +42,9 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
     """Plaintext secrets in tracked and untracked files (ignored files are not published)."""
     from si_paas.detect.scanner import is_binary
 
-    scan = scanner(snap)
+    listed = {id(repo): list(repo.content_files()) for repo in snap.repos}
+    scan = scanner(snap, files=sum(len(v) for v in listed.values()))
+    _ = scan.matcher  # chosen (and any database loaded) once, before workers fork
 
     def scan_one(f: RepoFile, data: bytes) -> list[Finding] | None:
         # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
@@ -48,7 +56,7 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
     for repo in snap.repos:
         repo.max_file_size = snap.max_file_size or params["max_file_size"]
         merged: dict[str, Finding] = {}
-        for f, hits in map_files(repo, list(repo.content_files()), scan_one):
+        for f, hits in map_files(repo, listed[id(repo)], scan_one):
             if hits is None:
                 repo.skipped["binary"] = repo.skipped.get("binary", 0) + 1
                 continue
