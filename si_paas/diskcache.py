@@ -37,15 +37,21 @@ _CHECKING_MODULES = ("__init__.py", "diskcache.py", "textfile.py", "resources.py
                      "engine/policy.py", "engine/registry.py", "services/repoconfig.py")
 
 
-def cache_dir() -> Path | None:
-    """The folder holding checked documents, or None when caching is off."""
+def cache_root() -> Path | None:
+    """The per-user si-paas cache folder, or None when caching is off."""
     if os.environ.get(NO_CACHE_ENV, "").lower() in ("1", "true", "yes"):
         return None
     base = os.environ.get(CACHE_ENV)
     if not base:
         xdg = os.environ.get("XDG_CACHE_HOME")
         base = os.path.join(xdg, "si-paas") if xdg else os.path.expanduser("~/.cache/si-paas")
-    return Path(base) / _SUBDIR
+    return Path(base)
+
+
+def cache_dir() -> Path | None:
+    """The folder holding checked documents, or None when caching is off."""
+    root = cache_root()
+    return None if root is None else root / _SUBDIR
 
 
 def code_stamp() -> str:
@@ -75,6 +81,16 @@ def key_for(kind: str, content: bytes) -> str:
     digest = hashlib.sha256(f"{kind}\0{code_stamp()}\0".encode())
     digest.update(content)
     return digest.hexdigest()
+
+
+def trusted(folder: Path) -> bool:
+    """True if `folder` is the current user's and not writable by group or others."""
+    return _trusted(folder)
+
+
+def write_entry(folder: Path, name: str, data: bytes, *, prune: bool = True) -> None:
+    """Write `folder/name` atomically (0600, in a 0700 folder); errors are ignored."""
+    _write(folder, name, data, prune=prune)
 
 
 def _trusted(folder: Path) -> bool:
@@ -135,7 +151,7 @@ def put_bytes(key: str, data: bytes) -> None:
         _write(folder, f"{key}.bin", key.encode() + b"\n" + data)
 
 
-def _write(folder: Path, name: str, data: bytes) -> None:
+def _write(folder: Path, name: str, data: bytes, *, prune: bool = True) -> None:
     """Write one entry atomically (temp file, rename) into a trusted folder."""
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -146,7 +162,8 @@ def _write(folder: Path, name: str, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, folder / name)
-        _prune(folder)
+        if prune:
+            _prune(folder)
     except OSError:
         return
 
