@@ -10,6 +10,9 @@ Two databases are compiled from a rule pack:
 * for any other text, every rule's keywords as literals: exactly the Python backend's
   keyword lines, since keywords match ASCII case-insensitively in both.
 
+Rules limited to some paths have a pair of databases of their own, scanned only for the
+files one of them applies to.
+
 The compiled databases are kept in the disk cache (`si_paas.diskcache`) under a key made
 of the pack's digest, the Hyperscan version and the code stamp, so a command loads them
 instead of compiling; the pre-commit hook never compiles them (see `detect/matcher.py`).
@@ -19,17 +22,21 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from si_paas import diskcache
 from si_paas.detect.lines import Lines
-from si_paas.detect.prefilter import Unsupported, prefilter_pattern
+from si_paas.detect.prefilter import Unsupported, basename_only, prefilter_pattern
 from si_paas.detect.rulepack import SecretRule, SecretRulePack
 
 if TYPE_CHECKING:
     import hyperscan
 
 _KIND = "hyperscan-db-v1"
+# Rules bound to some paths (`.env`, `*.yaml`, ...) are in databases of their own, scanned
+# only for a file one of them applies to.
+_DATABASES = ("ascii", "any", "ascii-paths", "any-paths")
 _LOADED: dict[str, HyperscanMatcher] = {}
 _reason = "not tried"
 
@@ -37,6 +44,14 @@ _reason = "not tried"
 def unavailable_reason() -> str:
     """Why the last `load` returned None."""
     return _reason
+
+
+def _collector(out: list[tuple[int, int]]) -> Callable[[int, int, int, int, Any], None]:
+    """A match handler that keeps (end offset, pattern id) of every match in `out`."""
+    def on_match(pattern: int, _start: int, end: int, _flags: int, _context: Any) -> None:
+        out.append((end, pattern))
+
+    return on_match
 
 
 def _literal(word: str) -> bytes:
@@ -61,11 +76,13 @@ def _plan(pack: SecretRulePack, hs: Any) -> dict[str, Any]:
         except (Unsupported, hs.error, UnicodeEncodeError):
             continue  # this rule joins through its keywords
         prefilters[index] = pattern
-    plan: dict[str, Any] = {"ascii": [], "any": []}
-    for db_name in ("ascii", "any"):
+    plan: dict[str, Any] = {name: [] for name in _DATABASES}
+    for db_name in _DATABASES:
         words: dict[tuple[str, bool], list[int]] = {}
         for index, rule in enumerate(rules):
-            if db_name == "ascii" and index in prefilters:
+            if bool(rule.paths) != db_name.endswith("-paths"):
+                continue
+            if db_name.startswith("ascii") and index in prefilters:
                 plan[db_name].append({"pattern": prefilters[index], "prefilter": True,
                                       "id": ["pre", index]})
                 continue
@@ -156,6 +173,10 @@ class HyperscanMatcher:
                      for name, entries in plan.items()}
         self._scratch = {name: hs.Scratch(db) for name, db in dbs.items() if db is not None}
         self._path_bound = tuple(i for i, r in enumerate(self.rules) if r.paths)
+        # When every `paths` pattern depends on the file name alone (the shipped ones do),
+        # which rules apply is worked out once per file name, not once per file.
+        self._by_name: dict[str, frozenset[int]] | None = (
+            {} if all(basename_only(p.pattern) for r in self.rules for p in r.paths) else None)
         self._lower_keywords = tuple(tuple(w.lower() for w in r.keywords) for r in self.rules)
 
     def to_bytes(self, hs: Any) -> bytes:
@@ -177,28 +198,42 @@ class HyperscanMatcher:
             at = end
         return cls(pack, head["plan"], dbs, hs)
 
+    def _applicable(self, path: str) -> frozenset[int]:
+        """The path-bound rules that apply to `path`."""
+        if self._by_name is None:
+            return frozenset(i for i in self._path_bound if self.rules[i].applies_to(path))
+        name = path.replace("\\", "/").rpartition("/")[2]
+        found = self._by_name.get(name)
+        if found is None:
+            if len(self._by_name) > 4096:
+                self._by_name.clear()
+            found = frozenset(i for i in self._path_bound if self.rules[i].applies_to(name))
+            self._by_name[name] = found
+        return found
+
     def candidates(self, path: str, lines: Lines) -> dict[int, set[int]]:
         """Per rule, its keyword lines where its regex can match (all of them, no others)."""
         text = lines.text
         ascii_text = text.isascii()
-        name = "ascii" if ascii_text else "any"
-        db = self.dbs.get(name)
-        if db is None:
-            return {}
+        kind = "ascii" if ascii_text else "any"
+        applicable = self._applicable(path) if self._path_bound else frozenset()
+        names = [kind] + ([f"{kind}-paths"] if applicable else [])
         data = text.encode("ascii") if ascii_text else text.encode("utf-8", "surrogatepass")
-        hits: list[tuple[int, int]] = []
-        db.scan(data, match_event_handler=lambda i, _f, to, _fl, _c: hits.append((to, i)),
-                scratch=self._scratch[name])
+        hits: list[tuple[int, int, str]] = []
+        for name in names:
+            db = self.dbs.get(name)
+            if db is not None:
+                found: list[tuple[int, int]] = []
+                db.scan(data, match_event_handler=_collector(found), scratch=self._scratch[name])
+                hits += [(to, i, name) for to, i in found]
         if not hits:
             return {}
         hits.sort()
-        skip = frozenset(i for i in self._path_bound if not self.rules[i].applies_to(path))
-        ids = self._ids[name]
         wanted: dict[int, set[int]] = {}
         maybe: dict[int, set[int]] = {}
         line, at, char_at = 0, 0, 0
         last = -1
-        for to, pattern in hits:
+        for to, pattern, name in hits:
             pos = to - 1
             if pos != last:
                 line += data.count(b"\n", at, pos)
@@ -208,18 +243,19 @@ class HyperscanMatcher:
                     char_at += len(data[at:pos].decode("utf-8", "surrogatepass"))
                     lines.learn(line, char_at)
                 at, last = pos, pos
-            kind, which = ids[pattern]
-            if kind == "pre":
-                if which not in skip:
+            kind_of, which = self._ids[name][pattern]
+            bound = name.endswith("-paths")
+            if kind_of == "pre":
+                if not bound or which in applicable:
                     maybe.setdefault(which, set()).add(line)
                 continue
             for index in which:
-                if index not in skip:
+                if not bound or index in applicable:
                     wanted.setdefault(index, set()).add(line)
         for index, rule_lines in maybe.items():
             kept = {n for n in rule_lines if self._has_keyword(index, lines, n)}
             if kept:
-                wanted[index] = kept
+                wanted.setdefault(index, set()).update(kept)
         return wanted
 
     def _has_keyword(self, index: int, lines: Lines, line: int) -> bool:

@@ -190,3 +190,54 @@ def _minus_letters(low: int, high: int) -> list[tuple[int, int]]:
     if at <= high:
         kept.append((at, high))
     return kept
+
+
+def basename_only(source: str) -> bool:
+    """True if `re.search(source, path)` depends on the path's last component alone.
+
+    So when the pattern ends in `$`, nothing in it can match `/`, except a leading
+    `(?:^|/)`, which then means "at the start of the last component".
+    """
+    try:
+        items = list(sre.parse(source))
+    except (re.error, RecursionError):
+        return False
+    if not items or items[-1] != (C.AT, C.AT_END):
+        return False
+    items = items[:-1]
+    if items and items[0][0] is C.BRANCH:
+        alternatives = sorted(map(str, items[0][1][1]))
+        if alternatives == sorted(map(str, [[(C.AT, C.AT_BEGINNING)], [(C.LITERAL, 47)]])):
+            items = items[1:]
+    return not _may_match_slash(items)
+
+
+def _may_match_slash(items: Any) -> bool:
+    for op, av in items:
+        if op is C.LITERAL:
+            if av == 47:
+                return True
+        elif op is C.NOT_LITERAL:
+            if av != 47:
+                return True
+        elif op is C.IN:
+            negate = any(o is C.NEGATE for o, _ in av)
+            members = _charset([m for m in av if m[0] is not C.NEGATE])
+            holds = bool(re.fullmatch(f"[{members[1:-1]}]", "/")) if members.startswith("[") \
+                else False
+            if holds != negate:
+                return True
+        elif op is C.BRANCH:
+            if any(_may_match_slash(b) for b in av[1]):
+                return True
+        elif op is C.SUBPATTERN:
+            if _may_match_slash(av[3]):
+                return True
+        elif op in _REPEATS:
+            if _may_match_slash(av[2]):
+                return True
+        elif op is C.AT:
+            continue
+        else:  # any other construct (`.`, categories, look-arounds): not proven
+            return True
+    return False

@@ -71,7 +71,8 @@ _piece = st.one_of(st.sampled_from(_PIECES), st.text(alphabet=_CHARS, max_size=1
                    st.sampled_from(_PIECES).map(str.upper),
                    st.sampled_from(_PIECES).map(lambda s: s.replace("=", " = ")))
 _paths = st.sampled_from(["app/.env", "src/main.py", ".pgpass", "config/settings.yaml",
-                          "id_rsa", "deploy/.npmrc", "notes.txt"])
+                          "id_rsa", "deploy/.npmrc", "notes.txt", "x.env/notes.txt",
+                          "compose.yaml/inner.txt", "a/b/docker-compose.yml"])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
