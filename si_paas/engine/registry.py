@@ -55,6 +55,8 @@ BUILTIN_KINDS = {
     "context.public_safe": "public_safe",
     "repo.no_private_state": "private_state",
     "repo.no_plaintext_secrets": "secrets",
+    "deploy.rollback_ready": "deploy",
+    "deploy.target_known": "deploy",
 }
 
 
