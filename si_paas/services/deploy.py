@@ -410,8 +410,8 @@ def _deploy_locked(inv: Invocation, where: Where, bundle: Bundle, plan: dict[str
                    summary: dict[str, Any], progress: Progress) -> Result:
     ctx, (app, target) = where.ctx, where.names
     layout = where.layout
-    checkpoint("lock")
     with deploy_lock(inv, where, "deploy", message):
+        checkpoint("locked")
         current = layout.current()
         back_to, _ = rollback_candidate(inv, where, pair_of(inv, ctx, app, target), current, True)
         number, rid = begin_row(inv, ctx, app, target, kind="deploy", release=None,
@@ -611,15 +611,17 @@ def drill(inv: Invocation, app: str, target: str, health: Health,
         "message": None, "steps": []}
     steps: list[dict[str, Any]] = record["steps"]
 
-    def finish(status: str, message: str | None) -> dict[str, Any]:
+    def finish(status: str, message: str | None, event: bool = True) -> dict[str, Any]:
         record.update({"status": status, "message": message, "end": utc_now(),
                        "duration_seconds": round(time.monotonic() - t0, 3)})
         with contextlib.suppress(TargetError):
             record["final_release"] = where.layout.current()
         store.append_drill(inv.layout, ctx, record)
-        event = "ok" if status == "completed" else ("refused" if status == "aborted" else "error")
-        append_event(inv.layout, ctx, "deploy", "drill rollback", event, app=app, target=target,
-                     release=record["final_release"], message=message, drill_id=drill_id)
+        if event:  # a gate refusal has written its own `refused` event
+            outcome = {"completed": "ok", "aborted": "refused"}.get(status, "error")
+            append_event(inv.layout, ctx, "deploy", "drill rollback", outcome, app=app,
+                         target=target, release=record["final_release"], message=message,
+                         drill_id=drill_id)
         return record
 
     def result(done: dict[str, Any]) -> Result:
@@ -636,7 +638,7 @@ def drill(inv: Invocation, app: str, target: str, health: Health,
         deploy_gate(inv, where, _plan(where, "drill", original, back_to, False, skipped),
                     "drill rollback")
     except PolicyRefusal as exc:
-        finish("aborted", exc.message)
+        finish("aborted", exc.message, event=False)
         raise
     if pair is None or original is None or back_to is None:
         why = ("nothing is deployed" if original is None else
