@@ -77,16 +77,17 @@ def make_source(root: Path) -> Path:
     return src
 
 
-def setup_app(si: Callable[..., Run], root: Path, target_args: list[str], path: str) -> App:
-    """internal-dogfood with target edge-a and app orders; nothing deployed yet."""
-    assert si("paas", "context", "init", "--name", CTX, "--type", CTX).code == 0
+def setup_app(si: Callable[..., Run], root: Path, target_args: list[str], path: str,
+              ctx: str = CTX) -> App:
+    """A context (internal-dogfood by default) with target edge-a and app orders."""
+    assert si("paas", "context", "init", "--name", ctx, "--type", ctx).code == 0
     src = make_source(root)
-    add = si("paas", "--context", CTX, "target", "add", "edge-a", *target_args, "--path", path)
+    add = si("paas", "--context", ctx, "target", "add", "edge-a", *target_args, "--path", path)
     assert add.code == 0, add.stderr
-    app = si("paas", "--context", CTX, "app", "add", "orders", "--source", str(src),
+    app = si("paas", "--context", ctx, "app", "add", "orders", "--source", str(src),
              "--target", "edge-a")
     assert app.code == 0, app.stderr
-    return App(si, src, path)
+    return App(si, src, path, ctx=ctx)
 
 
 def deployments(state_root: Path, ctx: str = CTX) -> dict[str, Any]:
@@ -105,3 +106,84 @@ def private_modes_ok(state_root: Path) -> bool:
             if stat.S_IMODE(st.st_mode) & ~want:
                 return False
     return True
+
+
+@dataclass
+class Sshd:
+    """A real OpenSSH server on 127.0.0.1 with throwaway host and user keys."""
+
+    port: int
+    pid: int
+    identity: Path
+    host_key_pub: Path
+    known_hosts: Path  # a known_hosts line for [127.0.0.1]:port, for `--known-hosts`
+    log: Path
+
+    def env(self) -> dict[str, str]:
+        return {"SI_PAAS_SSH_IDENTITY": str(self.identity), "SI_PAAS_SSH_CONFIG": "/dev/null"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_sshd(base: Path) -> Sshd:
+    """Start `/usr/sbin/sshd -D -f <config>` on a free loopback port; wait until it answers."""
+    import socket
+    import subprocess
+    import time
+
+    sshd = Path("/usr/sbin/sshd")
+    assert sshd.exists(), "openssh-server is not installed (.ci/run installs it)"
+    base.mkdir(parents=True, exist_ok=True)
+    host_key, user_key = base / "host_ed25519", base / "user_ed25519"
+    for key in (host_key, user_key):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+                       check=True, capture_output=True)
+    authorized = base / "authorized_keys"
+    authorized.write_text(Path(f"{user_key}.pub").read_text())
+    authorized.chmod(0o600)
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    port = free_port()
+    config = base / "sshd_config"
+    config.write_text("\n".join([
+        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {host_key}",
+        f"PidFile {base / 'sshd.pid'}", f"AuthorizedKeysFile {authorized}",
+        "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no",
+        "StrictModes no", "PermitRootLogin prohibit-password", "PubkeyAuthentication yes",
+        "LogLevel ERROR", "MaxStartups 64:30:128", "MaxSessions 64", ""]))
+    log = base / "sshd.log"
+    proc = subprocess.Popen([str(sshd), "-D", "-f", str(config), "-E", str(log)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError(f"sshd exited {proc.returncode}: {log.read_text() if log.exists() else ''}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError("sshd did not listen within 20s") from None
+            time.sleep(0.02)  # bounded poll for the listening socket
+    pub = Path(f"{host_key}.pub").read_text().split()
+    known = base / "known_hosts"
+    known.write_text(f"[127.0.0.1]:{port} {pub[0]} {pub[1]}\n")
+    return Sshd(port, proc.pid, user_key, Path(f"{host_key}.pub"), known, log)
+
+
+def stop_sshd(server: Sshd) -> None:
+    import contextlib
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(server.pid, signal.SIGTERM)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(server.pid, 0)
