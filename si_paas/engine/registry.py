@@ -56,6 +56,8 @@ BUILTIN_KINDS = {
     "repo.no_private_state": "private_state",
     "repo.no_plaintext_secrets": "secrets",
     "state.records_intact": "integrity",
+    "deploy.rollback_ready": "deploy",
+    "deploy.target_known": "deploy",
 }
 
 

@@ -40,6 +40,7 @@ class Snapshot:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     memo: dict[str, Any] = field(default_factory=dict)
     max_file_size: int | None = None  # a command-line override of every policy's size cap
+    deploy: dict[str, Any] | None = None  # the deploy plan the `deploy` scope judges, if any
 
     def stats(self) -> dict[str, Any]:
         """What was skipped while reading, per repository, so nothing is dropped silently."""

@@ -157,6 +157,18 @@ class StateSnapshot:
             if isinstance(doc, dict):
                 yield path, doc
 
+    def release_records(self, ctx: Context) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """Release records of a context (releases/<app>/<id>/release.json)."""
+        from si_paas.state.releases import iter_release_records
+
+        yield from iter_release_records(self.layout, ctx.name)
+
+    def drill_records(self, ctx: Context) -> Iterator[tuple[Path, int, dict[str, Any]]]:
+        """Rollback drill records of a context (drills.jsonl), with file and line."""
+        from si_paas.state.releases import raw_drills
+
+        yield from raw_drills(self.layout, ctx.name)
+
     @cached_property
     def vault_values(self) -> dict[str, list[tuple[str, str, str]]]:
         """Shared value fingerprint -> [(context, key, type)], from the vault files (no keys)."""

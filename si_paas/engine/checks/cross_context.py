@@ -16,7 +16,12 @@ from si_paas.state.hosts import host_identity
 
 def host_key(target: dict[str, Any]) -> str:
     """The host a target names, in its one normal form; the port is left out on purpose:
-    the same machine on another port is still the same machine."""
+    the same machine on another port is still the same machine.
+
+    A `local` target is a directory on this machine: its identity is the real path.
+    """
+    if target.get("transport") == "local" and target.get("path"):
+        return f"local:{os.path.realpath(str(target['path']))}"
     return host_identity(str(target["host"]))
 
 
@@ -93,14 +98,26 @@ def _records(snap: Snapshot, policy: Policy, ctx: Context, ids: dict[str, str],
                 findings.append(Finding(
                     rule=policy.id, path=str(snap.state.layout.collection_file(ctx.name, collection)),
                     message=f"{collection[:-1]} {item.get('name')!r}: {why}"))
+    own_targets = {t["name"] for t in snap.state.items(ctx, "targets")}
+    own_apps = {a["name"] for a in snap.state.items(ctx, "apps")}
     for path, doc in snap.state.extra_json_records(ctx):
         items = doc.get("items")
         records: list[Any] = items if isinstance(items, list) else [doc]
         for rec in records:
             if isinstance(rec, dict) and (why := _foreign(ctx, rec, ids)):
                 findings.append(Finding(rule=policy.id, path=str(path), message=why))
-    own_targets = {t["name"] for t in snap.state.items(ctx, "targets")}
-    own_apps = {a["name"] for a in snap.state.items(ctx, "apps")}
+            elif isinstance(rec, dict) and path.name == "deployments.json":
+                findings.extend(_deploy_rows(policy, ctx, path, rec, ids, own_targets, own_apps,
+                                             owned))
+    for path, rec in snap.state.release_records(ctx):
+        if why := _foreign(ctx, rec, ids):
+            findings.append(Finding(rule=policy.id, path=str(path), message=f"release: {why}"))
+        elif why := _foreign_ref(rec, own_targets, own_apps, owned, ctx):
+            findings.append(Finding(rule=policy.id, path=str(path), message=f"release {why}"))
+    for path, line, rec in snap.state.drill_records(ctx):
+        if why := _foreign(ctx, rec, ids) or _foreign_ref(rec, own_targets, own_apps, owned, ctx):
+            findings.append(Finding(rule=policy.id, path=str(path), line=line,
+                                    message=f"drill record: {why}"))
     for path, line, event in snap.state.events(ctx):
         if why := _foreign(ctx, event, ids):
             findings.append(Finding(rule=policy.id, path=str(path), line=line,
@@ -113,6 +130,32 @@ def _records(snap: Snapshot, policy: Policy, ctx: Context, ids: dict[str, str],
                 findings.append(Finding(rule=policy.id, path=str(path), line=line,
                                         message=f"event refers to {field_name} {ref!r} "
                                                 f"of context {others!r}"))
+    return findings
+
+
+def _foreign_ref(rec: dict[str, Any], own_targets: set[str], own_apps: set[str],
+                 owned: dict[str, dict[str, str]], ctx: Context) -> str | None:
+    """Why a record naming an app or target points at another context's, or None."""
+    for field_name, own, kind in (("target", own_targets, "targets"), ("app", own_apps, "apps")):
+        ref = rec.get(field_name)
+        if ref and ref not in own and (others := owned[kind].get(ref)) and others != ctx.name:
+            return f"refers to {field_name} {ref!r} of context {others!r}"
+    return None
+
+
+def _deploy_rows(policy: Policy, ctx: Context, path: Any, pair: dict[str, Any],
+                 ids: dict[str, str], own_targets: set[str], own_apps: set[str],
+                 owned: dict[str, dict[str, str]]) -> list[Finding]:
+    """deployments.json: each (app, target) and each history row belongs to this context."""
+    findings = []
+    if why := _foreign_ref(pair, own_targets, own_apps, owned, ctx):
+        findings.append(Finding(rule=policy.id, path=str(path), message=f"deploy history {why}"))
+    rows = pair.get("history")
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict) and (why := _foreign(ctx, row, ids)):
+            findings.append(Finding(rule=policy.id, path=str(path),
+                                    message=f"deploy history row {row.get('row')} of "
+                                            f"{pair.get('app')}/{pair.get('target')}: {why}"))
     return findings
 
 
