@@ -218,9 +218,8 @@ def _dispatch(inv: Invocation, ctx: Context, alert: Alert, *, test_channel: str 
             _record(inv, ctx, alert, "failed", channel=None, attempt=0, delivery=delivery_id,
                     error="no alert channel configured")
             outcome.warnings.append(
-                f"alert {alert.labels['alertname']} ({alert.fingerprint}) not delivered: context "
-                f"{ctx.name!r} has no alert channel (si paas --context {ctx.name} alert channel "
-                "add webhook --name NAME --url-secret KEY)")
+                f"alerts not delivered: context {ctx.name!r} has no alert channel (si paas "
+                f"--context {ctx.name} alert channel add webhook --name NAME --url-secret KEY)")
             return outcome
         by_name = {c["name"]: c for c in policy["channels"]}
         if test_channel is not None:
@@ -267,8 +266,8 @@ def raise_alert(inv: Invocation, severity: str, kind: str, summary: str,
     warnings on `inv`, so the caller's exit code and message stay its own.
     """
     target = ctx or inv.resolved
-    if target is None:
-        return None
+    if target is None or not inv.layout.config_file(target.name).is_file():
+        return None  # a context not (yet) on disk has no alert log to write to
     try:
         alert = make_alert(target, severity, kind, summary, labels, annotations)
         outcome = _dispatch(inv, target, alert)
@@ -276,7 +275,7 @@ def raise_alert(inv: Invocation, severity: str, kind: str, summary: str,
         message = exc.message if isinstance(exc, SiPaasError) else type(exc).__name__
         inv.warnings.append(f"alert ({kind}, {severity}) not delivered: {message}")
         return None
-    inv.warnings.extend(outcome.warnings)
+    inv.warnings.extend(w for w in outcome.warnings if w not in inv.warnings)
     return outcome
 
 

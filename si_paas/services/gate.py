@@ -75,6 +75,9 @@ def guard_change(
     otherwise: the change may not add a blocking finding; a state that already fails lets
     the command run with a warning, so the commands that repair it stay usable.
     """
+    from si_paas.services.escalation import on_gated  # imports the alert machinery
+
+    on_gated(inv, ctx)
     before = judge(snapshot_for(inv.layout, focus=ctx.name), "state").verdict
     after = judge(snapshot_for(inv.layout, focus=ctx.name, overlay_items=overlay_items,
                                overlay_contexts=overlay_contexts), "state").verdict

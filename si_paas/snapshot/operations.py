@@ -75,3 +75,21 @@ def backup_verifications(state: StateSnapshot, ctx: Context) -> list[dict[str, A
     """
     return [r for r in context_jsonl(state, ctx, "events/backups.jsonl")
             if r.get("kind", "backup") == "backup"]
+
+
+def vault_keys(state: StateSnapshot, ctx: Context) -> frozenset[str]:
+    """Key names present in the context's vault (read from the file; nothing is decrypted)."""
+    key = (ctx.name, "vault-keys")
+    cache = _cache(state)
+    if key not in cache:
+        from pathlib import Path
+
+        from si_paas.errors import InputError
+        from si_paas.state.vault import read_vault
+
+        try:
+            cache[key] = frozenset(read_vault(Path(ctx.vault_file), strict=False).entries)
+        except InputError:
+            cache[key] = frozenset()
+    keys: frozenset[str] = cache[key]
+    return keys
