@@ -25,7 +25,7 @@ def parse_duration(text: str) -> timedelta:
 
 def format_duration(delta: timedelta) -> str:
     """A timedelta as the shortest `7d`, `4h30m`, `5s`, `250ms`."""
-    ms = int(delta.total_seconds() * 1000)
+    ms = delta // timedelta(milliseconds=1)  # integer arithmetic: floats lose milliseconds
     if ms <= 0:
         return "0s"
     out = ""
