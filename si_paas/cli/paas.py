@@ -22,6 +22,9 @@ SUBCOMMANDS = {
     "hook": ("si_paas.cli.hook:hook", "Install or remove the git pre-commit hook."),
     "policy": ("si_paas.cli.policy:policy", "List policies and run their examples."),
     "rules": ("si_paas.cli.rules:rules", "Run the detector rules' own examples."),
+    "alert": ("si_paas.cli.alert:alert", "Alert channels, routes, test deliveries, silences."),
+    "checklist": ("si_paas.cli.checklist:checklist", "The weekly operational checklist (five items)."),
+    "escalation": ("si_paas.cli.escalation:escalation", "Check the runbook's escalation conditions."),
     "demo": ("si_paas.cli.demo:demo", "Walk through the runbook in a throwaway state root."),
 }
 

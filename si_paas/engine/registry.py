@@ -58,6 +58,13 @@ BUILTIN_KINDS = {
     "state.records_intact": "integrity",
     "deploy.rollback_ready": "deploy",
     "deploy.target_known": "deploy",
+    "checklist.doctor_ok": "checklist",
+    "checklist.contexts_separated": "checklist",
+    "checklist.backup_verified": "checklist",
+    "checklist.alerting_ready": "checklist",
+    "checklist.rollback_drill": "checklist",
+    "escalation.condition": "escalation",
+    "backup.latest_verification_failed": "escalation",
 }
 
 

@@ -31,6 +31,8 @@ class Step:
     cwd: str = ""
     prepare: Callable[[], None] | None = None  # change the app's source before the command
     code: int = -1
+    stdin: str | None = None
+    before: str = ""  # a named preparation run before the command (see run_demo)
     summary: str = ""
     doc: dict[str, Any] = field(default_factory=dict)
 
@@ -55,6 +57,19 @@ def _summarize(step: Step, doc: dict[str, Any], stderr: str) -> str:
         back = doc.get("rolled_back_to")
         return f"{doc['release']} failed at {doc.get('error_stage')}" + (
             f"; switched back to {back}" if back else "")
+    if doc.get("command") == "checklist" and "items" in doc:
+        bad_items = [i for i in doc["items"] if not i["ok"]]
+        if not bad_items:
+            return f"green: all {doc['count']} items pass"
+        return "red: " + " | ".join(f"{i['title']}: {i['findings'][0]}" for i in bad_items)
+    if doc.get("command") == "alert test":
+        return ", ".join(f"{i['channel']}: {i['status']}" for i in doc["items"])
+    if "channel" in doc:
+        url = doc["channel"]["url"]
+        return f"channel {doc['channel']['name']}: URL from vault key {url['key']} ({url['fingerprint']})"
+    if "key" in doc and "fingerprint" in doc:
+        verb = "removed" if doc.get("removed") else "stored"
+        return f"{verb} {doc['key']} ({doc['fingerprint']})"
     if "checks" in doc:
         bad = [c for c in doc["checks"] if not c["ok"]]
         if not bad:
@@ -167,6 +182,21 @@ def _plant(state_root: Path, repo: Path) -> None:
     (repo / ".env").write_text(f"STRIPE_API_KEY={_DEMO_TOKEN}\n")
 
 
+def _run_step(step: Step, tmp: Path, env: dict[str, str], on_step: Callable[[Step], None]) -> None:
+    if step.prepare is not None:
+        step.prepare()
+    proc = subprocess.run([sys.executable, "-m", "si_paas", *step.args, "--json"],
+                          cwd=step.cwd or str(tmp), env=env, capture_output=True, text=True,
+                          input=step.stdin)
+    step.code = proc.returncode
+    try:
+        step.doc = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        step.doc = {}
+    step.summary = _summarize(step, step.doc, proc.stderr)
+    on_step(step)
+
+
 def run_demo(on_step: Callable[[Step], None], keep: bool = False) -> Result:
     """Run the walk-through; every step must exit as expected. Removes everything after."""
     tmp = Path(tempfile.mkdtemp(prefix="si-paas-demo-")).resolve()
@@ -179,6 +209,8 @@ def run_demo(on_step: Callable[[Step], None], keep: bool = False) -> Result:
     env = {**os.environ, **git_env, "HOME": str(tmp / "home"),
            "SI_PAAS_STATE_ROOT": str(state_root), "SI_PAAS_KEY_DIR": str(tmp / "home/.si/keys")}
     env.pop("SI_PAAS_ALLOW_REPO_STATE", None)
+    from si_paas.services import demo_ops
+
     steps = _plan(repo, src)
     try:
         subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
@@ -199,6 +231,14 @@ def run_demo(on_step: Callable[[Step], None], keep: bool = False) -> Result:
                 step.doc = {}
             step.summary = _summarize(step, step.doc, proc.stderr)
             on_step(step)
+            _run_step(step, tmp, env, on_step)
+        with demo_ops.receiver() as port:
+            ops_steps = demo_ops.plan(port)
+            steps += ops_steps
+            for step in ops_steps:
+                if step.before == "evidence":
+                    demo_ops.write_evidence(state_root)
+                _run_step(step, tmp, env, on_step)
     finally:
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -79,6 +79,9 @@ def guard_change(
     is what gets written (see `Invocation.lock_state`).
     """
     inv.lock_state()
+    from si_paas.services.escalation import on_gated  # imports the alert machinery
+
+    on_gated(inv, ctx)
     before = judge(snapshot_for(inv.layout, focus=ctx.name), "state").verdict
     after = judge(snapshot_for(inv.layout, focus=ctx.name, overlay_items=overlay_items,
                                overlay_contexts=overlay_contexts), "state").verdict

@@ -57,6 +57,10 @@ def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
             name = example.get("name") or f"{expect}[{i}]"
             with tempfile.TemporaryDirectory(prefix="si-paas-policy-") as tmp:
                 snap = _materialize(Path(tmp).resolve(), example["files"])
+                if example.get("as_of"):
+                    from si_paas.state.clock import parse_time
+
+                    snap.now = parse_time(example["as_of"])
                 result = evaluate([policy], snap, policy.scopes[0]).checks[0]
             failed = not result.ok
             ok = failed == (expect == "fail")

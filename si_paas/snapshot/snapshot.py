@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -41,6 +42,9 @@ class Snapshot:
     memo: dict[str, Any] = field(default_factory=dict)
     max_file_size: int | None = None  # a command-line override of every policy's size cap
     deploy: dict[str, Any] | None = None  # the deploy plan the `deploy` scope judges, if any
+    # "now" is read once per command and held here (or set from --as-of), so time checks are
+    # pure: the same snapshot gives the same verdict whenever it is evaluated.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def stats(self) -> dict[str, Any]:
         """What was skipped while reading, per repository, so nothing is dropped silently."""

@@ -148,7 +148,7 @@ class StateSnapshot:
     def extra_json_records(self, ctx: Context) -> Iterator[tuple[Path, dict[str, Any]]]:
         """Other JSON documents of a context (deployments, addons, alert policy)."""
         base = self.layout.context_dir(ctx.name)
-        for rel in ("deployments.json", "addons.json", "alerts/policy.json"):
+        for rel in ("deployments.json", "addons.json", "alerts/policy.json", "alerts/silences.json"):
             path = base / rel
             try:
                 doc = fsio.read_json(path)

@@ -25,9 +25,14 @@ def test_demo_runs_clean_then_catches_contamination(si: Callable[..., Run],
     failed = steps["Deploy a release that fails its health check"]
     assert failed["exit"] == 1 and "switched back to r000002-edge-local" in failed["summary"]
     assert steps["Rehearse a rollback (drill)"]["summary"].startswith("drill completed")
-    refused = doc["steps"][-1]
-    assert refused["title"] == "Guardrail: deploy after contamination" and refused["exit"] == 1
+    refused = steps["Guardrail: deploy after contamination"]
+    assert refused["exit"] == 1
     assert "refused by the doctor gate" in refused["summary"]
+    checklists = [s for s in doc["steps"] if s["command"] == "si paas checklist"]
+    assert [s["exit"] for s in checklists] == [0, 1]
+    assert checklists[0]["summary"] == "green: all 5 items pass"
+    assert checklists[1]["summary"].startswith("red: 4. each context has an alert channel")
+    assert doc["steps"][-1] == checklists[1]
     assert not Path(doc["workdir"]).exists()
     assert not state_root.exists()  # the user's own state root is never touched
 

@@ -173,6 +173,36 @@ def no_cross_context_data(snap: Snapshot, params: dict[str, Any], policy: Policy
     for ctx in snap.state.focused():
         findings.extend(_records(snap, policy, ctx, ids, owned))
     findings.extend(_vault_values(snap, policy, focus))
+    findings.extend(_alert_channels(snap, policy, focus))
+    return findings
+
+
+def _alert_channels(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Finding]:
+    """One webhook URL (by keyed fingerprint) behind alert channels of two contexts.
+
+    A channel's fingerprint is the one recorded when it was added plus the one its vault key
+    holds now, so neither a later vault change nor a hand-copied policy file hides a reuse.
+    """
+    from si_paas.snapshot.operations import alert_channels
+
+    by_key = {(c, k): fp for fp, owners in snap.state.vault_values.items() for c, k, _ in owners}
+    users: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for ctx in snap.state.contexts:
+        for channel in alert_channels(snap.state, ctx):
+            for fp in (channel.get("url_fingerprint"), by_key.get((ctx.name, channel["url_ref"]))):
+                if fp:
+                    users[fp].add((ctx.name, channel["name"], ctx.type))
+    findings = []
+    for fp, owners in sorted(users.items()):
+        names = sorted({c for c, _, _ in owners})
+        if len(names) < 2 or not focus & set(names):
+            continue
+        leak = {"oss-demo", "internal-dogfood"} <= {t for _, _, t in owners}
+        findings.append(Finding(
+            rule=policy.id, severity="critical" if leak else None,
+            message="alert channels of several contexts post to the same webhook URL: "
+            + ", ".join(f"{c}/{n}" for c, n, _ in sorted(owners)),
+            fingerprint=fp, extra={"kind": "shared-alert-channel", "contexts": names}))
     return findings
 
 
