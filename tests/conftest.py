@@ -119,3 +119,15 @@ def baseline(si: Callable[..., Run]) -> Callable[..., Run]:
     r2 = si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo")
     assert r2.code == 0, r2.stderr
     return si
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The fuzz suite's prepared world, one per module, reset for every example.
+
+    Defined here rather than in tests/fuzz/conftest.py: a second conftest module would
+    shadow this one for the `from conftest import ...` lines of the other tests.
+    """
+    from fuzzkit import Worlds
+
+    return Worlds(tmp_path_factory.mktemp("fuzz"))
