@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from si_paas.textfile import YamlDocument, checked_yaml
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
+ALLOW_OVERRIDE_ENV = "SI_PAAS_ALLOW_POLICY_OVERRIDE"
 SCOPES = ("doctor", "deploy", "state", "pre-commit", "ci", "checklist")
 
 
@@ -91,17 +93,81 @@ def default_policy_dir() -> Path:
     return data_dir("policies")
 
 
+@dataclass(frozen=True)
+class PolicyOverride:
+    """A policy that replaced another of the same id: always listed in reports."""
+
+    id: str
+    source: str
+    origin: str  # "repo" (a repository config's folder) or "user" (--policies)
+    replaced: str
+    severity: tuple[str, str]  # (before, after)
+    blocking: tuple[bool, bool]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "source": self.source, "origin": self.origin,
+                "replaced": self.replaced, "severity": list(self.severity),
+                "blocking": list(self.blocking)}
+
+
+@dataclass(frozen=True)
+class PolicyFolder:
+    """A folder of extra policies and who asked for it.
+
+    `origin="repo"`: named by a repository config, so every policy file in it must resolve
+    inside `inside` (the repository root) and may not replace a critical policy unless its id
+    is in the user-level opt-in; `origin="user"`: given on the command line.
+    """
+
+    path: Path
+    origin: str = "user"
+    inside: Path | None = None
+    label: str = "--policies"
+
+
 def load_policies(extra_dirs: Iterable[Path] = (), include_default: bool = True) -> list[Policy]:
     """The default pack plus user folders; a later file with the same id replaces an earlier.
 
     Each file is parsed once per process (a gated command judges before and after a change).
     """
-    dirs = ([default_policy_dir()] if include_default else []) + list(extra_dirs)
+    return load_policy_set([PolicyFolder(d) for d in extra_dirs], include_default)[0]
+
+
+def load_policy_set(folders: Iterable[PolicyFolder], include_default: bool = True,
+                    allow_critical: frozenset[str] = frozenset()
+                    ) -> tuple[list[Policy], list[PolicyOverride]]:
+    """Policies and the replacements made: the default pack, then each folder in order.
+
+    A repository's folder may not replace a critical policy (by reusing its id) unless that
+    id, or `*`, is in `allow_critical` (the user's opt-in); the refusal names the file.
+    """
+    dirs = ([PolicyFolder(default_policy_dir(), "default")] if include_default else [])
+    dirs += list(folders)
     by_id: dict[str, Policy] = {}
+    overrides: list[PolicyOverride] = []
     for folder in dirs:
-        if not folder.is_dir():
-            raise InputError(f"--policies {folder}: not a directory")
-        for path in sorted(folder.glob("*.y*ml")):
+        if not folder.path.is_dir():
+            raise InputError(f"{folder.label} {folder.path}: not a directory")
+        for path in sorted(folder.path.glob("*.y*ml")):
+            if folder.inside is not None and not _within(path, folder.inside):
+                raise InputError(f"{folder.label} {path}: resolves to {os.path.realpath(path)}, "
+                                 f"outside the repository {folder.inside}")
             policy = load_policy_file(path)
+            old = by_id.get(policy.id)
+            if old is not None:
+                if (folder.origin == "repo" and old.severity == "critical"
+                        and not {policy.id, "*"} & allow_critical):
+                    raise InputError(
+                        f"{path}: policy {policy.id!r} would replace the critical policy of "
+                        f"{old.source}; a repository config cannot replace a critical policy "
+                        f"(the user can allow it with {ALLOW_OVERRIDE_ENV}={policy.id})")
+                overrides.append(PolicyOverride(
+                    policy.id, policy.source, folder.origin, old.source,
+                    (old.severity, policy.severity), (old.blocking, policy.blocking)))
             by_id[policy.id] = policy
-    return list(by_id.values())
+    return list(by_id.values()), overrides
+
+
+def _within(path: Path, root: Path) -> bool:
+    real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    return real == top or top in real.parents

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from si_paas.report.console import out
-from si_paas.report.text import summary_line
+from si_paas.report.text import summary_line, tuning_lines
 
 
 def _cell(value: Any) -> str:
@@ -77,6 +77,11 @@ def verdict(payload: dict[str, Any], title: str = "doctor") -> None:
         if len(check["findings"]) > 20:
             out().print(f"  ... {len(check['findings']) - 20} more (use --json for all)")
         out().print(f"  [cyan]fix:[/] {escape(check['remediation'])}")
+    tuned = tuning_lines(payload)
+    if tuned:
+        out().print("\n[bold]tuning[/] (narrows or changes this verdict)")
+        for line in tuned:
+            out().print(f"  - {escape(line)}", soft_wrap=True)
     status, _, counts = summary_line(payload).partition(":")
     style = "green" if payload["ok"] else "bold red"
     out().print(f"\n[{style}]{status}[/]:{escape(counts)}")

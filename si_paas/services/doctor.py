@@ -34,6 +34,7 @@ def run(inv: Invocation, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
         "checks": [c.to_dict() for c in verdict.checks],
         "summary": verdict.summary(),
         "skipped": verdict.stats,
+        "tuning": judgement.tuning(),
     }
     if judgement.config.path:
         payload["config"] = str(judgement.config.path)

@@ -84,10 +84,12 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
         judgement.verdict, Path(baseline) if baseline else None, update_baseline)
     payload: dict[str, Any] = {
         "scope": scope,
+        "state_root": str(inv.layout.root),
         "repos": [str(r.root) for r in snapshot.repos],
         "checks": [c.to_dict() for c in verdict.checks],
         "summary": verdict.summary(),
         "skipped": snapshot.stats(),
+        "tuning": judgement.tuning(),
     }
     if base_report:
         payload["baseline"] = base_report

@@ -76,7 +76,7 @@ class _BlobSource:
         return BlobReader(self.root)
 
     def content_files(self) -> Iterator[RepoFile]:
-        return iter(self.files)
+        return iter(drop_excluded(self.files, self.exclude, self.skipped))
 
     @property
     def files(self) -> tuple[RepoFile, ...]:
@@ -125,8 +125,7 @@ class IndexSnapshot(_BlobSource):
                 self._skip("not a regular file")
                 continue
             entries.append(RepoFile(path, "staged", blob=sha))
-        return drop_excluded(sorted(entries, key=lambda f: f.relpath), self.exclude,
-                             self.skipped)
+        return tuple(sorted(entries, key=lambda f: f.relpath))
 
 
 @dataclass
@@ -157,4 +156,4 @@ class HistorySnapshot(_BlobSource):
             entry.update(last_commit=commit, last_date=date, last_ordinal=str(ordinal))
         listed = [RepoFile(path, "history", blob=sha, info=tuple(sorted(meta.items())))
                   for (path, sha), meta in seen.items()]
-        return drop_excluded(listed, self.exclude, self.skipped)
+        return tuple(listed)
