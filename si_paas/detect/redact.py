@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import html
+import json
+import re
+import shlex
 from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote, quote_plus, unquote
 
 ELLIPSIS = "…"
 _PREFIX_MAX = 4
 _TAG_LEN = 8
+_MIN_FORM = 4  # shorter forms of a secret are not searched for: they would match anywhere
 
 
 def secret_hash(secret: str) -> str:
@@ -44,3 +52,44 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
         if secret in text:
             text = text.replace(secret, redact(secret))
     return text
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The ways one secret value can be written: as is, JSON/Python/shell-quoted or escaped
+    (quotes and backslashes), unescaped, URL- and HTML-encoded."""
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+             secret.encode("unicode_escape").decode("ascii", "replace"),
+             quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret),
+             unquote(secret), html.escape(secret), html.unescape(secret),
+             secret.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"'),
+             shlex.quote(secret).strip("'")}
+    with contextlib.suppress(ValueError, RecursionError):
+        forms.add(str(json.loads(f'"{secret}"')))
+    return {f for f in forms if len(f) >= _MIN_FORM}
+
+
+@dataclass(frozen=True)
+class RepeatedForms:
+    """Every written form of every secret found in one text, as one regex (longest first)."""
+
+    pattern: re.Pattern[str] | None
+    owner: dict[str, str]  # form -> the secret it writes
+
+    def spans(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+        """(start, end, secret) of each occurrence of a form in text[start:end]."""
+        if self.pattern is None:
+            return []
+        return [(m.start(), m.end(), self.owner[m.group()])
+                for m in self.pattern.finditer(text, start, end)]
+
+
+def repeated_forms(secrets: Iterable[str]) -> RepeatedForms:
+    """The forms of `secrets`, so an excerpt can redact each occurrence of any of them."""
+    owner: dict[str, str] = {}
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        for form in secret_forms(secret):
+            owner.setdefault(form, secret)
+    if not owner:
+        return RepeatedForms(None, {})
+    alternatives = sorted(owner, key=len, reverse=True)
+    return RepeatedForms(re.compile("|".join(map(re.escape, alternatives))), owner)

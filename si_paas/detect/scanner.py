@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from si_paas.detect.redact import fingerprint, redact
+from si_paas.detect.redact import RepeatedForms, fingerprint, redact, repeated_forms
 from si_paas.detect.rulepack import SecretRule, SecretRulePack
 from si_paas.findings import Finding
 
@@ -255,6 +255,7 @@ class SecretScanner:
 
     def _findings(self, path: str, lines: _Lines, hits: list[_Hit]) -> list[Finding]:
         starts = [h.start for h in hits]  # hits are sorted and do not overlap
+        repeats = repeated_forms(h.secret for h in hits)
         findings = []
         for hit in hits:
             rule = self.rules[hit.rule_index]
@@ -271,7 +272,8 @@ class SecretScanner:
                 path=path,
                 line=line + 1,
                 column=column,
-                excerpt=_excerpt(lines.text, line_start, line_end, begin, stop, neighbours),
+                excerpt=_excerpt(lines.text, line_start, line_end, begin, stop, neighbours,
+                                 repeats),
                 fingerprint=fingerprint(rule.id, path, hit.secret),
                 severity=rule.severity,
             ))
@@ -280,26 +282,38 @@ class SecretScanner:
 
 
 def _excerpt(text: str, line_start: int, line_end: int, begin: int, stop: int,
-             neighbours: list[_Hit]) -> str:
+             neighbours: list[_Hit], repeats: RepeatedForms) -> str:
     """Text of one line from `begin` to `stop`, with every found secret in it redacted.
 
-    Built from spans, so no part of a found secret is copied: a secret cut by the excerpt's
-    edge is replaced whole by its redaction.
+    Built from spans, so no part of a found secret is copied: the spans are the hits on the
+    line plus every other occurrence, on the line, of any secret found in the file (and of
+    its quoted, escaped and URL-encoded forms); a span cut by the excerpt's edge widens the
+    excerpt to hold it whole, so it is replaced whole by its redaction.
     """
-    for other in neighbours:
-        if other.start < begin < other.end:
-            begin = max(line_start, other.start)
-        if other.start < stop < other.end:
-            stop = min(line_end, other.end)
+    spans = [(h.start, h.end, h.secret) for h in neighbours]
+    spans += repeats.spans(text, line_start, line_end)
+    spans.sort()
+    merged: list[tuple[int, int, str]] = []
+    for start, end, secret in spans:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2])
+        else:
+            merged.append((start, end, secret))
+    for start, end, _ in merged:
+        if start < begin < end:
+            begin = max(line_start, start)
+        if start < stop < end:
+            stop = min(line_end, end)
     pieces = ["…"] if begin > line_start else []
     pos = begin
-    for other in neighbours:
-        if other.end <= begin or other.start >= stop:
+    for start, end, secret in merged:
+        if end <= begin or start >= stop:
             continue
-        if other.start > pos:
-            pieces.append(text[pos:other.start])
-        pieces.append(redact(other.secret))
-        pos = max(pos, other.end)
+        if start > pos:
+            pieces.append(text[pos:start])
+        pieces.append(redact(secret))
+        pos = max(pos, end)
     if pos < stop:
         pieces.append(text[pos:stop])
     if stop < line_end:
