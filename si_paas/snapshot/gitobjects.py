@@ -97,6 +97,14 @@ class _BlobSource:
             return None
         return data
 
+    def peek(self, f: RepoFile, limit: int) -> bytes | None:
+        """Up to `limit` leading bytes of the blob; no progress or skip is counted."""
+        last = self.__dict__.get("_peeked")
+        if last is None or last[0] != f.blob:
+            last = (f.blob, self._reader.read(f.blob or "")[1])
+            self.__dict__["_peeked"] = last
+        return None if last[1] is None else last[1][:limit]
+
     def _skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
