@@ -66,6 +66,14 @@ def _check_policy(doc: YamlDocument) -> dict[str, Any]:
 
     schema_error(doc, "policy")
     data: dict[str, Any] = doc.data
+    for expect, examples in (data.get("examples") or {}).items():
+        for i, example in enumerate(examples):
+            for name in example["files"]:
+                problem = example_path_problem(name)
+                if problem:
+                    where = ["examples", expect, i, "files", name]
+                    raise InputError(f"{doc.path}:{doc.line_of(where) or 1}: field "
+                                     f"examples.{expect}.{i}.files: {name!r}: {problem}")
     params = normalize_params(data["check"], data.get("with") or {}, doc.path, doc.line_of)
     return {**data, "with": params}
 
@@ -86,6 +94,36 @@ def _build_policy(path: Path, data: dict[str, Any]) -> Policy:
         source=str(path),
         examples=data.get("examples") or {},
     )
+
+
+EXAMPLE_ROOTS = ("repo", "state")
+_MAX_EXAMPLE_PATH = 1024
+
+
+def example_path_problem(name: str) -> str | None:
+    """Why an example file name is refused, or None if it is safe to write.
+
+    A name is `repo/...` or `state/...`, relative and normalised: `/`-separated, no empty,
+    `.` or `..` part, no backslash or NUL, no `.git` part (a planted git config would run
+    commands), at most 1024 characters. It then always lands inside the example's folder.
+    """
+    if not name or len(name) > _MAX_EXAMPLE_PATH:
+        return f"must be 1 to {_MAX_EXAMPLE_PATH} characters"
+    if "\0" in name or "\\" in name:
+        return "must not hold a NUL or a backslash"
+    if name.startswith("/"):
+        return "must be relative (repo/PATH or state/PATH), not absolute"
+    parts = name.split("/")
+    if parts[0] not in EXAMPLE_ROOTS or len(parts) < 2:
+        return "must start with repo/ or state/ and name a file below it"
+    for part in parts:
+        if part in ("", ".", ".."):
+            return "must be normalised (no empty, '.' or '..' part)"
+        if part.lower() == ".git":
+            return "must not write into .git"
+        if len(part.encode("utf-8", "surrogatepass")) > 255:
+            return "has a part longer than 255 bytes"
+    return None
 
 
 def default_policy_dir() -> Path:
