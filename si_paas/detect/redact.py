@@ -1,4 +1,9 @@
-"""Redaction and fingerprints: the only forms in which a found secret ever leaves the scanner."""
+"""Redaction and fingerprints: the only forms in which a found secret ever leaves the scanner.
+
+Both are keyed (HMAC-SHA256 under the fingerprint key of `reportkey`): a fingerprint or a
+redaction tag in a report cannot be used to test guesses of the secret. The unkeyed
+fingerprint of version 1 is still computed, in memory only, to match old baselines.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, quote_plus, unquote
 
+from si_paas.detect.reportkey import keyed_hex
+
 ELLIPSIS = "…"
 _PREFIX_MAX = 4
 _TAG_LEN = 8
@@ -19,15 +26,23 @@ _MIN_FORM = 4  # shorter forms of a secret are not searched for: they would matc
 
 
 def secret_hash(secret: str) -> str:
-    """Hex sha256 of the secret's UTF-8 bytes."""
+    """Hex sha256 of the secret's UTF-8 bytes (for the version-1 fingerprint only)."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def fingerprint(rule_id: str, path: str, secret: str) -> str:
     """Stable id of one secret in one file under one rule; independent of line and column.
 
-    sha256 over rule id, path and the secret's sha256, hex, first 16 characters.
+    HMAC-SHA256 under the fingerprint key over rule id, path and secret, hex, first 16
+    characters: the same on every run with the same key, useless for testing guesses
+    without it.
     """
+    return keyed_hex("si-paas finding v2", rule_id, path, secret)[:16]
+
+
+def legacy_fingerprint(rule_id: str, path: str, secret: str) -> str:
+    """The unkeyed version-1 fingerprint, so a version-1 baseline still matches. It is
+    never written anywhere: version-1 baselines are rewritten keyed by --update-baseline."""
     material = "\0".join((rule_id, path, secret_hash(secret)))
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -38,9 +53,9 @@ def visible_prefix_length(secret: str) -> int:
 
 
 def redact(secret: str) -> str:
-    """`abcd…[sha256:1a2b3c4d]`: a short prefix (never the whole secret) and a hash tag."""
+    """`abcd…[hmac:1a2b3c4d]`: a short prefix (never the whole secret) and a keyed tag."""
     prefix = secret[: visible_prefix_length(secret)]
-    return f"{prefix}{ELLIPSIS}[sha256:{secret_hash(secret)[:_TAG_LEN]}]"
+    return f"{prefix}{ELLIPSIS}[hmac:{keyed_hex('si-paas redaction v1', secret)[:_TAG_LEN]}]"
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:

@@ -18,7 +18,13 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from si_paas.detect.redact import RepeatedForms, fingerprint, redact, repeated_forms
+from si_paas.detect.redact import (
+    RepeatedForms,
+    fingerprint,
+    legacy_fingerprint,
+    redact,
+    repeated_forms,
+)
 from si_paas.detect.rulepack import SecretRule, SecretRulePack
 from si_paas.findings import Finding
 
@@ -276,6 +282,7 @@ class SecretScanner:
                                  repeats),
                 fingerprint=fingerprint(rule.id, path, hit.secret),
                 severity=rule.severity,
+                legacy_fingerprint=legacy_fingerprint(rule.id, path, hit.secret),
             ))
         findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return findings

@@ -50,7 +50,7 @@ def _apply_baseline(verdict: Verdict, baseline_path: Path | None, update: bool
             "pass" if ok else ("fail" if check.blocking else "warn"))
         checks.append(replace(check, findings=tuple(kept), ok=ok, status=status))
     report = {"path": str(baseline_path), "ignored": ignored_total,
-              "stale": sorted(stale_all or ()), "updated": update}
+              "stale": sorted(stale_all or ()), "updated": update, "version": base.version}
     return Verdict(tuple(checks), stats=verdict.stats), report
 
 
@@ -93,6 +93,10 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
     }
     if base_report:
         payload["baseline"] = base_report
-    return Result(payload, ok=verdict.ok,
+    warnings = []
+    if base_report and base_report["version"] == 1:
+        warnings.append(f"baseline {baseline}: version 1 holds unkeyed fingerprints; rewrite it "
+                        "keyed with --update-baseline (see docs/secrets.md)")
+    return Result(payload, ok=verdict.ok, warnings=warnings,
                   exit_code=ExitCode.OK if verdict.ok else ExitCode.POLICY_FAILED)
 
