@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from si_paas.report.safe import printable
+
 STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "disabled": "OFF"}
 
 
@@ -40,10 +42,11 @@ def tuning_lines(payload: dict[str, Any]) -> list[str]:
 
 def plain_verdict(payload: dict[str, Any], title: str) -> str:
     """A verdict with no findings to show, as plain text: one line per check, then the summary."""
-    rows = [(STATUS_WORD.get(c["status"], c["status"]), c["id"], c["severity"], c.get("note") or c["title"])
+    rows = [(STATUS_WORD.get(c["status"], printable(c["status"])), printable(c["id"]),
+             printable(c["severity"]), printable(c.get("note") or c["title"]))
             for c in payload["checks"]]
     widths = [max((len(r[i]) for r in rows), default=0) for i in range(3)]
     lines = [f"si paas {title}"]
     lines += [f"  {a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}" for a, b, c, d in rows]
-    tuned = [f"  {t}" for t in tuning_lines(payload)]
+    tuned = [f"  {printable(t)}" for t in tuning_lines(payload)]
     return "\n".join([*lines, *([""] + tuned if tuned else []), "", summary_line(payload)]) + "\n"
