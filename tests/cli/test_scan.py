@@ -146,3 +146,42 @@ def test_parallel_scan_finds_exactly_what_one_process_finds(si: Callable[..., Ru
     assert one.json["skipped"] == two.json["skipped"]
     findings = next(c for c in two.json["checks"] if c["id"] == "no-plaintext-secrets")["findings"]
     assert len(findings) == len(range(0, 600, 37))
+
+
+def test_sarif_for_code_scanning_locates_every_result(si: Callable[..., Run],
+                                                      make_repo: Callable[..., Path],
+                                                      tmp_path: Path) -> None:
+    """Every rule has helpUri and shortDescription; every result (secrets, private state,
+    the state root) a region, partialFingerprints and a relative URI on a declared base."""
+    from urllib.parse import unquote, urljoin
+
+    repo = make_repo(files={".env": ENV_SECRET + "\n",
+                            "ops/.si/paas/current_context": "oss-demo\n"})
+    inside = repo / ".state"
+    inside.mkdir()
+    run = si("paas", "scan", "--format", "sarif", cwd=repo,
+             extra_env={"SI_PAAS_STATE_ROOT": str(inside)})
+    assert run.code == 1, run.stderr
+    doc = json.loads(run.stdout)
+    Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(doc)
+    sarif_run = doc["runs"][0]
+    for rule in sarif_run["tool"]["driver"]["rules"]:
+        assert rule["helpUri"].startswith("https://") and rule["shortDescription"]["text"]
+    bases = {k: v["uri"] for k, v in sarif_run["originalUriBaseIds"].items()}
+    results = sarif_run["results"]
+    assert {r["ruleId"] for r in results} == {"no-plaintext-secrets", "no-repo-private-state",
+                                              "state-root-outside-repo"}
+    real = repo.resolve()
+    for result in results:
+        loc = result["locations"][0]["physicalLocation"]
+        art = loc["artifactLocation"]
+        assert not art["uri"].startswith("/") and str(real).lstrip("/") not in art["uri"]
+        target = unquote(urljoin(bases[art["uriBaseId"]], art["uri"]))
+        assert target.startswith(real.as_uri()), (art, bases)
+        assert loc["region"]["startLine"] >= 1
+        assert result["partialFingerprints"]
+    by_rule = {r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]
+               for r in results}
+    assert by_rule["no-repo-private-state"] == {"uri": "ops/.si/paas/current_context",
+                                                "uriBaseId": "%SRCROOT%"}
+    assert by_rule["state-root-outside-repo"]["uriBaseId"] in ("%SRCROOT%", "STATEROOT")
