@@ -11,10 +11,10 @@ import contextlib
 import hashlib
 import html
 import json
-import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
 from si_paas.detect.reportkey import keyed_hex
@@ -85,17 +85,27 @@ def secret_forms(secret: str) -> set[str]:
 
 @dataclass(frozen=True)
 class RepeatedForms:
-    """Every written form of every secret found in one text, as one regex (longest first)."""
+    """Every written form of every secret found in one text, in one Aho-Corasick automaton."""
 
-    pattern: re.Pattern[str] | None
-    owner: dict[str, str]  # form -> the secret it writes
+    automaton: Any  # ahocorasick.Automaton | None: value (form length, secret)
+    longest: int = 0
 
     def spans(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-        """(start, end, secret) of each occurrence of a form in text[start:end]."""
-        if self.pattern is None:
+        """(start, end, secret) of each occurrence of a form that overlaps text[start:end].
+
+        Only the window and `longest` characters either side are searched, so an excerpt
+        costs the same on a 300 KB minified line as on a short one.
+        """
+        if self.automaton is None:
             return []
-        return [(m.start(), m.end(), self.owner[m.group()])
-                for m in self.pattern.finditer(text, start, end)]
+        lo, hi = max(0, start - self.longest), min(len(text), end + self.longest)
+        found = []
+        for end_in, (length, secret) in self.automaton.iter(text[lo:hi]):
+            last = lo + end_in
+            begin = last - length + 1
+            if begin < end and last + 1 > start:
+                found.append((begin, last + 1, secret))
+        return found
 
 
 def repeated_forms(secrets: Iterable[str]) -> RepeatedForms:
@@ -105,6 +115,11 @@ def repeated_forms(secrets: Iterable[str]) -> RepeatedForms:
         for form in secret_forms(secret):
             owner.setdefault(form, secret)
     if not owner:
-        return RepeatedForms(None, {})
-    alternatives = sorted(owner, key=len, reverse=True)
-    return RepeatedForms(re.compile("|".join(map(re.escape, alternatives))), owner)
+        return RepeatedForms(None)
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for form, secret in owner.items():
+        automaton.add_word(form, (len(form), secret))
+    automaton.make_automaton()
+    return RepeatedForms(automaton, max(map(len, owner)))

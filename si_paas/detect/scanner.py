@@ -298,7 +298,7 @@ def _excerpt(text: str, line_start: int, line_end: int, begin: int, stop: int,
     excerpt to hold it whole, so it is replaced whole by its redaction.
     """
     spans = [(h.start, h.end, h.secret) for h in neighbours]
-    spans += repeats.spans(text, line_start, line_end)
+    spans += repeats.spans(text, begin, stop)
     spans.sort()
     merged: list[tuple[int, int, str]] = []
     for start, end, secret in spans:
