@@ -56,7 +56,22 @@ from typing import Any
 
 from benchlib import ROOT, WORK_DIR, machine, machine_line, table, write_json
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "dev-corpus"
+
+
+def _default_corpus() -> Path:
+    """../shared/data/dev-corpus beside the repository (beside its main work tree when this is
+    a linked `git worktree`)."""
+    beside = ROOT.parent / "shared" / "data" / "dev-corpus"
+    if beside.exists():
+        return beside
+    common = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--path-format=absolute",
+                             "--git-common-dir"], capture_output=True, text=True).stdout.strip()
+    if common:
+        return Path(common).parent.parent / "shared" / "data" / "dev-corpus"
+    return beside
+
+
+DEFAULT_CORPUS = _default_corpus()
 DEFAULT_BENCH_VENV = Path("/work/bench-quality/venv")
 DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- external-quality:begin -->", "<!-- external-quality:end -->"

@@ -14,10 +14,11 @@ import math
 import re
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import ahocorasick
 
+from si_paas.detect.filters import first_suppressing, is_published_sample
 from si_paas.detect.redact import fingerprint, redact
 from si_paas.detect.rulepack import SecretRule, SecretRulePack
 from si_paas.findings import Finding
@@ -56,6 +57,7 @@ class _Hit:
     end: int  # secret end
     match_start: int
     secret: str
+    suppressed_by: str | None = None  # the filter that dropped it (kept only when explaining)
 
 
 class _Lines:
@@ -120,8 +122,10 @@ class _Lines:
 class SecretScanner:
     """A compiled scanner for one rule pack; reusable and safe to share across files."""
 
-    def __init__(self, pack: SecretRulePack) -> None:
+    def __init__(self, pack: SecretRulePack, *, explain: bool = False) -> None:
+        """`explain`: also return the candidates a filter suppressed, marked in `extra`."""
         self.pack = pack
+        self.explain = explain
         self.rules: tuple[SecretRule, ...] = pack.rules
         # Rules limited to some paths (`.env`, `.pgpass`, ...) take part only in files they
         # apply to: one automaton per set of applicable rules, built on first need.
@@ -180,8 +184,12 @@ class SecretScanner:
             self._keyword_lines(folded, lowered, lines, wanted)
         if exact is not None:
             self._keyword_lines(exact, text, lines, wanted)
-        hits = self._collect(path, text, lines, wanted)
-        return self._findings(path, lines, hits)
+        suppressed: list[_Hit] = []
+        hits = self._collect(path, text, lines, wanted, suppressed)
+        findings = self._findings(path, lines, hits)
+        if suppressed:
+            findings += self._findings(path, lines, suppressed)
+        return findings
 
     @staticmethod
     def _keyword_lines(automaton: ahocorasick.Automaton, haystack: str, lines: _Lines,
@@ -204,7 +212,7 @@ class SecretScanner:
                     rule_lines.add(line)
 
     def _collect(self, path: str, text: str, lines: _Lines,
-                 wanted: dict[int, set[int]]) -> list[_Hit]:
+                 wanted: dict[int, set[int]], suppressed: list[_Hit]) -> list[_Hit]:
         accepted: list[_Hit] = []
         starts: list[int] = []  # accepted spans never overlap, so they sort by start and end
         for index in sorted(wanted):
@@ -228,6 +236,10 @@ class SecretScanner:
                     hit = self._check(rule, index, match, start)
                     if hit is None or self._allowed_inline(lines, hit):
                         continue
+                    if hit.suppressed_by is not None:
+                        if self.explain:
+                            suppressed.append(hit)
+                        continue
                     at = bisect_right(starts, hit.start)
                     if at and accepted[at - 1].end > hit.start:
                         continue
@@ -247,14 +259,24 @@ class SecretScanner:
             return None
         if self.pack.is_placeholder(rule, secret):
             return None
-        return _Hit(index, base + s_start, base + s_end, base + match.start(), secret)
+        hit = _Hit(index, base + s_start, base + s_end, base + match.start(), secret)
+        if is_published_sample("", secret):
+            return replace(hit, suppressed_by="published-sample")
+        if rule.filters:
+            key = match.group("key") if "key" in rule.regex.groupindex else ""
+            reason = first_suppressing(rule.filters, key or "", secret)
+            if reason is not None:
+                return replace(hit, suppressed_by=reason)
+        return hit
 
     @staticmethod
     def _allowed_inline(lines: _Lines, hit: _Hit) -> bool:
         return any(lines.allowed(lines.index(offset)) for offset in {hit.match_start, hit.start})
 
     def _findings(self, path: str, lines: _Lines, hits: list[_Hit]) -> list[Finding]:
-        starts = [h.start for h in hits]  # hits are sorted and do not overlap
+        """Findings of accepted hits (sorted, never overlapping), or of suppressed ones."""
+        hits = sorted(hits, key=lambda h: h.start)
+        starts = [h.start for h in hits]
         findings = []
         for hit in hits:
             rule = self.rules[hit.rule_index]
@@ -274,6 +296,8 @@ class SecretScanner:
                 excerpt=_excerpt(lines.text, line_start, line_end, begin, stop, neighbours),
                 fingerprint=fingerprint(rule.id, path, hit.secret),
                 severity=rule.severity,
+                confidence=rule.confidence,
+                extra={"suppressed_by": hit.suppressed_by} if hit.suppressed_by else {},
             ))
         findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return findings
