@@ -19,6 +19,7 @@ Filter = Callable[[str, str], bool]
 _IDENT_CHARS = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _PATH_SEP = re.compile(r"\.|::|->|/")
+_VERSION_TAIL = re.compile(r"(?<=[A-Za-z])[-_.]v?\d+(?:\.\d+)*$")
 _CALL_TAIL = re.compile(r"(?:\(\)?|\[[^\]]*\]?)$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)")
 _PATH = re.compile(r"^(?:~|\.{1,2}|[A-Za-z]:)?[/\\][\w .@+-]+(?:[/\\][\w .@+-]*)*$")
@@ -32,8 +33,8 @@ _TEMPLATE = re.compile(r"\$\{|\{\{|\}\}|\{%|%\([A-Za-z_]\w*\)[sdr]|#\{|^\$[A-Za-
 _PLACEHOLDER = re.compile(r"(?i)x{4,}|\*{3,}|#{3,}|\.{3}|…|change[_-]?me|replace[_-]?me|your[_-]"
                           r"|example|dummy|placeholder|redacted|sample|^(?:none|null|nil|true"
                           r"|false|undefined|secret|password|passwd|token|api[_-]?key)$"
-                          r"|^(.)\1+$|not[_-]?(?:a[_-]?)?(?:real|set)")
-_PUBLIC_KEY_NAME = re.compile(r"(?i)public|publishable|(?<![a-z])pub(?:lic)?[_.-]?key")
+                          r"|^(.)\1+$|not[_-]?(?:a[_-]?)?(?:real|set)|\.\.$")
+_NON_SECRET_NAME = re.compile(r"(?i)public|publishable|(?<![a-z])pub[_.-]?key|csrf|xsrf")
 _NUMBER = re.compile(r"^[-+]?(?:0x[0-9a-fA-F]+|\d+(?:[.:,]\d+)*(?:[eE][-+]?\d+)?[a-zA-Z]{0,3})$")
 
 # SHA-256 digests of published sample credentials: the Firebase Android SDK's sample
@@ -73,6 +74,7 @@ def is_dotted_path(key: str, value: str) -> bool:
 def _identifier_like(value: str) -> bool:
     """Words (split at `_`, `-`, case changes and digits) that read like names: few one- or
     two-letter pieces, digits only as short suffixes, no letter-digit interleaving."""
+    value = _VERSION_TAIL.sub("", value)
     if not value or len(value) > 64 or not _IDENT_CHARS.match(value) or _mixed_alnum(value):
         return False
     words = _WORDS.findall(value)
@@ -108,9 +110,10 @@ def is_placeholder(key: str, value: str) -> bool:
     return bool(_PLACEHOLDER.search(value))
 
 
-def is_public_key_name(key: str, value: str) -> bool:
-    """The key names a value meant to be public (publishable keys, public tokens)."""
-    return bool(_PUBLIC_KEY_NAME.search(key))
+def is_non_secret_name(key: str, value: str) -> bool:
+    """The key names a value meant to be public (publishable keys, public tokens) or an
+    anti-forgery token that is sent with every page."""
+    return bool(_NON_SECRET_NAME.search(key))
 
 
 def is_number(key: str, value: str) -> bool:
@@ -133,11 +136,18 @@ def is_low_entropy(key: str, value: str) -> bool:
 
 
 def is_sequential(key: str, value: str) -> bool:
-    """Mostly counting runs (`abcdef`, `123456`) or one short unit repeated."""
+    """Half or more of it in counting runs (`abcd`, `1234`), or one short unit repeated."""
     if len(value) < 6:
         return False
-    steps = sum(1 for a, b in zip(value, value[1:], strict=False) if ord(b) - ord(a) == 1)
-    if steps / (len(value) - 1) >= 0.7:
+    in_runs, run = 0, 1
+    for a, b in zip(value, value[1:], strict=False):
+        if ord(b) - ord(a) == 1:
+            run += 1
+            continue
+        in_runs += run if run >= 3 else 0
+        run = 1
+    in_runs += run if run >= 3 else 0
+    if in_runs * 2 >= len(value):
         return True
     for unit in range(1, min(8, len(value) // 3) + 1):
         if value == (value[:unit] * (len(value) // unit + 1))[:len(value)]:
@@ -159,7 +169,7 @@ FILTERS: dict[str, Filter] = {
     "placeholder": is_placeholder,
     "template": is_template,
     "published-sample": is_published_sample,
-    "public-key-name": is_public_key_name,
+    "non-secret-name": is_non_secret_name,
     "url-without-credentials": is_url_without_credentials,
     "uuid-under-token-key": is_uuid_under_token_key,
     "dotted-path": is_dotted_path,
