@@ -136,23 +136,34 @@ def is_low_entropy(key: str, value: str) -> bool:
 
 
 def is_sequential(key: str, value: str) -> bool:
-    """Half or more of it in counting runs (`abcd`, `1234`), or one short unit repeated."""
+    """One counting run (`abcdefgh`, `123456789`) over 80% of it, or a short unit repeated."""
     if len(value) < 6:
         return False
-    in_runs, run = 0, 1
-    for a, b in zip(value, value[1:], strict=False):
-        if ord(b) - ord(a) == 1:
-            run += 1
-            continue
-        in_runs += run if run >= 3 else 0
-        run = 1
-    in_runs += run if run >= 3 else 0
-    if in_runs * 2 >= len(value):
+    if max(_runs(value), default=0) * 5 >= len(value) * 4:
         return True
     for unit in range(1, min(8, len(value) // 3) + 1):
         if value == (value[:unit] * (len(value) // unit + 1))[:len(value)]:
             return True
     return False
+
+
+def is_counting_runs(key: str, value: str) -> bool:
+    """Half or more of it in counting runs of three or more (`abc123xyz-456def789...`): the
+    shape of hand-made fakes of a token format, never of a generated token."""
+    return len(value) >= 6 and sum(r for r in _runs(value) if r >= 3) * 2 >= len(value)
+
+
+def _runs(value: str) -> list[int]:
+    """Lengths of the maximal runs where each character is the previous one plus one."""
+    runs, run = [], 1
+    for a, b in zip(value, value[1:], strict=False):
+        if ord(b) - ord(a) == 1:
+            run += 1
+        else:
+            runs.append(run)
+            run = 1
+    runs.append(run)
+    return runs
 
 
 def is_published_sample(key: str, value: str) -> bool:
@@ -176,6 +187,7 @@ FILTERS: dict[str, Filter] = {
     "identifier": is_identifier,
     "number": is_number,
     "sequential": is_sequential,
+    "counting-runs": is_counting_runs,
     "low-entropy": is_low_entropy,
 }
 
