@@ -340,13 +340,29 @@ def realcode_tree(venv: Path) -> tuple[Path, int, int]:
     return root, files, total
 
 
-def classify(relpath: str) -> str:
-    """`test fixture`, `documentation example` or `unclassified`, from the path alone."""
+def classify(root: Path, relpath: str, line: int | None) -> str:
+    """`test fixture`, `documentation example` or `unclassified`, from the path, then from
+    where the line sits (a docstring, a comment, a doctest or an API-docs data file)."""
     if FIXTURE_PARTS.search(relpath):
         return "test fixture"
     if DOC_PARTS.search(relpath):
         return "documentation example"
+    if line and relpath.endswith(".py") and _in_python_docs(root / relpath, line):
+        return "documentation example"
     return "unclassified"
+
+
+def _in_python_docs(path: Path, line: int) -> bool:
+    """The line is a comment, a doctest or inside a triple-quoted string."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return False
+    text = lines[line - 1].lstrip() if line <= len(lines) else ""
+    if text.startswith(("#", ">>>", "...")):
+        return True
+    before = "\n".join(lines[:line - 1])
+    return (before.count('"""') + before.count("'''")) % 2 == 1
 
 
 def realcode_table(runs: list[ToolRun], files: int, size: int) -> str:
@@ -355,12 +371,12 @@ def realcode_table(runs: list[ToolRun], files: int, size: int) -> str:
     return head + table(["tool", "findings", "files flagged", "seconds"], rows, "lrrr")
 
 
-def si_listing(run: ToolRun) -> tuple[str, Counter[str]]:
+def si_listing(run: ToolRun, root: Path) -> tuple[str, Counter[str]]:
     rows = []
     kinds: Counter[str] = Counter()
     for rel in sorted(run.files):
-        kind = classify(rel)
         for f in run.files[rel]:
+            kind = classify(root, rel, f["line"])
             kinds[kind] += 1
             rows.append([f"`{rel}:{f['line']}`", f["rule"], f.get("confidence") or "-", kind])
     return table(["si-paas finding", "rule", "confidence", "classified as"], rows, "llll"), kinds
@@ -437,7 +453,7 @@ def main(argv: list[str] | None = None) -> int:
                        "findings": {r.tool: r.findings for r in runs}}
         si_run = next((r for r in runs if r.tool == "si"), None)
         if si_run is not None:
-            listing, kinds = si_listing(si_run)
+            listing, kinds = si_listing(si_run, root)
             blocks += ["si-paas's findings on the real-code tree, each classified by its path:\n",
                        listing, ""]
             out["real"]["si_classified"] = dict(kinds)

@@ -17,25 +17,32 @@ from collections.abc import Callable
 Filter = Callable[[str, str], bool]
 
 _IDENT_CHARS = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
-_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_WORDS = re.compile(r"[A-Z]{2,}s?(?![a-z])|[A-Z]?[a-z]+|[A-Z]|\d+")
+_SIMPLE_PIECE = re.compile(r"^(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)\d{0,3}$")
+_INDEX = re.compile(r"\[[^\]]*\]")
 _PATH_SEP = re.compile(r"\.|::|->|/")
 _VERSION_TAIL = re.compile(r"(?<=[A-Za-z])[-_.]v?\d+(?:\.\d+)*$")
 _CALL_TAIL = re.compile(r"(?:\(\)?|\[[^\]]*\]?)$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)")
 _PATH = re.compile(r"^(?:~|\.{1,2}|[A-Za-z]:)?[/\\][\w .@+-]+(?:[/\\][\w .@+-]*)*$")
+_RELATIVE_FILE = re.compile(r"^[\w.-]+(?:/[\w.-]+)+\.[A-Za-z][A-Za-z0-9]{1,4}$")
 _UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 _TOKEN_KEY = re.compile(r"(?:[a-z0-9]Token|(?i:(?:next|continuation|pagination|page|idempotency"
                         r"|client|change|request|sync|resume|marker|cursor|csrf|xsrf)[_.-]?token))"
-                        r"(?:s|Id)?$")
+                        r"(?:s|Id)?$"
+                        r"|(?:^|[a-z0-9_.-])(?:[Kk]ey|KEY|[Ii]d|ID)$")
+_AUTH_NAME = re.compile(r"(?i)auth|access|bearer|refresh|session|secret|api[_.-]?")
 _TEMPLATE = re.compile(r"\$\{|\{\{|\}\}|\{%|%\([A-Za-z_]\w*\)[sdr]|#\{|^\$[A-Za-z_]\w*$"
                        r"|^%[A-Za-z_]\w*%$|^@[A-Za-z_]\w*@$|^__[A-Z_]+__$|^\{[\w.]*\}$|%[sd]\b"
-                       r"|^<[^<>]*>$")
+                       r"|^<[^<>]*>$|%(?:[-+ #0]*\d+(?:\.\d+)?|[-+ #0]*\d*\.\d*)[sdifrxXeEgGcou]"
+                       r"|%[sd](?![A-Za-z0-9])|#[A-Za-z_]+#")
 _PLACEHOLDER = re.compile(r"(?i)x{4,}|\*{3,}|#{3,}|\.{3}|…|change[_-]?me|replace[_-]?me|your[_-]"
                           r"|example|dummy|placeholder|redacted|sample|^(?:none|null|nil|true"
                           r"|false|undefined|secret|password|passwd|token|api[_-]?key)$"
                           r"|^(.)\1+$|not[_-]?(?:a[_-]?)?(?:real|set)|\.\.$")
 _NON_SECRET_NAME = re.compile(r"(?i)public|publishable|(?<![a-z])pub[_.-]?key|csrf|xsrf")
-_NUMBER = re.compile(r"^[-+]?(?:0x[0-9a-fA-F]+|\d+(?:[.:,]\d+)*(?:[eE][-+]?\d+)?[a-zA-Z]{0,3})$")
+_NUMBER = re.compile(r"^[-+]?(?:0x[0-9a-fA-F]+|\d+(?:[.:,]\d+)*(?:[eE][-+]?\d+)?[a-zA-Z]{0,3})$"
+                     r"|^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
 
 # SHA-256 digests of published sample credentials: the Firebase Android SDK's sample
 # google-services.json API keys and similar keys printed in vendors' documentation and
@@ -67,20 +74,27 @@ def is_identifier(key: str, value: str) -> bool:
 
 def is_dotted_path(key: str, value: str) -> bool:
     """An attribute or JSON path such as `DistributionList.NextMarker` or `os.environ.get`."""
-    parts = _PATH_SEP.split(_CALL_TAIL.sub("", value))
+    parts = _PATH_SEP.split(_INDEX.sub("", _CALL_TAIL.sub("", value)))
     return len(parts) >= 2 and all(_identifier_like(p) for p in parts if p)
 
 
 def _identifier_like(value: str) -> bool:
-    """Words (split at `_`, `-`, case changes and digits) that read like names: few one- or
-    two-letter pieces, digits only as short suffixes, no letter-digit interleaving."""
-    value = _VERSION_TAIL.sub("", value)
+    """Reads like a name: pieces between `_` and `-` that are lower-case, upper-case or
+    capitalised words (camelCase runs with few one- or two-letter parts), digits only in
+    short groups, and no letter-digit interleaving."""
+    value = _VERSION_TAIL.sub("", value.lstrip("+-!~*&"))
     if not value or len(value) > 64 or not _IDENT_CHARS.match(value) or _mixed_alnum(value):
         return False
     words = _WORDS.findall(value)
-    letters = [w for w in words if not w.isdigit()]
-    if not letters or any(len(w) > 3 for w in words if w.isdigit()):
+    digits = [w for w in words if w.isdigit()]
+    if len(digits) > 2 or any(len(w) > 5 for w in digits):
         return False
+    pieces = [p for p in re.split(r"[_$-]+", value) if p]
+    if not pieces or all(p.isdigit() for p in pieces):
+        return False
+    if len(pieces) > 1 and all(_SIMPLE_PIECE.match(p) for p in pieces):
+        return True
+    letters = [w for w in words if not w.isdigit()]
     if len(letters) == 1:
         return len(letters[0]) <= 24
     short = sum(1 for w in letters if len(w) <= 2)
@@ -92,12 +106,14 @@ def is_url_without_credentials(key: str, value: str) -> bool:
     m = _URL.match(value)
     if m:
         return "@" not in m.group(1)
-    return bool(_PATH.match(value))
+    return bool(_PATH.match(value) or _RELATIVE_FILE.match(value))
 
 
 def is_uuid_under_token_key(key: str, value: str) -> bool:
-    """A UUID under a `*Token` key: idempotency and pagination tokens in API examples."""
-    return bool(_UUID.match(value)) and bool(_TOKEN_KEY.search(key))
+    """A UUID under a `*Token` key (idempotency and pagination tokens in API examples) or
+    under a `*Key` or `*Id` name (resource and key ids)."""
+    return (bool(_UUID.match(value)) and bool(_TOKEN_KEY.search(key))
+            and not _AUTH_NAME.search(key))
 
 
 def is_template(key: str, value: str) -> bool:
@@ -117,7 +133,7 @@ def is_non_secret_name(key: str, value: str) -> bool:
 
 
 def is_number(key: str, value: str) -> bool:
-    """A number, version, time or size, not a secret."""
+    """A number, version, size, date or timestamp, not a secret."""
     return bool(_NUMBER.match(value))
 
 
@@ -172,8 +188,11 @@ def is_published_sample(key: str, value: str) -> bool:
 
 
 def _mixed_alnum(value: str) -> bool:
-    """Letters and digits interleaved beyond word-then-number (`a1b2c3`, `9f8e7d`)."""
-    return len(re.findall(r"[A-Za-z]\d|\d[A-Za-z]", value)) >= 3
+    """Letters and digits interleaved three times or more, and more than once in five
+    characters (`a1b2c3`, `Rq7VmP2x`), as in generated strings, not in names like
+    `x25519`, `win32api` or `MLKEM768X25519`."""
+    turns = len(re.findall(r"[A-Za-z]\d|\d[A-Za-z]", value))
+    return turns >= 3 and turns * 5 > len(value)
 
 
 FILTERS: dict[str, Filter] = {
