@@ -187,8 +187,8 @@ class SecretScanner:
         suppressed: list[_Hit] = []
         hits = self._collect(path, text, lines, wanted, suppressed)
         findings = self._findings(path, lines, hits)
-        if suppressed:
-            findings += self._findings(path, lines, suppressed)
+        for candidate in suppressed:  # one at a time: candidates of two rules may overlap
+            findings += self._findings(path, lines, [candidate])
         return findings
 
     @staticmethod
@@ -273,6 +273,9 @@ class SecretScanner:
     def _allowed_inline(lines: _Lines, hit: _Hit) -> bool:
         return any(lines.allowed(lines.index(offset)) for offset in {hit.match_start, hit.start})
 
+    def _explanation(self, rule: SecretRule, hit: _Hit) -> dict[str, object]:
+        return _explained(rule, hit) if self.explain or hit.suppressed_by else {}
+
     def _findings(self, path: str, lines: _Lines, hits: list[_Hit]) -> list[Finding]:
         """Findings of accepted hits (sorted, never overlapping), or of suppressed ones."""
         hits = sorted(hits, key=lambda h: h.start)
@@ -297,10 +300,18 @@ class SecretScanner:
                 fingerprint=fingerprint(rule.id, path, hit.secret),
                 severity=rule.severity,
                 confidence=rule.confidence,
-                extra={"suppressed_by": hit.suppressed_by} if hit.suppressed_by else {},
+                extra=self._explanation(rule, hit),
             ))
         findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return findings
+
+
+def _explained(rule: SecretRule, hit: _Hit) -> dict[str, object]:
+    """What `--explain` adds to a finding: the rule's confidence and the filters it passed,
+    or the filter that suppressed the candidate."""
+    if hit.suppressed_by is not None:
+        return {"suppressed_by": hit.suppressed_by}
+    return {"explain": {"confidence": rule.confidence, "filters_passed": list(rule.filters)}}
 
 
 def _excerpt(text: str, line_start: int, line_end: int, begin: int, stop: int,

@@ -26,7 +26,8 @@ def scanner(snap: Snapshot) -> SecretScanner:
     from si_paas.detect.scanner import SecretScanner
 
     if "secret_scanner" not in snap.memo:
-        snap.memo["secret_scanner"] = SecretScanner(load_secret_rules())
+        snap.memo["secret_scanner"] = SecretScanner(load_secret_rules(),
+                                                    explain=bool(snap.memo.get("explain")))
     found: SecretScanner = snap.memo["secret_scanner"]
     return found
 
@@ -55,6 +56,9 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
             where = {**f.describe(), "relpath": f.relpath, "repo": str(repo.root)}
             for hit in hits:
                 found = replace(hit, path=f"{repo.root}/{f.relpath}", extra={**hit.extra, **where})
+                if "suppressed_by" in found.extra:  # only with --explain: why it is not a finding
+                    snap.memo.setdefault("suppressed", []).append(found)
+                    continue
                 if f.status != "history" or not found.fingerprint:
                     findings.append(found)
                     continue
