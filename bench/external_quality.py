@@ -57,7 +57,6 @@ from typing import Any
 from benchlib import ROOT, WORK_DIR, machine, machine_line, table, write_json
 
 
-
 def _default_corpus() -> Path:
     """../shared/data/dev-corpus beside the repository (beside its main work tree when this is
     a linked `git worktree`)."""
@@ -415,8 +414,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     info = machine()
     out: dict[str, Any] = {"machine": info}
-    blocks = [f"Measured with `{' '.join(['.venv/bin/python', 'bench/external_quality.py', *(argv if argv is not None else sys.argv[1:])])}`"
-              f" on {machine_line(info)}.\n"]
+    given = argv if argv is not None else sys.argv[1:]
+    command = " ".join([".venv/bin/python", "bench/external_quality.py", *given])
+    blocks = [f"Measured with `{command}` on {machine_line(info)}.\n"]
     if args.only != "real":
         labels_path = args.corpus / "labels.json"
         if not labels_path.exists():

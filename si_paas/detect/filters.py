@@ -20,12 +20,12 @@ _IDENT_CHARS = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
 _WORDS = re.compile(r"[A-Z]{2,}s?(?![a-z])|[A-Z]?[a-z]+|[A-Z]|\d+")
 _SIMPLE_PIECE = re.compile(r"^(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)\d{0,3}$")
 _INDEX = re.compile(r"\[[^\]]*\]")
-_PATH_SEP = re.compile(r"\.|::|->|/")
+_PATH_SEP = re.compile(r"\.|::|->")
 _VERSION_TAIL = re.compile(r"(?<=[A-Za-z])[-_.]v?\d+(?:\.\d+)*$")
 _CALL_TAIL = re.compile(r"(?:\(\)?|\[[^\]]*\]?)$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)")
 _PATH = re.compile(r"^(?:~|\.{1,2}|[A-Za-z]:)?[/\\][\w .@+-]+(?:[/\\][\w .@+-]*)*$")
-_RELATIVE_FILE = re.compile(r"^[\w.-]+(?:/[\w.-]+)+\.[A-Za-z][A-Za-z0-9]{1,4}$")
+_RELATIVE_FILE = re.compile(r"^[A-Za-z][\w-]*(?:/[\w.-]+)+\.[a-z]{2,4}$")
 _UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 _TOKEN_KEY = re.compile(r"(?:[a-z0-9]Token|(?i:(?:next|continuation|pagination|page|idempotency"
                         r"|client|change|request|sync|resume|marker|cursor|csrf|xsrf)[_.-]?token))"
@@ -33,9 +33,9 @@ _TOKEN_KEY = re.compile(r"(?:[a-z0-9]Token|(?i:(?:next|continuation|pagination|p
                         r"|(?:^|[a-z0-9_.-])(?:[Kk]ey|KEY|[Ii]d|ID)$")
 _AUTH_NAME = re.compile(r"(?i)auth|access|bearer|refresh|session|secret|api[_.-]?")
 _TEMPLATE = re.compile(r"\$\{|\{\{|\}\}|\{%|%\([A-Za-z_]\w*\)[sdr]|#\{|^\$[A-Za-z_]\w*$"
-                       r"|^%[A-Za-z_]\w*%$|^@[A-Za-z_]\w*@$|^__[A-Z_]+__$|^\{[\w.]*\}$|%[sd]\b"
-                       r"|^<[^<>]*>$|%(?:[-+ #0]*\d+(?:\.\d+)?|[-+ #0]*\d*\.\d*)[sdifrxXeEgGcou]"
-                       r"|%[sd](?![A-Za-z0-9])|#[A-Za-z_]+#")
+                       r"|^%[A-Za-z_]\w*%$|^@[A-Za-z_]\w*@$|^__[A-Z_]+__$|^\{[\w.]*\}$"
+                       r"|^<[^<>]*>$|#[A-Za-z_]+#")
+_PRINTF = re.compile(r"%(?:[-+ #0]*\d+(?:\.\d+)?|[-+ #0]*\d*\.\d*)[sdifrxXeEgGcou]")
 _PLACEHOLDER = re.compile(r"(?i)x{4,}|\*{3,}|#{3,}|\.{3}|…|change[_-]?me|replace[_-]?me|your[_-]"
                           r"|example|dummy|placeholder|redacted|sample|^(?:none|null|nil|true"
                           r"|false|undefined|secret|password|passwd|token|api[_-]?key)$"
@@ -81,19 +81,21 @@ def is_dotted_path(key: str, value: str) -> bool:
 def _identifier_like(value: str) -> bool:
     """Reads like a name: pieces between `_` and `-` that are lower-case, upper-case or
     capitalised words (camelCase runs with few one- or two-letter parts), digits only in
-    short groups, and no letter-digit interleaving."""
+    short groups without leading zeros, and no letter-digit interleaving."""
     value = _VERSION_TAIL.sub("", value.lstrip("+-!~*&"))
     if not value or len(value) > 64 or not _IDENT_CHARS.match(value) or _mixed_alnum(value):
         return False
     words = _WORDS.findall(value)
     digits = [w for w in words if w.isdigit()]
-    if len(digits) > 2 or any(len(w) > 5 for w in digits):
+    if len(digits) > 2 or any(len(w) > 5 or (len(w) > 1 and w[0] == "0") for w in digits):
         return False
     pieces = [p for p in re.split(r"[_$-]+", value) if p]
     if not pieces or all(p.isdigit() for p in pieces):
         return False
     if len(pieces) > 1 and all(_SIMPLE_PIECE.match(p) for p in pieces):
         return True
+    if not re.search(r"[a-z]{2}", value):  # one upper-case piece: `A0AAA103` is no name
+        return False
     letters = [w for w in words if not w.isdigit()]
     if len(letters) == 1:
         return len(letters[0]) <= 24
@@ -106,7 +108,11 @@ def is_url_without_credentials(key: str, value: str) -> bool:
     m = _URL.match(value)
     if m:
         return "@" not in m.group(1)
-    return bool(_PATH.match(value) or _RELATIVE_FILE.match(value))
+    if _PATH.match(value):
+        return True
+    # a relative file path whose every folder and name holds a word (`my-app/v2-stage.war`)
+    return bool(_RELATIVE_FILE.match(value)) and all(
+        re.search(r"[a-z]{2}", part) for part in value.rsplit(".", 1)[0].split("/"))
 
 
 def is_uuid_under_token_key(key: str, value: str) -> bool:
@@ -118,7 +124,11 @@ def is_uuid_under_token_key(key: str, value: str) -> bool:
 
 def is_template(key: str, value: str) -> bool:
     """A reference filled in later: `${VAR}`, `{{ var }}`, `%(name)s`, `$VAR`, `<value>`."""
-    return bool(_TEMPLATE.search(value))
+    if _TEMPLATE.search(value):
+        return True
+    # a printf format only in a name-like string (`VS%0.f0COMNTOOLS`), not in random text
+    rest = _PRINTF.sub("", value)
+    return bool(_PRINTF.search(value)) and bool(re.match(r"^[A-Za-z_]+\d{0,3}[A-Za-z_]*$", rest))
 
 
 def is_placeholder(key: str, value: str) -> bool:
