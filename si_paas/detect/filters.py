@@ -20,7 +20,7 @@ _IDENT_CHARS = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
 _WORDS = re.compile(r"[A-Z]{2,}s?(?![a-z])|[A-Z]?[a-z]+|[A-Z]|\d+")
 _SIMPLE_PIECE = re.compile(r"^(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)\d{0,3}$")
 _INDEX = re.compile(r"\[[^\]]*\]")
-_PATH_SEP = re.compile(r"\.|::|->")
+_PATH_SEP = re.compile(r"\.|::|->|/")
 _VERSION_TAIL = re.compile(r"(?<=[A-Za-z])[-_.]v?\d+(?:\.\d+)*$")
 _CALL_TAIL = re.compile(r"(?:\(\)?|\[[^\]]*\]?)$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)")
@@ -39,7 +39,7 @@ _PRINTF = re.compile(r"%(?:[-+ #0]*\d+(?:\.\d+)?|[-+ #0]*\d*\.\d*)[sdifrxXeEgGco
 _PLACEHOLDER = re.compile(r"(?i)x{4,}|\*{3,}|#{3,}|\.{3}|…|change[_-]?me|replace[_-]?me|your[_-]"
                           r"|example|dummy|placeholder|redacted|sample|^(?:none|null|nil|true"
                           r"|false|undefined|secret|password|passwd|token|api[_-]?key)$"
-                          r"|^(.)\1+$|not[_-]?(?:a[_-]?)?(?:real|set)|\.\.$")
+                          r"|^(.)\1+$|not[_-]?(?:a[_-]?)?(?:real|set)")
 _NON_SECRET_NAME = re.compile(r"(?i)public|publishable|(?<![a-z])pub[_.-]?key|csrf|xsrf")
 _NUMBER = re.compile(r"^[-+]?(?:0x[0-9a-fA-F]+|\d+(?:[.:,]\d+)*(?:[eE][-+]?\d+)?[a-zA-Z]{0,3})$"
                      r"|^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
@@ -75,7 +75,8 @@ def is_identifier(key: str, value: str) -> bool:
 def is_dotted_path(key: str, value: str) -> bool:
     """An attribute or JSON path such as `DistributionList.NextMarker` or `os.environ.get`."""
     parts = _PATH_SEP.split(_INDEX.sub("", _CALL_TAIL.sub("", value)))
-    return len(parts) >= 2 and all(_identifier_like(p) for p in parts if p)
+    return len(parts) >= 2 and all(_identifier_like(p) or p in ("%s", "%d")
+                                   for p in parts if p)
 
 
 def _identifier_like(value: str) -> bool:
@@ -94,8 +95,9 @@ def _identifier_like(value: str) -> bool:
         return False
     if len(pieces) > 1 and all(_SIMPLE_PIECE.match(p) for p in pieces):
         return True
-    if not re.search(r"[a-z]{2}", value):  # one upper-case piece: `A0AAA103` is no name
-        return False
+    if re.search(r"\d", value) and not re.search(r"[a-z]{2}", value):
+        # digits in upper case or beside single letters: `x25519` is a name, `A0AAA103` not
+        return bool(re.match(r"^[A-Za-z]{1,3}\d{1,5}$", value))
     letters = [w for w in words if not w.isdigit()]
     if len(letters) == 1:
         return len(letters[0]) <= 24
@@ -108,11 +110,18 @@ def is_url_without_credentials(key: str, value: str) -> bool:
     m = _URL.match(value)
     if m:
         return "@" not in m.group(1)
-    if _PATH.match(value):
-        return True
+    if _PATH.match(value):  # every part a word: `/run/secrets/db`, not `/0000123@AB`
+        parts = [p for p in re.split(r"[/\\]", value) if p not in ("", "~", ".", "..")]
+        return len(parts) >= 2 and all(_wordy(part) for part in parts)
     # a relative file path whose every folder and name holds a word (`my-app/v2-stage.war`)
     return bool(_RELATIVE_FILE.match(value)) and all(
         re.search(r"[a-z]{2}", part) for part in value.rsplit(".", 1)[0].split("/"))
+
+
+def _wordy(part: str) -> bool:
+    """A path part that reads as words: a lower-case pair, and letters half of it or more."""
+    letters = sum(c.isalpha() for c in part)
+    return bool(re.search(r"[a-z]{2}", part)) and letters * 2 >= len(part)
 
 
 def is_uuid_under_token_key(key: str, value: str) -> bool:
