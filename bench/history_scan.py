@@ -18,12 +18,20 @@ Commands, on the same repository:
 
 Medians of 5 runs (3 when a run takes over 10 s; 3 in quick mode, with 300 and 200 commits).
 Then one run of si under cProfile per repository shows where its time goes.
+
+    .venv/bin/python bench/history_scan.py --peers [--rounds N]
+
+compares si with gitleaks, betterleaks and kingfisher (bench/peers.py: a venv of their own)
+on the same repositories plus a clone of this repository's own history, in interleaved
+rounds (3 by default): si's first run (its judged-blob cache emptied before each), si's run
+over the unchanged history (cache kept), and each peer over every commit of all refs.
 """
 
 from __future__ import annotations
 
 import argparse
 import shlex
+import subprocess
 import sys
 from typing import Any
 
@@ -83,11 +91,68 @@ def bench_repo(label: str, tree: trees.Tree, stats: dict[str, int], repeats: int
             "profile": prof}
 
 
+def peers_main(args: argparse.Namespace) -> int:
+    """si (first and repeated runs) beside the peers, on every repository."""
+    import shutil
+
+    from benchlib import ROOT, git
+    from peer_rounds import markdown, peers, rounds, summary
+
+    peers.ensure()
+    info = machine()
+    info["peers"] = {name: peers.version(name) for name in peers.BINARIES}
+    cache = WORK_DIR / "history-cache"
+    env = {**si_env(WORK_DIR / "state-history"), "SI_PAAS_CACHE_DIR": str(cache)}
+    synth, synth_stats = trees.history_repo(3000, seed=99, name="history-3000")
+    replay, replay_stats = trees.replayed_repo(2000, seed=7, name="replay-2000")
+    own = WORK_DIR / "own-history"
+    shutil.rmtree(own, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", "--mirror", str(ROOT), str(own / ".git")], check=True)
+    git(own, "config", "--bool", "core.bare", "false")
+    git(own, "checkout", "-q", "-f")
+    own_commits = int(git(own, "rev-list", "--all", "--count").strip())
+    repos = [("this repository's own history", own, {"commits": own_commits}),
+             ("replayed", replay.root, replay_stats), ("synthetic", synth.root, synth_stats)]
+    scan = [SI, "paas", "scan", "--history", "--all", "--json", "."]
+    out = [f"Machine: {machine_line(info)}; peers: "
+           + ", ".join(f"{k} {v}" for k, v in info["peers"].items()), ""]
+    results = []
+    for label, repo, stats in repos:
+        print(f"[{label}] {stats} at {repo}", file=sys.stderr)
+        cold = ["bash", "-c", f"rm -rf {shlex.quote(str(cache / 'judged-v1'))} && "
+                + " ".join(shlex.quote(a) for a in scan)]
+        load_start = load_average()
+        cmds = [("si paas scan --history --all (first run)", cold, env, (0, 1)),
+                ("si paas scan --history --all (unchanged history)", scan, env, (0, 1))]
+        cmds += [(name, cmd, env, peers.OK)
+                 for name, cmd in peers.commands("history", repo, WORK_DIR / "peer-reports")]
+        rows = rounds(cmds, repeats=args.rounds, cwd=repo)
+        res = summary(label, rows)
+        res.update(stats=stats, load_average=[load_start, load_average()],
+                   first_over_repeat=round(rows[0].median / rows[1].median, 2))
+        results.append(res)
+        out += [f"### {label}: {stats.get('commits')} commits", "",
+                f"Load average {load_start} at start, {load_average()} at the end.", "",
+                markdown(rows, rows[0]), "",
+                f"si's first run takes {res['first_over_repeat']}x its run over the unchanged "
+                "history.", ""]
+    print("\n".join(out))
+    path = write_json("history_peers", False, {"machine": info, "rounds": args.rounds,
+                                                "repos": results, "markdown": "\n".join(out)})
+    print(f"\nwrote {path}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--peers", action="store_true",
+                        help="si beside gitleaks, betterleaks and kingfisher")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (--peers)")
     parser.add_argument("--quick", action="store_true", help="300 and 200 commits, 3 runs")
     parser.add_argument("--repeats", type=int, default=None, help="runs per command (default 5)")
     args = parser.parse_args(argv)
+    if args.peers:
+        return peers_main(args)
     repeats = args.repeats or (3 if args.quick else 5)
     synthetic_commits, replay_commits = (300, 200) if args.quick else (3000, 2000)
 

@@ -13,7 +13,9 @@ changed and staged; then, on that same staged change:
 * `detect-secrets-hook FILE`: what detect-secrets' pre-commit hook runs (the pre-commit
   framework passes the staged file names);
 * two floors: `python -c pass`, and Python importing just the standard-library modules the
-  staged scan imports.
+  staged scan imports;
+* with `--peers`: `gitleaks git --staged`, `betterleaks git --staged` and
+  `kingfisher scan --staged` on the same change (bench/peers.py: a venv of their own).
 
 All commands run in rounds (one run of each, then again), 15 rounds after a warm-up round
 (3 in quick mode, where the larger repository has 3,000 files), with bytecode compiled
@@ -85,7 +87,8 @@ def stdlib_floor(env: dict[str, str], cwd: Path) -> list[str]:
     return [PYTHON, "-c", code]
 
 
-def bench_repo(files: int, repeats: int, env: dict[str, str], warmup: bool) -> dict[str, Any]:
+def bench_repo(files: int, repeats: int, env: dict[str, str], warmup: bool,
+               with_peers: bool = False) -> dict[str, Any]:
     tree = trees.git_repo(files, seed=777, secrets=max(3, files // 2000), name=f"hook-{files}")
     repo = tree.root
     path = stage_change(repo, {p["path"] for p in tree.planted})
@@ -105,6 +108,11 @@ def bench_repo(files: int, repeats: int, env: dict[str, str], warmup: bool) -> d
         ("floor: python -c pass", [PYTHON, "-c", "pass"], env, (0,)),
         ("floor: python importing the same stdlib modules", stdlib_floor(env, repo), env, (0,)),
     ]
+    if with_peers:
+        import peers
+
+        cmds += [(name, cmd, env, peers.OK)
+                 for name, cmd in peers.commands("staged", repo, WORK_DIR / "peer-reports")]
     rows = measure_interleaved(cmds, repeats=repeats, cwd=repo, warmup=warmup)
     prof = profiling.profile(["paas", "scan", "--staged"], cwd=repo, env=env,
                              out=WORK_DIR / f"hook-{files}.prof")
@@ -118,14 +126,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 and 3,000 files, 3 runs")
     parser.add_argument("--repeats", type=int, default=None, help="rounds (default 15)")
+    parser.add_argument("--peers", action="store_true",
+                        help="also gitleaks, betterleaks and kingfisher on the staged change")
     args = parser.parse_args(argv)
+    if args.peers:
+        import peers
+
+        peers.ensure()
     repeats = args.repeats or (3 if args.quick else 15)
     sizes = (1000, 3000) if args.quick else (1000, 50_000)
 
     info = machine()
     env = si_env(WORK_DIR / "state-hook")
     compile_bytecode()
-    small, large = (bench_repo(n, repeats, env, warmup=not args.quick) for n in sizes)
+    small, large = (bench_repo(n, repeats, env, warmup=not args.quick, with_peers=args.peers)
+                    for n in sizes)
     rows = []
     for res in (small, large):
         for m in res["measurements"]:
@@ -170,7 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         ["packs checked every run / cached", ratio(cold_s.median, si_s.median), ""],
         ["detect-secrets-hook / stdlib floor (best any Python hook could do)",
          ratio(ds_s.median, floor_s.median), ""],
-    ], align="lrr")]
+    ] + [[f"{m.name} / si scan --staged ({res['files']} files)",
+          ratio(m.median, pick(res, "si paas scan --staged").median),
+          "≥ 1x" if m.name.startswith("betterleaks") else ""]
+         for res in (small, large) for m in res["measurements"]
+         if m.name.split()[0] in ("gitleaks", "betterleaks", "kingfisher")], align="lrr")]
     out += ["", "### where the time goes: `si paas scan --staged` under cProfile, "
             "one run per repository", ""]
     out += profiling.compare_markdown([(f"{small['files']} files", small["profile"]),

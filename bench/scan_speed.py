@@ -26,6 +26,14 @@ Tools, all reading the same files (files over 1 MiB do not occur in either tree)
 
 The tree is read once before timing; each command's first run is a discarded warm-up
 unless it takes over 10 s. Medians of 5 runs (3 when a run takes over 10 s).
+
+    .venv/bin/python bench/scan_speed.py --peers [--rounds N] [--real-mb MB]
+
+compares si with gitleaks, betterleaks and kingfisher instead (bench/peers.py: a venv of
+their own) on the real tree at 25%, 50%, 100% and 200% of its bytes (hard links; 200% is
+the tree twice), in interleaved rounds (3 by default; gitleaks, by far the slowest, runs
+once per size). The figures: median wall, CPU, peak RSS, ratios to si, and si's cost per
+MB at each size (linear in bytes when it stays flat) and its peak RSS (flat in bytes).
 """
 
 from __future__ import annotations
@@ -211,8 +219,58 @@ def bench_tree(label: str, tree: trees.Tree, args: argparse.Namespace, patterns:
             "figures": figures, "markdown": md}
 
 
+def peers_main(args: argparse.Namespace) -> int:
+    """si beside gitleaks, betterleaks and kingfisher on the scaled real tree."""
+    from peer_rounds import markdown, peers, rounds, scaled_tree, summary
+
+    peers.ensure()
+    info = machine()
+    info["peers"] = {name: peers.version(name) for name in peers.BINARIES}
+    env = si_env(WORK_DIR / "state-scan")
+    real = trees.real_tree(int((args.real_mb or 130.0) * 1e6), name="real")
+    out = [f"Machine: {machine_line(info)}; peers: "
+           + ", ".join(f"{k} {v}" for k, v in info["peers"].items()), ""]
+    results = []
+    for percent in (25, 50, 100, 200):
+        root = real.root if percent == 100 else scaled_tree(real.root, percent)
+        stats = tree_stats(root)
+        print(f"[{percent}%] {stats['files']} files, {stats['bytes'] / 1e6:.1f} MB",
+              file=sys.stderr)
+        warm(root)
+        load_start = load_average()
+        cmds = [("si paas scan", [SI, "paas", "scan", "--json", str(root)], env, (0, 1))]
+        cmds += [(name, cmd, env, peers.OK)
+                 for name, cmd in peers.commands("dir", root, WORK_DIR / "peer-reports")]
+        rows = rounds(cmds, repeats=args.rounds, cwd=WORK_DIR, once=("gitleaks dir",))
+        res = summary(f"{percent}%", rows)
+        res.update(percent=percent, stats=stats, load_average=[load_start, load_average()])
+        si = rows[0]
+        res["si_cpu_seconds_per_mb"] = round(si.cpu_median / (stats["bytes"] / 1e6), 4)
+        res["si_wall_seconds_per_mb"] = round(si.median / (stats["bytes"] / 1e6), 4)
+        results.append(res)
+        out += [f"### {percent}% of the real tree: {stats['files']} files, "
+                f"{stats['bytes'] / 1e6:.1f} MB", "",
+                f"Load average {load_start} at start, {load_average()} at the end.", "",
+                markdown(rows, si), ""]
+    out += ["### si-paas across the sizes", "",
+            table(["size", "MB", "si median wall", "si CPU", "CPU s per MB", "si peak RSS"],
+                  [[r["label"], f"{r['stats']['bytes'] / 1e6:.1f}",
+                    secs(r["measurements"][0]["median"]),
+                    secs(r["measurements"][0]["cpu_median"]),
+                    f"{r['si_cpu_seconds_per_mb']:.4f}",
+                    f"{r['measurements'][0]['max_rss_mib']} MiB"] for r in results])]
+    print("\n".join(out))
+    path = write_json("scan_peers", False, {"machine": info, "rounds": args.rounds,
+                                             "sizes": results, "markdown": "\n".join(out)})
+    print(f"\nwrote {path}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--peers", action="store_true",
+                        help="si beside gitleaks, betterleaks and kingfisher, scaled tree")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (--peers)")
     parser.add_argument("--quick", action="store_true", help="small trees, 3 runs (< 1 min)")
     parser.add_argument("--repeats", type=int, default=None, help="runs per command (default 5)")
     parser.add_argument("--files", type=int, default=None, help="files of the generated tree")
@@ -222,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--detect-secrets-full", action="store_true",
                         help="run detect-secrets once on the whole real tree, no extrapolation")
     args = parser.parse_args(argv)
+    if args.peers:
+        return peers_main(args)
     args.repeats = args.repeats or (3 if args.quick else 5)
     files = args.files or (400 if args.quick else 20_000)
     real_mb = args.real_mb or (1.0 if args.quick else 110.0)

@@ -33,18 +33,25 @@ _stamp: str | None = None
 # JSON Schemas: the loaders, the validators and the builders of the checked form.
 _CHECKING_MODULES = ("__init__.py", "diskcache.py", "textfile.py", "resources.py",
                      "detect/packfile.py", "detect/rulepack.py", "detect/private_state.py",
+                     "detect/prefilter.py", "detect/hsmatch.py",
                      "engine/policy.py", "engine/registry.py", "services/repoconfig.py")
 
 
-def cache_dir() -> Path | None:
-    """The folder holding checked documents, or None when caching is off."""
+def cache_root() -> Path | None:
+    """The per-user si-paas cache folder, or None when caching is off."""
     if os.environ.get(NO_CACHE_ENV, "").lower() in ("1", "true", "yes"):
         return None
     base = os.environ.get(CACHE_ENV)
     if not base:
         xdg = os.environ.get("XDG_CACHE_HOME")
         base = os.path.join(xdg, "si-paas") if xdg else os.path.expanduser("~/.cache/si-paas")
-    return Path(base) / _SUBDIR
+    return Path(base)
+
+
+def cache_dir() -> Path | None:
+    """The folder holding checked documents, or None when caching is off."""
+    root = cache_root()
+    return None if root is None else root / _SUBDIR
 
 
 def code_stamp() -> str:
@@ -76,6 +83,16 @@ def key_for(kind: str, content: bytes) -> str:
     return digest.hexdigest()
 
 
+def trusted(folder: Path) -> bool:
+    """True if `folder` is the current user's and not writable by group or others."""
+    return _trusted(folder)
+
+
+def write_entry(folder: Path, name: str, data: bytes, *, prune: bool = True) -> None:
+    """Write `folder/name` atomically (0600, in a 0700 folder); errors are ignored."""
+    _write(folder, name, data, prune=prune)
+
+
 def _trusted(folder: Path) -> bool:
     try:
         st = folder.stat()
@@ -89,10 +106,12 @@ def get(key: str) -> Any | None:
     folder = cache_dir()
     if folder is None or not _trusted(folder):
         return None
+    from si_paas.errors import InputError
+    from si_paas.textfile import read_text  # regular files only: a FIFO here must not hang
+
     try:
-        with open(folder / f"{key}.json", encoding="utf-8") as fh:
-            entry = json.load(fh)
-    except (OSError, ValueError):
+        entry = json.loads(read_text(folder / f"{key}.json", "cache entry"))
+    except (OSError, ValueError, InputError):
         return None
     if not isinstance(entry, dict) or entry.get("key") != key:
         return None
@@ -110,23 +129,50 @@ def put(key: str, data: Any) -> None:
             return
     except (TypeError, ValueError):
         return
+    _write(folder, f"{key}.json", text.encode("utf-8"))
+
+
+def get_bytes(key: str) -> bytes | None:
+    """The cached binary entry for `key` (a compiled matcher database), or None."""
+    folder = cache_dir()
+    if folder is None or not _trusted(folder):
+        return None
+    try:
+        with open(folder / f"{key}.bin", "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    head = key.encode() + b"\n"
+    return data[len(head):] if data.startswith(head) else None
+
+
+def put_bytes(key: str, data: bytes) -> None:
+    """Keep binary `data` under `key`; errors are ignored."""
+    folder = cache_dir()
+    if folder is not None:
+        _write(folder, f"{key}.bin", key.encode() + b"\n" + data)
+
+
+def _write(folder: Path, name: str, data: bytes, *, prune: bool = True) -> None:
+    """Write one entry atomically (temp file, rename) into a trusted folder."""
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not _trusted(folder):
             return
-        tmp = folder / f".{key}.{os.getpid()}.tmp"
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, folder / f"{key}.json")
-        _prune(folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, folder / name)
+        if prune:
+            _prune(folder)
     except OSError:
         return
 
 
 def _prune(folder: Path) -> None:
     """Keep the newest MAX_ENTRIES entries: each edit of an input adds one."""
-    entries = [e for e in os.scandir(folder) if e.name.endswith(".json")]
+    entries = [e for e in os.scandir(folder) if e.name.endswith((".json", ".bin"))]
     if len(entries) <= MAX_ENTRIES:
         return
     entries.sort(key=lambda e: e.stat().st_mtime_ns)

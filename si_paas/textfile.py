@@ -8,7 +8,10 @@ load the same packs.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,16 +39,77 @@ def one_line(text: str, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def read_text(path: Path, what: str = "file") -> str:
-    """The UTF-8 text of `path`; FileNotFoundError passes through for callers that allow it."""
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISDIR, "a directory"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def open_regular(path: Path, what: str = "file", flags: int = os.O_RDONLY,
+                 mode: int = 0o600) -> int:
+    """Open `path` (following symlinks) only if it is a regular file; returns the descriptor.
+
+    O_NONBLOCK keeps a FIFO from hanging the open, and fstat on the opened descriptor (not
+    the name, which could be swapped meanwhile) refuses FIFOs, devices (`/dev/zero`) and
+    sockets as one-line InputErrors. FileNotFoundError passes through for callers that
+    allow a missing file.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        fd = os.open(path, flags | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY, mode)
     except FileNotFoundError:
         raise
     except IsADirectoryError:
         raise InputError(f"{path}: {what} is a directory") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read {what}: {exc.strerror}") from None
+        if exc.errno == errno.ENXIO:  # a FIFO opened for writing with no reader
+            raise InputError(f"{path}: {what} is a FIFO, not a regular file") from None
+        raise InputError(f"{path}: cannot open {what}: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{path}: {what} is {_kind(st.st_mode)}, not a regular file")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def require_regular_or_missing(path: Path, what: str = "file") -> None:
+    """Refuse a path that exists as anything but a regular file (after symlinks): writing
+    there would replace a device node, a FIFO or a directory with a file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise InputError(f"{path}: {what} is a dangling symlink") from None
+        return
+    except OSError as exc:
+        raise InputError(f"{path}: cannot use {what}: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: {what} is {_kind(st.st_mode)}, not a regular file")
+
+
+def read_bytes(path: Path, what: str = "file", limit: int | None = None) -> bytes:
+    """The bytes of a regular file; more than `limit` bytes is a one-line InputError."""
+    fd = open_regular(path, what)
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read() if limit is None else handle.read(limit + 1)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read {what}: {exc.strerror}") from None
+    if limit is not None and len(data) > limit:
+        raise InputError(f"{path}: {what} is larger than {limit} bytes")
+    return data
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """The UTF-8 text of `path`; FileNotFoundError passes through for callers that allow it."""
+    try:
+        return read_bytes(path, what).decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: {what} is not valid UTF-8") from None
 
@@ -140,11 +204,9 @@ def checked_yaml(path: Path, what: str, check: Callable[[YamlDocument], Any],
         found: T = _CACHE[memo]
         return found
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"{path}: {what} is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read {what}: {exc.strerror}") from None
+        raw = read_bytes(path, what)
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found") from None
     key = diskcache.key_for(what, raw)
     data = diskcache.get(key)
     if data is None:

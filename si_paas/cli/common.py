@@ -9,7 +9,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from si_paas.cli.output import emit_json, error_doc, result_doc
-from si_paas.errors import PolicyRefusal, SiPaasError
+from si_paas.errors import PolicyRefusal, SiPaasError, UsageError
 from si_paas.services.invocation import Invocation, Result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,40 +57,62 @@ def _audit_args(params: dict[str, Any]) -> dict[str, Any]:
 
 def run(command: str, action: Callable[[Invocation], Result],
         render: Callable[[dict[str, Any]], None] | None = None,
-        force_human: bool = False) -> NoReturn:
+        as_json: bool | None = None, creates: str | None = None) -> NoReturn:
     """Run a service action: audit it, print JSON or tables, exit with the right code.
 
-    force_human: the command renders every format itself (`scan --format sarif`).
+    An explicit --context must name an existing context for every command, whether or not
+    the command uses one; `creates` is the context `context init` makes, which --context
+    may name instead. as_json: whether stdout is the JSON document (default: --json).
     """
     from si_paas.report.console import err
     from si_paas.services.events import audit
 
     click_ctx = click.get_current_context()
     params = dict(click_ctx.params)
-    as_json = bool(params.get("as_json")) and not force_human
+    as_json = bool(params.get("as_json")) if as_json is None else as_json
     inv = Invocation(command=command, context_opt=_context_from(click_ctx, params.get("context")))
     inv.audit_args.update(_audit_args(params))
     try:
+        if inv.context_opt is not None:
+            _check_named_context(inv, creates)
         result = action(inv)
+        status = "ok" if result.ok else "error"
+        _safe_audit(audit, inv, status, int(result.exit_code), None)
+        inv.close()  # the state-root lock is not held while printing
+        warnings = [*inv.warnings, *result.warnings]
+        if as_json:
+            emit_json(result_doc(command, result, warnings))
+        else:
+            for w in warnings:
+                err().print(f"warning: {w}", markup=False, soft_wrap=True, style="yellow")
+            if render is not None:
+                render({"ok": result.ok, "context": result.context, **result.payload})
     except SiPaasError as exc:
         status = "refused" if isinstance(exc, PolicyRefusal) else "error"
         _safe_audit(audit, inv, status, int(exc.exit_code), exc.message)
+        inv.close()
         if as_json:
             emit_json(error_doc(command, inv.context_opt, exc))
         err().print(f"si paas {command}: error: {exc.message}", markup=False, highlight=False,
                     soft_wrap=True)
         sys.exit(int(exc.exit_code))
-    status = "ok" if result.ok else "error"
-    _safe_audit(audit, inv, status, int(result.exit_code), None)
-    warnings = [*inv.warnings, *result.warnings]
-    if as_json:
-        emit_json(result_doc(command, result, warnings))
-    else:
-        for w in warnings:
-            err().print(f"warning: {w}", markup=False, soft_wrap=True, style="yellow")
-        if render is not None:
-            render({"ok": result.ok, "context": result.context, **result.payload})
     sys.exit(int(result.exit_code))
+
+
+def _check_named_context(inv: Invocation, creates: str | None) -> None:
+    """--context NAME names a valid, existing context (or the one being created)."""
+    from si_paas.state.contexts import list_context_names
+    from si_paas.state.layout import validate_name
+
+    name = inv.context_opt or ""
+    validate_name(name, "--context")
+    if creates is not None:
+        if name != creates:
+            raise UsageError(f"--context {name!r} and --name {creates!r} name different contexts")
+        return
+    if not inv.layout.config_file(name).is_file():
+        known = ", ".join(list_context_names(inv.layout)) or "none"
+        raise UsageError(f"unknown context {name!r} (known: {known})")
 
 
 def _safe_audit(audit: Callable[..., None], inv: Invocation, status: str, code: int,

@@ -43,7 +43,7 @@ def init_cmd(name: str, ctype: str, vault_file: str | None, **_: Any) -> None:
         verb = "created" if p["created"] else "already exists"
         human.object_table(f"context {name} {verb}", p["context_config"])
 
-    run("context init", lambda inv: svc.init(inv, name, ctype, vault_file), render)
+    run("context init", lambda inv: svc.init(inv, name, ctype, vault_file), render, creates=name)
 
 
 @context.command("list")
@@ -80,6 +80,30 @@ def remove_cmd(name: str, force: bool, **_: Any) -> None:
     """Remove a context and everything under its directory."""
     run("context remove", lambda inv: svc.remove(inv, name, force),
         lambda p: human.out().print(f"removed context {p['removed']}"))
+
+
+@context.command("relocate")
+@click.argument("name", required=False)
+@command_options
+def relocate_cmd(name: str | None, **_: Any) -> None:
+    """Adopt contexts restored or moved here from another state root.
+
+    Rewrites `state_root` in config.json to this state root and moves vault paths that
+    pointed under the old root along with it (a vault elsewhere is kept). Without NAME,
+    every context made under another root. Run it once after restoring a backup to a
+    new path; `doctor` then no longer reports the contexts as copied.
+
+    \b
+    si paas context relocate
+    si paas context relocate internal-dogfood --json
+    """
+    def render(p: dict[str, Any]) -> None:
+        if not p["relocated"]:
+            human.out().print("nothing to relocate: every context belongs to this state root")
+        for m in p["relocated"]:
+            human.out().print(f"relocated {m['name']}: {m['from']} -> {m['to']}", markup=False)
+
+    run("context relocate", lambda inv: svc.relocate(inv, name), render)
 
 
 @context.command("export")

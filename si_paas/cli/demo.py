@@ -19,7 +19,9 @@ def demo(keep: bool, **kwargs: Any) -> None:
     """Walk through the runbook in a throwaway state root and git repo.
 
     Initialises both contexts, runs doctor (clean), the daily flow, three refused
-    mistakes, then plants contamination in the repo and shows doctor catching it.
+    mistakes, deploys an app to a local target twice, a third release whose health check
+    fails and is switched back, a rollback drill, then plants contamination in the repo
+    and shows doctor catching it and the deploy gate refusing.
     Everything is removed afterwards unless --keep is given.
     """
     quiet = kwargs.get("as_json", False)

@@ -15,9 +15,29 @@ from si_paas.services import hooks as svc
 def hook() -> None:
     """A native git pre-commit hook that runs `si paas scan --staged`.
 
-    With the pre-commit framework instead, add this repository to
-    .pre-commit-config.yaml with hook id `si-paas` (see docs/pre-commit.md).
+    The hook starts with a fixed header and keeps what si-paas writes between
+    `# >>> si-paas >>>` and `# <<< si-paas <<<`; lines you add outside that block are
+    kept by `install` and `uninstall`. With the pre-commit framework instead, add this
+    repository to .pre-commit-config.yaml with hook id `si-paas` (see docs/pre-commit.md).
     """
+
+
+def _installed(p: dict[str, Any]) -> None:
+    said = f"{'updated' if p['updated'] else 'installed'} {p['hook']}"
+    if p["chained"]:
+        said += f" (runs {p['chained']} first)"
+    if p["kept_lines"]:
+        said += f"; kept {p['kept_lines']} line(s) you added"
+    human.out().print(said, markup=False, highlight=False)
+
+
+def _removed(p: dict[str, Any]) -> None:
+    said = f"removed the si-paas hook from {p['hook']}"
+    if p["restored"]:
+        said += " and restored the previous hook"
+    if p["kept_lines"]:
+        said += f"; kept {p['kept_lines']} line(s) you added"
+    human.out().print(said, markup=False, highlight=False)
 
 
 @hook.command("install")
@@ -26,17 +46,20 @@ def hook() -> None:
               help="Keep an existing foreign hook aside and run it before si-paas.")
 @command_options
 def install_cmd(repo: str | None, force: bool, **_: Any) -> None:
-    """Install .git/hooks/pre-commit (honours core.hooksPath)."""
-    run("hook install", lambda inv: svc.install(repo, force),
-        lambda p: human.out().print(f"installed {p['hook']}"
-                                    + (f" (runs {p['chained']} first)" if p["chained"] else "")))
+    """Install .git/hooks/pre-commit (honours core.hooksPath).
+
+    Re-running it updates our block and keeps your lines. A hook that is not ours is
+    never overwritten: without --force the command refuses (exit 2); with it the hook
+    is moved to pre-commit.si-paas-saved and still runs first.
+    """
+    run("hook install", lambda inv: svc.install(repo, force), _installed)
 
 
 @hook.command("uninstall")
 @click.option("--repo", metavar="PATH", help="Repository (default: the current one).")
+@click.option("--force", is_flag=True,
+              help="Drop lines you added when a kept-aside hook is restored over them.")
 @command_options
-def uninstall_cmd(repo: str | None, **_: Any) -> None:
-    """Remove the hook and restore the one it replaced."""
-    run("hook uninstall", lambda inv: svc.uninstall(repo),
-        lambda p: human.out().print(f"removed {p['hook']}"
-                                    + (" and restored the previous hook" if p["restored"] else "")))
+def uninstall_cmd(repo: str | None, force: bool, **_: Any) -> None:
+    """Remove our block; your lines stay, or the hook it replaced comes back."""
+    run("hook uninstall", lambda inv: svc.uninstall(repo, force), _removed)

@@ -13,11 +13,18 @@ SUBCOMMANDS = {
     "app": ("si_paas.cli.app:app", "Apps of a context and the targets they run on."),
     "events": ("si_paas.cli.events:events", "Deploy, alert and audit events of a context."),
     "secret": ("si_paas.cli.secret:secret", "Encrypted secrets of a context (set, list, get, unset)."),
+    "deploy": ("si_paas.cli.deploy:deploy", "Deploy an app to a target (gated), and its lock."),
+    "rollback": ("si_paas.cli.deploy:rollback", "Re-activate a stored, verified release."),
+    "release": ("si_paas.cli.release:release", "Releases of an app: list, verify, prune."),
+    "drill": ("si_paas.cli.drill:drill", "Rollback drills (internal-dogfood), recorded."),
     "doctor": ("si_paas.cli.doctor:doctor", "Judge state and repos against every policy."),
     "scan": ("si_paas.cli.scan:scan", "Scan files for secrets and private state (CI)."),
     "hook": ("si_paas.cli.hook:hook", "Install or remove the git pre-commit hook."),
     "policy": ("si_paas.cli.policy:policy", "List policies and run their examples."),
     "rules": ("si_paas.cli.rules:rules", "Run the detector rules' own examples."),
+    "alert": ("si_paas.cli.alert:alert", "Alert channels, routes, test deliveries, silences."),
+    "checklist": ("si_paas.cli.checklist:checklist", "The weekly operational checklist (five items)."),
+    "escalation": ("si_paas.cli.escalation:escalation", "Check the runbook's escalation conditions."),
     "demo": ("si_paas.cli.demo:demo", "Walk through the runbook in a throwaway state root."),
 }
 

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from si_paas.cli.common import command_options, run
 from si_paas.errors import InputError
 from si_paas.report import human
 from si_paas.services import scan as svc
+from si_paas.services.invocation import Invocation, Result
 
 
 def _write(text: str, output: str | None) -> None:
@@ -69,7 +71,15 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
 
     Exit 0 clean, 1 blocking findings, 2 usage or input error.
     """
-    fmt = "json" if as_json else fmt
+    fmt_given = click.get_current_context().get_parameter_source("fmt") not in (
+        ParameterSource.DEFAULT, None)
+    if as_json and fmt_given and fmt != "json" and not output:
+        raise click.UsageError(f"--json and --format {fmt} both write to stdout: pass "
+                               f"--output FILE for the {fmt} report, or drop one of them")
+    if as_json and not fmt_given:
+        fmt = "json"
+    if fmt == "json" and not output:
+        as_json = True  # the JSON report on stdout is the command's one JSON document
     if (since or all_refs) and not history:
         raise click.UsageError("--since and --all need --history")
     if since and all_refs:
@@ -80,29 +90,47 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
     if history:
         rev_range = ("--all",) if all_refs else ((f"{since}..HEAD",) if since else ("HEAD",))
 
+    def action(inv: Invocation) -> Result:
+        result = svc.run(inv, paths, policy_dirs=policy_dirs, baseline=baseline,
+                         update_baseline=update_baseline, max_file_size=max_file_size,
+                         staged=staged, history=rev_range, progress=progress,
+                         min_confidence=min_confidence, explain=explain)
+        if output:  # the report file is written whatever stdout shows
+            _write(_report(fmt, _doc(result.payload, result.ok)), output)
+        return result
+
     def render(p: dict[str, Any]) -> None:
-        doc = {"ok": p["ok"], "command": "scan", "context": None,
-               **{k: v for k, v in p.items() if k not in ("ok", "context")}}
-        if fmt == "sarif":
-            from si_paas.report.sarif import render_sarif
-
-            _write(json.dumps(render_sarif(doc), indent=2) + "\n", output)
-        elif fmt == "junit":
-            from si_paas.report.junit import render_junit
-
-            _write(render_junit(doc), output)
-        elif fmt == "json":
-            _write(json.dumps(doc, indent=2) + "\n", output)
+        """Human mode: the table (also as the summary of --output), or a report on stdout."""
+        doc = _doc(p, p["ok"])
         if fmt == "table" or output:
             human.verdict(doc, title="scan")
+        else:
+            _write(_report(fmt, doc), None)
 
     with _progress(enabled=history) as progress:
-        run("scan", lambda inv: svc.run(inv, paths, policy_dirs=policy_dirs, baseline=baseline,
-                                        update_baseline=update_baseline,
-                                        max_file_size=max_file_size, staged=staged,
-                                        history=rev_range, progress=progress,
-                                        min_confidence=min_confidence, explain=explain),
-            render, force_human=fmt != "json" or output is not None)
+        run("scan", action, render, as_json=as_json)
+
+
+def _doc(payload: dict[str, Any], ok: bool) -> dict[str, Any]:
+    return {"ok": ok, "command": "scan", "context": None,
+            **{k: v for k, v in payload.items() if k not in ("ok", "context")}}
+
+
+def _report(fmt: str, doc: dict[str, Any]) -> str:
+    """The report text in `fmt`; a table written to a file is the plain-text verdict."""
+    if fmt == "sarif":
+        from si_paas.report.sarif import render_sarif
+
+        return json.dumps(render_sarif(doc), indent=2) + "\n"
+    if fmt == "junit":
+        from si_paas.report.junit import render_junit
+
+        return render_junit(doc)
+    if fmt == "table":
+        from si_paas.report.text import plain_verdict
+
+        return plain_verdict(doc, title="scan")
+    return json.dumps(doc, indent=2) + "\n"
 
 
 @contextlib.contextmanager

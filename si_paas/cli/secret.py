@@ -52,11 +52,12 @@ def _value_reader(key: str, value: str | None) -> Callable[[], str]:
 
 @secret.command("set")
 @click.argument("key")
+@click.argument("stray", nargs=-1, metavar="")
 @click.option("--value", metavar="VALUE",
               help="The value on the command line. Unsafe: argv is visible in `ps` and shell "
                    "history; prefer stdin or the prompt.")
 @command_options
-def set_cmd(key: str, value: str | None, **_: Any) -> None:
+def set_cmd(key: str, stray: tuple[str, ...], value: str | None, **_: Any) -> None:
     """Store KEY, reading the value from stdin or a hidden prompt.
 
     The value comes from stdin when it is piped, else from a hidden prompt (asked twice).
@@ -65,6 +66,12 @@ def set_cmd(key: str, value: str | None, **_: Any) -> None:
     printf '%s' "$DB_PASSWORD" | si paas --context internal-dogfood secret set DB_PASSWORD
     si paas --context oss-demo secret set DEMO_API_TOKEN      # prompts twice, hidden
     """
+    if stray:
+        # Never echo it: the value is already in argv, it must not reach a terminal log too.
+        raise click.UsageError(
+            "secret set takes only KEY; a value given after it is visible in `ps` and shell "
+            "history, so it was not stored: treat it as exposed, rotate it, and pipe the new "
+            "value on stdin")
     if value is not None:
         err().print("warning: --value puts the secret in argv, where `ps` and shell history can "
                     "read it; pipe it on stdin instead", markup=False, style="yellow")

@@ -51,6 +51,8 @@ def parse(args: list[str]) -> StagedOptions | None:
             return None
         else:
             path = arg
+    if as_json and fmt == "table":
+        return None  # two documents for stdout: the full CLI refuses it
     return StagedOptions(path=path, as_json=as_json or fmt == "json")
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -102,6 +104,26 @@ class SecretRulePack:
         wanted = set(rule_ids)
         return SecretRulePack(self.path, tuple(r for r in self.rules if r.id in wanted),
                               self.allow)
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of what decides the pack's findings: every rule field in order, the allows.
+
+        Examples and the file's name are left out; any other field, including one added
+        later, is in, so a compiled matcher or a cached verdict never outlives a change.
+        """
+        def plain(value: Any) -> Any:
+            if isinstance(value, re.Pattern):
+                return value.pattern
+            if isinstance(value, tuple | list):
+                return [plain(v) for v in value]
+            return value if isinstance(value, str | int | float | bool | None) else repr(value)
+
+        parts = [[plain(p) for p in self.allow]]
+        for rule in self.rules:
+            parts.append([[f.name, plain(getattr(rule, f.name))] for f in fields(rule)
+                          if f.name not in ("examples", "source")])
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def is_placeholder(self, rule: SecretRule, secret: str) -> bool:
         """True if the pack's or the rule's allow list matches `secret`."""

@@ -1,8 +1,9 @@
-"""Find secrets in file contents: one keyword pass, then each hit rule's regex near the hit.
+"""Find secrets in file contents: one matcher pass, then each rule's regex on its lines.
 
-The lower-cased text is searched once with an Aho-Corasick automaton built from every
-rule's keywords. A rule's regex then runs only on the lines where one of its keywords
-occurs (multi-line rules, such as private key blocks, on a window that starts there).
+A matcher backend (`detect/matcher.py`: Hyperscan or Aho-Corasick) finds, per rule, the
+lines holding one of its keywords where its regex can match. The rule's exact regex then
+runs only on those lines (multi-line rules, such as private key blocks, on a window that
+starts there), so every backend gives the same findings.
 Matches are checked against entropy floors and placeholder allow lists, overlapping
 matches keep the earliest rule of the pack, and each finding carries a redacted excerpt
 and a fingerprint, never the secret.
@@ -16,9 +17,9 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, replace
 
-import ahocorasick
-
 from si_paas.detect.filters import first_suppressing, is_published_sample
+from si_paas.detect.lines import Lines
+from si_paas.detect.matcher import Matcher, select_matcher
 from si_paas.detect.redact import fingerprint, redact
 from si_paas.detect.rulepack import SecretRule, SecretRulePack
 from si_paas.findings import Finding
@@ -27,8 +28,6 @@ BINARY_SNIFF_BYTES = 8192
 MULTILINE_WINDOW = 64 * 1024
 MULTILINE_MIN_LINES = 3
 EXCERPT_CONTEXT = 60
-ALLOW_MARKERS = ("si-paas: allow", "gitleaks:allow", "pragma: allowlist secret")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def is_binary(data: bytes) -> bool:
@@ -44,12 +43,6 @@ def shannon_entropy(text: str) -> float:
     return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
 
 
-def has_allow_marker(line: str) -> bool:
-    """True if a line carries an inline allow comment."""
-    lowered = line.lower()
-    return any(marker in lowered for marker in ALLOW_MARKERS)
-
-
 @dataclass(frozen=True)
 class _Hit:
     rule_index: int
@@ -60,101 +53,29 @@ class _Hit:
     suppressed_by: str | None = None  # the filter that dropped it (kept only when explaining)
 
 
-class _Lines:
-    """Line lookups over one text, computed only for the lines asked about.
-
-    Most files have no keyword hit at all, so no table of every line start is built: a line
-    number is a C-level newline count and a line start is found from the nearest known one.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._starts: dict[int, int] = {0: 0}  # line index -> start offset, as learnt
-        self._allowed: dict[int, bool] = {}
-        self._count: int | None = None
-
-    @property
-    def count(self) -> int:
-        """Number of lines."""
-        if self._count is None:
-            self._count = self.text.count("\n") + 1
-        return self._count
-
-    def index(self, offset: int) -> int:
-        """0-based line number of an offset (and its start is remembered)."""
-        line = self.text.count("\n", 0, offset)
-        if line not in self._starts:
-            self._starts[line] = self.text.rfind("\n", 0, offset) + 1
-        return line
-
-    def start(self, index: int) -> int:
-        """Offset where line `index` starts (len(text) past the last line)."""
-        if index in self._starts:
-            return self._starts[index]
-        if index >= self.count:
-            return len(self.text)
-        line = max(i for i in self._starts if i < index)
-        offset = self._starts[line]
-        while line < index:
-            offset = self.text.find("\n", offset) + 1
-            line += 1
-        self._starts[index] = offset
-        return offset
-
-    def allowed(self, index: int) -> bool:
-        """True if the line carries an inline allow comment (cached)."""
-        if index not in self._allowed:
-            start, end = self.span(index)
-            self._allowed[index] = has_allow_marker(self.text[start:end])
-        return self._allowed[index]
-
-    def span(self, index: int) -> tuple[int, int]:
-        """Start and end of a line, without its line break."""
-        start = self.start(index)
-        end = self.text.find("\n", start)
-        if end == -1:
-            end = len(self.text)
-        if end > start and self.text[end - 1] == "\r":
-            end -= 1
-        return start, end
-
-
 class SecretScanner:
     """A compiled scanner for one rule pack; reusable and safe to share across files."""
 
-    def __init__(self, pack: SecretRulePack, *, explain: bool = False) -> None:
-        """`explain`: also return the candidates a filter suppressed, marked in `extra`."""
+    def __init__(self, pack: SecretRulePack, matcher: Matcher | None = None, *,
+                 may_compile: bool = True, files: int | None = None,
+                 explain: bool = False) -> None:
+        """`may_compile` and `files` (how many files will be scanned) steer the choice of
+        matcher backend, made on first use unless `matcher` is given. `explain`: also
+        return the candidates a filter suppressed, marked `suppressed_by` in `extra`."""
         self.pack = pack
         self.explain = explain
         self.rules: tuple[SecretRule, ...] = pack.rules
-        # Rules limited to some paths (`.env`, `.pgpass`, ...) take part only in files they
-        # apply to: one automaton per set of applicable rules, built on first need.
-        self._path_bound = tuple(i for i, r in enumerate(self.rules) if r.paths)
-        self._automata: dict[frozenset[int], tuple[ahocorasick.Automaton | None, ...]] = {}
+        self._matcher = matcher
+        self._may_compile = may_compile
+        self._files = files
 
-    def _automata_for(self, path: str) -> tuple[ahocorasick.Automaton | None, ...]:
-        """(lower-case keywords, case-sensitive keywords) automata of the rules for `path`."""
-        applicable = frozenset(i for i in self._path_bound if self.rules[i].applies_to(path))
-        if applicable not in self._automata:
-            built = []
-            for case_sensitive in (False, True):
-                by_keyword: dict[str, set[int]] = {}
-                for index, rule in enumerate(self.rules):
-                    if rule.paths and index not in applicable:
-                        continue
-                    words = rule.case_sensitive_keywords if case_sensitive else rule.keywords
-                    for keyword in words:
-                        word = keyword if case_sensitive else keyword.lower()
-                        by_keyword.setdefault(word, set()).add(index)
-                automaton = None
-                if by_keyword:
-                    automaton = ahocorasick.Automaton()
-                    for keyword, indexes in by_keyword.items():
-                        automaton.add_word(keyword, (len(keyword), tuple(sorted(indexes))))
-                    automaton.make_automaton()
-                built.append(automaton)
-            self._automata[applicable] = tuple(built)
-        return self._automata[applicable]
+    @property
+    def matcher(self) -> Matcher:
+        """The matcher backend, chosen on first use (see `detect/matcher.py`)."""
+        if self._matcher is None:
+            self._matcher = select_matcher(self.pack, may_compile=self._may_compile,
+                                           files=self._files)
+        return self._matcher
 
     def scan_bytes(self, path: str, data: bytes) -> list[Finding]:
         """Findings in a file's bytes; `path` is only displayed and fingerprinted."""
@@ -168,22 +89,14 @@ class SecretScanner:
         A finding points at the first character of its secret (for a private key block,
         the whole block is the secret, so that is the BEGIN line).
         """
-        if not text:
-            return []
-        folded, exact = self._automata_for(path)
-        if folded is None and exact is None:
+        if not text or not self.rules:
             return []
         if text.startswith("\ufeff"):
             text = " " + text[1:]
-        lines = _Lines(text)
-        wanted: dict[int, set[int]] = {}
-        if folded is not None:
-            lowered = text.lower()
-            if len(lowered) != len(text):
-                lowered = text.translate(_ASCII_LOWER)
-            self._keyword_lines(folded, lowered, lines, wanted)
-        if exact is not None:
-            self._keyword_lines(exact, text, lines, wanted)
+        lines = Lines(text)
+        wanted = self.matcher.candidates(path, lines)
+        if not wanted:
+            return []
         suppressed: list[_Hit] = []
         hits = self._collect(path, text, lines, wanted, suppressed)
         findings = self._findings(path, lines, hits)
@@ -191,27 +104,7 @@ class SecretScanner:
             findings += self._findings(path, lines, [candidate])
         return findings
 
-    @staticmethod
-    def _keyword_lines(automaton: ahocorasick.Automaton, haystack: str, lines: _Lines,
-                       wanted: dict[int, set[int]]) -> None:
-        """Add, per rule, the lines holding one of its keywords."""
-        text = lines.text
-        line, line_end = -1, -1
-        for end, (length, indexes) in automaton.iter(haystack):
-            begin = end - length + 1
-            if begin > line_end:  # a hit on a new line; hits on the same line share it
-                line = lines.index(begin)
-                line_end = text.find("\n", begin)
-                if line_end == -1:
-                    line_end = len(text)
-            for index in indexes:
-                rule_lines = wanted.get(index)
-                if rule_lines is None:
-                    wanted[index] = {line}
-                else:
-                    rule_lines.add(line)
-
-    def _collect(self, path: str, text: str, lines: _Lines,
+    def _collect(self, path: str, text: str, lines: Lines,
                  wanted: dict[int, set[int]], suppressed: list[_Hit]) -> list[_Hit]:
         accepted: list[_Hit] = []
         starts: list[int] = []  # accepted spans never overlap, so they sort by start and end
@@ -270,15 +163,14 @@ class SecretScanner:
         return hit
 
     @staticmethod
-    def _allowed_inline(lines: _Lines, hit: _Hit) -> bool:
+    def _allowed_inline(lines: Lines, hit: _Hit) -> bool:
         return any(lines.allowed(lines.index(offset)) for offset in {hit.match_start, hit.start})
 
     def _explanation(self, rule: SecretRule, hit: _Hit) -> dict[str, object]:
         return _explained(rule, hit) if self.explain or hit.suppressed_by else {}
 
-    def _findings(self, path: str, lines: _Lines, hits: list[_Hit]) -> list[Finding]:
+    def _findings(self, path: str, lines: Lines, hits: list[_Hit]) -> list[Finding]:
         """Findings of accepted hits (sorted, never overlapping), or of suppressed ones."""
-        hits = sorted(hits, key=lambda h: h.start)
         starts = [h.start for h in hits]
         findings = []
         for hit in hits:

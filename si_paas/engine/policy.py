@@ -14,7 +14,7 @@ from si_paas.textfile import YamlDocument, checked_yaml
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
-SCOPES = ("doctor", "deploy", "state", "pre-commit", "ci", "checklist")
+SCOPES = ("doctor", "deploy", "state", "pre-commit", "ci", "checklist", "escalation")
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,16 @@ BUILTIN_KINDS = {
     "context.public_safe": "public_safe",
     "repo.no_private_state": "private_state",
     "repo.no_plaintext_secrets": "secrets",
+    "state.records_intact": "integrity",
+    "deploy.rollback_ready": "deploy",
+    "deploy.target_known": "deploy",
+    "checklist.doctor_ok": "checklist",
+    "checklist.contexts_separated": "checklist",
+    "checklist.backup_verified": "checklist",
+    "checklist.alerting_ready": "checklist",
+    "checklist.rollback_drill": "checklist",
+    "escalation.condition": "escalation",
+    "backup.latest_verification_failed": "escalation",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
 
 from si_paas.errors import UsageError
@@ -17,6 +19,11 @@ def init(inv: Invocation, name: str, ctype: str, vault_file: str | None) -> Resu
     validate_name(name, "context")
     inv.layout.check_usable(write=True)
     vault = Path(vault_file).expanduser().absolute() if vault_file else None
+    if vault is not None:
+        store.check_vault_path(vault)
+    if ctype not in store.CONTEXT_TYPES:
+        raise UsageError(f"--type {ctype!r} is unknown: use one of {', '.join(store.CONTEXT_TYPES)}")
+    inv.lock_state()  # concurrent inits of one name: the first creates it, the rest confirm it
     names = store.list_context_names(inv.layout)
     if name not in names:
         # Judge the context as it would be, before anything is written.
@@ -68,6 +75,7 @@ def remove(inv: Invocation, name: str, force: bool) -> Result:
     """Delete a context; one that still holds targets, apps or secrets needs --force."""
     inv.context_opt = name
     ctx = inv.context(mutating=True)
+    inv.lock_state()
     held = {c: len(read_items(inv.layout, ctx, c)) for c in ("targets", "apps")}
     vault = Path(ctx.vault_file)
     held["vault"] = int(vault.is_file() and vault.stat().st_size > 0)
@@ -77,3 +85,33 @@ def remove(inv: Invocation, name: str, force: bool) -> Result:
     store.remove_context(inv.layout, name)
     inv.resolved = None  # nothing left to audit into
     return Result({"removed": name, "held": held}, context=name)
+
+
+def relocate(inv: Invocation, name: str | None) -> Result:
+    """Adopt contexts restored or moved from another state root (NAME, or every one that
+    needs it): `state_root` becomes this root and vault paths under the old root follow."""
+    inv.layout.check_usable(write=True)
+    inv.lock_state()
+    names = [validate_name(name, "context")] if name else store.list_context_names(inv.layout)
+    if name:
+        inv.context_opt = name
+        inv.context(mutating=True)
+    moved = []
+    for each in names:
+        ctx = store.load_context(inv.layout, each)
+        if os.path.realpath(ctx.state_root) == os.path.realpath(inv.layout.root):
+            continue
+        after = replace(ctx, state_root=str(inv.layout.root))
+        guard_change(inv, ctx, overlay_contexts={each: after})
+        change = store.relocate_context(inv.layout, each)
+        if change is None:
+            continue
+        old, new = change
+        inv.resolved = new
+        if not Path(new.vault_file).parent.is_dir():
+            inv.warnings.append(f"context {each!r}: vault folder {Path(new.vault_file).parent} "
+                                "does not exist; restore the vault there or re-create it")
+        moved.append({"name": each, "from": old.state_root, "to": new.state_root,
+                      "vault_file": new.vault_file})
+    inv.audit_args["relocated"] = [m["name"] for m in moved]
+    return Result({"relocated": moved, "count": len(moved)}, context=name)

@@ -29,7 +29,10 @@ class Step:
     args: list[str]
     expect: int
     cwd: str = ""
+    prepare: Callable[[], None] | None = None  # change the app's source before the command
     code: int = -1
+    stdin: str | None = None
+    before: str = ""  # a named preparation run before the command (see run_demo)
     summary: str = ""
     doc: dict[str, Any] = field(default_factory=dict)
 
@@ -44,6 +47,29 @@ class Step:
 
 
 def _summarize(step: Step, doc: dict[str, Any], stderr: str) -> str:
+    if "drill" in doc:
+        d = doc["drill"]
+        return (f"drill {d['status']}: " + ", ".join(f"{s['step']} {s['release']} {s['result']}"
+                                                     for s in d["steps"]))
+    if "release" in doc and "status" in doc:
+        if doc["status"] == "succeeded":
+            return f"{doc['release']} is current"
+        back = doc.get("rolled_back_to")
+        return f"{doc['release']} failed at {doc.get('error_stage')}" + (
+            f"; switched back to {back}" if back else "")
+    if doc.get("command") == "checklist" and "items" in doc:
+        bad_items = [i for i in doc["items"] if not i["ok"]]
+        if not bad_items:
+            return f"green: all {doc['count']} items pass"
+        return "red: " + " | ".join(f"{i['title']}: {i['findings'][0]}" for i in bad_items)
+    if doc.get("command") == "alert test":
+        return ", ".join(f"{i['channel']}: {i['status']}" for i in doc["items"])
+    if "channel" in doc:
+        url = doc["channel"]["url"]
+        return f"channel {doc['channel']['name']}: URL from vault key {url['key']} ({url['fingerprint']})"
+    if "key" in doc and "fingerprint" in doc:
+        verb = "removed" if doc.get("removed") else "stored"
+        return f"{verb} {doc['key']} ({doc['fingerprint']})"
     if "checks" in doc:
         bad = [c for c in doc["checks"] if not c["ok"]]
         if not bad:
@@ -54,7 +80,8 @@ def _summarize(step: Step, doc: dict[str, Any], stderr: str) -> str:
         message: str = doc["error"]["message"]
         return message if message.startswith("refused") else "refused: " + message
     if "items" in doc:
-        names = [str(i.get("name") or i.get("command")) for i in doc["items"][:6]]
+        names = [str(i.get("name") or i.get("release_id") or i.get("command"))
+                 for i in doc["items"][:6]]
         return f"{doc['count']} item(s): {', '.join(names) or '-'}"
     if "context_config" in doc:
         return f"context {doc['context']} ({doc['context_config']['type']}) ready"
@@ -62,6 +89,53 @@ def _summarize(step: Step, doc: dict[str, Any], stderr: str) -> str:
         if key in doc:
             return f"{key} {doc[key]['name']} recorded in context {doc['context']}"
     return stderr.strip().splitlines()[-1] if stderr.strip() else "done"
+
+
+_HEALTH = """#!/bin/sh
+# Healthy unless the release marks itself broken once it is `current`.
+case "$PWD" in */current) test ! -f broken-after-switch ;; esac
+"""
+
+
+def _orders_source(orders: Path) -> None:
+    (orders / "bin").mkdir(parents=True)
+    (orders / "bin" / "health").write_text(_HEALTH)
+    (orders / "bin" / "health").chmod(0o755)
+    (orders / "index.html").write_text("<h1>orders v1</h1>\n")
+
+
+def _deploy_steps(orders: Path, targets: Path) -> list[Step]:
+    dog = ["paas", "--context", "internal-dogfood"]
+    deploy = [*dog, "deploy", "--app", "orders", "--target", "edge-local"]
+
+    def version(text: str, broken: bool = False) -> Callable[[], None]:
+        def change() -> None:
+            (orders / "index.html").write_text(f"<h1>orders {text}</h1>\n")
+            marker = orders / "broken-after-switch"
+            if broken:
+                marker.write_text("")
+            else:
+                marker.unlink(missing_ok=True)
+        return change
+
+    return [
+        Step("Add a local deploy target", "a directory on this machine, private to internal-dogfood",
+             [*dog, "target", "add", "edge-local", "--host", "localhost", "--transport", "local",
+              "--path", str(targets / "orders")], 0),
+        Step("Register the orders app", "its source folder sits in the demo repository",
+             [*dog, "app", "add", "orders", "--source", str(orders), "--target", "edge-local"], 0),
+        Step("Deploy the first release", "gated, uploaded, verified, health-checked, switched",
+             [*deploy, "--first-deploy", "--health-cmd", "./bin/health"], 0),
+        Step("Deploy a second release", "the first one is now the verified rollback target",
+             deploy, 0, prepare=version("v2")),
+        Step("Deploy a release that fails its health check",
+             "health fails after the switch: switched back to the previous good release",
+             deploy, 1, prepare=version("v3", broken=True)),
+        Step("Rehearse a rollback (drill)", "roll back, health, roll forward, health: one record",
+             [*dog, "drill", "rollback", "--app", "orders", "--target", "edge-local"], 0),
+        Step("List releases", "every release with its state; history in --json",
+             [*dog, "release", "list", "--app", "orders"], 0),
+    ]
 
 
 def _plan(repo: Path, src: Path) -> list[Step]:
@@ -92,9 +166,13 @@ def _plan(repo: Path, src: Path) -> list[Step]:
               "--disposable"], 1),
         Step("Guardrail: non-disposable demo target", "oss-demo must stay public-safe",
              [*ctx, "oss-demo", "target", "add", "pet", "--host", "pet.example.test"], 1),
+        *_deploy_steps(repo / "orders", repo.parent / "targets"),
         Step("Plant contamination, run doctor again",
              "a context directory and a live token land in the repo",
              ["paas", "doctor"], 1, cwd=str(repo)),
+        Step("Guardrail: deploy after contamination", "the deploy gate is the doctor verdict",
+             ["paas", "--context", "internal-dogfood", "deploy", "--app", "orders", "--target",
+              "edge-local"], 1),
     ]
 
 
@@ -104,17 +182,35 @@ def _plant(state_root: Path, repo: Path) -> None:
     (repo / ".env").write_text(f"STRIPE_API_KEY={_DEMO_TOKEN}\n")
 
 
+def _run_step(step: Step, tmp: Path, env: dict[str, str], on_step: Callable[[Step], None]) -> None:
+    if step.prepare is not None:
+        step.prepare()
+    proc = subprocess.run([sys.executable, "-m", "si_paas", *step.args, "--json"],
+                          cwd=step.cwd or str(tmp), env=env, capture_output=True, text=True,
+                          input=step.stdin)
+    step.code = proc.returncode
+    try:
+        step.doc = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        step.doc = {}
+    step.summary = _summarize(step, step.doc, proc.stderr)
+    on_step(step)
+
+
 def run_demo(on_step: Callable[[Step], None], keep: bool = False) -> Result:
     """Run the walk-through; every step must exit as expected. Removes everything after."""
     tmp = Path(tempfile.mkdtemp(prefix="si-paas-demo-")).resolve()
     state_root, repo, src = tmp / "home/.si/paas", tmp / "demo-app", tmp / "demo-app/web"
     src.mkdir(parents=True)
     (src / "index.html").write_text("<h1>demo</h1>\n")
+    _orders_source(repo / "orders")
     git_env = {"GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.invalid",
                "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.invalid"}
     env = {**os.environ, **git_env, "HOME": str(tmp / "home"),
            "SI_PAAS_STATE_ROOT": str(state_root), "SI_PAAS_KEY_DIR": str(tmp / "home/.si/keys")}
     env.pop("SI_PAAS_ALLOW_REPO_STATE", None)
+    from si_paas.services import demo_ops
+
     steps = _plan(repo, src)
     try:
         subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
@@ -123,6 +219,8 @@ def run_demo(on_step: Callable[[Step], None], keep: bool = False) -> Result:
         for step in steps:
             if step.title.startswith("Plant"):
                 _plant(state_root, repo)
+            if step.prepare is not None:
+                step.prepare()
             proc = subprocess.run([sys.executable, "-m", "si_paas", *step.args, "--json"],
                                   cwd=step.cwd or str(tmp), env=env, capture_output=True,
                                   text=True)
@@ -133,6 +231,14 @@ def run_demo(on_step: Callable[[Step], None], keep: bool = False) -> Result:
                 step.doc = {}
             step.summary = _summarize(step, step.doc, proc.stderr)
             on_step(step)
+            _run_step(step, tmp, env, on_step)
+        with demo_ops.receiver() as port:
+            ops_steps = demo_ops.plan(port)
+            steps += ops_steps
+            for step in ops_steps:
+                if step.before == "evidence":
+                    demo_ops.write_evidence(state_root)
+                _run_step(step, tmp, env, on_step)
     finally:
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -2,28 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from si_paas.errors import ExitCode, UsageError
 from si_paas.services.invocation import Invocation, Result
 from si_paas.services.judge import current_repo, judge, snapshot_for
+from si_paas.snapshot.gitpaths import enclosing_worktree
+
+
+def _repo_of(given: str) -> Path:
+    """The work tree `--repo` names; a plain folder is refused, never walked file by file."""
+    path = Path(given).expanduser()
+    if not path.is_dir():
+        raise UsageError(f"--repo {given!r}: not a directory")
+    top = enclosing_worktree(path)
+    if top is None:
+        raise UsageError(f"--repo {given!r}: not inside a git repository (doctor judges "
+                         f"repositories; `si paas scan {given}` judges a plain folder)")
+    return top
+
+
+def _log_counts(logs: list[tuple[Path, int]]) -> dict[str, int]:
+    """Segments (live and rotated) and bytes of a context's event logs."""
+    return {"files": len(logs), "rotated": sum(1 for p, _ in logs if p.stem.count(".")),
+            "bytes": sum(size for _, size in logs)}
 
 
 def run(inv: Invocation, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
-        scope: str = "doctor") -> Result:
-    """Judge the state (one context plus global checks, or all) and the repositories."""
+        scope: str = "doctor", progress: Callable[[str], None] | None = None) -> Result:
+    """Judge the state (one context plus global checks, or all) and the repositories.
+
+    progress: told, in words, what is being judged as each stage starts.
+    """
+    say = progress or (lambda _msg: None)
     inv.layout.check_usable(write=False)
     ctx = inv.context(mutating=False) if inv.context_opt else None
     repo_paths: list[Path] = []
     here = current_repo()
     if here is not None:
         repo_paths.append(here)
-    for r in repos:
-        path = Path(r).expanduser()
-        if not path.is_dir():
-            raise UsageError(f"--repo {r!r}: not a directory")
-        repo_paths.append(path)
+    repo_paths += [_repo_of(r) for r in repos]
     snap = snapshot_for(inv.layout, focus=ctx.name if ctx else None, repos=repo_paths)
+    names = ", ".join(str(r.root) for r in snap.repos) or "no repository"
+    say(f"judging the state root {inv.layout.root} and {names}")
     judgement = judge(snap, scope, policy_dirs=[Path(p) for p in policy_dirs],
                       config_repo=here)
     verdict = judgement.verdict
@@ -34,6 +56,7 @@ def run(inv: Invocation, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
         "checks": [c.to_dict() for c in verdict.checks],
         "summary": verdict.summary(),
         "skipped": verdict.stats,
+        "event_logs": {c.name: _log_counts(snap.state.event_logs(c)) for c in snap.state.focused()},
     }
     if judgement.config.path:
         payload["config"] = str(judgement.config.path)

@@ -10,6 +10,7 @@ from si_paas.services.invocation import Invocation, Result
 from si_paas.state.clock import parse_time
 from si_paas.state.contexts import load_context
 from si_paas.state.events import append_event, read_events
+from si_paas.state.jsonl import BadLine
 from si_paas.state.layout import EVENT_FILES
 
 
@@ -27,8 +28,15 @@ def list_events(inv: Invocation, limit: int, kind: str | None, since: str | None
     ctx = inv.context(mutating=False)
     check_read(inv, ctx)
     kinds = (kind,) if kind else tuple(EVENT_FILES)
-    items = read_events(inv.layout, ctx, kinds, when, limit)
-    return Result({"items": items, "count": len(items)}, context=ctx.name)
+    bad: list[BadLine] = []
+    items = read_events(inv.layout, ctx, kinds, when, limit, bad)
+    for line in bad[:5]:
+        inv.warnings.append(f"skipped a malformed event line: {line}")
+    if len(bad) > 5:
+        inv.warnings.append(f"skipped {len(bad) - 5} more malformed event lines "
+                            "(`si paas doctor` lists them)")
+    return Result({"items": items, "count": len(items), "skipped_lines": len(bad)},
+                  context=ctx.name)
 
 
 def audit(inv: Invocation, status: str, exit_code: int, message: str | None) -> None:

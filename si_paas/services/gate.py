@@ -74,7 +74,14 @@ def guard_change(
     strict (deploy, secrets): the verdict must be ok, before and after the change.
     otherwise: the change may not add a blocking finding; a state that already fails lets
     the command run with a warning, so the commands that repair it stay usable.
+
+    The state-root lock is taken first and held until the command ends, so what was judged
+    is what gets written (see `Invocation.lock_state`).
     """
+    inv.lock_state()
+    from si_paas.services.escalation import on_gated  # imports the alert machinery
+
+    on_gated(inv, ctx)
     before = judge(snapshot_for(inv.layout, focus=ctx.name), "state").verdict
     after = judge(snapshot_for(inv.layout, focus=ctx.name, overlay_items=overlay_items,
                                overlay_contexts=overlay_contexts), "state").verdict

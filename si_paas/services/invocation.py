@@ -38,6 +38,31 @@ class Invocation:
     warnings: list[str] = field(default_factory=list)
     resolved: Context | None = None
     audit_args: dict[str, Any] = field(default_factory=dict)
+    _state_lock: int | None = field(default=None, repr=False)
+
+    def lock_state(self) -> None:
+        """Hold the state-root-wide lock until `close()` (or the process ends); idempotent.
+
+        A check that spans contexts (a host in two contexts, one secret value in two vaults)
+        judges one context's change against the others: the lock is taken before the first
+        read that the gate's judgement depends on and held until the change is written, so two
+        commands in two contexts cannot both pass on the state the other is replacing.
+        """
+        if self._state_lock is None and not self.layout.root.is_dir():
+            return  # nothing to lock yet, and judging must come before creating anything
+        if self._state_lock is None:
+            from si_paas.state.fsio import acquire, sweep_stale
+
+            self._state_lock = acquire(self.layout.state_lock_file)
+            sweep_stale(self.layout.contexts_dir)  # a `context remove` killed midway
+
+    def close(self) -> None:
+        """Release what this run holds (the state-root lock)."""
+        if self._state_lock is not None:
+            import os
+
+            fd, self._state_lock = self._state_lock, None
+            os.close(fd)
 
     def context_name(self) -> str | None:
         """The context this run is about: explicit --context, else the selected one."""

@@ -12,7 +12,7 @@ from si_paas.engine.evaluate import evaluate
 from si_paas.engine.policy import load_policies
 from si_paas.engine.verdict import Verdict
 from si_paas.services.repoconfig import RepoConfig, check_disable, load_repo_config
-from si_paas.snapshot.gitpaths import enclosing_worktree
+from si_paas.snapshot.gitpaths import holding_worktree
 from si_paas.snapshot.snapshot import Snapshot
 from si_paas.snapshot.state import StateSnapshot
 from si_paas.snapshot.worktree import WorktreeSnapshot
@@ -87,5 +87,6 @@ def repo_state_override() -> bool:
 
 
 def repo_of(path: Path) -> Path | None:
-    """The work tree holding `path`, if any."""
-    return enclosing_worktree(path)
+    """The work tree holding `path`, if any, ordinary or external (a dotfiles repository)."""
+    holder = holding_worktree(path)
+    return holder.top if holder is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -34,14 +35,18 @@ def _materialize(root: Path, files: dict[str, str]) -> Snapshot:
     repo, state = root / "repo", root / "state"
     repo.mkdir()
     state.mkdir(mode=0o700)
+    plan = files.get("deploy-plan.json")  # the deploy scope's plan, not a file on disk
+    files = {k: v for k, v in files.items() if k != "deploy-plan.json"}
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text(text)
+        path.write_text(text.replace("@STATE_ROOT@", str(state)))  # where the example lives
         path.chmod(0o600)
     subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, capture_output=True)
-    return Snapshot(state=StateSnapshot(StateLayout(state)), repos=[WorktreeSnapshot.open(repo)])
+    snap = Snapshot(state=StateSnapshot(StateLayout(state)), repos=[WorktreeSnapshot.open(repo)])
+    snap.deploy = json.loads(plan) if plan else None
+    return snap
 
 
 def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
@@ -52,6 +57,10 @@ def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
             name = example.get("name") or f"{expect}[{i}]"
             with tempfile.TemporaryDirectory(prefix="si-paas-policy-") as tmp:
                 snap = _materialize(Path(tmp).resolve(), example["files"])
+                if example.get("as_of"):
+                    from si_paas.state.clock import parse_time
+
+                    snap.now = parse_time(example["as_of"])
                 result = evaluate([policy], snap, policy.scopes[0]).checks[0]
             failed = not result.ok
             ok = failed == (expect == "fail")

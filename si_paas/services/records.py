@@ -20,7 +20,8 @@ from si_paas.state.collections import (
     update_items,
 )
 from si_paas.state.contexts import Context
-from si_paas.state.layout import validate_name
+from si_paas.state.hosts import HostSpec, parse_host
+from si_paas.state.layout import has_control, validate_label_key, validate_name
 
 
 def parse_labels(pairs: tuple[str, ...], flag: str = "--label") -> dict[str, str]:
@@ -30,11 +31,33 @@ def parse_labels(pairs: tuple[str, ...], flag: str = "--label") -> dict[str, str
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"{flag} {pair.partition('=')[0]!r}: expected KEY=VALUE")
+        key = validate_label_key(key.strip(" "), flag)
         if is_secret_key(key) and not is_placeholder_value(value):
-            raise UsageError(f"{flag} {key.strip()}=…: labels are not for secrets; store it with "
-                             f"`si paas --context CTX secret set {key.strip().upper()}`")
-        labels[key.strip()] = value.strip()
+            raise UsageError(f"{flag} {key}=…: labels are not for secrets; store it with "
+                             f"`si paas --context CTX secret set {key.upper()}`")
+        if has_control(value):
+            raise UsageError(f"{flag} {key}=…: the value holds a control character (newline?)")
+        labels[key] = value.strip()
     return labels
+
+
+def check_user(user: str | None) -> str | None:
+    """A login user is one word: no whitespace, no control character, no `@` or `/`."""
+    if user is not None and (not user or has_control(user)
+                             or any(ch.isspace() or ch in "@/" for ch in user)):
+        raise UsageError(f"--user {user[:64]!r}: expected a login name")
+    return user
+
+
+def _host_flags(host: str, port: int | None, user: str | None) -> HostSpec:
+    """`--host [USER@]HOST[:PORT]` with `--port`/`--user`: one normal form, conflicts refused."""
+    spec = parse_host(host)
+    if port is not None and spec.port is not None and port != spec.port:
+        raise UsageError(f"--host {host!r} names port {spec.port} but --port is {port}")
+    if user is not None and spec.user is not None and user != spec.user:
+        raise UsageError(f"--host {host!r} names user {spec.user!r} but --user is {user!r}")
+    return HostSpec(spec.host, spec.port if port is None else port,
+                    check_user(spec.user if user is None else user))
 
 
 def list_items(inv: Invocation, collection: str) -> Result:
@@ -55,7 +78,8 @@ def show_item(inv: Invocation, collection: str, name: str) -> Result:
 
 def _change(inv: Invocation, ctx: Context, collection: str,
             change: Callable[[Items], Items]) -> Items:
-    """Judge the proposed records with the gate, then write them under the lock."""
+    """Judge the proposed records with the gate, then write them, all under the state lock."""
+    inv.lock_state()
     proposed = change([dict(i) for i in read_items(inv.layout, ctx, collection)])
     guard_change(inv, ctx, overlay_items={(ctx.name, collection): proposed})
     return update_items(inv.layout, ctx, collection, change)
@@ -67,10 +91,10 @@ def add_target(inv: Invocation, name: str, host: str, port: int | None, user: st
     """Add a target; a name used twice is refused."""
     validate_name(name, "target")
     ctx = inv.context(mutating=True)
-    if not host.strip() or any(ch.isspace() or ch == "/" for ch in host):
-        raise UsageError(f"--host {host!r}: expected a host name or address")
+    spec = _host_flags(host, port, user)
     now = utc_now()
-    record = {"name": name, "host": host, "port": port, "user": user, "transport": transport,
+    record = {"name": name, "host": spec.host, "port": spec.port, "user": spec.user,
+              "transport": transport,
               "path": path, "disposable": disposable, "labels": parse_labels(labels),
               "context": ctx.name, "context_id": ctx.context_id, "created_at": now,
               "updated_at": now}
@@ -91,8 +115,13 @@ def update_target(inv: Invocation, name: str, changes: dict[str, Any],
     ctx = inv.context(mutating=True)
     get_item(inv.layout, ctx, "targets", name)
     new_labels = parse_labels(labels)
-    if "host" in changes and (not changes["host"].strip() or "/" in changes["host"]):
-        raise UsageError(f"--host {changes['host']!r}: expected a host name or address")
+    if "host" in changes:
+        spec = _host_flags(changes["host"], changes.get("port"), changes.get("user"))
+        changes = {**changes, "host": spec.host,
+                   **({"port": spec.port} if spec.port is not None else {}),
+                   **({"user": spec.user} if spec.user is not None else {})}
+    elif "user" in changes:
+        check_user(changes["user"])
     if not changes and not labels and not unlabels:
         raise UsageError("target update: give at least one flag to change")
     updated: dict[str, Any] = {}
@@ -115,6 +144,7 @@ def update_target(inv: Invocation, name: str, changes: dict[str, Any],
 def remove_item(inv: Invocation, collection: str, name: str) -> Result:
     """Remove a record; a target still used by an app is refused."""
     ctx = inv.context(mutating=True)
+    inv.lock_state()  # no app may bind this target between the check and the removal
     item = get_item(inv.layout, ctx, collection, name)
     if collection == "targets":
         users = [a["name"] for a in read_items(inv.layout, ctx, "apps") if name in a["targets"]]
@@ -133,6 +163,7 @@ def add_app(inv: Invocation, name: str, source: str, targets: tuple[str, ...],
     src = Path(source).expanduser()
     if not src.is_dir():
         raise UsageError(f"--source {source!r}: not a directory")
+    inv.lock_state()  # no target may be removed between this check and the write
     known = {t["name"] for t in read_items(inv.layout, ctx, "targets")}
     unknown = [t for t in targets if t not in known]
     if unknown:

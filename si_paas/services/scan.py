@@ -12,7 +12,7 @@ from si_paas.errors import ExitCode, UsageError
 from si_paas.services.invocation import Invocation, Result
 from si_paas.services.judge import judge, snapshot_for
 from si_paas.snapshot.gitobjects import HistorySnapshot, IndexSnapshot
-from si_paas.snapshot.gitpaths import enclosing_worktree
+from si_paas.snapshot.gitpaths import check_history, enclosing_worktree
 from si_paas.snapshot.snapshot import Snapshot
 from si_paas.snapshot.state import StateSnapshot
 
@@ -24,6 +24,10 @@ def git_snapshot(inv: Invocation, path: str, *, staged: bool, rev_range: tuple[s
     if root is None:
         flag = "--staged" if staged else "--history"
         raise UsageError(f"{flag}: {path!r} is not inside a git repository")
+    if not staged:  # a repository without commits or a bad --since: one clear line
+        head = rev_range[0] if rev_range else "HEAD"
+        check_history(root, since=head[:-len("..HEAD")] if head.endswith("..HEAD") else None,
+                      all_refs=head == "--all")
     source = (IndexSnapshot(root) if staged
               else HistorySnapshot(root, rev_range=rev_range, progress=progress))
     return Snapshot(state=StateSnapshot(inv.layout), repos=[source])

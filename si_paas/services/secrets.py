@@ -14,9 +14,9 @@ from si_paas.errors import InputError, PolicyRefusal, UsageError
 from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import MUTATING_RULE, Invocation, Result
 from si_paas.services.judge import judge, snapshot_for
-from si_paas.snapshot.gitpaths import enclosing_worktree
+from si_paas.snapshot.gitpaths import holding_worktree
 from si_paas.state import vault
-from si_paas.state.contexts import Context
+from si_paas.state.contexts import Context, list_context_names
 from si_paas.state.vaultkeys import (
     ContextKey,
     ensure_context_key,
@@ -66,16 +66,17 @@ def _context(inv: Invocation) -> Context:
 def _refuse_key_dir_in_repo() -> None:
     """Keys never live in a git work tree: one `git add -A` would publish them with the vault."""
     where = key_dir()
-    repo = enclosing_worktree(where)
-    if repo is not None:
+    holder = holding_worktree(where)
+    if holder is not None:
         raise PolicyRefusal(f"refused: vault-outside-repo: key directory {where} is inside git work "
-                            f"tree {repo}; set $SI_PAAS_KEY_DIR to a folder outside every repository",
+                            f"tree {holder.describe()}; set $SI_PAAS_KEY_DIR to a folder outside "
+                            "every repository",
                             failed=["vault-outside-repo"])
 
 
-def _existing_key(ctx: Context, vf: vault.VaultFile) -> ContextKey | None:
+def _existing_key(inv: Invocation, ctx: Context, vf: vault.VaultFile) -> ContextKey | None:
     """The context key; a vault holding values without its key is a one-line InputError."""
-    ckey = load_context_key(ctx.name, ctx.context_id)
+    ckey = load_context_key(ctx.name, ctx.context_id, siblings=list_context_names(inv.layout))
     if ckey is None and vf.entries:
         raise InputError(missing_key_message(vf.path, ctx.name, ctx.context_id))
     return ckey
@@ -117,7 +118,8 @@ def set_secret(inv: Invocation, key: str, read_value: Callable[[], str]) -> Resu
     shared = ensure_shared_key()
     _refuse_shared_value(inv, ctx, key, hmac_fingerprint(shared, value))
     # A new key is made only for an empty vault: values without their key stay an error.
-    ckey = _existing_key(ctx, vault.load_vault(ctx)) or ensure_context_key(ctx.name, ctx.context_id)
+    ckey = _existing_key(inv, ctx, vault.load_vault(ctx)) or ensure_context_key(
+        ctx.name, ctx.context_id, siblings=list_context_names(inv.layout))
     entry, created = vault.set_value(inv.layout, ctx, key, value, ckey, shared)
     fp = short_fp(entry.fingerprint or "")
     inv.audit_args["fingerprint"] = fp
@@ -129,7 +131,7 @@ def set_secret(inv: Invocation, key: str, read_value: Callable[[], str]) -> Resu
 def _open(inv: Invocation) -> tuple[Context, vault.VaultFile, dict[str, str], ContextKey | None]:
     ctx = _context(inv)
     check_read(inv, ctx)
-    ckey = _existing_key(ctx, vault.load_vault(ctx))
+    ckey = _existing_key(inv, ctx, vault.load_vault(ctx))
     vf, values = vault.verified_entries(ctx, ckey)
     return ctx, vf, values, ckey
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -35,30 +35,79 @@ def _parse_raw(tokens: list[str], start: int) -> tuple[str, str, str, int]:
     return parts[1], parts[3], tokens[start + 1], start + 2
 
 
-class BlobReader:
-    """One `git cat-file --batch` process serving every blob read of a snapshot."""
+def blob_sizes(root: Path, shas: Iterable[str]) -> dict[str, int | None]:
+    """Size of each object from one `git cat-file --batch-check` (None when missing).
 
-    def __init__(self, root: Path) -> None:
-        self.proc = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    Nothing is inflated: a blob over the size cap is skipped before a byte of it is read.
+    """
+    unique = list(dict.fromkeys(shas))
+    if not unique:
+        return {}
+    out = _git_input(root, ["cat-file", "--batch-check"], "".join(f"{s}\n" for s in unique))
+    sizes: dict[str, int | None] = {}
+    for line in out.decode("ascii", "replace").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob" and parts[2].isdigit():
+            sizes[parts[0]] = int(parts[2])
+        elif parts:
+            sizes[parts[0]] = None
+    return sizes
 
-    def read(self, sha: str) -> tuple[int, bytes | None]:
-        """(size, content) of a blob; content None when missing."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(sha.encode() + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().decode().split()
-        if len(header) < 3 or header[1] == "missing":
-            return 0, None
-        size = int(header[2])
-        data = self.proc.stdout.read(size)
-        self.proc.stdout.read(1)  # the newline after the content
-        return size, data
 
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait()
+def _git_input(root: Path, args: list[str], text: str) -> bytes:
+    try:
+        return subprocess.run(["git", "-C", str(root), *args], check=True, input=text.encode(),
+                              capture_output=True).stdout
+    except FileNotFoundError:
+        raise InputError("git is not installed or not on PATH") from None
+    except subprocess.CalledProcessError as exc:
+        lines = exc.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError(f"{root}: git {args[0]} failed: {lines[-1] if lines else exc}") from None
+
+
+def stream_blobs(root: Path, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+    """The content of each blob, in order, from one `git cat-file --batch`.
+
+    A thread writes the object names while this reads the contents, so git never waits for
+    a round trip per blob. Missing objects are left out. Stopping early ends git.
+    """
+    if not shas:
+        return
+    import threading
+
+    proc = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+
+    def feed() -> None:
+        try:
+            for start in range(0, len(shas), 512):
+                stdin.write("".join(f"{s}\n" for s in shas[start:start + 512]).encode())
+            stdin.close()
+        except (BrokenPipeError, ValueError, OSError):
+            pass  # the reader stopped early and ended git
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for _ in shas:
+            header = stdout.readline().split()
+            if len(header) < 2:
+                break
+            if header[1] == b"missing" or len(header) < 3:
+                continue
+            size = int(header[2])
+            data = stdout.read(size)
+            stdout.read(1)  # the newline after the content
+            yield header[0].decode("ascii"), data
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        writer.join(timeout=5)
+        stdout.close()
 
 
 @dataclass
@@ -71,10 +120,6 @@ class _BlobSource:
     progress: Callable[[int, int], None] | None = None  # (blobs read, blobs in total)
     _read_count: int = 0
 
-    @cached_property
-    def _reader(self) -> BlobReader:
-        return BlobReader(self.root)
-
     def content_files(self) -> Iterator[RepoFile]:
         return iter(self.files)
 
@@ -84,25 +129,51 @@ class _BlobSource:
 
     def read(self, f: RepoFile) -> bytes | None:
         """The blob's bytes, or None (counted) when missing or over the size cap."""
-        sha = f.blob or ""
-        size, data = self._reader.read(sha)
+        for _, data in self.read_all([f]):
+            return data
+        return None
+
+    def read_all(self, files: Sequence[RepoFile]) -> Iterator[tuple[RepoFile, bytes]]:
+        """(file, bytes) for each readable file, in order; skips are counted.
+
+        Sizes come first from `--batch-check`, so a blob over the cap is never read; each
+        distinct blob is then read once, whatever number of paths it has.
+        """
+        sizes = blob_sizes(self.root, [f.blob or "" for f in files])
+        by_blob: dict[str, list[RepoFile]] = {}
+        for f in files:
+            size = sizes.get(f.blob or "")
+            if size is None:
+                self._skip("missing blob")
+                self._tick()
+            elif size > self.max_file_size:
+                self._skip(f"larger than {self.max_file_size} bytes")
+                self._tick()
+            else:
+                by_blob.setdefault(f.blob or "", []).append(f)
+        for sha, data in stream_blobs(self.root, list(by_blob)):
+            for f in by_blob.pop(sha, ()):
+                self._tick()
+                yield f, data
+        for left in by_blob.values():  # vanished between the two git calls
+            for _ in left:
+                self._skip("missing blob")
+                self._tick()
+
+    def _tick(self) -> None:
+        self.advance(1)
+
+    def advance(self, count: int) -> None:
+        """Count `count` more blobs as judged, for the progress report."""
         if self.progress is not None:
-            self._read_count += 1
+            self._read_count += count
             self.progress(self._read_count, len(self.files))
-        if data is None:
-            self._skip("missing blob")
-            return None
-        if size > self.max_file_size:
-            self._skip(f"larger than {self.max_file_size} bytes")
-            return None
-        return data
 
     def _skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     def close(self) -> None:
-        if "_reader" in self.__dict__:
-            self._reader.close()
+        """Nothing stays open between reads."""
 
 
 @dataclass

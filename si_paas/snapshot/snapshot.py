@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,11 +41,18 @@ class Snapshot:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     memo: dict[str, Any] = field(default_factory=dict)
     max_file_size: int | None = None  # a command-line override of every policy's size cap
+    deploy: dict[str, Any] | None = None  # the deploy plan the `deploy` scope judges, if any
+    # "now" is read once per command and held here (or set from --as-of), so time checks are
+    # pure: the same snapshot gives the same verdict whenever it is evaluated.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def stats(self) -> dict[str, Any]:
         """What was skipped while reading, per repository, so nothing is dropped silently."""
         return {
-            str(r.root): {"files": len(r.files), "skipped": dict(r.skipped)}
+            str(r.root): {"files": len(r.files), "skipped": dict(r.skipped),
+                          # processes that read and judged its files (engine/parallel.py)
+                          **({"workers": r.__dict__["workers"]} if "workers" in r.__dict__
+                             else {})}
             for r in self.repos
             if "files" in r.__dict__
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from si_paas.state.layout import EVENT_FILES, StateLayout
 
 if TYPE_CHECKING:  # the state modules load when the state is read: a staged scan never reads it
     from si_paas.state.contexts import Context
+    from si_paas.state.jsonl import BadLine
 
 Items = list[dict[str, Any]]
 
@@ -52,15 +54,18 @@ class StateSnapshot:
     @cached_property
     def _configs(self) -> tuple[tuple[str, Context], ...]:
         """(directory name, config) of every context directory; a corrupt config fails."""
-        from si_paas.state.contexts import Context, list_context_names
+        from si_paas.state.contexts import from_config, list_context_names
         from si_paas.state.validate import validate_document
 
         found = []
         for name in list_context_names(self.layout):
             path = self.layout.config_file(name)
-            raw = fsio.read_json(path)
+            try:
+                raw = fsio.read_json(path)
+            except FileNotFoundError:
+                continue  # removed meanwhile (a concurrent `context remove`)
             validate_document(raw, "context-config", path)
-            found.append((name, Context(**raw)))
+            found.append((name, from_config(self.layout, name, raw)))
         return tuple(found)
 
     @cached_property
@@ -112,16 +117,38 @@ class StateSnapshot:
                 "path": str(path)}
 
     def events(self, ctx: Context) -> Iterator[tuple[Path, int, dict[str, Any]]]:
-        """Every event record of a context (all kinds), with file and line."""
+        """Every valid event record of a context (all kinds, rotated segments too), with file
+        and line. Lines that are not valid events are skipped and kept for `bad_event_lines`."""
+        from si_paas.state.events import iter_events
+
+        bad: list[BadLine] = []
         for kind in EVENT_FILES:
-            path = self.layout.events_file(ctx.name, kind)
-            for number, record in fsio.read_jsonl(path):
-                yield path, number, record
+            yield from iter_events(self.layout, ctx, kind, bad)
+        self.__dict__.setdefault("_bad_lines", {})[ctx.name] = tuple(bad)
+
+    def bad_event_lines(self, ctx: Context) -> tuple[BadLine, ...]:
+        """The event lines of a context that readers skip (torn, not JSON, not an event)."""
+        known: dict[str, tuple[BadLine, ...]] = self.__dict__.setdefault("_bad_lines", {})
+        if ctx.name not in known:
+            for _ in self.events(ctx):
+                pass
+        return known[ctx.name]
+
+    def event_logs(self, ctx: Context) -> list[tuple[Path, int]]:
+        """(path, size) of every event log segment of a context, live and rotated."""
+        from si_paas.state.jsonl import segments
+
+        out = []
+        for kind in EVENT_FILES:
+            for path in segments(self.layout.events_file(ctx.name, kind)):
+                with contextlib.suppress(OSError):  # rotated away meanwhile
+                    out.append((path, path.stat().st_size))
+        return out
 
     def extra_json_records(self, ctx: Context) -> Iterator[tuple[Path, dict[str, Any]]]:
         """Other JSON documents of a context (deployments, addons, alert policy)."""
         base = self.layout.context_dir(ctx.name)
-        for rel in ("deployments.json", "addons.json", "alerts/policy.json"):
+        for rel in ("deployments.json", "addons.json", "alerts/policy.json", "alerts/silences.json"):
             path = base / rel
             try:
                 doc = fsio.read_json(path)
@@ -129,6 +156,18 @@ class StateSnapshot:
                 continue
             if isinstance(doc, dict):
                 yield path, doc
+
+    def release_records(self, ctx: Context) -> Iterator[tuple[Path, dict[str, Any]]]:
+        """Release records of a context (releases/<app>/<id>/release.json)."""
+        from si_paas.state.releases import iter_release_records
+
+        yield from iter_release_records(self.layout, ctx.name)
+
+    def drill_records(self, ctx: Context) -> Iterator[tuple[Path, int, dict[str, Any]]]:
+        """Rollback drill records of a context (drills.jsonl), with file and line."""
+        from si_paas.state.releases import raw_drills
+
+        yield from raw_drills(self.layout, ctx.name)
 
     @cached_property
     def vault_values(self) -> dict[str, list[tuple[str, str, str]]]:
@@ -138,6 +177,21 @@ class StateSnapshot:
         from si_paas.state.vault import vault_value_index  # cryptography, only when asked
 
         return vault_value_index(self.layout, self.contexts)
+
+    @cached_property
+    def key_dir(self) -> Path:
+        """The vault key directory in effect ($SI_PAAS_KEY_DIR or ~/.si/keys)."""
+        from si_paas.state.layout import key_dir_from_env
+
+        return key_dir_from_env()
+
+    def mode_of(self, path: Path | str) -> FileMode | None:
+        """Mode and owner of `path` after symlinks, or None when it does not exist."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return FileMode(Path(path), stat.S_ISDIR(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid)
 
     @cached_property
     def modes(self) -> tuple[FileMode, ...]:
@@ -150,6 +204,8 @@ class StateSnapshot:
                 path = Path(dirpath) / name
                 try:
                     st = os.lstat(path)
+                except FileNotFoundError:
+                    continue  # a temp file renamed or removed by a writer meanwhile
                 except OSError as exc:
                     raise InputError(f"{path}: cannot stat: {exc.strerror}") from None
                 if stat.S_ISLNK(st.st_mode):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from si_paas.state import fsio
 from si_paas.state.clock import new_context_id, utc_now
 from si_paas.state.layout import CONTEXT_TYPES, StateLayout, validate_name
 from si_paas.state.validate import validate_document
+from si_paas.textfile import read_text, require_regular_or_missing
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,29 @@ def load_context(layout: StateLayout, name: str) -> Context:
         known = ", ".join(list_context_names(layout)) or "none"
         raise UsageError(f"unknown context {name!r} (known: {known})") from None
     validate_document(raw, "context-config", path)
-    return Context(**raw)
+    return from_config(layout, name, raw)
+
+
+def from_config(layout: StateLayout, directory: str, raw: dict[str, Any]) -> Context:
+    """The Context of a validated config.json found in contexts/<directory>/.
+
+    A relative `vault_file` is relative to that directory: the default vault is stored as
+    `vault/secrets.env`, so a state root restored or moved elsewhere still finds its vaults.
+    """
+    ctx = Context(**raw)
+    if not os.path.isabs(ctx.vault_file):
+        ctx = replace(ctx, vault_file=str(layout.context_dir(directory) / ctx.vault_file))
+    return ctx
+
+
+def to_config(layout: StateLayout, ctx: Context) -> dict[str, Any]:
+    """What config.json stores for `ctx`: a vault inside the context directory is relative."""
+    doc = ctx.to_dict()
+    base = layout.context_dir(ctx.name)
+    vault = Path(ctx.vault_file)
+    if vault.is_absolute() and base in vault.parents:
+        doc["vault_file"] = str(vault.relative_to(base))
+    return doc
 
 
 def list_context_names(layout: StateLayout) -> list[str]:
@@ -71,6 +94,8 @@ def init_context(
     validate_name(name, "context")
     if ctype not in CONTEXT_TYPES:
         raise UsageError(f"--type {ctype!r} is unknown: use one of {', '.join(CONTEXT_TYPES)}")
+    if vault_file is not None:
+        check_vault_path(vault_file)
     with fsio.locked(layout.lock_file(name)):
         now = utc_now()
         path = layout.config_file(name)
@@ -99,18 +124,47 @@ def init_context(
         )
         for sub in ("events", "vault", "releases", "cache", "alerts"):
             fsio.ensure_dir(layout.context_dir(name) / sub)
-        fsio.atomic_write_json(path, ctx.to_dict())
+        fsio.atomic_write_json(path, to_config(layout, ctx))
         return ctx, True
+
+
+def relocate_context(layout: StateLayout, name: str) -> tuple[Context, Context] | None:
+    """Adopt a context restored or moved from another state root; returns (old, new) or None
+    when it already belongs here.
+
+    `state_root` becomes this root; an absolute vault path under the old root is rebased
+    (made relative when it sits in the context's own directory); a vault elsewhere is kept.
+    """
+    with fsio.locked(layout.lock_file(name)):
+        old = load_context(layout, name)
+        old_root = Path(old.state_root)
+        if os.path.realpath(old_root) == os.path.realpath(layout.root):
+            return None
+        vault = Path(old.vault_file)
+        if vault.is_absolute() and (old_root == vault or old_root in vault.parents):
+            vault = layout.root / vault.relative_to(old_root)
+        new = replace(old, state_root=str(layout.root), vault_file=str(vault),
+                      updated_at=utc_now())
+        fsio.atomic_write_json(layout.config_file(name), to_config(layout, new))
+        return old, new
+
+
+def check_vault_path(path: Path) -> None:
+    """A --vault-file is a regular file or nothing yet, in an existing directory."""
+    try:
+        require_regular_or_missing(path, "--vault-file")
+    except InputError as exc:
+        raise UsageError(exc.message) from None
+    if path.parent.exists() and not path.parent.is_dir():
+        raise UsageError(f"--vault-file {path}: {path.parent} is not a directory")
 
 
 def get_current(layout: StateLayout) -> str | None:
     """The selected context name, or None."""
     try:
-        value = layout.current_context_file.read_text(encoding="utf-8").strip()
+        value = read_text(layout.current_context_file, "current_context file").strip()
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        raise InputError(f"{layout.current_context_file}: cannot read: {exc.strerror}") from None
     if not value:
         return None
     try:

@@ -1,4 +1,4 @@
-"""Atomic, private file I/O: temp + fsync + rename, whole-line locked appends, 0700/0600."""
+"""Atomic, private file I/O: temp + fsync + rename, locks, 0700/0600 (JSONL logs: `jsonl`)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,62 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from si_paas.errors import InputError
-from si_paas.textfile import read_text
+from si_paas.textfile import open_regular, read_text
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+TMP_SUFFIX = ".tmp"
+_TMP_RE = re.compile(r"\..+\.([0-9]{1,10})\.[A-Za-z0-9_]+\.tmp")
+_REMOVING_RE = re.compile(r"\.removing-.+-([0-9]{1,10})")
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process `pid` exists on this machine (ours or another user's)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Remove what a killed writer left in `folder`: temp files of atomic writes and
+    `.removing-*` folders of an interrupted `context remove`, whose pid is dead.
+
+    Only names this module makes are touched; the caller holds the lock that guards the
+    folder, so no live writer of ours is mid-way. Returns what was removed.
+    """
+    import shutil
+
+    removed: list[Path] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        tmp, doomed = _TMP_RE.fullmatch(name), _REMOVING_RE.fullmatch(name)
+        match = tmp or doomed
+        if match is None or pid_alive(int(match.group(1))):
+            continue
+        path = folder / name
+        with contextlib.suppress(OSError):
+            if tmp and not path.is_symlink() and path.is_file():
+                path.unlink()
+                removed.append(path)
+            elif doomed and not path.is_symlink() and path.is_dir():
+                shutil.rmtree(path)
+                removed.append(path)
+    return removed
 
 
 def ensure_dir(path: Path) -> None:
@@ -47,7 +94,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         import tempfile  # writers only: keeps read-only commands quick to start
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        # The pid in the name lets a later command tell a temp file of a killed writer.
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TMP_SUFFIX,
+                                   dir=path.parent)
     except OSError as exc:
         raise InputError(f"{path.parent}: not writable: {exc.strerror}") from None
     try:
@@ -83,56 +132,26 @@ def read_json(path: Path) -> Any:
         raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
 
 
-def append_jsonl(path: Path, record: dict[str, Any]) -> None:
-    """Append one record as one whole line under an exclusive lock."""
-    ensure_dir(path.parent)
-    line = (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+def acquire(lock_path: Path) -> int:
+    """Take an exclusive advisory lock on `lock_path`; closing the returned descriptor drops it.
+
+    Holding it, stale temp files in the lock's folder are removed first (`sweep_stale`)."""
+    ensure_dir(lock_path.parent)
+    fd = open_regular(lock_path, "lock file", os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            # One write(2) of the whole line under the lock: concurrent appenders never interleave.
-            written = 0
-            while written < len(line):
-                written += os.write(fd, line[written:])
-            os.fsync(fd)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
+        sweep_stale(lock_path.parent)  # what a writer killed under this lock left behind
+    except BaseException:
         os.close(fd)
-
-
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, record) from a JSONL file; a torn last line is skipped, others fail."""
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        return
-    with handle:
-        lines = handle.read().split(b"\n")
-    last = len(lines) - 1
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            if number - 1 == last:  # an unterminated final line: an append cut short
-                continue
-            raise InputError(f"{path}: line {number}: invalid JSON record") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{path}: line {number}: record is not an object")
-        yield number, record
+        raise
+    return fd
 
 
 @contextlib.contextmanager
 def locked(lock_path: Path) -> Iterator[None]:
     """Hold an exclusive advisory lock on `lock_path` for the duration of the block."""
-    ensure_dir(lock_path.parent)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    fd = acquire(lock_path)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)

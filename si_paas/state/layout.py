@@ -12,9 +12,13 @@ from si_paas.errors import InputError, UsageError
 STATE_ROOT_ENV = "SI_PAAS_STATE_ROOT"
 DEFAULT_STATE_ROOT = "~/.si/paas"
 CONTEXT_TYPES = ("internal-dogfood", "oss-demo")
-EVENT_FILES = {"deploy": "deployments.jsonl", "alert": "alerts.jsonl", "audit": "audit.jsonl"}
+EVENT_FILES = {"deploy": "deployments.jsonl", "alert": "alerts.jsonl", "audit": "audit.jsonl",
+               "backup": "backups.jsonl"}
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# Names are matched with fullmatch, never `^...$`: `$` also matches before a final newline,
+# so "oss-demo\n" would pass as a second, different "oss-demo".
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_LABEL_KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,62}")
 
 
 def validate_name(value: str, what: str) -> str:
@@ -23,12 +27,36 @@ def validate_name(value: str, what: str) -> str:
         raise UsageError(f"{what} name is empty")
     if len(value) > 64:
         raise UsageError(f"{what} name {value[:64]!r}... is longer than 64 characters")
-    if "/" in value or "\\" in value or ".." in value or not _NAME_RE.match(value):
+    if "/" in value or "\\" in value or ".." in value or not _NAME_RE.fullmatch(value):
         raise UsageError(
             f"{what} name {value!r} is invalid: use letters, digits, '.', '_' or '-', "
             "starting with a letter or digit, no '/' or '..'"
         )
     return value
+
+
+def validate_label_key(value: str, flag: str = "--label") -> str:
+    """Return `value` if it is a label key (letters, digits, `. _ / -`, 1-63 chars), else raise."""
+    if not _LABEL_KEY_RE.fullmatch(value):
+        raise UsageError(f"{flag} key {value[:64]!r} is invalid: use letters, digits, '.', '_', "
+                         "'/' or '-', starting with a letter or digit, at most 63 characters")
+    return value
+
+
+def has_control(value: str) -> bool:
+    """True if `value` holds a control character (a newline, an escape, NUL...)."""
+    return any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in value)
+
+
+KEY_DIR_ENV = "SI_PAAS_KEY_DIR"
+DEFAULT_KEY_DIR = "~/.si/keys"
+
+
+def key_dir_from_env(env: dict[str, str] | None = None) -> Path:
+    """The vault key directory: $SI_PAAS_KEY_DIR or ~/.si/keys, made absolute (not resolved)."""
+    env = dict(os.environ) if env is None else env
+    path = Path(os.path.expanduser(env.get(KEY_DIR_ENV) or DEFAULT_KEY_DIR))
+    return path if path.is_absolute() else Path.cwd() / path
 
 
 def state_root_from_env(env: dict[str, str] | None = None) -> Path:
@@ -72,6 +100,11 @@ class StateLayout:
 
     def lock_file(self, name: str) -> Path:
         return self.context_dir(name) / ".lock"
+
+    @property
+    def state_lock_file(self) -> Path:
+        """The state-root-wide lock: taken before a context's own lock, never after it."""
+        return self.root / ".lock"
 
     def check_usable(self, *, write: bool) -> None:
         """Raise a one-line InputError if the root is a file, unreadable or not writable."""

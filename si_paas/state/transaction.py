@@ -18,6 +18,7 @@ from si_paas.errors import InputError
 from si_paas.state import fsio
 from si_paas.state.contexts import Context
 from si_paas.state.layout import StateLayout
+from si_paas.textfile import read_bytes
 
 JOURNAL = ".import-journal.json"
 
@@ -66,7 +67,7 @@ def replace_collections(layout: StateLayout, ctx: Context, docs: dict[str, Any])
     old: dict[str, str | None] = {}
     for collection in docs:
         try:
-            data = layout.collection_file(ctx.name, collection).read_bytes()
+            data = read_bytes(layout.collection_file(ctx.name, collection), "state file")
             old[collection] = base64.b64encode(data).decode()
         except FileNotFoundError:
             old[collection] = None

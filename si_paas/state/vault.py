@@ -37,36 +37,38 @@ from si_paas.state.clock import utc_now
 from si_paas.state.contexts import Context
 from si_paas.state.layout import StateLayout
 from si_paas.state.vaultkeys import ContextKey, hmac_fingerprint, missing_key_message
+from si_paas.textfile import read_bytes, require_regular_or_missing
 
-KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # always fullmatch: `$` allows a final \n
 NONCE_BYTES = 12
 MAX_VALUE_BYTES = 64 * 1024
+MAX_VAULT_BYTES = 64 << 20
 HEADER = ("# si-paas vault, format 1. Values are AES-256-GCM encrypted; the key is kept outside "
           "this file.\n# Do not edit by hand: use `si paas --context CTX secret set|unset`.\n")
 
 _B64 = r"[A-Za-z0-9+/]+={0,2}"
-_ENC_RE = re.compile(rf"^ENC\[v1,({_B64}),({_B64})\]$")
+_ENC_RE = re.compile(rf"ENC\[v1,({_B64}),({_B64})\]")
 _META_RE = re.compile(r"^#@\s+(\S+)((?:\s+[a-z]+=\S*)*)\s*$")
 _ID_RE = re.compile(r"^#\s*context_id:\s*(\S+)\s*$")
-_HEX_RE = re.compile(r"^[0-9a-f]{64}$")
+_HEX_RE = re.compile(r"[0-9a-f]{64}")
 
 Index = dict[str, list[tuple[str, str, str]]]
 
 
-_PLAIN_NAME_RE = re.compile(r"^[A-Za-z0-9_.\- ]{0,40}$")
+_PLAIN_NAME_RE = re.compile(r"[A-Za-z0-9_.\- ]{0,40}")
 
 
 def shown_key_name(key: str) -> str:
     """A key name fit for an error line: in full when it reads like a name, else only a short
     prefix and its length (a value pasted where the name belongs must not reach a log)."""
-    if _PLAIN_NAME_RE.match(key):
+    if _PLAIN_NAME_RE.fullmatch(key):
         return repr(key)
     return f"{key[: max(0, min(4, len(key) // 4))]!r}… ({len(key)} characters)"
 
 
 def validate_key_name(key: str) -> str:
     """Return `key` if it is a valid secret key name, else a UsageError naming it."""
-    if not KEY_RE.match(key):
+    if not KEY_RE.fullmatch(key):
         raise UsageError(f"secret key {shown_key_name(key)} is invalid: use letters, digits and "
                          "'_', starting with a letter or '_', at most 128 characters")
     return key
@@ -124,7 +126,7 @@ def parse_vault(text: str, path: Path, *, strict: bool = True) -> VaultFile:
             continue
         key, sep, token = line.partition("=")
         key = key.strip()
-        if not sep or not KEY_RE.match(key):
+        if not sep or not KEY_RE.fullmatch(key):
             if strict:
                 raise InputError(f"{path}: line {number}: not a KEY=ENC[...] line "
                                  "(tampered file?)")
@@ -137,8 +139,8 @@ def parse_vault(text: str, path: Path, *, strict: bool = True) -> VaultFile:
         fp, xfp = meta.get("fp"), meta.get("xfp")
         vf.entries[key] = VaultEntry(
             key=key, token=token.strip(),
-            fingerprint=fp if fp and _HEX_RE.match(fp) else None,
-            shared_fingerprint=xfp if xfp and _HEX_RE.match(xfp) else None,
+            fingerprint=fp if fp and _HEX_RE.fullmatch(fp) else None,
+            shared_fingerprint=xfp if xfp and _HEX_RE.fullmatch(xfp) else None,
             updated_at=meta.get("updated") or None)
     return vf
 
@@ -146,11 +148,9 @@ def parse_vault(text: str, path: Path, *, strict: bool = True) -> VaultFile:
 def read_vault(path: Path, *, strict: bool = True) -> VaultFile:
     """Read and parse a vault file; a missing file is an empty vault."""
     try:
-        data = path.read_bytes()
+        data = read_bytes(path, "vault file", limit=MAX_VAULT_BYTES)
     except FileNotFoundError:
         return VaultFile(path)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read vault file: {exc.strerror}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -197,7 +197,7 @@ def encrypt_value(ckey: ContextKey, key: str, value: str) -> str:
 def decrypt_entry(path: Path, ckey: ContextKey, entry: VaultEntry) -> str:
     """The plaintext of one entry, or `<path>: key K: cannot decrypt (...)` as an InputError."""
     problem = InputError(f"{path}: key {entry.key}: cannot decrypt (wrong key or tampered file)")
-    m = _ENC_RE.match(entry.token)
+    m = _ENC_RE.fullmatch(entry.token)
     if not m:
         raise problem
     try:
@@ -238,6 +238,8 @@ def verified_entries(ctx: Context, ckey: ContextKey | None) -> tuple[VaultFile, 
 
 
 def _write(ctx: Context, entries: Iterable[VaultEntry]) -> None:
+    require_regular_or_missing(Path(ctx.vault_file), "vault file")
+    fsio.sweep_stale(Path(ctx.vault_file).parent)  # the caller holds the context lock
     fsio.atomic_write_bytes(Path(ctx.vault_file), render_vault(ctx, entries))
 
 

@@ -2,8 +2,9 @@
 
 Where a context's key comes from, first match wins:
 
-1. `SI_PAAS_VAULT_KEY_<CTX>` in the environment (CTX = the context name upper-cased, `-` and `.`
-   turned into `_`), holding 32 random bytes in base64;
+1. `SI_PAAS_VAULT_KEY_<CTX>` in the environment (CTX from `env_var_for`: `oss-demo` reads
+   `SI_PAAS_VAULT_KEY_OSS_DEMO`, and no two context names share a variable), holding 32
+   random bytes in base64;
 2. the key file `$SI_PAAS_KEY_DIR/<context_id>.key` (default dir `~/.si/keys`), base64 text,
    mode 0600 in a 0700 directory, created by the first `secret set` of the context.
 
@@ -11,9 +12,12 @@ The key itself is never used directly: HKDF-SHA256 (salt = the context_id) deriv
 subkey for AES-256-GCM and one for the value fingerprints, so the two uses never share a key
 and one key material given to two contexts still yields unrelated subkeys.
 
-The shared fingerprint key `$SI_PAAS_KEY_DIR/fingerprint.key` is one per machine. It only
-fingerprints values (HMAC-SHA256) so the same value in two contexts' vaults can be found
-without decrypting either of them.
+The shared fingerprint key is one per user, kept apart from every key directory:
+`$SI_PAAS_FINGERPRINT_KEY_FILE`, default `~/.si/fingerprint.key`, so contexts that keep their
+keys in different key directories still fingerprint values alike. It only fingerprints
+values (HMAC-SHA256) so the same value in two contexts' vaults can be found without
+decrypting either of them. A `fingerprint.key` that older versions kept in the key directory
+is adopted on first use.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import hmac
 import os
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,11 +38,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from si_paas.errors import InputError
 from si_paas.state import fsio
+from si_paas.state.layout import key_dir_from_env
+from si_paas.textfile import open_regular
 
-KEY_DIR_ENV = "SI_PAAS_KEY_DIR"
-DEFAULT_KEY_DIR = "~/.si/keys"
 KEY_ENV_PREFIX = "SI_PAAS_VAULT_KEY_"
 SHARED_KEY_NAME = "fingerprint.key"
+SHARED_KEY_ENV = "SI_PAAS_FINGERPRINT_KEY_FILE"
+DEFAULT_SHARED_KEY = "~/.si/fingerprint.key"
 KEY_BYTES = 32
 
 _ENCRYPTION_INFO = b"si-paas vault v1 encryption"
@@ -46,13 +53,36 @@ _FINGERPRINT_INFO = b"si-paas vault v1 fingerprint"
 
 def key_dir(env: dict[str, str] | None = None) -> Path:
     """The key directory: $SI_PAAS_KEY_DIR or ~/.si/keys, made absolute."""
-    env = dict(os.environ) if env is None else env
-    path = Path(os.path.expanduser(env.get(KEY_DIR_ENV) or DEFAULT_KEY_DIR))
-    return path if path.is_absolute() else Path.cwd() / path
+    return key_dir_from_env(env)
+
+
+_ESCAPES = {".": "_d", "_": "_u"}
 
 
 def env_var_for(context_name: str) -> str:
-    """`SI_PAAS_VAULT_KEY_OSS_DEMO` for context `oss-demo`."""
+    """The key variable of a context: one name per context, never shared (injective).
+
+    Lower-case letters are upper-cased and `-` becomes `_`, so `oss-demo` reads
+    `SI_PAAS_VAULT_KEY_OSS_DEMO`; `.` becomes `_d`, `_` becomes `_u` and an upper-case
+    letter X becomes `_cX`, so `oss.demo` (`..._OSS_dDEMO`) and `Oss-Demo` (`..._cOSS__cDEMO`)
+    never read another context's variable. Lower-case letters only ever follow `_` as
+    escape markers, which is what makes the mapping reversible.
+    """
+    out = []
+    for ch in context_name:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch == "-":
+            out.append("_")
+        elif "A" <= ch <= "Z":
+            out.append("_c" + ch)
+        else:
+            out.append(ch.upper())
+    return KEY_ENV_PREFIX + "".join(out)
+
+
+def legacy_env_var_for(context_name: str) -> str:
+    """The variable older versions read (`-` and `.` to `_`, upper-cased): not injective."""
     return KEY_ENV_PREFIX + re.sub(r"[-.]", "_", context_name.upper())
 
 
@@ -62,7 +92,16 @@ def key_file_for(context_id: str, env: dict[str, str] | None = None) -> Path:
 
 
 def shared_key_file(env: dict[str, str] | None = None) -> Path:
-    """The machine-wide fingerprint key file: `<key dir>/fingerprint.key`."""
+    """The fingerprint key file: $SI_PAAS_FINGERPRINT_KEY_FILE or ~/.si/fingerprint.key.
+
+    Not under the key directory, which may differ from one context to the next."""
+    env = dict(os.environ) if env is None else env
+    path = Path(os.path.expanduser(env.get(SHARED_KEY_ENV) or DEFAULT_SHARED_KEY))
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def legacy_shared_key_file(env: dict[str, str] | None = None) -> Path:
+    """Where older versions kept the fingerprint key: `<key dir>/fingerprint.key`."""
     return key_dir(env) / SHARED_KEY_NAME
 
 
@@ -109,25 +148,28 @@ def _decode_key(text: str, where: str) -> bytes:
 
 
 def _read_key_file(path: Path) -> bytes:
-    try:
-        st = os.stat(path)
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
-        raise
-    except (OSError, UnicodeDecodeError) as exc:
-        why = exc.strerror if isinstance(exc, OSError) else "not ASCII text"
-        raise InputError(f"{path}: cannot read key file: {why}") from None
+    fd = open_regular(path, "key file")  # FileNotFoundError passes through
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            st = os.fstat(handle.fileno())
+            text = handle.read(4096).decode("ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "not ASCII text"
+            raise InputError(f"{path}: cannot read key file: {why}") from None
     if stat.S_IMODE(st.st_mode) & 0o077:
         raise InputError(f"{path}: key file is readable by others (mode "
                          f"{stat.S_IMODE(st.st_mode):04o}); run `chmod 600 {path}`")
     return _decode_key(text, str(path))
 
 
-def _create_key_file(path: Path) -> bytes:
-    """Create `path` with a fresh random key unless it appeared meanwhile; returns the key."""
+def _create_key_file(path: Path, material: bytes | None = None, *,
+                     private_parent: bool = True) -> bytes:
+    """Create `path` with `material` (default: a fresh random key) unless it appeared
+    meanwhile; returns the key in the file. private_parent: make the folder 0700 too (the
+    key directory; not the folder of a fingerprint key file the user placed elsewhere)."""
     fsio.ensure_dir(path.parent)
     try:
-        if stat.S_IMODE(os.stat(path.parent).st_mode) & 0o077:
+        if private_parent and stat.S_IMODE(os.stat(path.parent).st_mode) & 0o077:
             os.chmod(path.parent, fsio.DIR_MODE)  # the key directory is private: 0700
     except OSError as exc:
         raise InputError(f"{path.parent}: cannot make the key directory private: "
@@ -137,16 +179,41 @@ def _create_key_file(path: Path) -> bytes:
             return _read_key_file(path)
         except FileNotFoundError:
             pass
-        material = os.urandom(KEY_BYTES)
+        material = material or os.urandom(KEY_BYTES)
         fsio.atomic_write_bytes(path, base64.b64encode(material) + b"\n")
         return material
 
 
-def load_context_key(ctx_name: str, context_id: str,
-                     env: dict[str, str] | None = None) -> ContextKey | None:
-    """The context's key from the environment or its key file; None when neither exists."""
+def _legacy_var(ctx_name: str, siblings: Iterable[str], env: dict[str, str]) -> str | None:
+    """The older variable name of a context, when it is set and safe to read.
+
+    Safe means no other context of the state root maps to the same older name (`oss.demo`
+    and `oss-demo` both had `..._OSS_DEMO`); when one does, reading it could hand one
+    context's key to the other, so it is refused with the exact variable to set instead.
+    """
+    legacy = legacy_env_var_for(ctx_name)
+    if legacy == env_var_for(ctx_name) or not env.get(legacy):
+        return None
+    clash = sorted(n for n in siblings if n != ctx_name and (
+        legacy_env_var_for(n) == legacy or env_var_for(n) == legacy))
+    if clash:
+        raise InputError(f"${legacy} is ambiguous: contexts {ctx_name!r} and "
+                         f"{', '.join(map(repr, clash))} both used to read it; set "
+                         f"${env_var_for(ctx_name)} for context {ctx_name!r} instead")
+    return legacy
+
+
+def load_context_key(ctx_name: str, context_id: str, env: dict[str, str] | None = None,
+                     siblings: Iterable[str] = ()) -> ContextKey | None:
+    """The context's key from the environment or its key file; None when neither exists.
+
+    `siblings` names the other contexts of the state root, so that the older, colliding
+    variable name is read only where no other context could mean it.
+    """
     env = dict(os.environ) if env is None else env
     var = env_var_for(ctx_name)
+    if not env.get(var):
+        var = _legacy_var(ctx_name, siblings, env) or var
     if env.get(var):
         return ContextKey(_decode_key(env[var], f"${var}"), context_id, "env", f"${var}")
     path = key_file_for(context_id, env)
@@ -156,10 +223,10 @@ def load_context_key(ctx_name: str, context_id: str,
         return None
 
 
-def ensure_context_key(ctx_name: str, context_id: str,
-                       env: dict[str, str] | None = None) -> ContextKey:
+def ensure_context_key(ctx_name: str, context_id: str, env: dict[str, str] | None = None,
+                       siblings: Iterable[str] = ()) -> ContextKey:
     """The context's key, creating its key file (0600, in a 0700 directory) when there is none."""
-    found = load_context_key(ctx_name, context_id, env)
+    found = load_context_key(ctx_name, context_id, env, siblings)
     if found is not None:
         return found
     path = key_file_for(context_id, env)
@@ -175,13 +242,19 @@ def missing_key_message(vault_path: Path | str, ctx_name: str, context_id: str,
 
 
 def load_shared_key(env: dict[str, str] | None = None) -> bytes | None:
-    """The machine-wide fingerprint key, or None when it was never made."""
+    """The fingerprint key, or None when it was never made (an older one is adopted)."""
+    path = shared_key_file(env)
     try:
-        return _read_key_file(shared_key_file(env))
+        return _read_key_file(path)
+    except FileNotFoundError:
+        pass
+    try:
+        legacy = _read_key_file(legacy_shared_key_file(env))
     except FileNotFoundError:
         return None
+    return _create_key_file(path, legacy, private_parent=False)
 
 
 def ensure_shared_key(env: dict[str, str] | None = None) -> bytes:
     """The machine-wide fingerprint key, made on first use (0600)."""
-    return load_shared_key(env) or _create_key_file(shared_key_file(env))
+    return load_shared_key(env) or _create_key_file(shared_key_file(env), private_parent=False)

@@ -22,7 +22,8 @@ def test_init_is_idempotent(si: Callable[..., Run], state_root: Path) -> None:
     assert again.json["context_config"]["context_id"] == cfg["context_id"]
     assert again.json["context_config"]["created_at"] == cfg["created_at"]
     on_disk = json.loads((state_root / "contexts/oss-demo/config.json").read_text())
-    assert on_disk["vault_file"] == str(state_root / "contexts/oss-demo/vault/secrets.env")
+    assert on_disk["vault_file"] == "vault/secrets.env"  # relative to the context directory
+    assert cfg["vault_file"] == str(state_root / "contexts/oss-demo/vault/secrets.env")
 
 
 def test_type_cannot_change(baseline: Callable[..., Run]) -> None:
@@ -129,3 +130,46 @@ def test_context_option_after_subcommand(baseline: Callable[..., Run]) -> None:
     clash = baseline("paas", "--context", "internal-dogfood", "target", "list",
                      "--context", "oss-demo")
     assert clash.code == 2 and "--context" in clash.stderr
+
+
+def test_restored_to_another_path_relocate_repairs_it(baseline: Callable[..., Run],
+                                                      state_root: Path, home: Path) -> None:
+    import shutil
+
+    si = baseline
+    assert si("paas", "--context", "oss-demo", "secret", "set", "TOKEN", input="v-12345678").code == 0
+    config = json.loads((state_root / "contexts/oss-demo/config.json").read_text())
+    assert config["vault_file"] == "vault/secrets.env"  # relative: travels with the state root
+    moved = home / "restored" / "paas"
+    moved.parent.mkdir(mode=0o700)
+    shutil.copytree(state_root, moved, symlinks=True)
+    shutil.rmtree(state_root)
+    env = {"SI_PAAS_STATE_ROOT": str(moved)}
+    before = si("paas", "doctor", "--json", extra_env=env)
+    assert before.code == 1 and "context relocate" in before.stdout
+    run = si("paas", "context", "relocate", "--json", extra_env=env)
+    assert run.code == 0, run.stderr
+    assert sorted(m["name"] for m in run.json["relocated"]) == ["internal-dogfood", "oss-demo"]
+    assert si("paas", "doctor", "--json", extra_env=env).code == 0
+    got = si("paas", "--context", "oss-demo", "secret", "get", "TOKEN", "--json", extra_env=env)
+    assert got.code == 0 and got.json["key"] == "TOKEN"
+    assert si("paas", "context", "relocate", "--json", extra_env=env).json["count"] == 0
+
+
+def test_relocate_rebases_an_absolute_vault_path_from_an_older_config(
+        baseline: Callable[..., Run], state_root: Path, home: Path) -> None:
+    import shutil
+
+    si = baseline
+    path = state_root / "contexts/oss-demo/config.json"
+    config = json.loads(path.read_text())
+    config["vault_file"] = str(state_root / "contexts/oss-demo/vault/secrets.env")
+    path.write_text(json.dumps(config))
+    moved = home / "elsewhere"
+    shutil.copytree(state_root, moved, symlinks=True)
+    env = {"SI_PAAS_STATE_ROOT": str(moved)}
+    run = si("paas", "context", "relocate", "oss-demo", "--json", extra_env=env)
+    assert run.code == 0, run.stderr
+    assert run.json["relocated"][0]["vault_file"] == str(moved / "contexts/oss-demo/vault/secrets.env")
+    stored = json.loads((moved / "contexts/oss-demo/config.json").read_text())
+    assert stored["vault_file"] == "vault/secrets.env" and stored["state_root"] == str(moved)

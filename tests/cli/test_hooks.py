@@ -147,3 +147,151 @@ def test_pre_commit_framework_try_repo(make_repo: Callable[..., Path], env: dict
     passed = subprocess.run([pre_commit, "try-repo", str(checkout), "si-paas"], cwd=repo,
                             env=hook_env, capture_output=True, text=True, timeout=900)
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+HOSTILE_NAMES = [
+    "$(touch PWNED)",
+    "`touch PWNED`",
+    'q"uote$(touch PWNED)"',
+    "it's; touch PWNED #",
+    "sp ace & touch PWNED",
+    "new\nline$(touch PWNED)",
+]
+
+
+def _pwned(tmp_path: Path) -> list[Path]:
+    return [p for p in tmp_path.rglob("PWNED*")]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_repo_path_is_never_run(si: Callable[..., Run], tmp_path: Path,
+                                        env: dict[str, str], name: str) -> None:
+    repo = tmp_path / name / "repo"
+    repo.mkdir(parents=True)
+    git(repo, env, "init", "-q")
+    foreign = repo / ".git" / "hooks" / "pre-commit"
+    foreign.write_text('#!/bin/sh\necho foreign >> "$(git rev-parse --git-dir)/foreign-ran"\n')
+    foreign.chmod(0o755)
+    run = si("paas", "hook", "install", "--force", "--json", cwd=repo)
+    assert run.code == 0, run.stderr
+    assert run.json["chained"] == str(foreign) + ".si-paas-saved"
+    write(repo / "app.py", "print('ok')\n")
+    git(repo, env, "add", "app.py")
+    ok = _commit(repo, env)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert (repo / ".git" / "foreign-ran").read_text() == "foreign\n"
+    write(repo / ".env", SECRET + "\n")
+    git(repo, env, "add", ".env")
+    assert _commit(repo, env).returncode == 1
+    assert _pwned(tmp_path) == []
+
+
+def test_hostile_interpreter_path_is_quoted(make_repo: Callable[..., Path], tmp_path: Path,
+                                            env: dict[str, str]) -> None:
+    import sys
+    import sysconfig
+
+    odd = tmp_path / "bin $(touch PWNED) `touch PWNED2`"
+    odd.mkdir()
+    python = odd / "python3"
+    python.symlink_to(sys.executable)
+    # The symlinked interpreter is outside the venv: hand it the package and its libraries.
+    py_env = {**env, "PYTHONPATH": os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"],
+                                                    sysconfig.get_paths()["platlib"]])}
+    repo = make_repo()
+    installed = subprocess.run([str(python), "-m", "si_paas", "paas", "hook", "install"],
+                               cwd=repo, env=py_env, capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
+    write(repo / ".env", SECRET + "\n")
+    git(repo, env, "add", ".env")
+    refused = _commit(repo, py_env)
+    assert refused.returncode == 1 and "no-plaintext-secrets" in refused.stdout + refused.stderr
+    assert _pwned(tmp_path) == []
+
+
+USER_BEFORE = 'echo before >> "$(git rev-parse --git-dir)/user-ran"'
+USER_AFTER = 'echo after >> "$(git rev-parse --git-dir)/user-ran"'
+
+
+def test_user_lines_survive_install_and_uninstall(si: Callable[..., Run],
+                                                  make_repo: Callable[..., Path],
+                                                  env: dict[str, str]) -> None:
+    repo = make_repo()
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    ran = repo / ".git" / "user-ran"
+    assert si("paas", "hook", "install", cwd=repo).code == 0
+    lines = hook.read_text().splitlines()
+    lines.insert(2, USER_BEFORE)  # after the header, before our block
+    lines.append(USER_AFTER)
+    hook.write_text("\n".join(lines) + "\n")
+    again = si("paas", "hook", "install", "--json", cwd=repo)
+    assert again.code == 0 and again.json["updated"] is True and again.json["kept_lines"] == 2
+    text = hook.read_text()
+    assert text.index(USER_BEFORE) < text.index("scan --staged") < text.index(USER_AFTER)
+    write(repo / "app.py", "print('ok')\n")
+    git(repo, env, "add", "app.py")
+    assert _commit(repo, env).returncode == 0
+    assert ran.read_text() == "before\nafter\n"
+    write(repo / ".env", SECRET + "\n")
+    git(repo, env, "add", ".env")
+    assert _commit(repo, env).returncode == 1  # blocked: the line after our scan never ran
+    assert ran.read_text() == "before\nafter\nbefore\n"
+    removed = si("paas", "hook", "uninstall", "--json", cwd=repo)
+    assert removed.code == 0 and removed.json["kept_lines"] == 2
+    assert "scan --staged" not in hook.read_text() and USER_AFTER in hook.read_text()
+    assert _commit(repo, env).returncode == 0  # the secret passes: only the user's lines ran
+    assert ran.read_text() == "before\nafter\nbefore\nbefore\nafter\n"
+
+
+def test_foreign_hook_that_mentions_the_marker_is_not_ours(si: Callable[..., Run],
+                                                          make_repo: Callable[..., Path],
+                                                          env: dict[str, str]) -> None:
+    from si_paas.services.hooks import HEADER
+
+    repo = make_repo()
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    foreign = ("#!/bin/sh\n# runs lint, then the si-paas pre-commit hook\n"
+               f"# {HEADER}\n"
+               'echo lint >> "$(git rev-parse --git-dir)/foreign-ran"\n')
+    hook.write_text(foreign)
+    hook.chmod(0o755)
+    refused = si("paas", "hook", "install", cwd=repo)
+    assert refused.code == 2 and "--force" in refused.stderr
+    assert si("paas", "hook", "uninstall", cwd=repo).code == 2
+    assert hook.read_text() == foreign
+    assert si("paas", "hook", "install", "--force", cwd=repo).code == 0
+    assert (repo / ".git" / "hooks" / "pre-commit.si-paas-saved").read_text() == foreign
+    write(repo / "app.py", "print('ok')\n")
+    git(repo, env, "add", "app.py")
+    assert _commit(repo, env).returncode == 0
+    assert (repo / ".git" / "foreign-ran").read_text() == "lint\n"
+    assert si("paas", "hook", "uninstall", cwd=repo).code == 0
+    assert hook.read_text() == foreign
+
+
+def test_hook_of_the_first_release_is_updated(si: Callable[..., Run],
+                                              make_repo: Callable[..., Path],
+                                              env: dict[str, str]) -> None:
+    import sys
+
+    repo = make_repo()
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\n# si-paas pre-commit hook: blocks staged secrets and private "
+                    "state.\n# Remove with `si paas hook uninstall`.\n"
+                    f'exec "{sys.executable}" -m si_paas paas scan --staged\n')
+    hook.chmod(0o755)
+    run = si("paas", "hook", "install", "--json", cwd=repo)
+    assert run.code == 0 and run.json["updated"] is True, run.stderr
+    write(repo / ".env", SECRET + "\n")
+    git(repo, env, "add", ".env")
+    assert _commit(repo, env).returncode == 1
+
+
+def test_hook_that_is_not_a_file_is_refused(si: Callable[..., Run],
+                                            make_repo: Callable[..., Path]) -> None:
+    repo = make_repo()
+    fifo = repo / ".git" / "hooks" / "pre-commit"
+    os.mkfifo(fifo)
+    for args in (("install",), ("install", "--force"), ("uninstall",)):
+        run = si("paas", "hook", *args, cwd=repo)
+        assert run.code == 2 and "not a regular file" in run.stderr, run.stderr

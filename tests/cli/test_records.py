@@ -140,3 +140,72 @@ def test_labels_refuse_secrets_and_audit_never_holds_them(baseline: Callable[...
     ok = baseline(*ADD, "d", "--host", "d.test", "--disposable", "--label",
                   "api_token=${API_TOKEN}")
     assert ok.code == 0
+
+
+def _audit(state_root: Path, ctx: str = "oss-demo") -> Path:
+    return state_root / "contexts" / ctx / "events" / "audit.jsonl"
+
+
+def test_event_with_a_list_target_is_skipped_and_reported(baseline: Callable[..., Run],
+                                                          state_root: Path) -> None:
+    si = baseline
+    ctx_id = json.loads((state_root / "contexts/oss-demo/config.json").read_text())["context_id"]
+    bad = {"time": "2026-01-01T00:00:00Z", "kind": "deploy", "context": "oss-demo",
+           "context_id": ctx_id, "actor": "a", "command": "deploy", "status": "ok",
+           "target": ["web", "db"]}
+    deployments = state_root / "contexts/oss-demo/events/deployments.jsonl"
+    with deployments.open("a") as fh:
+        fh.write(json.dumps(bad) + "\n")
+    deployments.chmod(0o600)
+    listed = si("paas", "--context", "oss-demo", "events", "list", "--json")
+    assert listed.code == 0, listed.stderr
+    assert listed.json["skipped_lines"] == 1 and all(
+        not isinstance(e.get("target"), list) for e in listed.json["items"])
+    assert si(*ADD, "t", "--host", "t.test", "--disposable").code == 0
+    doctor = si("paas", "doctor", "--json")
+    assert doctor.code == 0, doctor.stdout
+    check = next(c for c in doctor.json["checks"] if c["id"] == "state-records-intact")
+    assert not check["ok"] and not check["blocking"]
+    assert check["findings"][0]["path"].endswith("deployments.jsonl")
+    assert check["findings"][0]["line"] == 1 and "field target" in check["findings"][0]["message"]
+
+
+def test_torn_audit_line_blocks_nothing(baseline: Callable[..., Run], state_root: Path) -> None:
+    si = baseline
+    with _audit(state_root).open("ab") as fh:
+        fh.write(b'{"time": "2026-01-01T00:00:00Z", "kind": "au')  # a full disk cut it here
+    for args in (("target", "list"), ("events", "list"), ("context", "show"),
+                 ("target", "add", "t", "--host", "t.test", "--disposable")):
+        run = si("paas", "--context", "oss-demo", *args)
+        assert run.code == 0, (args, run.stderr)
+    lines = _audit(state_root).read_bytes().split(b"\n")
+    assert lines[-1] == b""  # every append ends with a newline
+    assert sum(1 for raw in lines if raw.startswith(b'{"time": "2026-01-01')) == 1
+    assert all(json.loads(raw) for raw in lines[:-1] if not raw.startswith(b'{"time": "2026-01'))
+    doctor = si("paas", "--context", "oss-demo", "doctor", "--json").json
+    check = next(c for c in doctor["checks"] if c["id"] == "state-records-intact")
+    assert [(f["line"], f["message"]) for f in check["findings"]] == [
+        (2, "invalid JSON record; readers skip this line")]
+
+
+def test_append_cut_short_by_a_size_limit_leaves_no_partial_line(
+        baseline: Callable[..., Run], state_root: Path, env: dict[str, str]) -> None:
+    """RLIMIT_FSIZE makes the audit write fail midway, as a full disk does."""
+    import resource
+    import subprocess
+
+    from conftest import SI
+
+    si = baseline
+    before = _audit(state_root).read_bytes()
+    limit = len(before) + 40
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    proc = subprocess.run([str(SI), "paas", "--context", "oss-demo", "target", "list"], env=env,
+                          capture_output=True, text=True, timeout=60, preexec_fn=cap)
+    assert proc.returncode == 0, proc.stderr
+    assert "audit event not written" in proc.stderr
+    assert _audit(state_root).read_bytes() == before
+    assert si("paas", "--context", "oss-demo", "events", "list", "--json").json["skipped_lines"] == 0

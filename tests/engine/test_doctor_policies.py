@@ -128,7 +128,7 @@ def test_same_host_in_both_contexts(baseline: Callable[..., Run], state_root: Pa
     assert run.code == 1
     assert _failing(run.json) == {"no-cross-context-data", "oss-demo-public-safe"}
     msg = _check(run.json, "no-cross-context-data")["findings"][0]["message"]
-    assert "10.0.0.5:22" in msg and "internal-dogfood" in msg and "oss-demo" in msg
+    assert "host 10.0.0.5 " in msg and "internal-dogfood" in msg and "oss-demo" in msg
 
 
 def test_context_copied_by_hand(baseline: Callable[..., Run], state_root: Path) -> None:

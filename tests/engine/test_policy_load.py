@@ -25,10 +25,17 @@ remediation: fix it
 
 
 def test_default_pack_loads_with_the_contract_ids() -> None:
-    ids = {p.id for p in load_policies()}
+    policies = load_policies()
+    ids = {p.id for p in policies if "doctor" in p.scopes}
     assert ids == {"state-root-outside-repo", "vault-outside-repo", "no-repo-private-state",
                    "no-plaintext-secrets", "no-cross-context-data", "oss-demo-public-safe",
-                   "state-permissions"}
+                   "state-permissions", "state-records-intact"}
+    assert sorted(p.id for p in policies if "checklist" in p.scopes) == [
+        "checklist-1-doctor-ok", "checklist-2-contexts-separated", "checklist-3-backups-verified",
+        "checklist-4-alerting-ready", "checklist-5-rollback-drill"]
+    assert sorted(p.id for p in policies if "escalation" in p.scopes) == [
+        "escalate-1-repo-exposure", "escalate-2-internal-vault-in-repo",
+        "escalate-3-cross-context-data", "escalate-4-backup-checksum"]
 
 
 @pytest.mark.parametrize(("text", "expect"), [

@@ -65,7 +65,13 @@ def test_export_shape(baseline: Callable[..., Run], home: Path, tmp_path: Path,
     _populate(si, home)
     assert secret_set(si, "oss-demo", "DEMO_API_TOKEN", "demo-Token-value-991").code == 0
     alerts = state_root / "contexts/oss-demo/alerts/policy.json"
-    alerts.write_text(json.dumps({"channel": "#demo-alerts", "webhook_token": "${DEMO_HOOK}"}))
+    policy = {"schema_version": 1, "context": "oss-demo", "context_id": json.loads(
+        (state_root / "contexts/oss-demo/config.json").read_text())["context_id"],
+        "repeat_interval": "4h", "routes": [],
+        "channels": [{"name": "ops", "type": "webhook", "url_ref": "DEMO_HOOK_URL",
+                      "timeout": "5s", "retries": 2, "backoff": "1s"}]}
+    alerts.parent.mkdir(exist_ok=True)
+    alerts.write_text(json.dumps(policy))
     out = tmp_path / "exports" / "oss.json"
     bundle = _export(si, out)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
@@ -79,7 +85,7 @@ def test_export_shape(baseline: Callable[..., Run], home: Path, tmp_path: Path,
     assert [t["name"] for t in bundle["targets"]] == ["demo-1", "demo-2"]
     assert all("context" not in r and "context_id" not in r
                for r in [*bundle["targets"], *bundle["apps"]])
-    assert bundle["alert_policy"] == {"channel": "#demo-alerts", "webhook_token": "${DEMO_HOOK}"}
+    assert bundle["alert_policy"] == policy
     text = out.read_text()
     assert "ENC[" not in text and "DEMO_API_TOKEN" not in text and "events" not in bundle
     # stdout, and the JSON envelope

@@ -44,7 +44,7 @@ def test_set_list_get_unset(baseline: Callable[..., Run], state_root: Path, home
     key_file = home / ".si/keys" / f"{_ctx_id(state_root, 'oss-demo')}.key"
     assert _mode(vault) == 0o600 and _mode(vault.parent) == 0o700
     assert _mode(key_file) == 0o600 and _mode(key_file.parent) == 0o700
-    assert _mode(home / ".si/keys/fingerprint.key") == 0o600
+    assert _mode(home / ".si/fingerprint.key") == 0o600
     assert len(base64.b64decode(key_file.read_text().strip())) == 32
     text = vault.read_text()
     assert VALUE not in text

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import stat
 from typing import Any
 
 from si_paas.engine.policy import Policy
 from si_paas.engine.registry import check_kind
 from si_paas.findings import Finding
+from si_paas.snapshot.gitpaths import is_within, real
 from si_paas.snapshot.snapshot import Snapshot
 
 _PARAMS = {
@@ -45,16 +47,57 @@ def state_permissions(snap: Snapshot, params: dict[str, Any], policy: Policy) ->
                 message=("vault readable by others: " if exposed else "") + "; ".join(problems),
                 severity="critical" if exposed else None,
             ))
+    findings.extend(_vaults_elsewhere(snap, policy, uid))
+    findings.extend(_key_dir(snap, policy, uid))
+    return findings
+
+
+def _vaults_elsewhere(snap: Snapshot, policy: Policy, uid: int) -> list[Finding]:
+    """A vault outside the state root (`--vault-file`) and its folder are still ours to judge."""
+    root = real(snap.state.root)
+    findings = []
     for ctx in snap.state.focused():
-        # A vault outside the state root is still ours to judge.
-        try:
-            st = os.stat(ctx.vault_file)
-        except OSError:
-            continue
-        if not str(os.path.realpath(ctx.vault_file)).startswith(str(snap.state.root)) and (
-            st.st_mode & 0o077
-        ):
+        if is_within(real(ctx.vault_file), root):
+            continue  # judged with the rest of the state root
+        vault = snap.state.mode_of(ctx.vault_file)
+        if vault is not None and vault.mode & 0o077:
             findings.append(Finding(rule=policy.id, path=ctx.vault_file, severity="critical",
-                                    message=f"vault readable by others: mode "
-                                            f"{st.st_mode & 0o777:04o}, want 0600"))
+                                    message=f"vault readable by others: mode {vault.mode:04o}, "
+                                            "want 0600"))
+        if vault is not None and vault.uid != uid:
+            findings.append(Finding(rule=policy.id, path=ctx.vault_file,
+                                    message=f"vault owned by uid {vault.uid}, not {uid}"))
+        folder = snap.state.mode_of(real(ctx.vault_file).parent)
+        if folder is not None and folder.mode & 0o022 and not folder.mode & stat.S_ISVTX:
+            findings.append(Finding(
+                rule=policy.id, path=str(real(ctx.vault_file).parent), severity="critical",
+                message=f"folder of the vault of context {ctx.name!r} is writable by others "
+                        f"(mode {folder.mode:04o}): they can replace the vault"))
+    return findings
+
+
+def _key_dir(snap: Snapshot, policy: Policy, uid: int) -> list[Finding]:
+    """The key directory: private, ours, and not under the state root (a copy or backup of
+    the state root would carry the keys beside the vaults they open)."""
+    where = snap.state.key_dir
+    findings = []
+    if is_within(real(where), real(snap.state.root)):
+        findings.append(Finding(rule=policy.id, path=str(where),
+                                message=f"key directory {where} is inside the state root "
+                                        f"{snap.state.root}: keys must live apart from the "
+                                        "vaults (set $SI_PAAS_KEY_DIR elsewhere)"))
+    mode = snap.state.mode_of(where)
+    if mode is None:
+        return findings
+    if mode.mode & 0o022:
+        findings.append(Finding(rule=policy.id, path=str(where), severity="critical",
+                                message=f"key directory is writable by others (mode "
+                                        f"{mode.mode:04o}, want 0700): they can plant or swap "
+                                        "vault keys"))
+    elif mode.mode & 0o077:
+        findings.append(Finding(rule=policy.id, path=str(where),
+                                message=f"key directory mode {mode.mode:04o}, want 0700"))
+    if mode.uid != uid:
+        findings.append(Finding(rule=policy.id, path=str(where),
+                                message=f"key directory owned by uid {mode.uid}, not {uid}"))
     return findings

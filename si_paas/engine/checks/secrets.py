@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -9,7 +10,8 @@ from si_paas.engine.parallel import map_files
 from si_paas.engine.policy import Policy
 from si_paas.engine.registry import check_kind
 from si_paas.findings import Finding
-from si_paas.snapshot.snapshot import Snapshot
+from si_paas.snapshot.gitobjects import HistorySnapshot
+from si_paas.snapshot.snapshot import FileSource, Snapshot
 from si_paas.snapshot.worktree import RepoFile
 
 if TYPE_CHECKING:
@@ -20,16 +22,54 @@ _PARAMS = {
 }
 
 
-def scanner(snap: Snapshot) -> SecretScanner:
-    """One compiled scanner per snapshot."""
+def scanner(snap: Snapshot, files: int | None = None) -> SecretScanner:
+    """One compiled scanner per snapshot; `files` is how many files it is about to judge.
+
+    A staged scan (the pre-commit hook) never compiles a matcher database.
+    """
     from si_paas.detect.rulepack import load_secret_rules
     from si_paas.detect.scanner import SecretScanner
+    from si_paas.snapshot.gitobjects import IndexSnapshot
 
     if "secret_scanner" not in snap.memo:
-        snap.memo["secret_scanner"] = SecretScanner(load_secret_rules(),
+        staged = any(isinstance(r, IndexSnapshot) for r in snap.repos)
+        snap.memo["secret_scanner"] = SecretScanner(load_secret_rules(), may_compile=not staged,
+                                                    files=files,
                                                     explain=bool(snap.memo.get("explain")))
     found: SecretScanner = snap.memo["secret_scanner"]
     return found
+
+
+def _judge(repo: FileSource, files: list[RepoFile], scan: SecretScanner,
+           scan_one: Callable[[RepoFile, bytes], list[Finding] | None]
+           ) -> Iterator[tuple[RepoFile, list[Finding] | None]]:
+    """(file, findings or None for binary) per judged file, in listing order.
+
+    History blobs judged by an earlier run with the same rules come from the repository's
+    judged-blob cache (engine/judged.py); the others are read and scanned, then kept.
+    """
+    if not isinstance(repo, HistorySnapshot):
+        yield from map_files(repo, files, scan_one)
+        return
+    from si_paas.engine.judged import JudgedBlobs
+
+    cache = JudgedBlobs.open(repo.root, scan.pack.digest, repo.max_file_size)
+    known: dict[RepoFile, list[Finding] | None] = {}
+    todo = []
+    for f in files:
+        judged, hits = cache.get(f)
+        if judged:
+            known[f] = hits
+        else:
+            todo.append(f)
+    repo.advance(len(known))
+    for f, hits in map_files(repo, todo, scan_one):
+        known[f] = hits
+        cache.put(f, hits)
+    cache.save()
+    for f in files:
+        if f in known:
+            yield f, known[f]
 
 
 @check_kind("repo.no_plaintext_secrets", _PARAMS)
@@ -37,7 +77,9 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
     """Plaintext secrets in tracked and untracked files (ignored files are not published)."""
     from si_paas.detect.scanner import is_binary
 
-    scan = scanner(snap)
+    listed = {id(repo): list(repo.content_files()) for repo in snap.repos}
+    scan = scanner(snap, files=sum(len(v) for v in listed.values()))
+    _ = scan.matcher  # chosen (and any database loaded) once, before workers fork
 
     def scan_one(f: RepoFile, data: bytes) -> list[Finding] | None:
         # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
@@ -49,7 +91,7 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
     for repo in snap.repos:
         repo.max_file_size = snap.max_file_size or params["max_file_size"]
         merged: dict[str, Finding] = {}
-        for f, hits in map_files(repo, list(repo.content_files()), scan_one):
+        for f, hits in _judge(repo, listed[id(repo)], scan, scan_one):
             if hits is None:
                 repo.skipped["binary"] = repo.skipped.get("binary", 0) + 1
                 continue

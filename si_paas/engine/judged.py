@@ -1,0 +1,102 @@
+"""Findings of history blobs already judged, kept between runs so an unchanged history is quick.
+
+A blob's findings depend only on its bytes (named by its object id), its path, the rule
+pack and the scanner's code, so they are kept per (object id, path) in one file per
+repository under the user's cache folder (`si_paas.diskcache.cache_root()/judged-v1/`,
+never inside the repository), named by a digest of the rule pack, the size cap and the
+detection code. A changed rule, cap or si-paas version is a new file; the old one is
+removed. Every finding is kept, not just "clean", so a cached run reports what a fresh
+run reports. Entries hold what a report shows (redacted excerpts, fingerprints), never a
+secret. `SI_PAAS_NO_CACHE=1` turns this off; a cache that cannot be used is skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from si_paas import __version__, diskcache
+from si_paas.findings import Finding
+from si_paas.snapshot.worktree import RepoFile
+
+BINARY = "binary"
+_SUBDIR = "judged-v1"
+_CODE = ("detect", "findings.py", "engine/judged.py", "engine/checks/secrets.py")
+
+
+def _code_stamp() -> str:
+    package = Path(__file__).resolve().parent.parent
+    parts = [__version__]
+    for name in _CODE:
+        path = package / name
+        files = sorted(path.glob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            st = file.stat()
+            parts.append(f"{file.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class JudgedBlobs:
+    """The findings (or BINARY) of each (blob, path) of one repository judged before."""
+
+    def __init__(self, folder: Path | None, name: str) -> None:
+        self.folder = folder
+        self.name = name
+        self.entries: dict[str, Any] = {}
+        self.added = 0
+
+    @classmethod
+    def open(cls, repo_root: Path, pack_digest: str, max_file_size: int) -> JudgedBlobs:
+        """The cache of `repo_root` for this pack, size cap and code (empty if none)."""
+        root = diskcache.cache_root()
+        repo_key = hashlib.sha256(os.fsencode(os.path.realpath(repo_root))).hexdigest()[:32]
+        folder = None if root is None else root / _SUBDIR / repo_key
+        name = hashlib.sha256(f"{pack_digest}\0{max_file_size}\0{_code_stamp()}".encode()
+                              ).hexdigest()[:32] + ".json"
+        cache = cls(folder, name)
+        if folder is not None and diskcache.trusted(folder):
+            with contextlib.suppress(OSError, ValueError), \
+                    open(folder / name, encoding="utf-8") as fh:
+                data = json.load(fh)
+                if isinstance(data, dict) and isinstance(data.get("blobs"), dict):
+                    cache.entries = data["blobs"]
+        return cache
+
+    @staticmethod
+    def _key(f: RepoFile) -> str:
+        return f"{f.blob}\0{f.relpath}"
+
+    def get(self, f: RepoFile) -> tuple[bool, list[Finding] | None]:
+        """(judged before, its findings or None for a binary blob)."""
+        entry = self.entries.get(self._key(f))
+        if entry is None:
+            return False, None
+        if entry == BINARY:
+            return True, None
+        try:
+            return True, [Finding(**item) for item in entry]
+        except TypeError:
+            return False, None
+
+    def put(self, f: RepoFile, findings: list[Finding] | None) -> None:
+        """Remember what judging `f` gave (None: binary)."""
+        if f.blob is None:
+            return
+        self.entries[self._key(f)] = (BINARY if findings is None
+                                      else [item.to_dict() for item in findings])
+        self.added += 1
+
+    def save(self) -> None:
+        """Write the cache when something was added, and drop the files of older packs."""
+        if self.folder is None or not self.added:
+            return
+        text = json.dumps({"blobs": self.entries}, separators=(",", ":"))
+        diskcache.write_entry(self.folder, self.name, text.encode("utf-8"), prune=False)
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.folder):
+                if entry.name.endswith(".json") and entry.name != self.name:
+                    os.unlink(entry.path)

@@ -1,0 +1,90 @@
+"""History scans: blobs streamed once, judged blobs cached per repository, both cores."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Run, git, write
+
+SECRETS = [f"API_TOKEN=Zr7Kq2Lm8Wn4Xv6Bt1Pc9Hd3Jf5G{i:04d}" for i in range(6)]
+
+
+def _history(root: Path, env: dict[str, str], commits: int = 12) -> Path:
+    root.mkdir()
+    git(root, env, "init", "-q")
+    for i in range(commits):
+        write(root / f"src/mod{i % 4}.py", f"VALUE = {i}\n" * 5)
+        if i % 2 == 0:
+            write(root / f"deploy/{i}.env", SECRETS[i // 2 % len(SECRETS)] + f"\nN={i}\n")
+        (root / "logo.bin").write_bytes(b"\x00\x01" * (i + 1))
+        git(root, env, "add", "-A")
+        git(root, env, "commit", "-q", "-m", f"change {i}")
+    return root
+
+
+def _findings(run: Run) -> list[dict[str, object]]:
+    return next(c for c in run.json["checks"] if c["id"] == "no-plaintext-secrets")["findings"]
+
+
+def _loose_blobs(repo: Path) -> list[Path]:
+    """The loose blob files of the repository (every object of a fresh repo is loose)."""
+    out = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch-all-objects",
+                          "--batch-check=%(objectname) %(objecttype)"], check=True,
+                         capture_output=True, text=True).stdout
+    shas = [line.split()[0] for line in out.splitlines() if line.endswith(" blob")]
+    return [repo / ".git" / "objects" / s[:2] / s[2:] for s in shas]
+
+
+def test_an_unchanged_history_is_judged_from_the_cache(si: Callable[..., Run], env: dict[str, str],
+                                                       tmp_path: Path, home: Path) -> None:
+    repo = _history(tmp_path / "repo", env)
+    first = si("paas", "scan", "--history", "--all", "--json", cwd=repo)
+    assert first.code == 1 and len(_findings(first)) == len(SECRETS)
+    assert list((home / ".cache" / "si-paas" / "judged-v1").rglob("*.json"))
+    assert not list(repo.rglob("*judged*"))  # kept outside the repository
+    # With every blob gone from the object store, only the cache can still judge them.
+    for blob in _loose_blobs(repo):
+        blob.unlink()
+    second = si("paas", "scan", "--history", "--all", "--json", cwd=repo)
+    assert second.code == 1
+    assert second.json["checks"] == first.json["checks"]  # every finding, not just "clean"
+    assert second.json["skipped"] == first.json["skipped"]
+    # No cache: the same history is read again, and the missing blobs are counted.
+    third = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
+               extra_env={"SI_PAAS_NO_CACHE": "1"})
+    assert third.code == 0
+    assert third.json["skipped"][str(repo.resolve())]["skipped"]["missing blob"] > 0
+
+
+def test_a_new_commit_is_judged_and_cached_ones_are_kept(si: Callable[..., Run],
+                                                         env: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    repo = _history(tmp_path / "repo", env)
+    first = si("paas", "scan", "--history", "--all", "--json", cwd=repo)
+    write(repo / "late.env", "DB_PASSWORD=Hq3Zt8Lm2Wx9Kv4Bn7Rp1Sj6Df5Gy0Cu\n")
+    git(repo, env, "add", "-A")
+    git(repo, env, "commit", "-q", "-m", "late")
+    second = si("paas", "scan", "--history", "--all", "--json", cwd=repo)
+    fresh = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
+               extra_env={"SI_PAAS_NO_CACHE": "1"})
+    assert len(_findings(second)) == len(_findings(first)) + 1
+    assert second.json["checks"] == fresh.json["checks"]
+
+
+def test_history_on_two_workers_finds_what_one_finds(si: Callable[..., Run], env: dict[str, str],
+                                                     tmp_path: Path) -> None:
+    repo = _history(tmp_path / "repo", env, commits=16)
+    runs = {}
+    for workers in ("1", "2"):
+        runs[workers] = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
+                           extra_env={"SI_PAAS_WORKERS": workers, "SI_PAAS_NO_CACHE": "1"})
+    one, two = runs["1"], runs["2"]
+    assert one.code == two.code == 1
+    assert one.json["checks"] == two.json["checks"]
+    stats_one = one.json["skipped"][str(repo.resolve())]
+    stats_two = two.json["skipped"][str(repo.resolve())]
+    assert stats_one["skipped"] == stats_two["skipped"] and stats_one["skipped"]["binary"] > 0
+    assert (stats_one["workers"], stats_two["workers"]) == (1, min(2, len(os.sched_getaffinity(0))))
