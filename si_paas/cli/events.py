@@ -18,7 +18,8 @@ def events() -> None:
 
 @events.command("list")
 @click.option("--limit", type=int, default=50, show_default=True, help="At most N events (N >= 1).")
-@click.option("--kind", type=click.Choice(["deploy", "alert", "audit"]), help="Only this kind.")
+@click.option("--kind", type=click.Choice(["deploy", "alert", "audit", "backup"]),
+              help="Only this kind.")
 @click.option("--since", metavar="TIME", help="Only events at or after an ISO 8601 time.")
 @command_options
 def list_cmd(limit: int, kind: str | None, since: str | None, **_: Any) -> None:

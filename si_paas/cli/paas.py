@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "app": ("si_paas.cli.app:app", "Apps of a context and the targets they run on."),
     "events": ("si_paas.cli.events:events", "Deploy, alert and audit events of a context."),
     "secret": ("si_paas.cli.secret:secret", "Encrypted secrets of a context (set, list, get, unset)."),
+    "backup": ("si_paas.cli.backup:backup", "Encrypted, verified snapshots: create, verify, restore."),
     "doctor": ("si_paas.cli.doctor:doctor", "Judge state and repos against every policy."),
     "scan": ("si_paas.cli.scan:scan", "Scan files for secrets and private state (CI)."),
     "hook": ("si_paas.cli.hook:hook", "Install or remove the git pre-commit hook."),

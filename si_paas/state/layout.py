@@ -12,7 +12,8 @@ from si_paas.errors import InputError, UsageError
 STATE_ROOT_ENV = "SI_PAAS_STATE_ROOT"
 DEFAULT_STATE_ROOT = "~/.si/paas"
 CONTEXT_TYPES = ("internal-dogfood", "oss-demo")
-EVENT_FILES = {"deploy": "deployments.jsonl", "alert": "alerts.jsonl", "audit": "audit.jsonl"}
+EVENT_FILES = {"deploy": "deployments.jsonl", "alert": "alerts.jsonl", "audit": "audit.jsonl",
+               "backup": "backups.jsonl"}
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
