@@ -55,6 +55,9 @@ BUILTIN_KINDS = {
     "context.public_safe": "public_safe",
     "repo.no_private_state": "private_state",
     "repo.no_plaintext_secrets": "secrets",
+    "backup.root_outside_repo": "backup",
+    "backup.verified": "backup",
+    "backup.latest_not_failed": "backup",
 }
 
 

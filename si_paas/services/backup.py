@@ -272,9 +272,7 @@ def check_snapshot(ctx: Context, stored: StoredSnapshot, level: str,
     progress = progress or _Quiet()
     out = Outcome(stored.snapshot_id, level)
     try:
-        if stored.manifest is None:
-            raise bf.BackupCorrupt("manifest", stored.problem or "unreadable")
-        manifest = stored.manifest
+        manifest = stored.manifest or read_manifest(stored.folder)  # raises what is wrong
         out.manifest = manifest
         _validate_manifest(manifest)
         claimed = manifest["context"]["context_id"]

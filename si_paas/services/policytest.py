@@ -29,8 +29,11 @@ class ExampleOutcome:
     detail: str
 
 
-def _materialize(root: Path, files: dict[str, str]) -> Snapshot:
-    """Write an example's files: `repo/...` into a git repo, `state/...` into the state root."""
+def _materialize(root: Path, files: dict[str, str], env: dict[str, str] | None = None) -> Snapshot:
+    """Write an example's files: `repo/...` into a git repo, `state/...` into the state root.
+
+    `env` (with `{root}` standing for the example's folder) is laid over the environment.
+    """
     repo, state = root / "repo", root / "state"
     repo.mkdir()
     state.mkdir(mode=0o700)
@@ -41,7 +44,9 @@ def _materialize(root: Path, files: dict[str, str]) -> Snapshot:
         path.chmod(0o600)
     subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, capture_output=True)
-    return Snapshot(state=StateSnapshot(StateLayout(state)), repos=[WorktreeSnapshot.open(repo)])
+    snap = Snapshot(state=StateSnapshot(StateLayout(state)), repos=[WorktreeSnapshot.open(repo)])
+    snap.env.update({k: v.replace("{root}", str(root)) for k, v in (env or {}).items()})
+    return snap
 
 
 def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
@@ -51,7 +56,7 @@ def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
         for i, example in enumerate(policy.examples.get(expect, [])):
             name = example.get("name") or f"{expect}[{i}]"
             with tempfile.TemporaryDirectory(prefix="si-paas-policy-") as tmp:
-                snap = _materialize(Path(tmp).resolve(), example["files"])
+                snap = _materialize(Path(tmp).resolve(), example["files"], example.get("env"))
                 result = evaluate([policy], snap, policy.scopes[0]).checks[0]
             failed = not result.ok
             ok = failed == (expect == "fail")

@@ -197,8 +197,11 @@ class ArchiveWriter:
 # -- reading ---------------------------------------------------------------------------------
 
 def decrypt_chunks(handle: BinaryIO, material: bytes, expect_snapshot: str,
-                   expect_context: str) -> Iterator[bytes]:
-    """Yield each chunk's plaintext after its tag checked; a failure names the chunk."""
+                   expect_context: str, expect_chunks: int | None = None) -> Iterator[bytes]:
+    """Yield each chunk's plaintext after its tag checked; a failure names the chunk.
+
+    `expect_chunks` (the manifest's count) only sharpens the message of a failure.
+    """
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -222,8 +225,12 @@ def decrypt_chunks(handle: BinaryIO, material: bytes, expect_snapshot: str,
         try:
             yield aead.decrypt(_nonce(header.prefix, counter, last), current, aad)
         except InvalidTag:
-            raise BackupCorrupt(f"chunk {counter}", _diagnose(aead, header, aad, current,
-                                                             counter, last)) from None
+            if expect_chunks is not None and counter == expect_chunks - 1 and not last:
+                why = (f"the manifest lists {expect_chunks} chunks, but data follows the last "
+                       "one (appended)")
+            else:
+                why = _diagnose(aead, header, aad, current, counter, last)
+            raise BackupCorrupt(f"chunk {counter}", why) from None
         if last:
             return
         current = nxt

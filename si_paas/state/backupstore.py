@@ -357,7 +357,8 @@ def read_archive(archive: Path, material: bytes, manifest: dict[str, Any],
         raise BackupCorrupt("archive", f"{archive}: missing") from None
     with handle:
         chunks = decrypt_chunks(handle, material, manifest["snapshot_id"],
-                                manifest["context"]["context_id"])
+                                manifest["context"]["context_id"],
+                                manifest.get("archive", {}).get("chunks"))
         reader = DecryptingReader(_counted(chunks, progress))
         try:
             gz = gzip.GzipFile(fileobj=cast(Any, reader), mode="rb")

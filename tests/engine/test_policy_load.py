@@ -28,7 +28,8 @@ def test_default_pack_loads_with_the_contract_ids() -> None:
     ids = {p.id for p in load_policies()}
     assert ids == {"state-root-outside-repo", "vault-outside-repo", "no-repo-private-state",
                    "no-plaintext-secrets", "no-cross-context-data", "oss-demo-public-safe",
-                   "state-permissions"}
+                   "state-permissions", "backup-outside-repo", "backup-verified",
+                   "backup-latest-verifies"}
 
 
 @pytest.mark.parametrize(("text", "expect"), [
