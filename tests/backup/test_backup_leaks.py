@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backuphelp import CTX, all_bytes, context_id, create
+
 from conftest import Run
 
 VALUES = ["pw-9!Kq#71zLmX", "tok_5$Hr@22pQwE0"]

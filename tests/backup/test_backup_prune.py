@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from backuphelp import CTX, context_id, create, verify
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from si_paas.services.backup import plan_prune
 from si_paas.state.backupstore import StoredSnapshot
 
-from backuphelp import CTX, context_id, create, verify
 from conftest import Run
 
 
