@@ -45,6 +45,8 @@ BACKUP_ROOT_ENV = "SI_PAAS_BACKUP_ROOT"
 DEFAULT_BACKUP_ROOT = "~/.si/backups"
 _SNAPSHOT_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 _READ = 1 << 20
+SCAN_BLOCK = 1 << 20
+SCAN_OVERLAP = 64 * 1024
 
 Progress = Callable[[int], None]  # bytes done since the last call
 Scan = Callable[[str, bytes], None]  # (relative path, block of bytes): raise to refuse
@@ -142,7 +144,8 @@ class _Tap:
         self._rel = rel
         self._scan = scan
         self._progress = progress
-        self._pending = b""
+        self._pending = bytearray()
+        self._carry = b""
         self.digest = hashlib.sha256()
         self.size = 0
 
@@ -154,16 +157,21 @@ class _Tap:
             self._progress(len(data))
         if self._scan is not None:
             self._pending += data
-            if len(self._pending) >= 4 * _READ:
+            if len(self._pending) >= SCAN_BLOCK:  # scanned in line-aligned blocks: flat memory
                 cut = self._pending.rfind(b"\n") + 1 or len(self._pending)
-                self._scan(self._rel, self._pending[:cut])
-                self._pending = self._pending[cut:]
+                block = self._carry + bytes(self._pending[:cut])
+                self._scan(self._rel, block)
+                del self._pending[:cut]
+                # the next block starts with this one's tail, so a multi-line secret (a
+                # private key block) cut by the boundary is still seen whole
+                tail = block[-SCAN_OVERLAP:]
+                self._carry = tail[tail.find(b"\n") + 1:] if len(block) > SCAN_OVERLAP else b""
         return data
 
     def finish(self) -> None:
         if self._scan is not None and self._pending:
-            self._scan(self._rel, self._pending)
-        self._pending = b""
+            self._scan(self._rel, self._carry + bytes(self._pending))
+        self._pending.clear()
 
 
 def _fsync_file(path: Path) -> None:

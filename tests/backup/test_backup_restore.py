@@ -269,3 +269,19 @@ def test_mutating_backup_commands_need_an_explicit_context(ready: Callable[..., 
                  ("key", "export", "--output", "/tmp/never")):
         run = si("paas", "backup", *args)
         assert run.code == 2 and "needs --context" in run.stderr, (args, run.stderr)
+
+
+def test_private_key_across_a_scan_block_boundary_refuses(ready: Callable[..., Run],
+                                                          state_root: Path) -> None:
+    """Files are scanned in blocks; a key block cut by a block boundary is still found."""
+    from si_paas.state.backupstore import SCAN_BLOCK
+
+    body = "MIIEowIBAAKCAQEA" + "q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC" * 2
+    key = ("-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join([body] * 12)
+           + "\n-----END RSA PRIVATE KEY-----\n")
+    filler = ("x" * 99 + "\n") * (SCAN_BLOCK // 100 - 3)
+    note = _ctx_dir(state_root) / "releases" / "notes.txt"
+    note.write_text(filler + key + filler)
+    note.chmod(0o600)
+    run = ready("paas", "--context", CTX, "backup", "create")
+    assert run.code == 1 and "releases/notes.txt" in run.stderr, run.stderr
