@@ -123,5 +123,6 @@ def _safe_audit(audit: Callable[..., None], inv: Invocation, status: str, code: 
     try:
         audit(inv, status, code, message)
     except (SiPaasError, OSError) as exc:
-        err().print(f"warning: audit event not written: {exc}", markup=False, style="yellow")
+        err().print(f"warning: audit event not written: {exc}", markup=False, style="yellow",
+                    soft_wrap=True)
 

@@ -17,6 +17,10 @@ MUTATING_RULE = (
 )
 
 
+# state-root locks this process holds: lock file -> (descriptor, invocations sharing it)
+_HELD: dict[str, tuple[int, int]] = {}
+
+
 @dataclass
 class Result:
     """What a service returns: a JSON payload plus what the CLI needs to render and exit."""
@@ -53,7 +57,17 @@ class Invocation:
         if self._state_lock is None:
             from si_paas.state.fsio import acquire, sweep_stale
 
+            path = str(self.layout.state_lock_file)
+            held = _HELD.get(path)
+            if held is not None:
+                # flock excludes open files, not processes: a second invocation in the same
+                # process (services called in-process) shares the lock instead of waiting on
+                # itself for ever.
+                _HELD[path] = (held[0], held[1] + 1)
+                self._state_lock = held[0]
+                return
             self._state_lock = acquire(self.layout.state_lock_file)
+            _HELD[path] = (self._state_lock, 1)
             sweep_stale(self.layout.contexts_dir)  # a `context remove` killed midway
 
     def close(self) -> None:
@@ -62,6 +76,12 @@ class Invocation:
             import os
 
             fd, self._state_lock = self._state_lock, None
+            path = str(self.layout.state_lock_file)
+            held = _HELD.get(path)
+            if held is not None and held[0] == fd and held[1] > 1:
+                _HELD[path] = (fd, held[1] - 1)
+                return
+            _HELD.pop(path, None)
             os.close(fd)
 
     def context_name(self) -> str | None:

@@ -25,10 +25,17 @@ def _plant(condition: str, si: Callable[..., Run], state_root: Path,
     if condition == "escalate-1-repo-exposure":
         return "internal-dogfood", make_repo(files={"ops/.si/paas/current_context": "oss-demo\n"})
     if condition == "escalate-2-internal-vault-in-repo":
+        # The context's config names a vault inside a repository (no state-root component is
+        # linked there, which would be repository exposure of the state root as well).
         repo = make_repo()
-        vault = ctx_dir / "internal-dogfood" / "vault"
-        shutil.move(str(vault), str(repo / "vault"))
-        vault.symlink_to(repo / "vault")
+        config_file = ctx_dir / "internal-dogfood" / "config.json"
+        config = json.loads(config_file.read_text())
+        (repo / "vault").mkdir()
+        vault_file = ctx_dir / "internal-dogfood" / config["vault_file"]
+        if vault_file.exists():
+            shutil.move(str(vault_file), str(repo / "vault" / "secrets.env"))
+        config["vault_file"] = str(repo / "vault" / "secrets.env")
+        config_file.write_text(json.dumps(config))
         return "internal-dogfood", None
     if condition == "escalate-3-cross-context-data":
         line = (ctx_dir / "internal-dogfood" / "events" / "audit.jsonl").read_text().splitlines()[0]

@@ -73,6 +73,8 @@ def service_env(root: Path) -> Iterator[StateLayout]:
         del os.environ[k]
     os.environ["SI_PAAS_STATE_ROOT"] = str(root / "paas")
     os.environ["SI_PAAS_KEY_DIR"] = str(root / "keys")
+    # `root` stands for ~/.si of the `si` runs: the fingerprint key is ~/.si/fingerprint.key there
+    os.environ["SI_PAAS_FINGERPRINT_KEY_FILE"] = str(root / "fingerprint.key")
     try:
         yield StateLayout(root / "paas")
     finally:
