@@ -219,18 +219,6 @@ def run_demo(on_step: Callable[[Step], None], keep: bool = False) -> Result:
         for step in steps:
             if step.title.startswith("Plant"):
                 _plant(state_root, repo)
-            if step.prepare is not None:
-                step.prepare()
-            proc = subprocess.run([sys.executable, "-m", "si_paas", *step.args, "--json"],
-                                  cwd=step.cwd or str(tmp), env=env, capture_output=True,
-                                  text=True)
-            step.code = proc.returncode
-            try:
-                step.doc = json.loads(proc.stdout)
-            except json.JSONDecodeError:
-                step.doc = {}
-            step.summary = _summarize(step, step.doc, proc.stderr)
-            on_step(step)
             _run_step(step, tmp, env, on_step)
         with demo_ops.receiver() as port:
             ops_steps = demo_ops.plan(port)
