@@ -197,7 +197,6 @@ def deploy_lock(inv: Invocation, where: Where, command: str,
         raise PolicyRefusal(f"{app} on {target}: {_describe_holder(found.holder, found.stale)}{hint}",
                             failed=["deploy-lock"])
     try:
-        where.layout.prepare()
         remote = where.layout.lock(holder)
         if remote is not None:
             raise PolicyRefusal(
@@ -412,29 +411,27 @@ def _deploy_locked(inv: Invocation, where: Where, bundle: Bundle, plan: dict[str
     layout = where.layout
     with deploy_lock(inv, where, "deploy", message):
         checkpoint("locked")
-        current = layout.current()
-        back_to, _ = rollback_candidate(inv, where, pair_of(inv, ctx, app, target), current, True)
+        current, back_to = layout.current(), plan["rollback_release"]
+        if current != plan["current"]:  # another deploy finished in between: judge again
+            back_to, _ = rollback_candidate(inv, where, pair_of(inv, ctx, app, target), current,
+                                            True)
         number, rid = begin_row(inv, ctx, app, target, kind="deploy", release=None,
                                 from_release=current, first_deploy=first_deploy,
                                 health_cmd=health.command)
         set_lock_release(inv, where, rid)
         inv.audit_args["release"] = rid
         store.write_release(inv.layout, ctx, _release_record(where, ctx, rid, bundle, first_deploy))
-        stage = "prepare"
+        stage = "upload"
         try:
-            layout.prepare()
-            layout.clear_incoming()
-            stage = "upload"
             checkpoint("upload")
             progress("upload", "start")
             layout.upload(bundle.root, bundle.upload_list(), bundle.manifest, rid)
             progress("upload", "ok")
             stage = "verify"
             checkpoint("verify")
-            problem = layout.verify(layout.incoming_dir(rid), bundle.digest)
+            problem = layout.verify_and_activate(rid, bundle.digest)
             if problem:
                 raise TargetError(f"uploaded files do not match the manifest: {problem}")
-            layout.activate(rid)
             progress("verify", "ok")
             stage = "health"
             checkpoint("health")

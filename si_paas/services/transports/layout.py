@@ -58,19 +58,21 @@ class TargetLayout:
     def incoming_dir(self, release_id: str) -> str:
         return f"{self.path}/.si-paas/incoming/{release_id}"
 
-    def prepare(self) -> None:
-        """Create the layout; a read-only or missing parent is a one-line TargetError."""
-        p = q(self.path)
-        self._must(f"mkdir -p {p}/releases {p}/shared {p}/.si-paas/incoming && "
-                   f"test -w {p}/releases && test -w {p}/.si-paas/incoming", "prepare the layout")
-
     def lock(self, holder: dict[str, Any]) -> dict[str, Any] | None:
-        """Take the target's lock directory: None on success, else what the holder wrote."""
+        """Create the layout and take the target's lock directory (one round trip).
+
+        None on success, else what the holder wrote. Holding it, uploads a crashed deploy
+        left in incoming/ are dropped.
+        """
+        base = q(self.path)
         p = q(f"{self.path}/.si-paas/lock")
         data = q(json.dumps(holder, sort_keys=True))
-        result = self._sh(f"mkdir {p} 2>/dev/null || {{ test -d {p} || exit 1; "
+        result = self._sh(f"mkdir -p {base}/releases {base}/shared {base}/.si-paas/incoming "
+                          f"|| exit 1; test -w {base}/releases || {{ echo 'not writable'; exit 1; }}; "
+                          f"mkdir {p} 2>/dev/null || {{ test -d {p} || exit 1; "
                           f"cat {p}/holder.json 2>/dev/null; exit 75; }}; "
-                          f"printf '%s\\n' {data} > {p}/holder.json", "take the target lock")
+                          f"printf '%s\\n' {data} > {p}/holder.json && "
+                          f"rm -rf {base}/.si-paas/incoming/*", "take the target lock")
         if result.code == 75:
             try:
                 found = json.loads(result.text() or "{}")
@@ -78,7 +80,9 @@ class TargetLayout:
                 found = {}
             return found if isinstance(found, dict) else {}
         if not result.ok:
-            raise TargetError(f"{self.where()}: take the target lock failed: {result.tail(200)}")
+            lines = result.tail(200).splitlines()
+            raise TargetError(f"{self.where()}: prepare the layout failed: "
+                              f"{lines[-1] if lines else f'exit {result.code}'}")
         return None
 
     def lock_holder(self) -> dict[str, Any] | None:
@@ -115,30 +119,34 @@ class TargetLayout:
 
     def upload(self, root: Path, files: Sequence[tuple[str, int]], manifest: bytes,
                release_id: str) -> None:
-        dest = self.incoming_dir(release_id)
-        self._must(f"rm -rf {q(dest)}", "clear the incoming folder")
-        self.transport.put_tree(root, files, {MANIFEST: manifest}, dest,
+        """Copy the files and the manifest into incoming/ (cleared when the lock was taken)."""
+        self.transport.put_tree(root, files, {MANIFEST: manifest}, self.incoming_dir(release_id),
                                 timeout=self.upload_timeout)
 
-    def verify(self, folder: str, digest: str) -> str | None:
-        """None when every file of `folder` matches its manifest and the manifest `digest`."""
+    def verify(self, folder: str, digest: str, then: str = "") -> str | None:
+        """None when every file of `folder` matches its manifest and the manifest `digest`.
+
+        `then` is a script run on success in the same round trip (the rename into place).
+        """
         f = q(folder)
         want = digest.removeprefix("sha256:")
         script = (f"cd {f} 2>/dev/null || {{ echo 'folder missing'; exit 4; }}; "
                   f"got=$(sha256sum {MANIFEST} 2>/dev/null | cut -d' ' -f1); "
                   f"[ \"$got\" = {want} ] || {{ echo 'manifest digest differs'; exit 5; }}; "
-                  f"out=$(sha256sum --quiet --strict -c {MANIFEST} 2>&1) && exit 0; "
-                  f"printf '%s\\n' \"$out\" | head -n 3; exit 6")
+                  f"out=$(sha256sum --quiet --strict -c {MANIFEST} 2>&1) || "
+                  f"{{ printf '%s\\n' \"$out\" | head -n 3; exit 6; }}; "
+                  + (f"cd / && {{ {then}; }} || exit 7" if then else "exit 0"))
         result = self._sh(script, "verify", timeout=self.upload_timeout)
         if result.ok:
             return None
         lines = [ln for ln in result.text().splitlines() if ln.strip()]
         return "; ".join(lines[:3]) or f"verification failed (exit {result.code})"
 
-    def activate(self, release_id: str) -> None:
-        """Rename the verified upload into releases/."""
+    def verify_and_activate(self, release_id: str, digest: str) -> str | None:
+        """Verify the upload in incoming/ and rename it into releases/ (one round trip)."""
         src, dst = q(self.incoming_dir(release_id)), q(self.release_dir(release_id))
-        self._must(f"test ! -e {dst} || rm -rf {dst}; mv {src} {dst}", "move the release into place")
+        return self.verify(self.incoming_dir(release_id), digest,
+                           then=f"rm -rf {dst} && mv {src} {dst}")
 
     def switch(self, release_id: str) -> None:
         """Point `current` at a release: temp symlink, then rename over the old link."""

@@ -20,6 +20,10 @@ from typing import IO, Any
 from si_paas.services.transports.base import CommandResult, TargetError, Writer, run_process
 
 CONNECT_TIMEOUT = 10
+# Commands of one deploy share one connection (OpenSSH multiplexing). The master exits on
+# its own this many seconds after the last command, so even a killed `si` leaves no
+# lasting process behind.
+CONTROL_PERSIST_SECONDS = 3
 
 
 def ssh_error(result: CommandResult, where: str, context: str, target: str) -> str | None:
@@ -61,6 +65,27 @@ class SshTransport:
         who = f"{self.user}@" if self.user else ""
         return f"ssh:{who}{self.host}:{self.port or 22}"
 
+    def control_path(self) -> str | None:
+        """A private socket folder for multiplexing, keyed by everything that decides trust.
+
+        The name hashes the known_hosts file, identity and config as well as host, port and
+        user (`%C`), so a connection trusted under one context's known_hosts is never reused
+        by another context.
+        """
+        import hashlib
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) / f"si-paas-ssh-{os.getuid()}"
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            st = folder.lstat()
+        except OSError:
+            return None
+        if st.st_uid != os.getuid() or st.st_mode & 0o077 or not folder.is_dir():
+            return None  # not ours or not private: no multiplexing, one connection per command
+        key = hashlib.sha256(f"{self.known_hosts}\0{self.identity}\0{self.config}".encode())
+        return f"{folder}/cm-{key.hexdigest()[:12]}-%C"
+
     def argv(self, remote: str) -> list[str]:
         """The ssh command line for one remote command."""
         args = ["ssh"]
@@ -74,6 +99,10 @@ class SshTransport:
                  "-o", "LogLevel=ERROR"]
         if self.identity:
             args += ["-i", self.identity, "-o", "IdentitiesOnly=yes"]
+        control = self.control_path()
+        if control:
+            args += ["-o", "ControlMaster=auto", "-o", f"ControlPath={control}",
+                     "-o", f"ControlPersist={CONTROL_PERSIST_SECONDS}"]
         if self.port:
             args += ["-p", str(self.port)]
         if self.user:
