@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import replace
 from pathlib import Path
 
-from si_paas.errors import UsageError
+from si_paas.errors import SiPaasError, UsageError
 from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import Invocation, Result
 from si_paas.state import contexts as store
+from si_paas.state import fsio
 from si_paas.state.collections import read_items
 from si_paas.state.layout import validate_name
 
@@ -23,7 +25,14 @@ def init(inv: Invocation, name: str, ctype: str, vault_file: str | None) -> Resu
         store.check_vault_path(vault)
     if ctype not in store.CONTEXT_TYPES:
         raise UsageError(f"--type {ctype!r} is unknown: use one of {', '.join(store.CONTEXT_TYPES)}")
-    inv.lock_state()  # concurrent inits of one name: the first creates it, the rest confirm it
+    # Concurrent inits of one name: the first creates it, the rest confirm it. The lock lives in
+    # the state root, so the first init creates an empty root to hold it, and removes what it
+    # created again when the gate refuses.
+    root = inv.layout.root
+    made = [d for d in (root, *root.parents) if not d.exists()]
+    if made:
+        fsio.ensure_dir(root)
+    inv.lock_state()
     names = store.list_context_names(inv.layout)
     if name not in names:
         # Judge the context as it would be, before anything is written.
@@ -31,14 +40,28 @@ def init(inv: Invocation, name: str, ctype: str, vault_file: str | None) -> Resu
             name=name, type=ctype, context_id="ctx_" + "0" * 32, state_root=str(inv.layout.root),
             vault_file=str(vault or inv.layout.default_vault_file(name)),
             created_at="", updated_at="")
-        if ctype in store.CONTEXT_TYPES:
+        try:
             guard_change(inv, proposed, overlay_contexts={name: proposed})
+        except SiPaasError:
+            if made:
+                _remove_empty(inv, made)
+            raise
     ctx, created = store.init_context(inv.layout, name, ctype, vault)
     inv.resolved = ctx
     if store.get_current(inv.layout) is None:
         store.set_current(inv.layout, name)
     return Result({"created": created, "context_config": ctx.to_dict(),
                    "current_context": store.get_current(inv.layout)}, context=name)
+
+
+def _remove_empty(inv: Invocation, made: list[Path]) -> None:
+    """Drop the lock and the folders this init created, deepest first, where still empty."""
+    inv.close()
+    with contextlib.suppress(OSError):
+        inv.layout.state_lock_file.unlink()
+    for folder in made:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def list_all(inv: Invocation) -> Result:
