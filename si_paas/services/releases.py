@@ -16,7 +16,8 @@ from typing import Any
 
 from si_paas.errors import UsageError
 from si_paas.snapshot.gitpaths import enclosing_worktree, is_within, real
-from si_paas.state.deploylock import pid_alive, this_host
+from si_paas.state.deploylock import this_host
+from si_paas.state.fsio import pid_alive
 
 MANIFEST_NAME = ".si-paas-manifest"
 GOOD = ("succeeded",)

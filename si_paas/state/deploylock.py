@@ -29,24 +29,6 @@ def this_host() -> str:
     return socket.gethostname()
 
 
-def pid_alive(pid: int) -> bool:
-    """True if a process with this pid exists on this machine."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie (killed, not yet reaped by its parent) is dead for our purpose.
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return handle.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
 @dataclass(frozen=True)
 class LockInfo:
     """What a lock file says, and whether its holder is gone."""
@@ -58,7 +40,7 @@ class LockInfo:
     def stale(self) -> bool:
         """Same host and the pid is dead. A lock of another host is never judged stale here."""
         return (self.holder.get("host") == this_host()
-                and not pid_alive(int(self.holder.get("pid") or 0)))
+                and not fsio.pid_alive(int(self.holder.get("pid") or 0)))
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.holder, "state": "stale" if self.stale else "held", "path": str(self.path)}

@@ -22,7 +22,7 @@ _REMOVING_RE = re.compile(r"\.removing-.+-([0-9]{1,10})")
 
 
 def pid_alive(pid: int) -> bool:
-    """True when a process `pid` exists on this machine (ours or another user's)."""
+    """True if a process with this pid exists on this machine."""
     if pid <= 0:
         return False
     try:
@@ -31,7 +31,12 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A zombie (killed, not yet reaped by its parent) is dead for our purpose.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def sweep_stale(folder: Path) -> list[Path]:
