@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+Confidence = Literal["high", "medium", "low"]
+CONFIDENCE_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,7 @@ class Finding:
     excerpt: str | None = None
     fingerprint: str | None = None
     severity: Severity | None = None
+    confidence: Confidence | None = None  # how sure the detector is that this is a secret
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

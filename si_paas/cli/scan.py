@@ -47,11 +47,18 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--history", is_flag=True, help="Judge every blob introduced by commits of HEAD.")
 @click.option("--since", metavar="REV", help="With --history: only commits after REV.")
 @click.option("--all", "all_refs", is_flag=True, help="With --history: commits of every ref.")
+@click.option("--min-confidence", type=click.Choice(["high", "medium", "low"]), default="low",
+              show_default=True,
+              help="Report secrets at this confidence or above: high = a known token format, "
+                   "medium = a secret-like key with a plaintext value, low = weaker evidence.")
+@click.option("--explain", is_flag=True,
+              help="Add to each secret finding the filters it passed, and list (under "
+                   "`suppressed`) the candidates a false-positive filter dropped, and why.")
 @command_options
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | None,
          update_baseline: bool, policy_dirs: tuple[str, ...], max_file_size: int | None,
          staged: bool, history: bool, since: str | None, all_refs: bool,
-         as_json: bool, **_: Any) -> None:
+         min_confidence: str, explain: bool, as_json: bool, **_: Any) -> None:
     """Scan repositories or folders for secrets and private state (the `ci` policies).
 
     \b
@@ -60,6 +67,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
     si paas scan --baseline .si-paas-baseline.json --update-baseline
     si paas scan --staged             # what the pre-commit hook runs
     si paas scan --history --all      # every commit of every ref
+    si paas scan --min-confidence medium --json --explain
 
     Exit 0 clean, 1 blocking findings, 2 usage or input error.
     """
@@ -85,7 +93,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
     def action(inv: Invocation) -> Result:
         result = svc.run(inv, paths, policy_dirs=policy_dirs, baseline=baseline,
                          update_baseline=update_baseline, max_file_size=max_file_size,
-                         staged=staged, history=rev_range, progress=progress)
+                         staged=staged, history=rev_range, progress=progress,
+                         min_confidence=min_confidence, explain=explain)
         if output:  # the report file is written whatever stdout shows
             _write(_report(fmt, _doc(result.payload, result.ok)), output)
         return result

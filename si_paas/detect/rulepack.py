@@ -10,9 +10,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
+from si_paas.detect.filters import FILTERS
 from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
-from si_paas.findings import Severity
+from si_paas.findings import Confidence, Severity
 from si_paas.resources import data_dir
 from si_paas.textfile import YamlDocument, checked_yaml
 
@@ -50,6 +51,8 @@ class SecretRule:
     multiline: bool = False
     examples: RuleExamples = RuleExamples((), ())
     case_sensitive_keywords: tuple[str, ...] = ()
+    confidence: Confidence = "high"
+    filters: tuple[str, ...] = ()
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -170,6 +173,10 @@ def _check(doc: YamlDocument) -> dict[str, Any]:
                     "allow": [_expand(src, fragments, path, f"{where} field 'allow[{i}]'")
                               for i, src in enumerate(raw.get("allow") or [])]}
         rule = _build_rule(path, expanded)
+        for name in rule.filters:
+            if name not in FILTERS:
+                raise InputError(f"{path}: {where} field 'filters': unknown filter {name!r} "
+                                 f"(known: {', '.join(FILTERS)})")
         if rule.paths and not rule.applies_to(rule.examples.path):
             raise InputError(f"{path}: {where} field 'examples.path': {rule.examples.path!r} "
                              "does not match the rule's paths")
@@ -214,6 +221,8 @@ def _build_rule(path: Path, raw: dict[str, Any]) -> SecretRule:
         allow_sources=tuple(raw.get("allow") or ()),
         paths=paths,
         multiline=bool(raw.get("multiline", False)),
+        confidence=cast(Confidence, raw.get("confidence", "high")),
+        filters=tuple(raw.get("filters") or ()),
         examples=RuleExamples(match=tuple(ex["match"]), no_match=tuple(ex["no_match"]),
                               path=ex.get("path", DEFAULT_EXAMPLE_PATH)),
     )

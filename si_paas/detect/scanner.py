@@ -15,8 +15,9 @@ import math
 import re
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from si_paas.detect.filters import first_suppressing, is_published_sample
 from si_paas.detect.lines import Lines
 from si_paas.detect.matcher import Matcher, select_matcher
 from si_paas.detect.redact import fingerprint, redact
@@ -49,16 +50,20 @@ class _Hit:
     end: int  # secret end
     match_start: int
     secret: str
+    suppressed_by: str | None = None  # the filter that dropped it (kept only when explaining)
 
 
 class SecretScanner:
     """A compiled scanner for one rule pack; reusable and safe to share across files."""
 
     def __init__(self, pack: SecretRulePack, matcher: Matcher | None = None, *,
-                 may_compile: bool = True, files: int | None = None) -> None:
+                 may_compile: bool = True, files: int | None = None,
+                 explain: bool = False) -> None:
         """`may_compile` and `files` (how many files will be scanned) steer the choice of
-        matcher backend, made on first use unless `matcher` is given."""
+        matcher backend, made on first use unless `matcher` is given. `explain`: also
+        return the candidates a filter suppressed, marked `suppressed_by` in `extra`."""
         self.pack = pack
+        self.explain = explain
         self.rules: tuple[SecretRule, ...] = pack.rules
         self._matcher = matcher
         self._may_compile = may_compile
@@ -92,11 +97,15 @@ class SecretScanner:
         wanted = self.matcher.candidates(path, lines)
         if not wanted:
             return []
-        hits = self._collect(path, text, lines, wanted)
-        return self._findings(path, lines, hits)
+        suppressed: list[_Hit] = []
+        hits = self._collect(path, text, lines, wanted, suppressed)
+        findings = self._findings(path, lines, hits)
+        for candidate in suppressed:  # one at a time: candidates of two rules may overlap
+            findings += self._findings(path, lines, [candidate])
+        return findings
 
     def _collect(self, path: str, text: str, lines: Lines,
-                 wanted: dict[int, set[int]]) -> list[_Hit]:
+                 wanted: dict[int, set[int]], suppressed: list[_Hit]) -> list[_Hit]:
         accepted: list[_Hit] = []
         starts: list[int] = []  # accepted spans never overlap, so they sort by start and end
         for index in sorted(wanted):
@@ -120,6 +129,10 @@ class SecretScanner:
                     hit = self._check(rule, index, match, start)
                     if hit is None or self._allowed_inline(lines, hit):
                         continue
+                    if hit.suppressed_by is not None:
+                        if self.explain:
+                            suppressed.append(hit)
+                        continue
                     at = bisect_right(starts, hit.start)
                     if at and accepted[at - 1].end > hit.start:
                         continue
@@ -139,14 +152,26 @@ class SecretScanner:
             return None
         if self.pack.is_placeholder(rule, secret):
             return None
-        return _Hit(index, base + s_start, base + s_end, base + match.start(), secret)
+        hit = _Hit(index, base + s_start, base + s_end, base + match.start(), secret)
+        if is_published_sample("", secret):
+            return replace(hit, suppressed_by="published-sample")
+        if rule.filters:
+            key = match.group("key") if "key" in rule.regex.groupindex else ""
+            reason = first_suppressing(rule.filters, key or "", secret)
+            if reason is not None:
+                return replace(hit, suppressed_by=reason)
+        return hit
 
     @staticmethod
     def _allowed_inline(lines: Lines, hit: _Hit) -> bool:
         return any(lines.allowed(lines.index(offset)) for offset in {hit.match_start, hit.start})
 
+    def _explanation(self, rule: SecretRule, hit: _Hit) -> dict[str, object]:
+        return _explained(rule, hit) if self.explain or hit.suppressed_by else {}
+
     def _findings(self, path: str, lines: Lines, hits: list[_Hit]) -> list[Finding]:
-        starts = [h.start for h in hits]  # hits are sorted and do not overlap
+        """Findings of accepted hits (sorted, never overlapping), or of suppressed ones."""
+        starts = [h.start for h in hits]
         findings = []
         for hit in hits:
             rule = self.rules[hit.rule_index]
@@ -166,9 +191,19 @@ class SecretScanner:
                 excerpt=_excerpt(lines.text, line_start, line_end, begin, stop, neighbours),
                 fingerprint=fingerprint(rule.id, path, hit.secret),
                 severity=rule.severity,
+                confidence=rule.confidence,
+                extra=self._explanation(rule, hit),
             ))
         findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return findings
+
+
+def _explained(rule: SecretRule, hit: _Hit) -> dict[str, object]:
+    """What `--explain` adds to a finding: the rule's confidence and the filters it passed,
+    or the filter that suppressed the candidate."""
+    if hit.suppressed_by is not None:
+        return {"suppressed_by": hit.suppressed_by}
+    return {"explain": {"confidence": rule.confidence, "filters_passed": list(rule.filters)}}
 
 
 def _excerpt(text: str, line_start: int, line_end: int, begin: int, stop: int,

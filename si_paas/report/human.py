@@ -72,8 +72,9 @@ def verdict(payload: dict[str, Any], title: str = "doctor") -> None:
             if f.get("line"):
                 loc += f":{f['line']}"
             excerpt = f"  {f['excerpt']}" if f.get("excerpt") else ""
+            confidence = f" ({f['confidence']} confidence)" if f.get("confidence") else ""
             out().print(f"  - {escape(loc)}{' ' if loc else ''}{escape(f['message'])}"
-                        f"{escape(excerpt)}")
+                        f"{escape(confidence)}{escape(excerpt)}")
         if len(check["findings"]) > 20:
             out().print(f"  ... {len(check['findings']) - 20} more (use --json for all)")
         out().print(f"  [cyan]fix:[/] {escape(check['remediation'])}")

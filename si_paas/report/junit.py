@@ -20,7 +20,8 @@ def render_junit(payload: dict[str, Any], suite: str = "si-paas") -> str:
         lines = []
         for f in check["findings"]:
             loc = f.get("path", "") + (f":{f['line']}" if f.get("line") else "")
-            lines.append(f"{loc} {f['message']} {f.get('excerpt', '')}".strip())
+            confidence = f" [{f['confidence']} confidence]" if f.get("confidence") else ""
+            lines.append(f"{loc} {f['message']}{confidence} {f.get('excerpt', '')}".strip())
         body = "\n".join(lines + [f"remediation: {check['remediation']}"])
         if check["status"] == "disabled":
             ET.SubElement(case, "skipped", message=check.get("note") or "disabled")

@@ -56,6 +56,8 @@ def render_sarif(payload: dict[str, Any]) -> dict[str, Any]:
             location = _location(finding)
             if location:
                 result["locations"] = [location]
+            if finding.get("confidence"):
+                result["properties"] = {"confidence": finding["confidence"]}
             if finding.get("fingerprint"):
                 result["partialFingerprints"] = {"siPaasFingerprint/v1": finding["fingerprint"]}
             results.append(result)

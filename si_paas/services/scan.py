@@ -58,12 +58,36 @@ def _apply_baseline(verdict: Verdict, baseline_path: Path | None, update: bool
     return Verdict(tuple(checks), stats=verdict.stats), report
 
 
+def _apply_min_confidence(verdict: Verdict, level: str) -> Verdict:
+    """Drop secret findings less confident than `level`; findings without one are kept."""
+    from si_paas.findings import CONFIDENCE_ORDER
+
+    limit = CONFIDENCE_ORDER[level]
+    checks = []
+    for check in verdict.checks:
+        kept = tuple(f for f in check.findings
+                     if CONFIDENCE_ORDER.get(f.confidence or "high", 0) <= limit)
+        if len(kept) == len(check.findings):
+            checks.append(check)
+            continue
+        ok = not kept
+        status = check.status if check.status == "disabled" else (
+            "pass" if ok else ("fail" if check.blocking else "warn"))
+        checks.append(replace(check, findings=kept, ok=ok, status=status))
+    return Verdict(tuple(checks), stats=verdict.stats)
+
+
 def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
         policy_dirs: tuple[str, ...] = (), baseline: str | None = None,
         update_baseline: bool = False, max_file_size: int | None = None,
         staged: bool = False, history: tuple[str, ...] | None = None,
-        progress: Callable[[int, int], None] | None = None) -> Result:
-    """Judge the given paths (default: the current directory) with the policies of `scope`."""
+        progress: Callable[[int, int], None] | None = None,
+        min_confidence: str = "low", explain: bool = False) -> Result:
+    """Judge the given paths (default: the current directory) with the policies of `scope`.
+
+    `min_confidence` drops secret findings below it; `explain` adds to each secret finding
+    the filters it passed and lists the candidates a filter suppressed (`suppressed`).
+    """
     if update_baseline and not baseline:
         raise UsageError("--update-baseline needs --baseline FILE")
     if staged or history is not None:
@@ -79,13 +103,15 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
                 raise UsageError(f"PATH {given!r}: no such file or directory")
         snapshot = snapshot_for(inv.layout, repos=targets)
     snapshot.max_file_size = max_file_size
+    snapshot.memo["explain"] = explain
     first = snapshot.repos[0].root if snapshot.repos else None
     judgement = judge(snapshot, scope, policy_dirs=[Path(p) for p in policy_dirs],
                       config_repo=first if first and (first / ".git").exists() else None)
     for repo in snapshot.repos:
         repo.close()
     verdict, base_report = _apply_baseline(
-        judgement.verdict, Path(baseline) if baseline else None, update_baseline)
+        _apply_min_confidence(judgement.verdict, min_confidence),
+        Path(baseline) if baseline else None, update_baseline)
     payload: dict[str, Any] = {
         "scope": scope,
         "repos": [str(r.root) for r in snapshot.repos],
@@ -95,6 +121,10 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
     }
     if base_report:
         payload["baseline"] = base_report
+    if min_confidence != "low":
+        payload["min_confidence"] = min_confidence
+    if explain:
+        payload["suppressed"] = [f.to_dict() for f in snapshot.memo.get("suppressed", [])]
     return Result(payload, ok=verdict.ok,
                   exit_code=ExitCode.OK if verdict.ok else ExitCode.POLICY_FAILED)
 

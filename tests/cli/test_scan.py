@@ -151,3 +151,34 @@ def test_parallel_scan_finds_exactly_what_one_process_finds(si: Callable[..., Ru
     assert stats[0] == stats[1]
     findings = next(c for c in two.json["checks"] if c["id"] == "no-plaintext-secrets")["findings"]
     assert len(findings) == len(range(0, 600, 37))
+
+
+def test_min_confidence_and_explain(si: Callable[..., Run],
+                                    make_repo: Callable[..., Path]) -> None:
+    value = "Rq7VmP2xLk9TzW4nHb6Y"
+    repo = make_repo(files={"notes.txt": f"stripe_key={value}\nbannerbear KEY {value}x\n"
+                                         '"output_token": "DistributionList.NextMarker",\n'})
+    every = si("paas", "scan", "--json", cwd=repo)
+    assert every.code == 1
+    found = every.json["checks"][0]["findings"]
+    assert sorted(f["confidence"] for f in found) == ["low", "medium"]
+    assert "suppressed" not in every.json
+    medium = si("paas", "scan", "--json", "--min-confidence", "medium", cwd=repo)
+    assert [f["confidence"] for f in medium.json["checks"][0]["findings"]] == ["medium"]
+    assert medium.json["min_confidence"] == "medium"
+    high = si("paas", "scan", "--json", "--min-confidence", "high", cwd=repo)
+    assert high.code == 0
+    explained = si("paas", "scan", "--json", "--explain", cwd=repo)
+    assert {s["extra"]["suppressed_by"] for s in explained.json["suppressed"]} == {"dotted-path"}
+    assert all("filters_passed" in f["extra"]["explain"]
+               for f in explained.json["checks"][0]["findings"])
+    assert value not in explained.stdout
+    table = si("paas", "scan", cwd=repo)
+    assert "(medium confidence)" in table.stdout
+    junit = si("paas", "scan", "--format", "junit", cwd=repo)
+    assert "[low confidence]" in junit.stdout
+    sarif = json.loads(si("paas", "scan", "--format", "sarif", cwd=repo).stdout)
+    assert {r["properties"]["confidence"] for r in sarif["runs"][0]["results"]} == {
+        "low", "medium"}
+    bad = si("paas", "scan", "--min-confidence", "sure", cwd=repo)
+    assert bad.code == 2 and "--min-confidence" in bad.stderr

@@ -34,7 +34,8 @@ def scanner(snap: Snapshot, files: int | None = None) -> SecretScanner:
     if "secret_scanner" not in snap.memo:
         staged = any(isinstance(r, IndexSnapshot) for r in snap.repos)
         snap.memo["secret_scanner"] = SecretScanner(load_secret_rules(), may_compile=not staged,
-                                                    files=files)
+                                                    files=files,
+                                                    explain=bool(snap.memo.get("explain")))
     found: SecretScanner = snap.memo["secret_scanner"]
     return found
 
@@ -97,6 +98,9 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
             where = {**f.describe(), "relpath": f.relpath, "repo": str(repo.root)}
             for hit in hits:
                 found = replace(hit, path=f"{repo.root}/{f.relpath}", extra={**hit.extra, **where})
+                if "suppressed_by" in found.extra:  # only with --explain: why it is not a finding
+                    snap.memo.setdefault("suppressed", []).append(found)
+                    continue
                 if f.status != "history" or not found.fingerprint:
                     findings.append(found)
                     continue
