@@ -111,6 +111,10 @@ def _check_named_context(inv: Invocation, creates: str | None) -> None:
             raise UsageError(f"--context {name!r} and --name {creates!r} name different contexts")
         return
     if not inv.layout.config_file(name).is_file():
+        from si_paas.state.restoreswap import recover as recover_restore
+
+        recover_restore(inv.layout, name)  # an in-place restore killed between its renames
+    if not inv.layout.config_file(name).is_file():
         known = ", ".join(list_context_names(inv.layout)) or "none"
         raise UsageError(f"unknown context {name!r} (known: {known})")
 

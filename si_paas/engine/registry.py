@@ -64,7 +64,8 @@ BUILTIN_KINDS = {
     "checklist.alerting_ready": "checklist",
     "checklist.rollback_drill": "checklist",
     "escalation.condition": "escalation",
-    "backup.latest_verification_failed": "escalation",
+    "backup.latest_verification_failed": "backup",
+    "backup.root_outside_repo": "backup",
 }
 
 

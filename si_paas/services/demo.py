@@ -85,6 +85,11 @@ def _summarize(step: Step, doc: dict[str, Any], stderr: str) -> str:
         return f"{doc['count']} item(s): {', '.join(names) or '-'}"
     if "context_config" in doc:
         return f"context {doc['context']} ({doc['context_config']['type']}) ready"
+    if isinstance(doc.get("snapshot"), dict):
+        snap = doc["snapshot"]
+        return f"snapshot {snap['snapshot_id']}: {snap['files']} files, encrypted"
+    if "verified" in doc:
+        return f"snapshot {doc['snapshot']} verified ({doc['level']})"
     for key in ("target", "app"):
         if key in doc:
             return f"{key} {doc[key]['name']} recorded in context {doc['context']}"
@@ -138,6 +143,20 @@ def _deploy_steps(orders: Path, targets: Path) -> list[Step]:
     ]
 
 
+def _backup_steps() -> list[Step]:
+    """A snapshot of each context and its read-data verification: checklist item 3's evidence."""
+    steps = []
+    for name in ("internal-dogfood", "oss-demo"):
+        ctx = ["paas", "--context", name]
+        steps += [
+            Step(f"Back up {name}", "encrypted records; never the vault or keys",
+                 [*ctx, "backup", "create"], 0),
+            Step(f"Verify {name}'s newest snapshot", "decrypt every chunk, check every file",
+                 [*ctx, "backup", "verify", "--latest"], 0),
+        ]
+    return steps
+
+
 def _plan(repo: Path, src: Path) -> list[Step]:
     ctx = ["paas", "--context"]
     return [
@@ -167,6 +186,7 @@ def _plan(repo: Path, src: Path) -> list[Step]:
         Step("Guardrail: non-disposable demo target", "oss-demo must stay public-safe",
              [*ctx, "oss-demo", "target", "add", "pet", "--host", "pet.example.test"], 1),
         *_deploy_steps(repo / "orders", repo.parent / "targets"),
+        *_backup_steps(),
         Step("Plant contamination, run doctor again",
              "a context directory and a live token land in the repo",
              ["paas", "doctor"], 1, cwd=str(repo)),
@@ -207,7 +227,8 @@ def run_demo(on_step: Callable[[Step], None], keep: bool = False) -> Result:
     git_env = {"GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.invalid",
                "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.invalid"}
     env = {**os.environ, **git_env, "HOME": str(tmp / "home"),
-           "SI_PAAS_STATE_ROOT": str(state_root), "SI_PAAS_KEY_DIR": str(tmp / "home/.si/keys")}
+           "SI_PAAS_STATE_ROOT": str(state_root), "SI_PAAS_KEY_DIR": str(tmp / "home/.si/keys"),
+           "SI_PAAS_BACKUP_ROOT": str(tmp / "home/.si/backups")}
     env.pop("SI_PAAS_ALLOW_REPO_STATE", None)
     from si_paas.services import demo_ops
 

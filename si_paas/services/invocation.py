@@ -107,6 +107,9 @@ class Invocation:
                 f"`{self.command}` needs a context: pass --context NAME or select one with "
                 "`si paas context use NAME`"
             )
+        from si_paas.state.restoreswap import recover as recover_restore
+
+        recover_restore(self.layout, name)  # a restore cut short is finished or undone first
         self.resolved = load_context(self.layout, name)
         recover(self.layout, self.resolved)  # a change cut short by a crash is undone first
         return self.resolved

@@ -30,8 +30,11 @@ class ExampleOutcome:
     detail: str
 
 
-def _materialize(root: Path, files: dict[str, str]) -> Snapshot:
-    """Write an example's files: `repo/...` into a git repo, `state/...` into the state root."""
+def _materialize(root: Path, files: dict[str, str], env: dict[str, str] | None = None) -> Snapshot:
+    """Write an example's files: `repo/...` into a git repo, `state/...` into the state root.
+
+    `env` (with `{root}` standing for the example's folder) is laid over the environment.
+    """
     repo, state = root / "repo", root / "state"
     repo.mkdir()
     state.mkdir(mode=0o700)
@@ -46,6 +49,7 @@ def _materialize(root: Path, files: dict[str, str]) -> Snapshot:
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, capture_output=True)
     snap = Snapshot(state=StateSnapshot(StateLayout(state)), repos=[WorktreeSnapshot.open(repo)])
     snap.deploy = json.loads(plan) if plan else None
+    snap.env.update({k: v.replace("{root}", str(root)) for k, v in (env or {}).items()})
     return snap
 
 
@@ -56,7 +60,7 @@ def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
         for i, example in enumerate(policy.examples.get(expect, [])):
             name = example.get("name") or f"{expect}[{i}]"
             with tempfile.TemporaryDirectory(prefix="si-paas-policy-") as tmp:
-                snap = _materialize(Path(tmp).resolve(), example["files"])
+                snap = _materialize(Path(tmp).resolve(), example["files"], example.get("env"))
                 if example.get("as_of"):
                     from si_paas.state.clock import parse_time
 

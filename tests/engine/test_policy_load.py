@@ -29,7 +29,8 @@ def test_default_pack_loads_with_the_contract_ids() -> None:
     ids = {p.id for p in policies if "doctor" in p.scopes}
     assert ids == {"state-root-outside-repo", "vault-outside-repo", "no-repo-private-state",
                    "no-plaintext-secrets", "no-cross-context-data", "oss-demo-public-safe",
-                   "state-permissions", "state-records-intact"}
+                   "state-permissions", "state-records-intact",
+                   "backup-outside-repo", "backup-latest-verifies"}
     assert sorted(p.id for p in policies if "checklist" in p.scopes) == [
         "checklist-1-doctor-ok", "checklist-2-contexts-separated", "checklist-3-backups-verified",
         "checklist-4-alerting-ready", "checklist-5-rollback-drill"]

@@ -126,6 +126,17 @@ def latest_backup(records: list[dict[str, Any]]) -> tuple[str | None, datetime |
     return str(snapshot), (when if created else None)
 
 
+def failure_text(record: dict[str, Any]) -> str:
+    """What a failed verification record says failed (`failed`: a list of "part: message")."""
+    failed = record.get("failed")
+    if isinstance(failed, list) and failed:
+        return "; ".join(str(item) for item in failed)
+    if isinstance(failed, str) and failed:
+        return failed
+    message = record.get("message")
+    return message if isinstance(message, str) and message else "unknown"
+
+
 def verifications(records: list[dict[str, Any]], snapshot: str,
                   level: str) -> list[tuple[datetime, dict[str, Any]]]:
     """Verifications of `snapshot` at `level`, oldest first."""
@@ -163,7 +174,7 @@ def backup_verified(snap: Snapshot, params: dict[str, Any], policy: Policy) -> l
         evidence.append(f"{ctx.name}: {snapshot} verified {params['level']} at {_stamp(when)} "
                         f"({_age(snap, when)}, {'ok' if last.get('ok') else 'FAILED'})")
         if not last.get("ok"):
-            failed = last.get("failed") or "unknown"
+            failed = failure_text(last)
             findings.append(Finding(rule=policy.id, message=f"{ctx.name}: newest snapshot {snapshot} "
                                     f"failed {params['level']} verification at {_stamp(when)}: {failed}",
                                     extra={"context": ctx.name, "snapshot": snapshot}))

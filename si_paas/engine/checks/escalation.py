@@ -2,20 +2,18 @@
 
 `escalation.condition` runs existing check kinds (with their default parameters) and keeps
 what concerns the condition, so an escalation policy is YAML over the same detectors as
-doctor; `backup.latest_verification_failed` is condition 4.
+doctor; condition 4 uses `backup.latest_verification_failed` (engine/checks/backup.py), the
+check kind of doctor's `backup-latest-verifies`, with its own severity.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
-from si_paas.engine.checks.checklist import latest_backup, verifications
 from si_paas.engine.policy import Policy
 from si_paas.engine.registry import check_kind, get_check
 from si_paas.findings import Finding
-from si_paas.snapshot import operations as ops
 from si_paas.snapshot.snapshot import Snapshot
 
 
@@ -57,29 +55,3 @@ def condition(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Fi
                                     extra={**f.extra, "check": name}))
     return findings
 
-
-@check_kind("backup.latest_verification_failed", {
-    "level": {"type": "string", "allowed": ["manifest", "archive", "read-data"], "nullable": True,
-              "default": None},
-})
-def latest_verification_failed(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
-    """The newest verification of each context's newest snapshot failed (any level, or `level`)."""
-    findings = []
-    for ctx in snap.state.focused():
-        records = ops.backup_verifications(snap.state, ctx)
-        snapshot, _ = latest_backup(records)
-        if snapshot is None:
-            continue
-        levels = [params["level"]] if params["level"] else ["manifest", "archive", "read-data"]
-        runs = sorted((pair for lv in levels for pair in verifications(records, snapshot, lv)),
-                      key=lambda pair: pair[0])
-        if runs and not runs[-1][1].get("ok"):
-            when, rec = runs[-1]
-            path = Path(snap.state.layout.context_dir(ctx.name)) / "events" / "backups.jsonl"
-            findings.append(Finding(
-                rule=policy.id, path=str(path),
-                message=f"{ctx.name}: verification ({rec.get('level')}) of the newest snapshot "
-                        f"{snapshot} failed at {when.strftime('%Y-%m-%dT%H:%M:%SZ')}: "
-                        f"{rec.get('failed') or 'unknown'}",
-                extra={"context": ctx.name, "snapshot": snapshot}))
-    return findings
