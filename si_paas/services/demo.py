@@ -32,7 +32,6 @@ class Step:
     prepare: Callable[[], None] | None = None  # change the app's source before the command
     code: int = -1
     stdin: str | None = None
-    before: str = ""  # a named preparation run before the command (see run_demo)
     summary: str = ""
     doc: dict[str, Any] = field(default_factory=dict)
 
@@ -245,8 +244,6 @@ def run_demo(on_step: Callable[[Step], None], keep: bool = False) -> Result:
             ops_steps = demo_ops.plan(port)
             steps += ops_steps
             for step in ops_steps:
-                if step.before == "evidence":
-                    demo_ops.write_evidence(state_root)
                 _run_step(step, tmp, env, on_step)
     finally:
         if not keep:

@@ -61,6 +61,8 @@ EXCLUDED_FILES = {
     ".import-journal.json": "journal of an unfinished change: played back, never restored",
     "events/backups.jsonl": "the log of the backups themselves: kept by the context across restores",
 }
+# the backup log's rotated segments (events/backups.<n>.jsonl) stay with the context too
+_BACKUP_LOG_SEGMENT = re.compile(r"events/backups\.[0-9]{1,9}\.jsonl")
 KEYS_EXCLUSION = ("$SI_PAAS_KEY_DIR", "vault and backup keys live in the key directory, outside "
                   "the state root, and are never backed up")
 
@@ -92,6 +94,15 @@ class Member:
     size: int
 
 
+def backup_log_segments(context_dir: Path) -> list[str]:
+    """The rotated segments of the backup log present in a context folder (relative paths)."""
+    try:
+        names = os.listdir(context_dir / "events")
+    except OSError:
+        return []
+    return sorted(f"events/{n}" for n in names if _BACKUP_LOG_SEGMENT.fullmatch(f"events/{n}"))
+
+
 def collect(context_dir: Path, vault_file: Path) -> tuple[list[Member], list[dict[str, str]]]:
     """The files of a context a snapshot holds, and every exclusion with its reason."""
     included: list[Member] = []
@@ -115,6 +126,8 @@ def collect(context_dir: Path, vault_file: Path) -> tuple[list[Member], list[dic
             path = base / name
             st = os.lstat(path)
             reason = EXCLUDED_FILES.get(rel)
+            if reason is None and _BACKUP_LOG_SEGMENT.fullmatch(rel):
+                reason = EXCLUDED_FILES["events/backups.jsonl"]
             if reason is None and name.startswith(".") and name.endswith(".tmp"):
                 reason = "temporary file of an unfinished write"
             elif reason is None and name.endswith(".lock"):

@@ -3,7 +3,7 @@
 The restored files are extracted into `contexts/.restore-<ctx>/new/` (same filesystem, a
 dot name no command lists). Then, under the context lock and with a journal written first:
 
-1. every kept item (vault/, cache/, locks, `.lock`, `events/backups.jsonl`) is renamed from
+1. every kept item (vault/, cache/, locks, `.lock`, `events/backups*.jsonl`) is renamed from
    the live folder into `new/` (the vault's bytes are never read or rewritten);
 2. the live folder is renamed to `.restore-<ctx>/old`, and `new/` to the live name;
 3. the journal and the old records are removed.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from si_paas.errors import InputError
 from si_paas.state import failpoint, fsio
-from si_paas.state.backupstore import EXCLUDED_DIRS, EXCLUDED_FILES
+from si_paas.state.backupstore import EXCLUDED_DIRS, EXCLUDED_FILES, backup_log_segments
 from si_paas.state.layout import StateLayout
 
 JOURNAL = "journal.json"
@@ -44,7 +44,7 @@ def restore_lock(layout: StateLayout, name: str) -> Iterator[None]:
 
 def kept_items(live: Path) -> list[str]:
     """The items of the live folder a restore keeps (they are never in a snapshot)."""
-    names = [*(f"{d}" for d in EXCLUDED_DIRS), *EXCLUDED_FILES]
+    names = [*(f"{d}" for d in EXCLUDED_DIRS), *EXCLUDED_FILES, *backup_log_segments(live)]
     return [rel for rel in names if os.path.lexists(live / rel)]
 
 
