@@ -98,3 +98,31 @@ def test_rotated_backup_log_segments_are_never_backed_up_and_stay_with_the_conte
     run = si("paas", "--context", CTX, "backup", "restore", sid, "--in-place", "--json")
     assert run.code == 0, run.stdout + run.stderr
     assert segment.read_bytes() == kept
+
+
+def test_key_export_warns_refuses_unsafe_places_and_reads_snapshots_again(
+        baseline: Callable[..., Run], home: Path, state_root: Path, tmp_path: Path,
+        make_repo: Callable[..., Path]) -> None:
+    si = baseline
+    sid = create(si)
+    base = ("paas", "--context", CTX, "backup", "key", "export", "--output")
+    repo = make_repo()
+    refused = si(*base, str(repo / "backup.key"))
+    assert refused.code == 1 and "inside git work tree" in refused.stderr
+    beside = si(*base, str(home / ".si" / "backups" / "backup.key"))
+    assert beside.code == 1 and "inside the backup root" in beside.stderr
+    assert not (repo / "backup.key").exists() and not (home / ".si" / "backups" / "backup.key").exists()
+    out = tmp_path / "offline" / "backup.key"
+    done = si(*base, str(out))
+    assert done.code == 0, done.stderr
+    assert "WARNING: this file is the backup key of context 'internal-dogfood'" in done.stderr
+    assert out.stat().st_mode & 0o777 == 0o600
+    twice = si(*base, str(out))  # an existing file is never overwritten silently
+    assert twice.code == 2 and "--force" in twice.stderr
+    key_file = home / ".si" / "keys" / f"{context_id(state_root)}.backup.key"
+    key_file.unlink()
+    lost = si("paas", "--context", CTX, "backup", "verify", sid, "--read-data", "--json")
+    assert lost.code == 1 and lost.json["failed"]["part"] == "backup key"
+    again = si("paas", "--context", CTX, "backup", "verify", sid, "--read-data",
+               extra_env={"SI_PAAS_BACKUP_KEY_INTERNAL_DOGFOOD": out.read_text().strip()})
+    assert again.code == 0, again.stderr
