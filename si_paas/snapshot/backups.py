@@ -40,3 +40,11 @@ def root_of(snap: Snapshot) -> Path:
 def key_dir_of(snap: Snapshot) -> Path:
     """The key directory of the snapshot's environment."""
     return key_dir(snap.env)
+
+
+def snapshot_folder(snap: Snapshot, context_id: str, snapshot_id: str) -> Path | None:
+    """The folder of a recorded snapshot when it is present (holds its manifest), else None."""
+    if not snapshot_id or "/" in snapshot_id or snapshot_id.startswith("."):
+        return None
+    folder = root_of(snap) / context_id / snapshot_id
+    return folder if (folder / "manifest.json").is_file() else None

@@ -3,6 +3,7 @@ verification or a failed post-restore doctor raises a `backup` alert on a real r
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -92,6 +93,13 @@ def test_real_backups_turn_item_3_green_and_a_failed_verification_red(
     assert verify(si).code == 0
     run, item = _item_3(si)
     assert item["status"] == "pass", item
+
+    # A recorded snapshot whose folder is gone is not "present".
+    shutil.rmtree(snapshot_dir(home, context_id(state_root, "oss-demo"), sids["oss-demo"]))
+    run, item = _item_3(si)
+    assert item["status"] == "fail"
+    assert item["findings"] == [f"oss-demo: newest snapshot {sids['oss-demo']} is not present in "
+                                f"the backup root {home / '.si' / 'backups'}"]
 
 
 def test_a_failed_verification_of_an_older_snapshot_warns(

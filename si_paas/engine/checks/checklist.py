@@ -16,6 +16,7 @@ from si_paas.engine.policy import Policy
 from si_paas.engine.registry import check_kind
 from si_paas.findings import Finding
 from si_paas.snapshot import operations as ops
+from si_paas.snapshot.backups import root_of, snapshot_folder
 from si_paas.snapshot.snapshot import Snapshot
 from si_paas.state.clock import parse_time
 
@@ -150,7 +151,8 @@ def verifications(records: list[dict[str, Any]], snapshot: str,
     "level": {"type": "string", "allowed": ["manifest", "archive", "read-data"], "default": "read-data"},
 })
 def backup_verified(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
-    """Item 3: each context's newest snapshot passed a `level` verification within `max_age`."""
+    """Item 3: each context's newest snapshot is present in the backup root and passed a
+    `level` verification within `max_age`."""
     window = parse_duration(params["max_age"])
     since = snap.now - window
     findings: list[Finding] = []
@@ -162,6 +164,13 @@ def backup_verified(snap: Snapshot, params: dict[str, Any], policy: Policy) -> l
             findings.append(Finding(rule=policy.id, message=f"{ctx.name}: no backup snapshot recorded",
                                     extra={"context": ctx.name}))
             evidence.append(f"{ctx.name}: no snapshot")
+            continue
+        folder = snapshot_folder(snap, ctx.context_id, snapshot)
+        if folder is None:
+            findings.append(Finding(rule=policy.id, message=f"{ctx.name}: newest snapshot {snapshot} "
+                                    f"is not present in the backup root {root_of(snap)}",
+                                    extra={"context": ctx.name, "snapshot": snapshot}))
+            evidence.append(f"{ctx.name}: {snapshot}, missing")
             continue
         checks = [(t, r) for t, r in verifications(records, snapshot, params["level"])
                   if created is None or t >= created]
