@@ -92,7 +92,13 @@ def run(command: str, action: Callable[[Invocation], Result],
         _safe_audit(audit, inv, status, int(exc.exit_code), exc.message)
         inv.close()
         if as_json:
-            emit_json(error_doc(command, inv.context_opt, exc))
+            doc = error_doc(command, inv.context_opt, exc)
+            if inv.warnings:  # e.g. an alert the refusal raised that was not delivered
+                doc["warnings"] = list(inv.warnings)
+            emit_json(doc)
+        else:
+            for w in inv.warnings:
+                err().print(f"warning: {w}", markup=False, soft_wrap=True, style="yellow")
         err().print(f"si paas {command}: error: {exc.message}", markup=False, highlight=False,
                     soft_wrap=True)
         sys.exit(int(exc.exit_code))
