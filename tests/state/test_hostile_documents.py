@@ -240,3 +240,24 @@ def test_a_file_named_newline_in_history(si: Callable[..., Run], make_repo: Call
     assert run.code == 1, run.stderr
     paths = [f["path"] for c in run.json["checks"] for f in c["findings"]]
     assert str(repo / "\n") in paths and TOKEN not in run.stdout
+
+
+def test_a_policy_example_with_a_broken_deploy_plan(si: Callable[..., Run], tmp_path: Path) -> None:
+    pol = write(tmp_path / "pol" / "p.yaml", """id: my-pol
+title: a title long enough
+severity: low
+scopes: [deploy]
+check: deploy.rollback_ready
+description: a description that is long enough
+remediation: do the thing that fixes it properly
+examples:
+  fail:
+    - name: bad plan
+      files:
+        deploy-plan.json: '{"a": [[[[ """ + "[" * 200 + """'
+  pass:
+    - name: ok
+      files: {}
+""")
+    line = _one_line(si("paas", "policy", "test", "--policies", str(pol.parent)))
+    assert str(pol) in line and "example 'bad plan'" in line and "deploy-plan.json" in line
