@@ -82,3 +82,22 @@ def test_what_is_refused_really_is_slow() -> None:
     started = time.monotonic()
     assert bad.search(text) is None
     assert time.monotonic() - started > 20 * max(fast, 1e-4)
+
+
+def test_backtracking_private_state_pattern_is_refused(si: Callable[..., Run],
+                                                       tmp_path: Path) -> None:
+    pack = write(tmp_path / "ps.yaml", """version: 1
+description: a team's own private paths
+patterns:
+  - id: my-state
+    description: our state folder
+    pattern: '(?:^|/)(?:[a-z]+/?)+state$'
+    severity: high
+    examples:
+      match: [ops/state]
+      no_match: [docs/readme.md]
+""")
+    run = si("paas", "rules", "test", "--private-state", str(pack))
+    assert run.code == 2, (run.stdout, run.stderr)
+    (line,) = run.stderr.strip().splitlines()
+    assert "pattern 'my-state' field 'pattern'" in line and "backtrack catastrophically" in line
