@@ -111,7 +111,7 @@ def get(key: str) -> Any | None:
 
     try:
         entry = json.loads(read_text(folder / f"{key}.json", "cache entry"))
-    except (OSError, ValueError, InputError):
+    except (OSError, ValueError, RecursionError, InputError):
         return None
     if not isinstance(entry, dict) or entry.get("key") != key:
         return None

@@ -40,3 +40,16 @@ class PolicyRefusal(SiPaasError):
     def __init__(self, message: str, failed: list[str] | None = None) -> None:
         super().__init__(message)
         self.failed = failed or []
+
+
+def as_input_error(exc: OSError) -> InputError | None:
+    """The one-line InputError for an OSError that bad input causes wherever a path is used
+    (ENAMETOOLONG: a path or name over the system's limit), or None for any other OSError."""
+    import errno
+    import os
+
+    if exc.errno != errno.ENAMETOOLONG:
+        return None
+    name = os.fsdecode(exc.filename) if exc.filename is not None else ""
+    shown = f"{name[:60]}…({len(name)} characters)" if len(name) > 80 else name
+    return InputError(f"{shown or 'a path'}: path or file name too long ({exc.strerror})")

@@ -114,10 +114,65 @@ def read_text(path: Path, what: str = "file") -> str:
         raise InputError(f"{path}: {what} is not valid UTF-8") from None
 
 
+MAX_DEPTH = 100  # no state, policy, rule or bundle document nests anywhere near this
+
+
+def _too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether lists and mappings in `data` nest more than `limit` levels (iteratively)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[Any] = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth >= limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def check_parsed(data: Any, source: Path | str, what: str = "file") -> Any:
+    """`data` when it nests at most MAX_DEPTH levels, else a one-line InputError.
+
+    Validators and walkers recurse: a document deep enough to exhaust the stack there is
+    refused where it is read, naming the file.
+    """
+    if _too_deep(data):
+        raise InputError(f"{source}: {what} nests deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def _unreadable(exc: Exception, source: Path | str, what: str) -> InputError:
+    """The one-line error for a document the parser itself cannot hold."""
+    if isinstance(exc, RecursionError):
+        return InputError(f"{source}: {what} nests deeper than {MAX_DEPTH} levels")
+    if "digits" in str(exc):  # int(): "Exceeds the limit (4300 digits) for integer string ..."
+        return InputError(f"{source}: {what} holds an integer with more than "
+                          "4300 digits")
+    return InputError(f"{source}: {what} cannot be read: {one_line(str(exc))}")
+
+
+def decode_json(text: str | bytes, source: Path | str, what: str = "file") -> Any:
+    """json.loads for every file si-paas reads: json.JSONDecodeError passes through for the
+    caller to word; nesting that exhausts the parser (RecursionError), an integer over
+    Python's 4300-digit conversion limit (ValueError) and nesting over MAX_DEPTH levels are
+    one-line InputErrors naming `source`."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise _unreadable(exc, source, what) from None
+    return check_parsed(data, source, what)
+
+
 def parse_json(text: str, source: Path | str, what: str = "file") -> Any:
     """Parse JSON; an error names the source and line."""
     try:
-        return json.loads(text)
+        return decode_json(text, source, what)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: {what} is not valid JSON: {exc.msg} at line {exc.lineno}"
                          ) from None
@@ -181,7 +236,9 @@ def parse_yaml(path: Path, text: str, what: str = "file") -> YamlDocument:
                          ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: invalid YAML: {one_line(str(exc))}") from None
-    return YamlDocument(path, text, data)
+    except (RecursionError, ValueError) as exc:  # deep nesting, an int over 4300 digits
+        raise _unreadable(exc, path, what) from None
+    return YamlDocument(path, text, check_parsed(data, path, what))
 
 
 def checked_yaml(path: Path, what: str, check: Callable[[YamlDocument], Any],

@@ -9,7 +9,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from si_paas.cli.output import emit_json, error_doc, result_doc
-from si_paas.errors import PolicyRefusal, SiPaasError, UsageError
+from si_paas.errors import PolicyRefusal, SiPaasError, UsageError, as_input_error
 from si_paas.services.invocation import Invocation, Result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,7 +75,13 @@ def run(command: str, action: Callable[[Invocation], Result],
     try:
         if inv.context_opt is not None:
             _check_named_context(inv, creates)
-        result = action(inv)
+        try:
+            result = action(inv)
+        except OSError as os_exc:  # a path the user gave that the system cannot use
+            bad = as_input_error(os_exc)
+            if bad is None:
+                raise
+            raise bad from None
         status = "ok" if result.ok else "error"
         _safe_audit(audit, inv, status, int(result.exit_code), None)
         inv.close()  # the state-root lock is not held while printing
@@ -92,7 +98,13 @@ def run(command: str, action: Callable[[Invocation], Result],
         _safe_audit(audit, inv, status, int(exc.exit_code), exc.message)
         inv.close()
         if as_json:
-            emit_json(error_doc(command, inv.context_opt, exc))
+            doc = error_doc(command, inv.context_opt, exc)
+            if inv.warnings:  # e.g. an alert the refusal raised that was not delivered
+                doc["warnings"] = list(inv.warnings)
+            emit_json(doc)
+        else:
+            for w in inv.warnings:
+                err().print(f"warning: {w}", markup=False, soft_wrap=True, style="yellow")
         err().print(f"si paas {command}: error: {exc.message}", markup=False, highlight=False,
                     soft_wrap=True)
         sys.exit(int(exc.exit_code))

@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as exc:  # a bug: still one line, never a traceback, unless asked for
+        from si_paas.errors import as_input_error
+
+        bad = as_input_error(exc) if isinstance(exc, OSError) else None
+        if bad is not None:  # bad input met outside a command's own run (option checks)
+            command = _command_of(None, args)
+            _fail(args, None, command, f"si paas {command}: error: {bad.message}", bad.exit_code)
         if os.environ.get("SI_PAAS_DEBUG"):
             raise
         _fail(args, None, None, f"si: internal error: {type(exc).__name__}: {exc} "

@@ -74,7 +74,14 @@ def load_private_state_patterns(path: Path | None = None) -> PrivateStatePattern
 
 
 def _check(doc: YamlDocument) -> Any:
+    from si_paas.detect.redos import exponential_shape
+
     validate(doc.data, doc.path, "private-state", "patterns", "pattern")
+    for raw in doc.data["patterns"]:  # the shipped patterns pass this too
+        why = exponential_shape(raw["pattern"])
+        if why is not None:
+            raise InputError(f"{doc.path}: pattern {raw['id']!r} field 'pattern': regex can "
+                             f"backtrack catastrophically: {why}")
     return doc.data
 
 

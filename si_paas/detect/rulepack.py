@@ -148,9 +148,36 @@ def load_secret_rules(path: Path | None = None) -> SecretRulePack:
     if not shipped:
         # A user's pack is compiled whole at load so a bad pattern fails now, not mid-scan;
         # the shipped pack is compiled whole by `si paas rules test` in the test suite.
+        refuse_backtracking(pack)
         for rule in pack.rules:
             _ = rule.regex, rule.allow
     return pack
+
+
+def refuse_backtracking(pack: SecretRulePack) -> None:
+    """A user's regex that can backtrack catastrophically is a one-line InputError naming
+    the rule and field (see `redos`); a regex identical to a shipped rule's is trusted as
+    the shipped rule is."""
+    from si_paas.detect.redos import exponential_shape
+
+    shipped: set[str] | None = None
+    fields = [(f"rule {r.id!r} field 'regex'", r.regex_source) for r in pack.rules]
+    fields += [(f"rule {r.id!r} field 'allow[{i}]'", src) for r in pack.rules
+               for i, src in enumerate(r.allow_sources)]
+    fields += [(f"allow[{i}]", p.pattern) for i, p in enumerate(pack.allow)]
+    for where, source in fields:
+        why = exponential_shape(source)
+        if why is None:
+            continue
+        if shipped is None:
+            ref = load_secret_rules()
+            shipped = {r.regex_source for r in ref.rules} | {
+                src for r in ref.rules for src in r.allow_sources}
+        if source in shipped:
+            continue
+        raise InputError(f"{pack.path}: {where}: regex can backtrack catastrophically: {why}; "
+                         "make the repeats unambiguous (or possessive, `a++`, or atomic, "
+                         "`(?>...)`)")
 
 
 def _check(doc: YamlDocument) -> dict[str, Any]:

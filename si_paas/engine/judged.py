@@ -59,7 +59,7 @@ class JudgedBlobs:
                               ).hexdigest()[:32] + ".json"
         cache = cls(folder, name)
         if folder is not None and diskcache.trusted(folder):
-            with contextlib.suppress(OSError, ValueError), \
+            with contextlib.suppress(OSError, ValueError, RecursionError), \
                     open(folder / name, encoding="utf-8") as fh:
                 data = json.load(fh)
                 if isinstance(data, dict) and isinstance(data.get("blobs"), dict):

@@ -33,7 +33,7 @@ from si_paas.state.collections import Items, read_items
 from si_paas.state.contexts import Context
 from si_paas.state.layout import StateLayout
 from si_paas.state.validate import field_path, validate_document
-from si_paas.textfile import read_text
+from si_paas.textfile import decode_json, read_text
 
 FORMAT = "si-paas-context-export"
 VERSION = 1
@@ -198,7 +198,7 @@ def read_bundle(file: str) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise InputError(f"{source}: not UTF-8 text") from None
     try:
-        doc = json.loads(raw)
+        doc = decode_json(raw, source, "bundle")
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
     # Secrets first: the schema check must never be the one to echo a secret value back.

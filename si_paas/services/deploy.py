@@ -47,6 +47,20 @@ def _quiet(step: str, status: str) -> None:
     """The default progress sink: nothing."""
 
 
+def alert(inv: Invocation, where: Where, severity: str, kind: str, summary: str,
+          **labels: str) -> None:
+    """Raise a deploy-side alert in the deploy's context, labelled with app and target.
+
+    `raise_alert` never raises: a failed delivery becomes a warning on `inv`, never a change
+    of the command's exit code or message.
+    """
+    from si_paas.services.alerts import raise_alert  # the alert machinery loads on demand
+
+    app, target = where.names
+    raise_alert(inv, severity, kind, summary, {"app": app, "target": target, **labels},
+                ctx=where.ctx)
+
+
 def checkpoint(step: str) -> None:
     """A test hook: SIGKILL this process at a named step (SI_PAAS_TEST_KILL_AT=switch)."""
     if os.environ.get(KILL_AT_ENV) == step:
@@ -165,6 +179,9 @@ def deploy_gate(inv: Invocation, where: Where, plan: dict[str, Any], command: st
     app, target = where.names
     append_event(inv.layout, where.ctx, "deploy", command, "refused", app=app, target=target,
                  message=message, failed_checks=[c.id for c in failed])
+    kind = "deploy" if command == "deploy" else "rollback"
+    alert(inv, where, "critical", kind, f"{command} of {app} to {target} refused: {message}",
+          alertname=f"si-paas-{kind}-refused", check=",".join(sorted(c.id for c in failed)))
     raise PolicyRefusal(message, failed=[c.id for c in failed])
 
 
@@ -457,6 +474,10 @@ def _deploy_locked(inv: Invocation, where: Where, bundle: Bundle, plan: dict[str
                 layout.clear_incoming()
             append_event(inv.layout, ctx, "deploy", "deploy", "error", app=app, target=target,
                          release=rid, message=f"{stage}: {exc.message}")
+            # after the switch the new release is current with its health unknown
+            alert(inv, where, "critical" if stage == "post-health" else "warning", "deploy",
+                  f"deploy {rid} of {app} to {target} failed at {stage}: {exc.message}",
+                  alertname="si-paas-deploy-failed")
             raise
         except BaseException:
             end_row(inv, ctx, app, target, number, "failed", error_stage=stage,
@@ -479,6 +500,10 @@ def _failed(inv: Invocation, where: Where, rid: str, stage: str, error: str, cur
     app, target = where.names
     append_event(inv.layout, where.ctx, "deploy", "deploy", "error", app=app, target=target,
                  release=rid, message=f"{stage}: {error}")
+    # critical when the failing release is left current, a warning when current is a good one
+    alert(inv, where, "critical" if current == rid else "warning", "health",
+          f"deploy {rid} of {app} to {target} failed its health check ({stage}): {error}; "
+          f"current is {current or 'none'}", alertname="si-paas-health-failed")
     return Result({"release": rid, "status": "failed", "error_stage": stage, "error": error,
                    "current": current, "bundle": summary, **extra}, context=where.ctx.name,
                   ok=False, exit_code=ExitCode.POLICY_FAILED)
@@ -579,6 +604,9 @@ def rollback(inv: Invocation, app: str, target: str, to: str | None, health: Hea
                "health": result, "skipped": skipped}
     if ok:
         return Result(payload, context=ctx.name)
+    alert(inv, where, "critical", "rollback",
+          f"rollback of {app} on {target} to {chosen} failed: {error}",
+          alertname="si-paas-rollback-failed")
     return Result({**payload, "error": error}, context=ctx.name, ok=False,
                   exit_code=ExitCode.POLICY_FAILED)
 
@@ -623,6 +651,11 @@ def drill(inv: Invocation, app: str, target: str, health: Health,
 
     def result(done: dict[str, Any]) -> Result:
         ok = done["status"] == "completed"
+        if done["status"] == "failed":
+            restored = done["final_release"] == done["original_release"]
+            alert(inv, where, "warning" if restored else "critical", "rollback",
+                  f"rollback drill {drill_id} of {app} on {target} failed: {done['message']}",
+                  alertname="si-paas-drill-failed")
         return Result({"drill": done}, context=ctx.name, ok=ok,
                       exit_code=ExitCode.OK if ok else ExitCode.POLICY_FAILED)
 

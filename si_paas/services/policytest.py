@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from si_paas.snapshot.snapshot import Snapshot
 from si_paas.snapshot.state import StateSnapshot
 from si_paas.snapshot.worktree import WorktreeSnapshot
 from si_paas.state.layout import StateLayout
+from si_paas.textfile import parse_json
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class ExampleOutcome:
     detail: str
 
 
-def _materialize(root: Path, files: dict[str, str], env: dict[str, str] | None = None) -> Snapshot:
+def _materialize(root: Path, files: dict[str, str], env: dict[str, str] | None = None,
+                 where: str = "example") -> Snapshot:
     """Write an example's files: `repo/...` into a git repo, `state/...` into the state root.
 
     `env` (with `{root}` standing for the example's folder) is laid over the environment.
@@ -48,7 +49,7 @@ def _materialize(root: Path, files: dict[str, str], env: dict[str, str] | None =
     subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, capture_output=True)
     snap = Snapshot(state=StateSnapshot(StateLayout(state)), repos=[WorktreeSnapshot.open(repo)])
-    snap.deploy = json.loads(plan) if plan else None
+    snap.deploy = parse_json(plan, where, "deploy-plan.json") if plan else None
     snap.env.update({k: v.replace("{root}", str(root)) for k, v in (env or {}).items()})
     return snap
 
@@ -60,7 +61,8 @@ def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
         for i, example in enumerate(policy.examples.get(expect, [])):
             name = example.get("name") or f"{expect}[{i}]"
             with tempfile.TemporaryDirectory(prefix="si-paas-policy-") as tmp:
-                snap = _materialize(Path(tmp).resolve(), example["files"], example.get("env"))
+                snap = _materialize(Path(tmp).resolve(), example["files"], example.get("env"),
+                                    f"{policy.source or policy.id}: example {name!r}")
                 if example.get("as_of"):
                     from si_paas.state.clock import parse_time
 

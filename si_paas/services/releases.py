@@ -18,6 +18,7 @@ from si_paas.errors import UsageError
 from si_paas.snapshot.gitpaths import enclosing_worktree, is_within, real
 from si_paas.state.deploylock import this_host
 from si_paas.state.fsio import pid_alive
+from si_paas.walk import walk
 
 MANIFEST_NAME = ".si-paas-manifest"
 GOOD = ("succeeded",)
@@ -58,11 +59,15 @@ def _listed(src: Path) -> tuple[list[str], str | None, bool | None]:
     """Relative paths to pack, the git sha and the dirty flag (None outside a repository)."""
     if enclosing_worktree(src) is None:
         paths = []
-        for dirpath, dirnames, filenames in os.walk(src):
+        skipped: dict[str, int] = {}
+        for dirpath, dirnames, filenames in walk(src, skipped):
             dirnames[:] = sorted(d for d in dirnames if d != ".git")
             rel = os.path.relpath(dirpath, src)
             for name in filenames:
                 paths.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
+        if skipped:  # a release never leaves files behind silently
+            reason, n = next(iter(skipped.items()))
+            raise UsageError(f"--source {src}: {reason}: {n}; a release must hold every file")
         return sorted(paths), None, None
     listed = _git(src, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
     if listed.returncode != 0:
@@ -96,6 +101,8 @@ def pack(source: str, state_root: Path) -> Bundle:
         except FileNotFoundError:  # tracked but deleted in the work tree
             bundle.skipped["deleted"] = bundle.skipped.get("deleted", 0) + 1
             continue
+        except OSError as exc:  # ENAMETOOLONG and the like: the release cannot hold it
+            raise UsageError(f"{rel[:200]}: cannot read: {exc.strerror}") from None
         if not full.is_file() or full.is_symlink():
             bundle.skipped["not a regular file"] = bundle.skipped.get("not a regular file", 0) + 1
             continue

@@ -211,11 +211,14 @@ class HistorySnapshot(_BlobSource):
         out = _git(self.root, "log", *self.rev_range, "--format=%x01%H%x00%aI", "--raw", "-z",
                    "--no-abbrev", "--diff-filter=ACMR", "--no-renames", "--reverse"
                    ).decode("utf-8", "surrogateescape")
-        tokens = [t for t in out.split("\0") if t and t != "\n"]
+        tokens = [t for t in out.split("\0") if t]
         seen: dict[tuple[str, str], dict[str, Any]] = {}
         commit, date, ordinal, i = "", "", 0, 0
         while i < len(tokens):
             token = tokens[i]
+            if token == "\n":  # the separator after a commit's header; a path "\n" is
+                i += 1         # consumed by _parse_raw with its entry, never seen here
+                continue
             if token.startswith("\x01"):
                 commit, date, i = token[1:], tokens[i + 1], i + 2
                 ordinal += 1  # oldest first: commit times can tie, the order cannot

@@ -193,16 +193,19 @@ def symlinks_under(root: Path, limit: int = MAX_WALK_ENTRIES) -> Iterator[tuple[
     A folder reached through a link is walked too (each real folder once), so a link
     anywhere below `root` is seen; at most `limit` entries are looked at.
     """
-    seen: set[Path] = set()
-    stack = [root]
+    from si_paas.walk import MAX_DEPTH
+
+    seen: set[tuple[int, int]] = set()
+    stack = [(root, 0)]
     budget = limit
     while stack and budget > 0:
-        folder = stack.pop()
-        key = real(folder)
-        if key in seen:
-            continue
-        seen.add(key)
-        try:
+        folder, depth = stack.pop()
+        try:  # each real folder once, by identity (a realpath per folder is quadratic in depth)
+            st = os.stat(folder)
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                continue
+            seen.add(key)
             names = sorted(os.listdir(folder))
         except OSError:
             continue
@@ -218,10 +221,10 @@ def symlinks_under(root: Path, limit: int = MAX_WALK_ENTRIES) -> Iterator[tuple[
             if stat.S_ISLNK(st.st_mode):
                 target = real(entry)
                 yield entry, target
-                if os.path.isdir(target):
-                    stack.append(entry)
-            elif stat.S_ISDIR(st.st_mode):
-                stack.append(entry)
+                if os.path.isdir(target) and depth < MAX_DEPTH:
+                    stack.append((entry, depth + 1))
+            elif stat.S_ISDIR(st.st_mode) and depth < MAX_DEPTH:  # deeper: counted by `walk`
+                stack.append((entry, depth + 1))
 
 
 def check_history(root: Path, since: str | None, all_refs: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from si_paas.errors import InputError
 from si_paas.state import fsio
 from si_paas.state.layout import EVENT_FILES, StateLayout
+from si_paas.walk import TOO_LONG, count, walk
 
 if TYPE_CHECKING:  # the state modules load when the state is read: a staged scan never reads it
     from si_paas.state.contexts import Context
@@ -46,6 +48,7 @@ class StateSnapshot:
     overlay_items: dict[tuple[str, str], Items] = field(default_factory=dict)
     overlay_contexts: dict[str, Context] = field(default_factory=dict)
     overlay_vault_values: dict[str, list[tuple[str, str, str]]] | None = None
+    walk_skipped: dict[str, int] = field(default_factory=dict)  # what `modes` did not judge
 
     @property
     def root(self) -> Path:
@@ -199,7 +202,7 @@ class StateSnapshot:
         out: list[FileMode] = []
         if not self.root.is_dir():
             return ()
-        for dirpath, dirnames, filenames in os.walk(self.root):
+        for dirpath, dirnames, filenames in walk(self.root, self.walk_skipped):
             for name in [*dirnames, *filenames]:
                 path = Path(dirpath) / name
                 try:
@@ -207,6 +210,9 @@ class StateSnapshot:
                 except FileNotFoundError:
                     continue  # a temp file renamed or removed by a writer meanwhile
                 except OSError as exc:
+                    if exc.errno == errno.ENAMETOOLONG:
+                        count(self.walk_skipped, TOO_LONG)
+                        continue
                     raise InputError(f"{path}: cannot stat: {exc.strerror}") from None
                 if stat.S_ISLNK(st.st_mode):
                     continue

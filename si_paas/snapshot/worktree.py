@@ -12,6 +12,7 @@ from pathlib import Path
 
 from si_paas.errors import InputError
 from si_paas.snapshot.gitpaths import enclosing_worktree, real
+from si_paas.walk import walk
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 _PRUNE_DIRS = {".git"}
@@ -58,8 +59,8 @@ def drop_excluded(entries: list[RepoFile], patterns: tuple[str, ...],
     return tuple(kept)
 
 
-def _walk(base: Path, prefix: str = "") -> Iterator[str]:
-    for dirpath, dirnames, filenames in os.walk(base):
+def _walk(base: Path, skipped: dict[str, int], prefix: str = "") -> Iterator[str]:
+    for dirpath, dirnames, filenames in walk(base, skipped):
         dirnames[:] = [d for d in dirnames if d not in _PRUNE_DIRS]
         rel = os.path.relpath(dirpath, base)
         rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
@@ -91,7 +92,7 @@ class WorktreeSnapshot:
     def files(self) -> tuple[RepoFile, ...]:
         """Every file with its git status, sorted by path."""
         if not self.is_git:
-            listed = [RepoFile(p, "file") for p in sorted(_walk(self.root))]
+            listed = [RepoFile(p, "file") for p in sorted(_walk(self.root, self.skipped))]
             return drop_excluded(listed, self.exclude, self.skipped)
         tracked = _git_lines(self.root, "ls-files", "-z", "--cached")
         untracked = _git_lines(self.root, "ls-files", "-z", "--others", "--exclude-standard")
@@ -102,7 +103,7 @@ class WorktreeSnapshot:
         ignored: list[str] = []
         for entry in ignored_entries:
             if entry.endswith("/"):
-                ignored.extend(_walk(self.root / entry, prefix=entry))
+                ignored.extend(_walk(self.root / entry, self.skipped, prefix=entry))
             else:
                 ignored.append(entry)
         seen: dict[str, RepoFile] = {}

@@ -18,6 +18,7 @@ from typing import Any
 from si_paas.errors import InputError
 from si_paas.state import fsio
 from si_paas.state.layout import StateLayout
+from si_paas.textfile import decode_json
 
 
 def lock_path(layout: StateLayout, ctx: str, app: str, target: str) -> Path:
@@ -55,8 +56,8 @@ def read_lock(path: Path) -> LockInfo | None:
     except OSError as exc:
         raise InputError(f"{path}: cannot read lock: {exc.strerror}") from None
     try:
-        holder = json.loads(raw) if raw.strip() else {}
-    except json.JSONDecodeError:
+        holder = decode_json(raw, path, "lock") if raw.strip() else {}
+    except (ValueError, InputError):  # torn, too deep, a huge int: a holder we cannot name
         holder = {}
     if not isinstance(holder, dict):
         holder = {}

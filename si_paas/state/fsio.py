@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from si_paas.errors import InputError
-from si_paas.textfile import open_regular, read_text
+from si_paas.textfile import decode_json, open_regular, read_text
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -132,7 +132,7 @@ def read_json(path: Path) -> Any:
     """Read a JSON file; a corrupt file is a one-line InputError naming it."""
     text = read_text(path)  # FileNotFoundError passes through: callers decide
     try:
-        return json.loads(text)
+        return decode_json(text, path)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from si_paas.errors import InputError
 from si_paas.state import fsio
-from si_paas.textfile import open_regular
+from si_paas.textfile import decode_json, open_regular
 
 MAX_LINE = 1 << 20  # a longer line is reported, not held in memory
 BLOCK = 1 << 16
@@ -78,8 +78,8 @@ def _next_segment(path: Path) -> Path:
 
 def _decode(raw: bytes, where: str, path: Path, bad: list[BadLine] | None) -> dict[str, Any] | None:
     try:
-        record = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        record = decode_json(raw, path, "log record")
+    except (ValueError, InputError):  # JSONDecodeError, UnicodeDecodeError, too deep, huge int
         reason = "invalid JSON record"
     else:
         if isinstance(record, dict):

@@ -135,10 +135,7 @@ def _state_content(worlds: Worlds, rel: str) -> st.SearchStrategy[bytes]:
     return _json_content(valid)
 
 
-@pytest.mark.parametrize("kind", [
-    pytest.param(k, marks=pytest.mark.xfail(
-        strict=False, reason="non-UTF-8 current_context is an internal error (not yet fixed on main)"))
-    if k == "current_context" else k for k in sorted(STATE_FILES)])
+@pytest.mark.parametrize("kind", sorted(STATE_FILES))
 def test_state_files(worlds: Worlds, kind: str) -> None:
     rel = STATE_FILES[kind]
 

@@ -15,19 +15,6 @@ from fuzzkit import Worlds, assert_clean, run_si
 
 BOUND = 10  # seconds; a reader that opens a FIFO blocks forever, so any bound tells
 
-# Readers that still open these without checking (not yet fixed on main): a FIFO blocks,
-# so the case runs and may pass once fixed; /dev/zero is read without end (CPU, memory),
-# so those cases are not run until the readers refuse non-regular files.
-UNFIXED_STATE = {"apps.json", "audit.jsonl", "config.json", "targets.json", "vault"}
-UNFIXED_INPUT = {"policy", "secret rules", "private-state rules", "bundle", "baseline"}
-
-
-def _known(unfixed: bool, maker: str) -> list[pytest.MarkDecorator]:
-    if not unfixed:
-        return []
-    return [pytest.mark.xfail(strict=False, run=maker == "fifo",
-                              reason="reader opens non-regular files (not yet fixed on main)")]
-
 STATE = {
     "config.json": "contexts/oss-demo/config.json",
     "targets.json": "contexts/oss-demo/targets.json",
@@ -64,8 +51,7 @@ def _run(worlds: Worlds, here: Path, args: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("kind", "maker"), [
-    pytest.param(k, m, marks=_known(k in UNFIXED_STATE, m)) for k in sorted(STATE)
-    for m in sorted(MAKERS)])
+    (k, m) for k in sorted(STATE) for m in sorted(MAKERS)])
 def test_state_file(worlds: Worlds, kind: str, maker: str) -> None:
     with worlds.fresh() as here:
         MAKERS[maker](worlds.state_root / STATE[kind])
@@ -86,9 +72,8 @@ def test_key_file(worlds: Worlds, maker: str) -> None:
 
 
 @pytest.mark.parametrize(("what", "maker"), [
-    pytest.param(w, m, marks=_known(w in UNFIXED_INPUT, m))
-    for w in ("policy", "secret rules", "private-state rules", "repo config", "bundle",
-              "baseline") for m in sorted(MAKERS)])
+    (w, m) for w in ("policy", "secret rules", "private-state rules", "repo config", "bundle",
+                     "baseline") for m in sorted(MAKERS)])
 def test_input_file(worlds: Worlds, what: str, maker: str) -> None:
     with worlds.fresh() as here:
         folder = here / "special"

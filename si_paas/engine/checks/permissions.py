@@ -34,7 +34,8 @@ def state_permissions(snap: Snapshot, params: dict[str, Any], policy: Policy) ->
         if any(entry.path == o or o in entry.path.parents for o in others):
             continue  # with --context, another context's files are not judged
         want = dir_mode if entry.is_dir else file_mode
-        is_vault = os.path.realpath(entry.path) in vaults or entry.path.parent.name == "vault"
+        is_vault = not entry.is_dir and (entry.path.parent.name == "vault"
+                                         or os.path.realpath(entry.path) in vaults)
         problems = []
         if entry.mode & ~want:
             problems.append(f"mode {entry.mode:04o}, want {want:04o}")
@@ -47,6 +48,10 @@ def state_permissions(snap: Snapshot, params: dict[str, Any], policy: Policy) ->
                 message=("vault readable by others: " if exposed else "") + "; ".join(problems),
                 severity="critical" if exposed else None,
             ))
+    for reason, n in sorted(snap.state.walk_skipped.items()):  # modes walked first, above
+        findings.append(Finding(rule=policy.id, path=str(snap.state.root),
+                                message=f"{reason}: {n} not judged under the state root; "
+                                        "nothing of si-paas nests that deep: remove them"))
     findings.extend(_vaults_elsewhere(snap, policy, uid))
     findings.extend(_key_dir(snap, policy, uid))
     return findings

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from si_paas.errors import InputError
 from si_paas.services.transports.base import CommandResult, TargetError, Transport
+from si_paas.textfile import decode_json
 
 MANIFEST = ".si-paas-manifest"
 QUICK = 30.0  # seconds for a layout command (mkdir, readlink, rename)
@@ -75,8 +77,8 @@ class TargetLayout:
                           f"rm -rf {base}/.si-paas/incoming/*", "take the target lock")
         if result.code == 75:
             try:
-                found = json.loads(result.text() or "{}")
-            except json.JSONDecodeError:
+                found = decode_json(result.text() or "{}", self.where(), "target lock")
+            except (ValueError, InputError):
                 found = {}
             return found if isinstance(found, dict) else {}
         if not result.ok:
@@ -93,8 +95,8 @@ class TargetLayout:
         if result.code == 3:
             return None
         try:
-            found = json.loads(result.text() or "{}")
-        except json.JSONDecodeError:
+            found = decode_json(result.text() or "{}", self.where(), "target lock")
+        except (ValueError, InputError):
             found = {}
         return found if isinstance(found, dict) else {}
 
