@@ -10,6 +10,7 @@ import click
 
 from si_paas.cli.output import emit_json, error_doc, result_doc
 from si_paas.errors import PolicyRefusal, SiPaasError, UsageError
+from si_paas.report.safe import printable
 from si_paas.services.invocation import Invocation, Result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -84,7 +85,7 @@ def run(command: str, action: Callable[[Invocation], Result],
             emit_json(result_doc(command, result, warnings))
         else:
             for w in warnings:
-                err().print(f"warning: {w}", markup=False, soft_wrap=True, style="yellow")
+                err().print(f"warning: {printable(w)}", markup=False, soft_wrap=True, style="yellow")
             if render is not None:
                 render({"ok": result.ok, "context": result.context, **result.payload})
     except SiPaasError as exc:
@@ -93,7 +94,8 @@ def run(command: str, action: Callable[[Invocation], Result],
         inv.close()
         if as_json:
             emit_json(error_doc(command, inv.context_opt, exc))
-        err().print(f"si paas {command}: error: {exc.message}", markup=False, highlight=False,
+        err().print(f"si paas {command}: error: {printable(exc.message)}", markup=False,
+                    highlight=False,
                     soft_wrap=True)
         sys.exit(int(exc.exit_code))
     sys.exit(int(result.exit_code))

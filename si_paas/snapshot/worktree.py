@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -47,15 +48,24 @@ def _git_lines(root: Path, *args: str) -> list[str]:
     return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
-def drop_excluded(entries: list[RepoFile], patterns: tuple[str, ...],
-                  skipped: dict[str, int]) -> tuple[RepoFile, ...]:
-    """Entries whose path matches no `exclude` pattern (fnmatch; `*` crosses `/`), counted."""
+EXCLUDED = "excluded by .si-paas.yaml"
+
+
+def drop_excluded(entries: Iterable[RepoFile], patterns: tuple[str, ...],
+                  skipped: dict[str, int]) -> list[RepoFile]:
+    """Entries whose path matches no `exclude` pattern (fnmatch; `*` crosses `/`), counted.
+
+    Only content checks (secrets) apply a repository's excludes: the list of files every
+    snapshot gives keeps excluded paths, so private state is found wherever it sits. The
+    count is assigned, not added, so judging one snapshot twice counts each file once.
+    """
+    listed = list(entries)
     if not patterns:
-        return tuple(entries)
-    kept = [e for e in entries if not any(fnmatch.fnmatchcase(e.relpath, p) for p in patterns)]
-    if len(kept) != len(entries):
-        skipped["excluded by .si-paas.yaml"] = len(entries) - len(kept)
-    return tuple(kept)
+        return listed
+    kept = [e for e in listed if not any(fnmatch.fnmatchcase(e.relpath, p) for p in patterns)]
+    if len(kept) != len(listed):
+        skipped[EXCLUDED] = len(listed) - len(kept)
+    return kept
 
 
 def _walk(base: Path, prefix: str = "") -> Iterator[str]:
@@ -91,8 +101,7 @@ class WorktreeSnapshot:
     def files(self) -> tuple[RepoFile, ...]:
         """Every file with its git status, sorted by path."""
         if not self.is_git:
-            listed = [RepoFile(p, "file") for p in sorted(_walk(self.root))]
-            return drop_excluded(listed, self.exclude, self.skipped)
+            return tuple(RepoFile(p, "file") for p in sorted(_walk(self.root)))
         tracked = _git_lines(self.root, "ls-files", "-z", "--cached")
         untracked = _git_lines(self.root, "ls-files", "-z", "--others", "--exclude-standard")
         ignored_entries = _git_lines(
@@ -110,12 +119,13 @@ class WorktreeSnapshot:
                               ("ignored", ignored)):
             for p in paths:
                 seen.setdefault(p, RepoFile(p, status))
-        listed = sorted(seen.values(), key=lambda f: f.relpath)
-        return drop_excluded(listed, self.exclude, self.skipped)
+        return tuple(sorted(seen.values(), key=lambda f: f.relpath))
 
     def content_files(self) -> Iterator[RepoFile]:
-        """Files whose content is judged: tracked and untracked, not ignored."""
-        return (f for f in self.files if f.status != "ignored")
+        """Files whose content is searched for secrets: tracked and untracked, not ignored,
+        not excluded by the repository config."""
+        return iter(drop_excluded((f for f in self.files if f.status != "ignored"),
+                                  self.exclude, self.skipped))
 
     def read(self, f: RepoFile) -> bytes | None:
         """The bytes of a file, or None (counted in `skipped`) if missing or over the size cap."""
@@ -131,6 +141,30 @@ class WorktreeSnapshot:
         except OSError:
             self._skip("unreadable")
             return None
+
+    def peek(self, f: RepoFile, limit: int) -> bytes | None:
+        """Up to `limit` leading bytes of a regular file (ignored ones too), None if it is not
+        one or cannot be read; never blocks on a FIFO or device and counts no skip."""
+        path = self.root / f.relpath
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY)
+        except (OSError, ValueError):
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            chunks, left = [], limit
+            while left > 0:
+                chunk = os.read(fd, min(left, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            return b"".join(chunks)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
 
     def _skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
