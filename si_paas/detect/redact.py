@@ -1,14 +1,16 @@
 """Redaction and fingerprints: the only forms in which a found secret ever leaves the scanner.
 
-Both are keyed (HMAC-SHA256 under the fingerprint key of `reportkey`): a fingerprint or a
-redaction tag in a report cannot be used to test guesses of the secret. The unkeyed
-fingerprint of version 1 is still computed, in memory only, to match old baselines.
+Both are keyed (HMAC-SHA256 under the report subkey of the user's fingerprint key, see
+`si_paas.state.fingerprintkey`): a fingerprint or a redaction tag in a report cannot be used
+to test guesses of the secret. The unkeyed fingerprint of version 1 is still computed, in
+memory only, to match old baselines.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import html
 import json
 import shlex
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
-from si_paas.detect.reportkey import keyed_hex
+from si_paas.state.fingerprintkey import REPORT, subkey
 
 ELLIPSIS = "…"
 _PREFIX_MAX = 4
@@ -25,19 +27,31 @@ _TAG_LEN = 8
 _MIN_FORM = 4  # shorter forms of a secret are not searched for: they would match anywhere
 
 
+def report_key() -> bytes:
+    """The report subkey of the user's fingerprint key (fetch it once for many calls)."""
+    return subkey(REPORT)
+
+
+def keyed_hex(domain: str, *parts: str, key: bytes | None = None) -> str:
+    """Hex HMAC-SHA256 under the report subkey (`key`, when the caller holds it already) of
+    `domain` and `parts` (NUL-separated)."""
+    material = "\0".join((domain, *parts)).encode("utf-8", "surrogatepass")
+    return hmac.new(key or report_key(), material, "sha256").hexdigest()
+
+
 def secret_hash(secret: str) -> str:
     """Hex sha256 of the secret's UTF-8 bytes (for the version-1 fingerprint only)."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def fingerprint(rule_id: str, path: str, secret: str) -> str:
+def fingerprint(rule_id: str, path: str, secret: str, key: bytes | None = None) -> str:
     """Stable id of one secret in one file under one rule; independent of line and column.
 
-    HMAC-SHA256 under the fingerprint key over rule id, path and secret, hex, first 16
+    HMAC-SHA256 under the report subkey over rule id, path and secret, hex, first 16
     characters: the same on every run with the same key, useless for testing guesses
     without it.
     """
-    return keyed_hex("si-paas finding v2", rule_id, path, secret)[:16]
+    return keyed_hex("si-paas finding v2", rule_id, path, secret, key=key)[:16]
 
 
 def legacy_fingerprint(rule_id: str, path: str, secret: str) -> str:
@@ -52,10 +66,10 @@ def visible_prefix_length(secret: str) -> int:
     return max(0, min(_PREFIX_MAX, len(secret) // 4))
 
 
-def redact(secret: str) -> str:
+def redact(secret: str, key: bytes | None = None) -> str:
     """`abcd…[hmac:1a2b3c4d]`: a short prefix (never the whole secret) and a keyed tag."""
     prefix = secret[: visible_prefix_length(secret)]
-    return f"{prefix}{ELLIPSIS}[hmac:{keyed_hex('si-paas redaction v1', secret)[:_TAG_LEN]}]"
+    return f"{prefix}{ELLIPSIS}[hmac:{keyed_hex('si-paas redaction v1', secret, key=key)[:_TAG_LEN]}]"
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:

@@ -26,6 +26,7 @@ from si_paas.detect.redact import (
     legacy_fingerprint,
     redact,
     repeated_forms,
+    report_key,
 )
 from si_paas.detect.rulepack import SecretRule, SecretRulePack
 from si_paas.findings import Finding
@@ -183,6 +184,7 @@ class SecretScanner:
         `repeats` holds the written forms of every secret found in the file, so each of
         their occurrences in any excerpt is redacted too."""
         starts = [h.start for h in hits]
+        key = report_key() if hits else b""  # fetched once for every fingerprint and tag
         findings = []
         for hit in hits:
             rule = self.rules[hit.rule_index]
@@ -200,8 +202,8 @@ class SecretScanner:
                 line=line + 1,
                 column=column,
                 excerpt=_excerpt(lines.text, line_start, line_end, begin, stop, neighbours,
-                                 repeats),
-                fingerprint=fingerprint(rule.id, path, hit.secret),
+                                 repeats, key),
+                fingerprint=fingerprint(rule.id, path, hit.secret, key),
                 severity=rule.severity,
                 confidence=rule.confidence,
                 extra=self._explanation(rule, hit),
@@ -220,7 +222,7 @@ def _explained(rule: SecretRule, hit: _Hit) -> dict[str, object]:
 
 
 def _excerpt(text: str, line_start: int, line_end: int, begin: int, stop: int,
-             neighbours: list[_Hit], repeats: RepeatedForms) -> str:
+             neighbours: list[_Hit], repeats: RepeatedForms, key: bytes) -> str:
     """Text of one line from `begin` to `stop`, with every found secret in it redacted.
 
     Built from spans, so no part of a found secret is copied: the spans are the hits on the
@@ -250,7 +252,7 @@ def _excerpt(text: str, line_start: int, line_end: int, begin: int, stop: int,
             continue
         if start > pos:
             pieces.append(text[pos:start])
-        pieces.append(redact(secret))
+        pieces.append(redact(secret, key))
         pos = max(pos, end)
     if pos < stop:
         pieces.append(text[pos:stop])

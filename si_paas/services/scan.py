@@ -58,6 +58,15 @@ def _apply_baseline(verdict: Verdict, baseline_path: Path | None, update: bool
     return Verdict(tuple(checks), stats=verdict.stats), report
 
 
+def _is_legacy_baseline(baseline: str | None, update: bool) -> bool:
+    """True when an existing `baseline` is version 1 (matched by legacy fingerprints)."""
+    if not baseline or update or not Path(baseline).is_file():
+        return False
+    from si_paas.detect.baseline import LEGACY_VERSION, load_baseline
+
+    return load_baseline(Path(baseline)).version == LEGACY_VERSION
+
+
 def _apply_min_confidence(verdict: Verdict, level: str) -> Verdict:
     """Drop secret findings less confident than `level`; findings without one are kept."""
     from si_paas.findings import CONFIDENCE_ORDER
@@ -104,6 +113,7 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
         snapshot = snapshot_for(inv.layout, repos=targets)
     snapshot.max_file_size = max_file_size
     snapshot.memo["explain"] = explain
+    snapshot.memo["legacy_baseline"] = _is_legacy_baseline(baseline, update_baseline)
     first = snapshot.repos[0].root if snapshot.repos else None
     judgement = judge(snapshot, scope, policy_dirs=[Path(p) for p in policy_dirs],
                       config_repo=first if first and (first / ".git").exists() else None)

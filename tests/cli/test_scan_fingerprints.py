@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +41,7 @@ def test_sarif_fingerprints_resist_a_dictionary(si: Callable[..., Run],
     for guess in GUESSES:
         assert _unkeyed(rule["rule"], ".env", guess) != fp
         assert hashlib.sha256(guess.encode()).hexdigest()[:8] not in rule["excerpt"]
-    key = home / ".si" / "keys" / "report-fingerprint.key"
+    key = home / ".si" / "fingerprint.key"
     assert key.is_file() and stat.S_IMODE(key.stat().st_mode) == 0o600
     again = _results(si("paas", "scan", "--format", "sarif", cwd=repo))[0]
     assert again["partialFingerprints"] == result["partialFingerprints"]  # stable
@@ -48,7 +51,7 @@ def test_shared_key_gives_shared_fingerprints(si: Callable[..., Run],
                                               make_repo: Callable[..., Path],
                                               tmp_path: Path) -> None:
     repo = make_repo(files={".env": LINE})
-    other = {"SI_PAAS_KEY_DIR": str(tmp_path / "other-keys")}
+    other = {"SI_PAAS_FINGERPRINT_KEY_FILE": str(tmp_path / "other" / "fingerprint.key")}
     mine = si("paas", "scan", "--json", cwd=repo).json["checks"][0]["findings"][0]
     theirs = si("paas", "scan", "--json", cwd=repo, extra_env=other).json
     assert theirs["checks"][0]["findings"][0]["fingerprint"] != mine["fingerprint"]
@@ -78,3 +81,59 @@ def test_version_1_baseline_still_matches_and_migrates(si: Callable[..., Run],
     doc = json.loads(base.read_text())
     assert doc["version"] == 2 and _unkeyed(rule, ".env", PASSWORD) not in doc["fingerprints"]
     assert si("paas", "scan", "--baseline", str(base), cwd=repo).code == 0
+
+
+def _hmac(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def test_one_user_key_two_labels_shared_with_ci(baseline: Callable[..., Run],
+                                                make_repo: Callable[..., Path],
+                                                home: Path, tmp_path: Path) -> None:
+    """Vault values and findings are fingerprinted under one per-user key, each use under
+    its own HMAC label; a CI job given the key through SI_PAAS_FINGERPRINT_KEY writes the
+    developer's fingerprints without any key file."""
+    si = baseline
+    set_run = si("paas", "--context", "oss-demo", "secret", "set", "DB_PASSWORD",
+                 input=PASSWORD + "\n")
+    assert set_run.code == 0, set_run.stderr
+    key_text = (home / ".si" / "fingerprint.key").read_text().strip()
+    key = base64.b64decode(key_text)
+    vault = (home / ".si/paas/contexts/oss-demo/vault/secrets.env").read_text()
+    [xfp] = re.findall(r" xfp=([0-9a-f]+)", vault)
+    vault_sub = _hmac(key, b"si-paas vault value fingerprint v2")
+    assert xfp == hmac.new(vault_sub, PASSWORD.encode(), hashlib.sha256).hexdigest()
+    assert xfp != hmac.new(key, PASSWORD.encode(), hashlib.sha256).hexdigest()  # labelled
+
+    repo = make_repo(files={".env": LINE})
+    mine = si("paas", "scan", "--json", cwd=repo).json["checks"][0]["findings"][0]
+    report_sub = _hmac(key, b"si-paas report fingerprint v2")
+    material = "\0".join(("si-paas finding v2", mine["rule"], ".env", PASSWORD)).encode()
+    assert mine["fingerprint"] == hmac.new(report_sub, material, hashlib.sha256).hexdigest()[:16]
+    assert mine["fingerprint"] not in xfp and xfp[:16] != mine["fingerprint"]
+
+    ci_home = tmp_path / "ci-home"
+    ci_home.mkdir()
+    ci = si("paas", "scan", "--json", cwd=repo,
+            extra_env={"HOME": str(ci_home), "SI_PAAS_FINGERPRINT_KEY": key_text,
+                       "SI_PAAS_KEY_DIR": str(ci_home / "keys")})
+    assert ci.json["checks"][0]["findings"][0]["fingerprint"] == mine["fingerprint"]
+    assert ci.json["checks"][0]["findings"][0]["excerpt"] == mine["excerpt"]
+    assert not (ci_home / ".si").exists()  # no key file was made
+    assert key_text not in ci.stdout + ci.stderr
+
+
+def test_fingerprint_key_file_inside_a_repository_is_refused(baseline: Callable[..., Run],
+                                                             make_repo: Callable[..., Path],
+                                                             home: Path) -> None:
+    si = baseline
+    repo = make_repo(files={".env": LINE})
+    inside = {"SI_PAAS_FINGERPRINT_KEY_FILE": str(repo / "keys" / "fingerprint.key")}
+    run = si("paas", "--context", "oss-demo", "secret", "set", "DB_PASSWORD",
+             input=PASSWORD + "\n", extra_env=inside)
+    assert run.code == 2 and "fingerprint key" in run.stderr, run.stderr
+    assert not (home / ".si/paas/contexts/oss-demo/vault/secrets.env").exists()
+    assert not (repo / "keys").exists()
+    scan = si("paas", "scan", cwd=repo, extra_env=inside)
+    assert scan.code == 2 and "fingerprint key" in scan.stderr and str(repo) in scan.stderr
+    assert not (repo / "keys").exists()

@@ -40,20 +40,23 @@ def scanner(snap: Snapshot, files: int | None = None) -> SecretScanner:
     return found
 
 
-def _judge(repo: FileSource, files: list[RepoFile], scan: SecretScanner,
+def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: SecretScanner,
            scan_one: Callable[[RepoFile, bytes], list[Finding] | None]
            ) -> Iterator[tuple[RepoFile, list[Finding] | None]]:
     """(file, findings or None for binary) per judged file, in listing order.
 
     History blobs judged by an earlier run with the same rules come from the repository's
-    judged-blob cache (engine/judged.py); the others are read and scanned, then kept.
+    judged-blob cache (engine/judged.py); the others are read and scanned, then kept. A
+    version-1 baseline needs each finding's in-memory legacy fingerprint, which the cache
+    never holds, so such a run judges every blob afresh.
     """
-    if not isinstance(repo, HistorySnapshot):
+    if not isinstance(repo, HistorySnapshot) or snap.memo.get("legacy_baseline"):
         yield from map_files(repo, files, scan_one)
         return
     from si_paas.engine.judged import JudgedBlobs
 
-    cache = JudgedBlobs.open(repo.root, scan.pack.digest, repo.max_file_size)
+    cache = JudgedBlobs.open(repo.root, scan.pack.digest, repo.max_file_size,
+                             explain=scan.explain)
     known: dict[RepoFile, list[Finding] | None] = {}
     todo = []
     for f in files:
@@ -91,7 +94,7 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
     for repo in snap.repos:
         repo.max_file_size = snap.max_file_size or params["max_file_size"]
         merged: dict[str, Finding] = {}
-        for f, hits in _judge(repo, listed[id(repo)], scan, scan_one):
+        for f, hits in _judge(snap, repo, listed[id(repo)], scan, scan_one):
             if hits is None:
                 repo.skipped["binary"] = repo.skipped.get("binary", 0) + 1
                 continue
