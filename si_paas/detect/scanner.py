@@ -37,9 +37,28 @@ MULTILINE_MIN_LINES = 3
 EXCERPT_CONTEXT = 60
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
 def is_binary(data: bytes) -> bool:
     """True if the first 8 KiB hold a NUL byte."""
     return b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def decode_text(data: bytes) -> str | None:
+    """The text of a file's bytes, or None for a binary file.
+
+    A UTF-16 or UTF-32 byte-order mark (Windows editors write `.env` files so) decodes the
+    file in that encoding, NUL bytes and all; otherwise a NUL byte in the first 8 KiB
+    means binary, and the rest is UTF-8 (undecodable bytes replaced).
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, errors="replace")
+    if is_binary(data):
+        return None
+    return data.decode("utf-8", errors="replace")
 
 
 def shannon_entropy(text: str) -> float:
@@ -86,9 +105,8 @@ class SecretScanner:
 
     def scan_bytes(self, path: str, data: bytes) -> list[Finding]:
         """Findings in a file's bytes; `path` is only displayed and fingerprinted."""
-        if is_binary(data):
-            return []
-        return self.scan_text(path, data.decode("utf-8", errors="replace"))
+        text = decode_text(data)
+        return [] if text is None else self.scan_text(path, text)
 
     def scan_text(self, path: str, text: str) -> list[Finding]:
         """Findings in decoded text, sorted by line, column and rule.

@@ -78,7 +78,7 @@ def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: Secret
 @check_kind("repo.no_plaintext_secrets", _PARAMS)
 def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
     """Plaintext secrets in tracked and untracked files (ignored files are not published)."""
-    from si_paas.detect.scanner import is_binary
+    from si_paas.detect.scanner import decode_text
 
     listed = {id(repo): list(repo.content_files()) for repo in snap.repos}
     scan = scanner(snap, files=sum(len(v) for v in listed.values()))
@@ -86,9 +86,8 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
 
     def scan_one(f: RepoFile, data: bytes) -> list[Finding] | None:
         # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
-        if is_binary(data):
-            return None
-        return scan.scan_text(f.relpath, data.decode("utf-8", errors="replace"))
+        text = decode_text(data)  # None: binary
+        return None if text is None else scan.scan_text(f.relpath, text)
 
     findings: list[Finding] = []
     for repo in snap.repos:
