@@ -16,6 +16,7 @@ from si_paas.snapshot.gitpaths import enclosing_worktree, real
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 _PRUNE_DIRS = {".git"}
+MAX_NESTING = 8  # repositories inside repositories, listed at most this deep
 
 
 @dataclass(frozen=True)
@@ -87,19 +88,29 @@ class WorktreeSnapshot:
     skipped: dict[str, int] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
 
+    only: str | None = None  # a single file outside git: the one file judged
+    depth: int = 0  # how deep this repository is nested in the one scanned
+
     @classmethod
     def open(cls, path: Path) -> WorktreeSnapshot:
-        """A snapshot of the work tree containing `path`, or of the plain folder `path`."""
+        """A snapshot of the work tree containing `path`, of the plain folder `path`, or,
+        for a file outside every work tree, of that one file."""
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         top = enclosing_worktree(path)
         if top is not None:
             return cls(root=top, is_git=True)
-        return cls(root=real(path), is_git=False)
+        resolved = real(path)
+        if not resolved.is_dir():
+            return cls(root=resolved.parent, is_git=False, only=resolved.name)
+        return cls(root=resolved, is_git=False)
 
     @cached_property
     def files(self) -> tuple[RepoFile, ...]:
-        """Every file with its git status, sorted by path."""
+        """Every file with its git status, sorted by path; the files of repositories nested
+        in this one (untracked clones, submodule checkouts) are listed under their folder."""
+        if self.only is not None:
+            return (RepoFile(self.only, "file"),)
         if not self.is_git:
             return tuple(RepoFile(p, "file") for p in sorted(_walk(self.root)))
         tracked = _git_lines(self.root, "ls-files", "-z", "--cached")
@@ -118,8 +129,24 @@ class WorktreeSnapshot:
         for status, paths in (("tracked", tracked), ("untracked", untracked),
                               ("ignored", ignored)):
             for p in paths:
-                seen.setdefault(p, RepoFile(p, status))
+                nested = self._nested(p)
+                if nested is None:
+                    seen.setdefault(p, RepoFile(p, status))
+                    continue
+                prefix = p.rstrip("/") + "/"
+                for f in nested:
+                    seen.setdefault(prefix + f.relpath, RepoFile(prefix + f.relpath, f.status))
         return tuple(sorted(seen.values(), key=lambda f: f.relpath))
+
+    def _nested(self, entry: str) -> tuple[RepoFile, ...] | None:
+        """The files of the repository at `entry` when it is one (a folder, not a link,
+        holding `.git`), at most MAX_NESTING deep; None for anything else."""
+        folder = self.root / entry.rstrip("/")
+        if (self.depth >= MAX_NESTING or folder.is_symlink() or not folder.is_dir()
+                or not os.path.lexists(folder / ".git")):
+            return None
+        inner = WorktreeSnapshot(root=folder, is_git=True, depth=self.depth + 1)
+        return inner.files
 
     def content_files(self) -> Iterator[RepoFile]:
         """Files whose content is searched for secrets: tracked and untracked, not ignored,
