@@ -25,10 +25,13 @@ class Finding:
     severity: Severity | None = None
     confidence: Confidence | None = None  # how sure the detector is that this is a secret
     extra: dict[str, Any] = field(default_factory=dict)
+    # The unkeyed version-1 fingerprint: matched against old baselines, never printed.
+    legacy_fingerprint: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; empty optional fields are dropped."""
         data = asdict(self)
+        del data["legacy_fingerprint"]
         if not data["extra"]:
             del data["extra"]
         return {k: v for k, v in data.items() if v is not None}

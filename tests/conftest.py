@@ -34,6 +34,9 @@ class Run:
 def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process loads keep checked documents under the test's own folder, not ~/.cache."""
     monkeypatch.setenv("SI_PAAS_CACHE_DIR", str(tmp_path / "cache"))
+    # In-process fingerprints use a fixed test key, never a key file under the real HOME;
+    # `env` (for `si` subprocesses) drops it, so they make their own key under the test HOME.
+    monkeypatch.setenv("SI_PAAS_FINGERPRINT_KEY", "dGVzdC1maW5nZXJwcmludC1rZXktMzItYnl0ZXMhISE=")
 
 
 @pytest.fixture

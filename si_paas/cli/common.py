@@ -10,6 +10,7 @@ import click
 
 from si_paas.cli.output import emit_json, error_doc, result_doc
 from si_paas.errors import PolicyRefusal, SiPaasError, UsageError, as_input_error
+from si_paas.report.safe import printable
 from si_paas.services.invocation import Invocation, Result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,7 +91,7 @@ def run(command: str, action: Callable[[Invocation], Result],
             emit_json(result_doc(command, result, warnings))
         else:
             for w in warnings:
-                err().print(f"warning: {w}", markup=False, soft_wrap=True, style="yellow")
+                err().print(f"warning: {printable(w)}", markup=False, soft_wrap=True, style="yellow")
             if render is not None:
                 render({"ok": result.ok, "context": result.context, **result.payload})
     except SiPaasError as exc:
@@ -104,8 +105,9 @@ def run(command: str, action: Callable[[Invocation], Result],
             emit_json(doc)
         else:
             for w in inv.warnings:
-                err().print(f"warning: {w}", markup=False, soft_wrap=True, style="yellow")
-        err().print(f"si paas {command}: error: {exc.message}", markup=False, highlight=False,
+                err().print(f"warning: {printable(w)}", markup=False, soft_wrap=True, style="yellow")
+        err().print(f"si paas {command}: error: {printable(exc.message)}", markup=False,
+                    highlight=False,
                     soft_wrap=True)
         sys.exit(int(exc.exit_code))
     sys.exit(int(result.exit_code))

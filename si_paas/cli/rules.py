@@ -26,7 +26,8 @@ def test_cmd(secrets_file: str | None, private_state_file: str | None, **_: Any)
     def render(p: dict[str, Any]) -> None:
         if p["items"]:
             human.items_table("failing examples", p["items"], ["kind", "rule", "problem"])
-        human.out().print(f"{p['rules']} secret rules, {p['patterns']} private-state patterns: "
+        human.out().print(f"{p['rules']} secret rules, {p['patterns']} private-state patterns, "
+                          f"{p['content_rules']} content rules: "
                           f"{p['examples'] - p['failed']} examples passed, {p['failed']} failed")
 
     run("rules test", lambda inv: svc.test_rules(secrets_file, private_state_file), render)

@@ -71,7 +71,9 @@ def run(opts: StagedOptions) -> int:
             from si_paas.cli.output import emit_json, error_doc
 
             emit_json(error_doc("scan", None, exc))
-        sys.stderr.write(f"si paas scan: error: {exc.message}\n")
+        from si_paas.report.safe import printable
+
+        sys.stderr.write(f"si paas scan: error: {printable(exc.message)}\n")
         return int(exc.exit_code)
 
 
@@ -88,8 +90,10 @@ def _run(opts: StagedOptions) -> int:
     if opts.as_json:
         emit_json(result_doc("scan", result, warnings))
         return int(result.exit_code)
+    from si_paas.report.safe import printable
+
     for w in warnings:
-        sys.stderr.write(f"warning: {w}\n")
+        sys.stderr.write(f"warning: {printable(w)}\n")
     doc = {"ok": result.ok, "context": result.context, "command": "scan", **result.payload}
     if any(check["findings"] for check in doc["checks"]):
         from si_paas.report import human  # rich: only when there is something to show

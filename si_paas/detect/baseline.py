@@ -1,4 +1,9 @@
-"""Baselines: fingerprints of accepted findings, so only new secrets fail a scan."""
+"""Baselines: fingerprints of accepted findings, so only new secrets fail a scan.
+
+Version 2 holds keyed fingerprints (see `redact.fingerprint`). A version-1 baseline (unkeyed
+fingerprints) is still read and matched through each finding's in-memory legacy
+fingerprint, with a warning; `--update-baseline` rewrites it as version 2.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from si_paas.findings import Finding
 from si_paas.state.fsio import atomic_write_json
 from si_paas.textfile import parse_json, read_text
 
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
+LEGACY_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -29,9 +35,16 @@ class Baseline:
 
     entries: Mapping[str, BaselineEntry] = field(default_factory=dict)
     path: Path | None = None
+    version: int = BASELINE_VERSION
 
     def __contains__(self, fp: object) -> bool:
         return fp in self.entries
+
+    def key_of(self, finding: Finding) -> str | None:
+        """The fingerprint of `finding` this baseline records its entries by."""
+        if self.version == LEGACY_VERSION:
+            return finding.legacy_fingerprint
+        return finding.fingerprint
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -46,15 +59,17 @@ def load_baseline(path: Path, *, missing_ok: bool = False) -> Baseline:
             return Baseline(path=path)
         raise InputError(f"{path}: baseline not found") from None
     doc = parse_json(raw, path, "baseline")
-    return Baseline(entries=_entries(path, doc), path=path)
+    entries = _entries(path, doc)
+    return Baseline(entries=entries, path=path, version=int(doc["version"]))
 
 
 def _entries(path: Path, doc: Any) -> dict[str, BaselineEntry]:
     if not isinstance(doc, dict):
         raise InputError(f"{path}: baseline must be a JSON object")
-    if doc.get("version") != BASELINE_VERSION:
-        raise InputError(f"{path}: baseline field 'version': expected {BASELINE_VERSION}, "
-                         f"got {doc.get('version')!r}")
+    if doc.get("version") not in (LEGACY_VERSION, BASELINE_VERSION) or isinstance(
+            doc.get("version"), bool):
+        raise InputError(f"{path}: baseline field 'version': expected {BASELINE_VERSION} "
+                         f"(or {LEGACY_VERSION}), got {doc.get('version')!r}")
     fps = doc.get("fingerprints")
     if not isinstance(fps, dict):
         raise InputError(f"{path}: baseline field 'fingerprints': expected an object")
@@ -79,7 +94,7 @@ def filter_findings(findings: Iterable[Finding],
     ignored: list[Finding] = []
     seen: set[str] = set()
     for finding in findings:
-        fp = finding.fingerprint
+        fp = baseline.key_of(finding)
         if fp is not None and fp in baseline:
             ignored.append(finding)
             seen.add(fp)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from si_paas.detect.private_state import PrivateStatePatterns, load_private_state_patterns
 from si_paas.detect.rulepack import SecretRulePack, load_secret_rules
 from si_paas.detect.scanner import SecretScanner
+from si_paas.detect.state_content import ARCHIVE_DETECTOR
 
 Kind = Literal["secret", "private-state"]
 Expectation = Literal["match", "no_match"]
@@ -56,4 +57,26 @@ def run_examples(pack: SecretRulePack | None = None,
             if pattern.matches(relpath):
                 failures.append(
                     ExampleFailure("private-state", pattern.id, "no_match", relpath))
+    for crule in private_state.content:
+        only = PrivateStatePatterns(private_state.path, private_state.patterns, (crule,))
+        for expected, texts in (("match", crule.match_examples),
+                                ("no_match", crule.no_match_examples)):
+            for text in texts:
+                data = (tar_of(text.splitlines()) if crule.detector == ARCHIVE_DETECTOR
+                        else text.encode("utf-8"))
+                if (only.match_content(data) is not None) != (expected == "match"):
+                    failures.append(ExampleFailure("private-state", crule.id,
+                                                   cast(Expectation, expected), text))
     return failures
+
+
+def tar_of(members: list[str]) -> bytes:
+    """A gzip-compressed tar holding an empty file at each member path."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name in members:
+            tf.addfile(tarfile.TarInfo(name), io.BytesIO(b""))
+    return buf.getvalue()

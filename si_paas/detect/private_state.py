@@ -1,4 +1,5 @@
-"""Paths of `si paas` private state (rules/private-state.yaml), at any depth of a repository."""
+"""Private `si paas` state in a repository (rules/private-state.yaml): by path at any depth,
+and by content under any name (`content:` rules, detectors in `state_content`)."""
 
 from __future__ import annotations
 
@@ -39,11 +40,45 @@ class PrivateStatePattern:
 
 
 @dataclass(frozen=True)
+class ContentRule:
+    """One content rule: a built-in detector of `state_content` and its examples.
+
+    Examples are file contents; for the `state-archive` detector an example is the list of
+    member paths (one a line) of a tar archive the example runner builds.
+    """
+
+    id: str
+    description: str
+    detector: str
+    severity: str
+    match_examples: tuple[str, ...]
+    no_match_examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PrivateStatePatterns:
     """All patterns of one file, in order; the first that matches wins."""
 
     path: Path
     patterns: tuple[PrivateStatePattern, ...]
+    content: tuple[ContentRule, ...] = ()
+
+    def match_content(self, data: bytes) -> tuple[PrivateStateMatch, str | None] | None:
+        """The first content rule the bytes satisfy, and for an archive the member that is
+        private state; None when the file is not state."""
+        from si_paas.detect import state_content
+
+        archive = state_content.is_archive(data)
+        for rule in self.content:
+            hit = PrivateStateMatch(rule.id, rule.description, rule.severity)
+            if rule.detector == state_content.ARCHIVE_DETECTOR:
+                if archive:
+                    for member in state_content.archive_members(data):
+                        if self.match(member) is not None:
+                            return hit, member
+            elif not archive and state_content.DETECTORS[rule.detector](data):
+                return hit, None
+        return None
 
     def match(self, relpath: str) -> PrivateStateMatch | None:
         """The first pattern matching `relpath`, or None."""
@@ -85,6 +120,24 @@ def _check(doc: YamlDocument) -> Any:
     return doc.data
 
 
+def _build_content(path: Path, doc: Any, seen: set[str]) -> tuple[ContentRule, ...]:
+    from si_paas.detect.state_content import KNOWN
+
+    rules = []
+    for raw in doc.get("content") or []:
+        rid = raw["id"]
+        if rid in seen:
+            raise InputError(f"{path}: content rule {rid!r}: duplicate id")
+        seen.add(rid)
+        if raw["detector"] not in KNOWN:
+            raise InputError(f"{path}: content rule {rid!r} field 'detector': unknown detector "
+                             f"{raw['detector']!r} (known: {', '.join(KNOWN)})")
+        rules.append(ContentRule(rid, raw["description"], raw["detector"], raw["severity"],
+                                 tuple(raw["examples"]["match"]),
+                                 tuple(raw["examples"]["no_match"])))
+    return tuple(rules)
+
+
 def _build(path: Path, doc: Any) -> PrivateStatePatterns:
     patterns: list[PrivateStatePattern] = []
     seen: set[str] = set()
@@ -101,7 +154,8 @@ def _build(path: Path, doc: Any) -> PrivateStatePatterns:
             match_examples=tuple(raw["examples"]["match"]),
             no_match_examples=tuple(raw["examples"]["no_match"]),
         ))
-    return PrivateStatePatterns(path=path, patterns=tuple(patterns))
+    return PrivateStatePatterns(path=path, patterns=tuple(patterns),
+                                content=_build_content(path, doc, seen))
 
 
 def match_private_state(relpath: str,

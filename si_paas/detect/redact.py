@@ -1,25 +1,62 @@
-"""Redaction and fingerprints: the only forms in which a found secret ever leaves the scanner."""
+"""Redaction and fingerprints: the only forms in which a found secret ever leaves the scanner.
+
+Both are keyed (HMAC-SHA256 under the report subkey of the user's fingerprint key, see
+`si_paas.state.fingerprintkey`): a fingerprint or a redaction tag in a report cannot be used
+to test guesses of the secret. The unkeyed fingerprint of version 1 is still computed, in
+memory only, to match old baselines.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
+import html
+import json
+import shlex
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote
+
+from si_paas.state.fingerprintkey import REPORT, subkey
 
 ELLIPSIS = "…"
 _PREFIX_MAX = 4
 _TAG_LEN = 8
+_MIN_FORM = 4  # shorter forms of a secret are not searched for: they would match anywhere
+
+
+def report_key() -> bytes:
+    """The report subkey of the user's fingerprint key (fetch it once for many calls)."""
+    return subkey(REPORT)
+
+
+def keyed_hex(domain: str, *parts: str, key: bytes | None = None) -> str:
+    """Hex HMAC-SHA256 under the report subkey (`key`, when the caller holds it already) of
+    `domain` and `parts` (NUL-separated)."""
+    material = "\0".join((domain, *parts)).encode("utf-8", "surrogatepass")
+    return hmac.new(key or report_key(), material, "sha256").hexdigest()
 
 
 def secret_hash(secret: str) -> str:
-    """Hex sha256 of the secret's UTF-8 bytes."""
+    """Hex sha256 of the secret's UTF-8 bytes (for the version-1 fingerprint only)."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def fingerprint(rule_id: str, path: str, secret: str) -> str:
+def fingerprint(rule_id: str, path: str, secret: str, key: bytes | None = None) -> str:
     """Stable id of one secret in one file under one rule; independent of line and column.
 
-    sha256 over rule id, path and the secret's sha256, hex, first 16 characters.
+    HMAC-SHA256 under the report subkey over rule id, path and secret, hex, first 16
+    characters: the same on every run with the same key, useless for testing guesses
+    without it.
     """
+    return keyed_hex("si-paas finding v2", rule_id, path, secret, key=key)[:16]
+
+
+def legacy_fingerprint(rule_id: str, path: str, secret: str) -> str:
+    """The unkeyed version-1 fingerprint, so a version-1 baseline still matches. It is
+    never written anywhere: version-1 baselines are rewritten keyed by --update-baseline."""
     material = "\0".join((rule_id, path, secret_hash(secret)))
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -29,10 +66,10 @@ def visible_prefix_length(secret: str) -> int:
     return max(0, min(_PREFIX_MAX, len(secret) // 4))
 
 
-def redact(secret: str) -> str:
-    """`abcd…[sha256:1a2b3c4d]`: a short prefix (never the whole secret) and a hash tag."""
+def redact(secret: str, key: bytes | None = None) -> str:
+    """`abcd…[hmac:1a2b3c4d]`: a short prefix (never the whole secret) and a keyed tag."""
     prefix = secret[: visible_prefix_length(secret)]
-    return f"{prefix}{ELLIPSIS}[sha256:{secret_hash(secret)[:_TAG_LEN]}]"
+    return f"{prefix}{ELLIPSIS}[hmac:{keyed_hex('si-paas redaction v1', secret, key=key)[:_TAG_LEN]}]"
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
@@ -44,3 +81,59 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
         if secret in text:
             text = text.replace(secret, redact(secret))
     return text
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The ways one secret value can be written: as is, JSON/Python/shell-quoted or escaped
+    (quotes and backslashes), unescaped, URL- and HTML-encoded."""
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+             secret.encode("unicode_escape").decode("ascii", "replace"),
+             quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret),
+             unquote(secret), html.escape(secret), html.unescape(secret),
+             secret.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"'),
+             shlex.quote(secret).strip("'")}
+    with contextlib.suppress(ValueError, RecursionError):
+        forms.add(str(json.loads(f'"{secret}"')))
+    return {f for f in forms if len(f) >= _MIN_FORM}
+
+
+@dataclass(frozen=True)
+class RepeatedForms:
+    """Every written form of every secret found in one text, in one Aho-Corasick automaton."""
+
+    automaton: Any  # ahocorasick.Automaton | None: value (form length, secret)
+    longest: int = 0
+
+    def spans(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+        """(start, end, secret) of each occurrence of a form that overlaps text[start:end].
+
+        Only the window and `longest` characters either side are searched, so an excerpt
+        costs the same on a 300 KB minified line as on a short one.
+        """
+        if self.automaton is None:
+            return []
+        lo, hi = max(0, start - self.longest), min(len(text), end + self.longest)
+        found = []
+        for end_in, (length, secret) in self.automaton.iter(text[lo:hi]):
+            last = lo + end_in
+            begin = last - length + 1
+            if begin < end and last + 1 > start:
+                found.append((begin, last + 1, secret))
+        return found
+
+
+def repeated_forms(secrets: Iterable[str]) -> RepeatedForms:
+    """The forms of `secrets`, so an excerpt can redact each occurrence of any of them."""
+    owner: dict[str, str] = {}
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        for form in secret_forms(secret):
+            owner.setdefault(form, secret)
+    if not owner:
+        return RepeatedForms(None)
+    import ahocorasick
+
+    automaton = ahocorasick.Automaton()
+    for form, secret in owner.items():
+        automaton.add_word(form, (len(form), secret))
+    automaton.make_automaton()
+    return RepeatedForms(automaton, max(map(len, owner)))

@@ -20,7 +20,14 @@ from dataclasses import dataclass, replace
 from si_paas.detect.filters import first_suppressing, is_published_sample
 from si_paas.detect.lines import Lines
 from si_paas.detect.matcher import Matcher, select_matcher
-from si_paas.detect.redact import fingerprint, redact
+from si_paas.detect.redact import (
+    RepeatedForms,
+    fingerprint,
+    legacy_fingerprint,
+    redact,
+    repeated_forms,
+    report_key,
+)
 from si_paas.detect.rulepack import SecretRule, SecretRulePack
 from si_paas.findings import Finding
 
@@ -30,9 +37,28 @@ MULTILINE_MIN_LINES = 3
 EXCERPT_CONTEXT = 60
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
 def is_binary(data: bytes) -> bool:
     """True if the first 8 KiB hold a NUL byte."""
     return b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def decode_text(data: bytes) -> str | None:
+    """The text of a file's bytes, or None for a binary file.
+
+    A UTF-16 or UTF-32 byte-order mark (Windows editors write `.env` files so) decodes the
+    file in that encoding, NUL bytes and all; otherwise a NUL byte in the first 8 KiB
+    means binary, and the rest is UTF-8 (undecodable bytes replaced).
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(codec, errors="replace")
+    if is_binary(data):
+        return None
+    return data.decode("utf-8", errors="replace")
 
 
 def shannon_entropy(text: str) -> float:
@@ -79,9 +105,8 @@ class SecretScanner:
 
     def scan_bytes(self, path: str, data: bytes) -> list[Finding]:
         """Findings in a file's bytes; `path` is only displayed and fingerprinted."""
-        if is_binary(data):
-            return []
-        return self.scan_text(path, data.decode("utf-8", errors="replace"))
+        text = decode_text(data)
+        return [] if text is None else self.scan_text(path, text)
 
     def scan_text(self, path: str, text: str) -> list[Finding]:
         """Findings in decoded text, sorted by line, column and rule.
@@ -99,9 +124,10 @@ class SecretScanner:
             return []
         suppressed: list[_Hit] = []
         hits = self._collect(path, text, lines, wanted, suppressed)
-        findings = self._findings(path, lines, hits)
+        repeats = repeated_forms(h.secret for h in hits)
+        findings = self._findings(path, lines, hits, repeats)
         for candidate in suppressed:  # one at a time: candidates of two rules may overlap
-            findings += self._findings(path, lines, [candidate])
+            findings += self._findings(path, lines, [candidate], repeats)
         return findings
 
     def _collect(self, path: str, text: str, lines: Lines,
@@ -169,9 +195,14 @@ class SecretScanner:
     def _explanation(self, rule: SecretRule, hit: _Hit) -> dict[str, object]:
         return _explained(rule, hit) if self.explain or hit.suppressed_by else {}
 
-    def _findings(self, path: str, lines: Lines, hits: list[_Hit]) -> list[Finding]:
-        """Findings of accepted hits (sorted, never overlapping), or of suppressed ones."""
+    def _findings(self, path: str, lines: Lines, hits: list[_Hit],
+                  repeats: RepeatedForms) -> list[Finding]:
+        """Findings of accepted hits (sorted, never overlapping), or of suppressed ones.
+
+        `repeats` holds the written forms of every secret found in the file, so each of
+        their occurrences in any excerpt is redacted too."""
         starts = [h.start for h in hits]
+        key = report_key() if hits else b""  # fetched once for every fingerprint and tag
         findings = []
         for hit in hits:
             rule = self.rules[hit.rule_index]
@@ -188,11 +219,13 @@ class SecretScanner:
                 path=path,
                 line=line + 1,
                 column=column,
-                excerpt=_excerpt(lines.text, line_start, line_end, begin, stop, neighbours),
-                fingerprint=fingerprint(rule.id, path, hit.secret),
+                excerpt=_excerpt(lines.text, line_start, line_end, begin, stop, neighbours,
+                                 repeats, key),
+                fingerprint=fingerprint(rule.id, path, hit.secret, key),
                 severity=rule.severity,
                 confidence=rule.confidence,
                 extra=self._explanation(rule, hit),
+                legacy_fingerprint=legacy_fingerprint(rule.id, path, hit.secret),
             ))
         findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return findings
@@ -207,26 +240,38 @@ def _explained(rule: SecretRule, hit: _Hit) -> dict[str, object]:
 
 
 def _excerpt(text: str, line_start: int, line_end: int, begin: int, stop: int,
-             neighbours: list[_Hit]) -> str:
+             neighbours: list[_Hit], repeats: RepeatedForms, key: bytes) -> str:
     """Text of one line from `begin` to `stop`, with every found secret in it redacted.
 
-    Built from spans, so no part of a found secret is copied: a secret cut by the excerpt's
-    edge is replaced whole by its redaction.
+    Built from spans, so no part of a found secret is copied: the spans are the hits on the
+    line plus every other occurrence, on the line, of any secret found in the file (and of
+    its quoted, escaped and URL-encoded forms); a span cut by the excerpt's edge widens the
+    excerpt to hold it whole, so it is replaced whole by its redaction.
     """
-    for other in neighbours:
-        if other.start < begin < other.end:
-            begin = max(line_start, other.start)
-        if other.start < stop < other.end:
-            stop = min(line_end, other.end)
+    spans = [(h.start, h.end, h.secret) for h in neighbours]
+    spans += repeats.spans(text, begin, stop)
+    spans.sort()
+    merged: list[tuple[int, int, str]] = []
+    for start, end, secret in spans:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(last[1], end), last[2])
+        else:
+            merged.append((start, end, secret))
+    for start, end, _ in merged:
+        if start < begin < end:
+            begin = max(line_start, start)
+        if start < stop < end:
+            stop = min(line_end, end)
     pieces = ["…"] if begin > line_start else []
     pos = begin
-    for other in neighbours:
-        if other.end <= begin or other.start >= stop:
+    for start, end, secret in merged:
+        if end <= begin or start >= stop:
             continue
-        if other.start > pos:
-            pieces.append(text[pos:other.start])
-        pieces.append(redact(other.secret))
-        pos = max(pos, other.end)
+        if start > pos:
+            pieces.append(text[pos:start])
+        pieces.append(redact(secret, key))
+        pos = max(pos, end)
     if pos < stop:
         pieces.append(text[pos:stop])
     if stop < line_end:

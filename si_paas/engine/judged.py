@@ -4,10 +4,13 @@ A blob's findings depend only on its bytes (named by its object id), its path, t
 pack and the scanner's code, so they are kept per (object id, path) in one file per
 repository under the user's cache folder (`si_paas.diskcache.cache_root()/judged-v1/`,
 never inside the repository), named by a digest of the rule pack, the size cap and the
-detection code. A changed rule, cap or si-paas version is a new file; the old one is
-removed. Every finding is kept, not just "clean", so a cached run reports what a fresh
-run reports. Entries hold what a report shows (redacted excerpts, fingerprints), never a
-secret. `SI_PAAS_NO_CACHE=1` turns this off; a cache that cannot be used is skipped.
+detection code, the identity of the fingerprint key (a keyed digest of it, never the key:
+entries carry fingerprints and redaction tags made under it) and whether suppressed
+candidates are kept (`--explain`). A changed rule, cap, key or si-paas version is a new
+file; the old one is removed. Every finding is kept, not just "clean", so a cached run
+reports what a fresh run reports. Entries hold what a report shows (redacted excerpts,
+fingerprints), never a secret. `SI_PAAS_NO_CACHE=1` turns this off; a cache that cannot
+be used is skipped.
 """
 
 from __future__ import annotations
@@ -50,13 +53,18 @@ class JudgedBlobs:
         self.added = 0
 
     @classmethod
-    def open(cls, repo_root: Path, pack_digest: str, max_file_size: int) -> JudgedBlobs:
-        """The cache of `repo_root` for this pack, size cap and code (empty if none)."""
+    def open(cls, repo_root: Path, pack_digest: str, max_file_size: int, *,
+             explain: bool = False) -> JudgedBlobs:
+        """The cache of `repo_root` for this pack, size cap, code, fingerprint key and
+        explain mode (empty if none)."""
+        from si_paas.state.fingerprintkey import key_identity
+
         root = diskcache.cache_root()
         repo_key = hashlib.sha256(os.fsencode(os.path.realpath(repo_root))).hexdigest()[:32]
         folder = None if root is None else root / _SUBDIR / repo_key
-        name = hashlib.sha256(f"{pack_digest}\0{max_file_size}\0{_code_stamp()}".encode()
-                              ).hexdigest()[:32] + ".json"
+        stamp = "\0".join((pack_digest, str(max_file_size), _code_stamp(),
+                           key_identity() if folder is not None else "", str(explain)))
+        name = hashlib.sha256(stamp.encode()).hexdigest()[:32] + ".json"
         cache = cls(folder, name)
         if folder is not None and diskcache.trusted(folder):
             with contextlib.suppress(OSError, ValueError, RecursionError), \

@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from si_paas.report.console import out
-from si_paas.report.text import summary_line
+from si_paas.report.safe import printable
+from si_paas.report.text import summary_line, tuning_lines
+
+
+def escape(value: Any) -> str:
+    """Rich-markup-escaped and terminal-safe text of an untrusted value."""
+    return _markup_escape(printable(value))
 
 
 def _cell(value: Any) -> str:
@@ -60,13 +66,13 @@ def verdict(payload: dict[str, Any], title: str = "doctor") -> None:
         n = len(check["findings"])
         detail = check.get("note") or (check["title"] if not n else
                                        f"{n} finding{'s' * (n != 1)}: {check['title']}")
-        table.add_row(STATUS_STYLE.get(check["status"], check["status"]), escape(check["id"]),
-                      check["severity"], escape(detail))
+        table.add_row(STATUS_STYLE.get(check["status"], escape(check["status"])),
+                      escape(check["id"]), escape(check["severity"]), escape(detail))
     out().print(table)
     for check in payload["checks"]:
         if check["ok"]:
             continue
-        out().print(f"\n[bold]{escape(check['id'])}[/] ({check['severity']})")
+        out().print(f"\n[bold]{escape(check['id'])}[/] ({escape(check['severity'])})")
         for f in check["findings"][:20]:
             loc = f.get("path", "")
             if f.get("line"):
@@ -78,6 +84,11 @@ def verdict(payload: dict[str, Any], title: str = "doctor") -> None:
         if len(check["findings"]) > 20:
             out().print(f"  ... {len(check['findings']) - 20} more (use --json for all)")
         out().print(f"  [cyan]fix:[/] {escape(check['remediation'])}")
+    tuned = tuning_lines(payload)
+    if tuned:
+        out().print("\n[bold]tuning[/] (narrows or changes this verdict)")
+        for line in tuned:
+            out().print(f"  - {escape(line)}", soft_wrap=True)
     status, _, counts = summary_line(payload).partition(":")
     style = "green" if payload["ok"] else "bold red"
     out().print(f"\n[{style}]{status}[/]:{escape(counts)}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from si_paas.report.text import tuning_lines
+
 
 def render_junit(payload: dict[str, Any], suite: str = "si-paas") -> str:
     """JUnit XML for a verdict payload; warnings are passing testcases with system-out."""
@@ -14,6 +16,11 @@ def render_junit(payload: dict[str, Any], suite: str = "si-paas") -> str:
     root = ET.Element("testsuites", name=suite, tests=str(len(checks)), failures=str(failures))
     ts = ET.SubElement(root, "testsuite", name=suite, tests=str(len(checks)),
                        failures=str(failures), errors="0", skipped=str(skipped))
+    tuned = tuning_lines(payload)
+    if tuned:
+        props = ET.SubElement(ts, "properties")
+        for i, line in enumerate(tuned):
+            ET.SubElement(props, "property", name=f"si-paas.tuning.{i}", value=line)
     for check in checks:
         case = ET.SubElement(ts, "testcase", classname=f"{suite}.{check['severity']}",
                              name=check["id"])
@@ -31,5 +38,7 @@ def render_junit(payload: dict[str, Any], suite: str = "si-paas") -> str:
             failure.text = body
         elif not check["ok"]:
             ET.SubElement(case, "system-out").text = "warning:\n" + body
+    if tuned:
+        ET.SubElement(ts, "system-out").text = "\n".join(tuned)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

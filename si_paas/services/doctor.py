@@ -57,6 +57,7 @@ def run(inv: Invocation, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
         "summary": verdict.summary(),
         "skipped": verdict.stats,
         "event_logs": {c.name: _log_counts(snap.state.event_logs(c)) for c in snap.state.focused()},
+        "tuning": judgement.tuning(),
     }
     if judgement.config.path:
         payload["config"] = str(judgement.config.path)

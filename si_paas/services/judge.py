@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from si_paas.engine.evaluate import evaluate
-from si_paas.engine.policy import load_policies
+from si_paas.engine.policy import (
+    ALLOW_OVERRIDE_ENV,
+    PolicyFolder,
+    PolicyOverride,
+    load_policy_set,
+)
 from si_paas.engine.verdict import Verdict
 from si_paas.services.repoconfig import RepoConfig, check_disable, load_repo_config
 from si_paas.snapshot.gitpaths import holding_worktree
@@ -31,6 +36,12 @@ class Judgement:
     verdict: Verdict
     snapshot: Snapshot
     config: RepoConfig
+    overrides: tuple[PolicyOverride, ...] = ()
+
+    def tuning(self) -> dict[str, Any]:
+        """Everything that narrowed or changed the judgement: listed in every report."""
+        return {**self.config.describe(),
+                "overrides": [o.to_dict() for o in self.overrides]}
 
 
 def current_repo(cwd: Path | None = None) -> Path | None:
@@ -76,9 +87,18 @@ def judge(
         if repo.is_git:  # each repository's own excludes, visible as skipped files
             repo.exclude = (config if repo.root == config_repo
                             else load_repo_config(repo.root)).exclude
-    policies = load_policies([*config.policy_dirs, *policy_dirs])
+    policies, overrides = load_policy_set(
+        [*config.folders(), *(PolicyFolder(d) for d in policy_dirs)],
+        allow_critical=allowed_overrides())
     disabled = check_disable(config, policies)
-    return Judgement(evaluate(policies, snap, scope, disabled), snap, config)
+    return Judgement(evaluate(policies, snap, scope, disabled), snap, config, tuple(overrides))
+
+
+def allowed_overrides() -> frozenset[str]:
+    """Critical policy ids a repository config may replace: the user's own opt-in, read from
+    the environment (never from the repository)."""
+    raw = os.environ.get(ALLOW_OVERRIDE_ENV, "")
+    return frozenset(p.strip() for p in raw.split(",") if p.strip())
 
 
 def repo_state_override() -> bool:

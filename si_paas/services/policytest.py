@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -9,8 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from si_paas.engine.evaluate import evaluate
-from si_paas.engine.policy import Policy, load_policies
-from si_paas.errors import ExitCode
+from si_paas.engine.policy import (
+    DEPLOY_PLAN_EXAMPLE,
+    Policy,
+    example_path_problem,
+    load_policies,
+)
+from si_paas.errors import ExitCode, InputError
 from si_paas.services.invocation import Result
 from si_paas.snapshot.snapshot import Snapshot
 from si_paas.snapshot.state import StateSnapshot
@@ -39,12 +45,19 @@ def _materialize(root: Path, files: dict[str, str], env: dict[str, str] | None =
     repo, state = root / "repo", root / "state"
     repo.mkdir()
     state.mkdir(mode=0o700)
-    plan = files.get("deploy-plan.json")  # the deploy scope's plan, not a file on disk
-    files = {k: v for k, v in files.items() if k != "deploy-plan.json"}
+    plan = files.get(DEPLOY_PLAN_EXAMPLE)  # the deploy scope's plan, not a file on disk
+    files = {k: v for k, v in files.items() if k != DEPLOY_PLAN_EXAMPLE}
     for rel, text in files.items():
+        # Names were checked at load (example_path_problem); check the result again.
+        if example_path_problem(rel) is not None:
+            raise InputError(f"example file {rel!r}: {example_path_problem(rel)}")
         path = root / rel
+        if root not in Path(os.path.realpath(path.parent)).parents and (
+                Path(os.path.realpath(path.parent)) != root):
+            raise InputError(f"example file {rel!r}: resolves outside the example folder")
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.write_text(text.replace("@STATE_ROOT@", str(state)))  # where the example lives
+        with open(path, "x", encoding="utf-8") as fh:  # never through an existing link
+            fh.write(text.replace("@STATE_ROOT@", str(state)))  # where the example lives
         path.chmod(0o600)
     subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, capture_output=True)

@@ -1,12 +1,19 @@
-"""The repository config file `.si-paas.yaml`: extra policy folders and disabled policies."""
+"""The repository config file `.si-paas.yaml`: extra policy folders, disabled policies, excludes.
+
+A repository config may narrow noise, never hide critical findings: its excludes apply to
+the secret scan only (never to private-state detection), its policy folders must resolve
+inside the repository, it cannot disable a critical policy nor replace one without the
+user's opt-in (`SI_PAAS_ALLOW_POLICY_OVERRIDE`), and every report lists what it changed.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from si_paas.engine.policy import Policy
+from si_paas.engine.policy import Policy, PolicyFolder
 from si_paas.errors import InputError
 from si_paas.textfile import YamlDocument, checked_yaml
 
@@ -21,6 +28,17 @@ class RepoConfig:
     policy_dirs: tuple[Path, ...] = ()
     disable: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    root: Path | None = None
+
+    def folders(self) -> list[PolicyFolder]:
+        """The config's policy folders, each to be kept inside the repository."""
+        return [PolicyFolder(d, "repo", self.root, f"{self.path}: field policies:")
+                for d in self.policy_dirs]
+
+    def describe(self) -> dict[str, Any]:
+        """What the config changes, for every report."""
+        return {"path": str(self.path) if self.path else None, "exclude": list(self.exclude),
+                "disable": list(self.disable), "policies": [str(d) for d in self.policy_dirs]}
 
 
 def load_repo_config(repo_root: Path | None) -> RepoConfig:
@@ -50,8 +68,16 @@ def _check(doc: YamlDocument) -> dict[str, Any]:
 
 
 def _build(repo_root: Path, path: Path, data: dict[str, Any]) -> RepoConfig:
-    return RepoConfig(path, tuple(repo_root / d for d in data["policies"]),
-                      tuple(data["disable"]), tuple(data["exclude"]))
+    top = Path(os.path.realpath(repo_root))
+    dirs = []
+    for i, folder in enumerate(data["policies"]):
+        real = Path(os.path.realpath(repo_root / folder))
+        if real != top and top not in real.parents:
+            raise InputError(f"{path}: field policies[{i}]: {folder!r} resolves to {real}, "
+                             "outside the repository")
+        dirs.append(real)
+    return RepoConfig(path, tuple(dirs), tuple(data["disable"]), tuple(data["exclude"]),
+                      root=top)
 
 
 def check_disable(config: RepoConfig, policies: list[Policy]) -> tuple[str, ...]:

@@ -54,8 +54,17 @@ def _apply_baseline(verdict: Verdict, baseline_path: Path | None, update: bool
             "pass" if ok else ("fail" if check.blocking else "warn"))
         checks.append(replace(check, findings=tuple(kept), ok=ok, status=status))
     report = {"path": str(baseline_path), "ignored": ignored_total,
-              "stale": sorted(stale_all or ()), "updated": update}
+              "stale": sorted(stale_all or ()), "updated": update, "version": base.version}
     return Verdict(tuple(checks), stats=verdict.stats), report
+
+
+def _is_legacy_baseline(baseline: str | None, update: bool) -> bool:
+    """True when an existing `baseline` is version 1 (matched by legacy fingerprints)."""
+    if not baseline or update or not Path(baseline).is_file():
+        return False
+    from si_paas.detect.baseline import LEGACY_VERSION, load_baseline
+
+    return load_baseline(Path(baseline)).version == LEGACY_VERSION
 
 
 def _apply_min_confidence(verdict: Verdict, level: str) -> Verdict:
@@ -104,6 +113,7 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
         snapshot = snapshot_for(inv.layout, repos=targets)
     snapshot.max_file_size = max_file_size
     snapshot.memo["explain"] = explain
+    snapshot.memo["legacy_baseline"] = _is_legacy_baseline(baseline, update_baseline)
     first = snapshot.repos[0].root if snapshot.repos else None
     judgement = judge(snapshot, scope, policy_dirs=[Path(p) for p in policy_dirs],
                       config_repo=first if first and (first / ".git").exists() else None)
@@ -114,10 +124,12 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
         Path(baseline) if baseline else None, update_baseline)
     payload: dict[str, Any] = {
         "scope": scope,
+        "state_root": str(inv.layout.root),
         "repos": [str(r.root) for r in snapshot.repos],
         "checks": [c.to_dict() for c in verdict.checks],
         "summary": verdict.summary(),
         "skipped": snapshot.stats(),
+        "tuning": judgement.tuning(),
     }
     if base_report:
         payload["baseline"] = base_report
@@ -125,6 +137,10 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
         payload["min_confidence"] = min_confidence
     if explain:
         payload["suppressed"] = [f.to_dict() for f in snapshot.memo.get("suppressed", [])]
-    return Result(payload, ok=verdict.ok,
+    warnings = []
+    if base_report and base_report["version"] == 1:
+        warnings.append(f"baseline {baseline}: version 1 holds unkeyed fingerprints; rewrite it "
+                        "keyed with --update-baseline (see docs/secrets.md)")
+    return Result(payload, ok=verdict.ok, warnings=warnings,
                   exit_code=ExitCode.OK if verdict.ok else ExitCode.POLICY_FAILED)
 

@@ -17,10 +17,10 @@ from si_paas.services.judge import judge, snapshot_for
 from si_paas.snapshot.gitpaths import holding_worktree
 from si_paas.state import vault
 from si_paas.state.contexts import Context, list_context_names
+from si_paas.state.fingerprintkey import VAULT_VALUE, subkey
 from si_paas.state.vaultkeys import (
     ContextKey,
     ensure_context_key,
-    ensure_shared_key,
     hmac_fingerprint,
     key_dir,
     load_context_key,
@@ -115,7 +115,7 @@ def set_secret(inv: Invocation, key: str, read_value: Callable[[], str]) -> Resu
     if not value:
         raise UsageError(f"secret {key}: the value is empty (to remove a secret use "
                          f"`secret unset {key}`)")
-    shared = ensure_shared_key()
+    shared = subkey(VAULT_VALUE)
     _refuse_shared_value(inv, ctx, key, hmac_fingerprint(shared, value))
     # A new key is made only for an empty vault: values without their key stay an error.
     ckey = _existing_key(inv, ctx, vault.load_vault(ctx)) or ensure_context_key(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -110,6 +111,57 @@ def stream_blobs(root: Path, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]
         stdout.close()
 
 
+class BlobPeeker:
+    """One `git cat-file --batch` process answering blob reads one at a time, each capped."""
+
+    _CHUNK = 1 << 20
+
+    def __init__(self, root: Path) -> None:
+        try:
+            self.proc: subprocess.Popen[bytes] = subprocess.Popen(
+                ["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise InputError("git is not installed or not on PATH") from None
+
+    def read(self, sha: str, limit: int) -> tuple[bytes | None, bool]:
+        """(the first `limit` bytes of the blob or None when missing, whether it was cut);
+        the rest of a longer blob is read in chunks and dropped."""
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(sha.encode("ascii", "replace") + b"\n")
+            stdin.flush()
+        except (BrokenPipeError, OSError):
+            return None, False
+        header = stdout.readline().split()
+        if len(header) < 3 or header[1] == b"missing" or not header[2].isdigit():
+            return None, False
+        size = int(header[2])
+        data = stdout.read(min(size, limit))
+        left = size - len(data)
+        while left > 0:
+            dropped = stdout.read(min(left, self._CHUNK))
+            if not dropped:
+                break
+            left -= len(dropped)
+        stdout.read(1)  # the newline after the content
+        return data, size > limit
+
+    def close(self) -> None:
+        """End git."""
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
 @dataclass
 class _BlobSource:
     root: Path
@@ -121,7 +173,7 @@ class _BlobSource:
     _read_count: int = 0
 
     def content_files(self) -> Iterator[RepoFile]:
-        return iter(self.files)
+        return iter(drop_excluded(self.files, self.exclude, self.skipped))
 
     @property
     def files(self) -> tuple[RepoFile, ...]:
@@ -169,11 +221,27 @@ class _BlobSource:
             self._read_count += count
             self.progress(self._read_count, len(self.files))
 
+    def peek(self, f: RepoFile, limit: int) -> bytes | None:
+        """Up to `limit` leading bytes of the blob (None when missing); no progress or skip
+        is counted. One `git cat-file --batch` serves every peek of the snapshot, and only
+        `limit` bytes of a blob are ever held in memory."""
+        last = self.__dict__.get("_peeked")
+        if last is None or last[0] != f.blob or (last[2] and len(last[1] or b"") < limit):
+            reader = self.__dict__.get("_peeker")
+            if reader is None:
+                reader = self.__dict__["_peeker"] = BlobPeeker(self.root)
+            data, truncated = reader.read(f.blob or "", limit)
+            last = self.__dict__["_peeked"] = (f.blob, data, truncated)
+        return None if last[1] is None else last[1][:limit]
+
     def _skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
     def close(self) -> None:
-        """Nothing stays open between reads."""
+        """End the peeking process, if one was started."""
+        reader = self.__dict__.pop("_peeker", None)
+        if reader is not None:
+            reader.close()
 
 
 @dataclass
@@ -196,8 +264,7 @@ class IndexSnapshot(_BlobSource):
                 self._skip("not a regular file")
                 continue
             entries.append(RepoFile(path, "staged", blob=sha))
-        return drop_excluded(sorted(entries, key=lambda f: f.relpath), self.exclude,
-                             self.skipped)
+        return tuple(sorted(entries, key=lambda f: f.relpath))
 
 
 @dataclass
@@ -231,4 +298,4 @@ class HistorySnapshot(_BlobSource):
             entry.update(last_commit=commit, last_date=date, last_ordinal=str(ordinal))
         listed = [RepoFile(path, "history", blob=sha, info=tuple(sorted(meta.items())))
                   for (path, sha), meta in seen.items()]
-        return drop_excluded(listed, self.exclude, self.skipped)
+        return tuple(listed)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,7 @@ from si_paas.walk import walk
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 _PRUNE_DIRS = {".git"}
+MAX_NESTING = 8  # repositories inside repositories, listed at most this deep
 
 
 @dataclass(frozen=True)
@@ -48,15 +50,24 @@ def _git_lines(root: Path, *args: str) -> list[str]:
     return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
-def drop_excluded(entries: list[RepoFile], patterns: tuple[str, ...],
-                  skipped: dict[str, int]) -> tuple[RepoFile, ...]:
-    """Entries whose path matches no `exclude` pattern (fnmatch; `*` crosses `/`), counted."""
+EXCLUDED = "excluded by .si-paas.yaml"
+
+
+def drop_excluded(entries: Iterable[RepoFile], patterns: tuple[str, ...],
+                  skipped: dict[str, int]) -> list[RepoFile]:
+    """Entries whose path matches no `exclude` pattern (fnmatch; `*` crosses `/`), counted.
+
+    Only content checks (secrets) apply a repository's excludes: the list of files every
+    snapshot gives keeps excluded paths, so private state is found wherever it sits. The
+    count is assigned, not added, so judging one snapshot twice counts each file once.
+    """
+    listed = list(entries)
     if not patterns:
-        return tuple(entries)
-    kept = [e for e in entries if not any(fnmatch.fnmatchcase(e.relpath, p) for p in patterns)]
-    if len(kept) != len(entries):
-        skipped["excluded by .si-paas.yaml"] = len(entries) - len(kept)
-    return tuple(kept)
+        return listed
+    kept = [e for e in listed if not any(fnmatch.fnmatchcase(e.relpath, p) for p in patterns)]
+    if len(kept) != len(listed):
+        skipped[EXCLUDED] = len(listed) - len(kept)
+    return kept
 
 
 def _walk(base: Path, skipped: dict[str, int], prefix: str = "") -> Iterator[str]:
@@ -78,22 +89,31 @@ class WorktreeSnapshot:
     skipped: dict[str, int] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
 
+    only: str | None = None  # a single file outside git: the one file judged
+    depth: int = 0  # how deep this repository is nested in the one scanned
+
     @classmethod
     def open(cls, path: Path) -> WorktreeSnapshot:
-        """A snapshot of the work tree containing `path`, or of the plain folder `path`."""
+        """A snapshot of the work tree containing `path`, of the plain folder `path`, or,
+        for a file outside every work tree, of that one file."""
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         top = enclosing_worktree(path)
         if top is not None:
             return cls(root=top, is_git=True)
-        return cls(root=real(path), is_git=False)
+        resolved = real(path)
+        if not resolved.is_dir():
+            return cls(root=resolved.parent, is_git=False, only=resolved.name)
+        return cls(root=resolved, is_git=False)
 
     @cached_property
     def files(self) -> tuple[RepoFile, ...]:
-        """Every file with its git status, sorted by path."""
+        """Every file with its git status, sorted by path; the files of repositories nested
+        in this one (untracked clones, submodule checkouts) are listed under their folder."""
+        if self.only is not None:
+            return (RepoFile(self.only, "file"),)
         if not self.is_git:
-            listed = [RepoFile(p, "file") for p in sorted(_walk(self.root, self.skipped))]
-            return drop_excluded(listed, self.exclude, self.skipped)
+            return tuple(RepoFile(p, "file") for p in sorted(_walk(self.root, self.skipped)))
         tracked = _git_lines(self.root, "ls-files", "-z", "--cached")
         untracked = _git_lines(self.root, "ls-files", "-z", "--others", "--exclude-standard")
         ignored_entries = _git_lines(
@@ -110,13 +130,30 @@ class WorktreeSnapshot:
         for status, paths in (("tracked", tracked), ("untracked", untracked),
                               ("ignored", ignored)):
             for p in paths:
-                seen.setdefault(p, RepoFile(p, status))
-        listed = sorted(seen.values(), key=lambda f: f.relpath)
-        return drop_excluded(listed, self.exclude, self.skipped)
+                nested = self._nested(p)
+                if nested is None:
+                    seen.setdefault(p, RepoFile(p, status))
+                    continue
+                prefix = p.rstrip("/") + "/"
+                for f in nested:
+                    seen.setdefault(prefix + f.relpath, RepoFile(prefix + f.relpath, f.status))
+        return tuple(sorted(seen.values(), key=lambda f: f.relpath))
+
+    def _nested(self, entry: str) -> tuple[RepoFile, ...] | None:
+        """The files of the repository at `entry` when it is one (a folder, not a link,
+        holding `.git`), at most MAX_NESTING deep; None for anything else."""
+        folder = self.root / entry.rstrip("/")
+        if (self.depth >= MAX_NESTING or folder.is_symlink() or not folder.is_dir()
+                or not os.path.lexists(folder / ".git")):
+            return None
+        inner = WorktreeSnapshot(root=folder, is_git=True, depth=self.depth + 1)
+        return inner.files
 
     def content_files(self) -> Iterator[RepoFile]:
-        """Files whose content is judged: tracked and untracked, not ignored."""
-        return (f for f in self.files if f.status != "ignored")
+        """Files whose content is searched for secrets: tracked and untracked, not ignored,
+        not excluded by the repository config."""
+        return iter(drop_excluded((f for f in self.files if f.status != "ignored"),
+                                  self.exclude, self.skipped))
 
     def read(self, f: RepoFile) -> bytes | None:
         """The bytes of a file, or None (counted in `skipped`) if missing or over the size cap."""
@@ -132,6 +169,30 @@ class WorktreeSnapshot:
         except OSError:
             self._skip("unreadable")
             return None
+
+    def peek(self, f: RepoFile, limit: int) -> bytes | None:
+        """Up to `limit` leading bytes of a regular file (ignored ones too), None if it is not
+        one or cannot be read; never blocks on a FIFO or device and counts no skip."""
+        path = self.root / f.relpath
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY)
+        except (OSError, ValueError):
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            chunks, left = [], limit
+            while left > 0:
+                chunk = os.read(fd, min(left, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            return b"".join(chunks)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
 
     def _skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from si_paas.state import vaultkeys
+from si_paas.state.keyfiles import create_key_file, decode_key, read_key_file
 
 KEY_ENV_PREFIX = "SI_PAAS_BACKUP_KEY_"
 
@@ -51,10 +52,10 @@ def load_backup_key(ctx_name: str, context_id: str,
     env = dict(os.environ) if env is None else env
     var = env_var_for(ctx_name)
     if env.get(var):
-        return BackupKey(vaultkeys._decode_key(env[var], f"${var}"), "env", f"${var}")
+        return BackupKey(decode_key(env[var], f"${var}"), "env", f"${var}")
     path = key_file_for(context_id, env)
     try:
-        return BackupKey(vaultkeys._read_key_file(path), "file", str(path))
+        return BackupKey(read_key_file(path), "file", str(path))
     except FileNotFoundError:
         return None
 
@@ -66,7 +67,7 @@ def ensure_backup_key(ctx_name: str, context_id: str,
     if found is not None:
         return found, False
     path = key_file_for(context_id, env)
-    return BackupKey(vaultkeys._create_key_file(path), "file", str(path)), True
+    return BackupKey(create_key_file(path), "file", str(path)), True
 
 
 def missing_key_message(ctx_name: str, context_id: str, env: dict[str, str] | None = None) -> str:

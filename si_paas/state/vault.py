@@ -13,7 +13,8 @@ Above each value a metadata comment carries two keyed fingerprints and the updat
     DB_PASSWORD=ENC[v1,<base64 nonce>,<base64 ciphertext+tag>]
 
 `fp` is HMAC-SHA256 under the context's fingerprint subkey (what `secret list` shows); `xfp`
-is HMAC-SHA256 under the machine-wide fingerprint key, so `vault_value_index` can tell the same
+is HMAC-SHA256 under the vault-value subkey of the user's fingerprint key
+(`state/fingerprintkey.py`), so `vault_value_index` can tell the same
 value sits in two contexts' vaults without any key and without decrypting. The file on its
 own reveals no value.
 """
@@ -249,7 +250,7 @@ def set_value(layout: StateLayout, ctx: Context, key: str, value: str, ckey: Con
 
     Under the context lock every stored value is decrypted first, so a vault is never extended
     with a second key or on top of a tampered file, and every shared fingerprint is re-stamped
-    with the current machine fingerprint key.
+    with the current vault-value subkey of the fingerprint key.
     """
     validate_key_name(key)
     if len(value.encode("utf-8", "surrogatepass")) > MAX_VALUE_BYTES:

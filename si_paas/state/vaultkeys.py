@@ -1,4 +1,4 @@
-"""Vault keys: one 256-bit key per context and one machine-wide fingerprint key, never in a vault.
+"""Vault keys: one 256-bit key per context, never in a vault.
 
 Where a context's key comes from, first match wins:
 
@@ -12,23 +12,16 @@ The key itself is never used directly: HKDF-SHA256 (salt = the context_id) deriv
 subkey for AES-256-GCM and one for the value fingerprints, so the two uses never share a key
 and one key material given to two contexts still yields unrelated subkeys.
 
-The shared fingerprint key is one per user, kept apart from every key directory:
-`$SI_PAAS_FINGERPRINT_KEY_FILE`, default `~/.si/fingerprint.key`, so contexts that keep their
-keys in different key directories still fingerprint values alike. It only fingerprints
-values (HMAC-SHA256) so the same value in two contexts' vaults can be found without
-decrypting either of them. A `fingerprint.key` that older versions kept in the key directory
-is adopted on first use.
+The fingerprint key that compares values across contexts is not a vault key: it is the
+user's one fingerprint key (`si_paas.state.fingerprintkey`), apart from every key directory.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import os
 import re
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,15 +30,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from si_paas.errors import InputError
-from si_paas.state import fsio
+from si_paas.state.keyfiles import KEY_BYTES, create_key_file, decode_key, read_key_file
 from si_paas.state.layout import key_dir_from_env
-from si_paas.textfile import open_regular
 
 KEY_ENV_PREFIX = "SI_PAAS_VAULT_KEY_"
-SHARED_KEY_NAME = "fingerprint.key"
-SHARED_KEY_ENV = "SI_PAAS_FINGERPRINT_KEY_FILE"
-DEFAULT_SHARED_KEY = "~/.si/fingerprint.key"
-KEY_BYTES = 32
 
 _ENCRYPTION_INFO = b"si-paas vault v1 encryption"
 _FINGERPRINT_INFO = b"si-paas vault v1 fingerprint"
@@ -91,20 +79,6 @@ def key_file_for(context_id: str, env: dict[str, str] | None = None) -> Path:
     return key_dir(env) / f"{context_id}.key"
 
 
-def shared_key_file(env: dict[str, str] | None = None) -> Path:
-    """The fingerprint key file: $SI_PAAS_FINGERPRINT_KEY_FILE or ~/.si/fingerprint.key.
-
-    Not under the key directory, which may differ from one context to the next."""
-    env = dict(os.environ) if env is None else env
-    path = Path(os.path.expanduser(env.get(SHARED_KEY_ENV) or DEFAULT_SHARED_KEY))
-    return path if path.is_absolute() else Path.cwd() / path
-
-
-def legacy_shared_key_file(env: dict[str, str] | None = None) -> Path:
-    """Where older versions kept the fingerprint key: `<key dir>/fingerprint.key`."""
-    return key_dir(env) / SHARED_KEY_NAME
-
-
 def _hkdf(material: bytes, salt: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=info).derive(material)
 
@@ -135,53 +109,6 @@ class ContextKey:
 def hmac_fingerprint(key: bytes, value: str) -> str:
     """Hex HMAC-SHA256 of a value under a fingerprint key (never a plain hash of the value)."""
     return hmac.new(key, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
-
-
-def _decode_key(text: str, where: str) -> bytes:
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raw = b""
-    if len(raw) != KEY_BYTES:
-        raise InputError(f"{where}: not a base64-encoded {KEY_BYTES}-byte key")
-    return raw
-
-
-def _read_key_file(path: Path) -> bytes:
-    fd = open_regular(path, "key file")  # FileNotFoundError passes through
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            st = os.fstat(handle.fileno())
-            text = handle.read(4096).decode("ascii")
-        except (OSError, UnicodeDecodeError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) else "not ASCII text"
-            raise InputError(f"{path}: cannot read key file: {why}") from None
-    if stat.S_IMODE(st.st_mode) & 0o077:
-        raise InputError(f"{path}: key file is readable by others (mode "
-                         f"{stat.S_IMODE(st.st_mode):04o}); run `chmod 600 {path}`")
-    return _decode_key(text, str(path))
-
-
-def _create_key_file(path: Path, material: bytes | None = None, *,
-                     private_parent: bool = True) -> bytes:
-    """Create `path` with `material` (default: a fresh random key) unless it appeared
-    meanwhile; returns the key in the file. private_parent: make the folder 0700 too (the
-    key directory; not the folder of a fingerprint key file the user placed elsewhere)."""
-    fsio.ensure_dir(path.parent)
-    try:
-        if private_parent and stat.S_IMODE(os.stat(path.parent).st_mode) & 0o077:
-            os.chmod(path.parent, fsio.DIR_MODE)  # the key directory is private: 0700
-    except OSError as exc:
-        raise InputError(f"{path.parent}: cannot make the key directory private: "
-                         f"{exc.strerror}") from None
-    with fsio.locked(path.parent / ".lock"):
-        try:
-            return _read_key_file(path)
-        except FileNotFoundError:
-            pass
-        material = material or os.urandom(KEY_BYTES)
-        fsio.atomic_write_bytes(path, base64.b64encode(material) + b"\n")
-        return material
 
 
 def _legacy_var(ctx_name: str, siblings: Iterable[str], env: dict[str, str]) -> str | None:
@@ -215,10 +142,10 @@ def load_context_key(ctx_name: str, context_id: str, env: dict[str, str] | None 
     if not env.get(var):
         var = _legacy_var(ctx_name, siblings, env) or var
     if env.get(var):
-        return ContextKey(_decode_key(env[var], f"${var}"), context_id, "env", f"${var}")
+        return ContextKey(decode_key(env[var], f"${var}"), context_id, "env", f"${var}")
     path = key_file_for(context_id, env)
     try:
-        return ContextKey(_read_key_file(path), context_id, "file", str(path))
+        return ContextKey(read_key_file(path), context_id, "file", str(path))
     except FileNotFoundError:
         return None
 
@@ -230,7 +157,7 @@ def ensure_context_key(ctx_name: str, context_id: str, env: dict[str, str] | Non
     if found is not None:
         return found
     path = key_file_for(context_id, env)
-    return ContextKey(_create_key_file(path), context_id, "file", str(path))
+    return ContextKey(create_key_file(path), context_id, "file", str(path))
 
 
 def missing_key_message(vault_path: Path | str, ctx_name: str, context_id: str,
@@ -239,22 +166,3 @@ def missing_key_message(vault_path: Path | str, ctx_name: str, context_id: str,
     return (f"{vault_path}: holds encrypted values but no key was found: neither the key file "
             f"{key_file_for(context_id, env)} nor ${env_var_for(ctx_name)} exists; restore the "
             "key file from your key backup (a lost key cannot be recovered)")
-
-
-def load_shared_key(env: dict[str, str] | None = None) -> bytes | None:
-    """The fingerprint key, or None when it was never made (an older one is adopted)."""
-    path = shared_key_file(env)
-    try:
-        return _read_key_file(path)
-    except FileNotFoundError:
-        pass
-    try:
-        legacy = _read_key_file(legacy_shared_key_file(env))
-    except FileNotFoundError:
-        return None
-    return _create_key_file(path, legacy, private_parent=False)
-
-
-def ensure_shared_key(env: dict[str, str] | None = None) -> bytes:
-    """The machine-wide fingerprint key, made on first use (0600)."""
-    return load_shared_key(env) or _create_key_file(shared_key_file(env), private_parent=False)

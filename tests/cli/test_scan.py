@@ -7,13 +7,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from jsonschema import Draft4Validator
 
 from conftest import Run, write
 
 ROOT = Path(__file__).resolve().parents[2]
-SARIF_SCHEMA = ROOT.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 TOKEN = "ghp_" + "R8aZ3kLq9WmX2vB7nT4pH6sJ1dF5gY0cE2uQ"
 ENV_SECRET = "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC"
 
@@ -36,8 +35,6 @@ def test_clean_and_dirty(si: Callable[..., Run], make_repo: Callable[..., Path])
 def test_sarif_validates_against_the_official_schema(si: Callable[..., Run],
                                                      make_repo: Callable[..., Path],
                                                      tmp_path: Path) -> None:
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"{SARIF_SCHEMA} not present")
     repo = make_repo(files={".env": ENV_SECRET + "\n",
                             "ops/.si/paas/current_context": "oss-demo\n"})
     out = tmp_path / "report.sarif"
@@ -182,3 +179,42 @@ def test_min_confidence_and_explain(si: Callable[..., Run],
         "low", "medium"}
     bad = si("paas", "scan", "--min-confidence", "sure", cwd=repo)
     assert bad.code == 2 and "--min-confidence" in bad.stderr
+
+
+def test_sarif_for_code_scanning_locates_every_result(si: Callable[..., Run],
+                                                      make_repo: Callable[..., Path],
+                                                      tmp_path: Path) -> None:
+    """Every rule has helpUri and shortDescription; every result (secrets, private state,
+    the state root) a region, partialFingerprints and a relative URI on a declared base."""
+    from urllib.parse import unquote, urljoin
+
+    repo = make_repo(files={".env": ENV_SECRET + "\n",
+                            "ops/.si/paas/current_context": "oss-demo\n"})
+    inside = repo / ".state"
+    inside.mkdir()
+    run = si("paas", "scan", "--format", "sarif", cwd=repo,
+             extra_env={"SI_PAAS_STATE_ROOT": str(inside)})
+    assert run.code == 1, run.stderr
+    doc = json.loads(run.stdout)
+    Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(doc)
+    sarif_run = doc["runs"][0]
+    for rule in sarif_run["tool"]["driver"]["rules"]:
+        assert rule["helpUri"].startswith("https://") and rule["shortDescription"]["text"]
+    bases = {k: v["uri"] for k, v in sarif_run["originalUriBaseIds"].items()}
+    results = sarif_run["results"]
+    assert {r["ruleId"] for r in results} == {"no-plaintext-secrets", "no-repo-private-state",
+                                              "state-root-outside-repo"}
+    real = repo.resolve()
+    for result in results:
+        loc = result["locations"][0]["physicalLocation"]
+        art = loc["artifactLocation"]
+        assert not art["uri"].startswith("/") and str(real).lstrip("/") not in art["uri"]
+        target = unquote(urljoin(bases[art["uriBaseId"]], art["uri"]))
+        assert target.startswith(real.as_uri()), (art, bases)
+        assert loc["region"]["startLine"] >= 1
+        assert result["partialFingerprints"]
+    by_rule = {r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]
+               for r in results}
+    assert by_rule["no-repo-private-state"] == {"uri": "ops/.si/paas/current_context",
+                                                "uriBaseId": "%SRCROOT%"}
+    assert by_rule["state-root-outside-repo"]["uriBaseId"] in ("%SRCROOT%", "STATEROOT")

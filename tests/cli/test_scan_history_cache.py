@@ -88,3 +88,63 @@ def test_history_on_two_workers_finds_what_one_finds(si: Callable[..., Run], env
     stats_two = two.json["skipped"][str(repo.resolve())]
     assert stats_one["skipped"] == stats_two["skipped"] and stats_one["skipped"]["binary"] > 0
     assert (stats_one["workers"], stats_two["workers"]) == (1, min(2, len(os.sched_getaffinity(0))))
+
+
+KEY_A = "a2V5LUEta2V5LUEta2V5LUEta2V5LUEta2V5LUEtISE="
+KEY_B = "a2V5LUIta2V5LUIta2V5LUIta2V5LUIta2V5LUItISE="
+
+
+def test_a_changed_fingerprint_key_is_never_served_stale_fingerprints(
+        si: Callable[..., Run], env: dict[str, str], tmp_path: Path, home: Path) -> None:
+    repo = _history(tmp_path / "repo", env)
+    with_a = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
+                extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_A})
+    with_b = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
+                extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_B})
+    fresh_b = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
+                 extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_B, "SI_PAAS_NO_CACHE": "1"})
+    fps_a = {f["fingerprint"] for f in _findings(with_a)}
+    fps_b = {f["fingerprint"] for f in _findings(with_b)}
+    assert len(fps_a) == len(SECRETS) and not fps_a & fps_b
+    assert with_b.json["checks"] == fresh_b.json["checks"]
+    cached = b"".join(p.read_bytes() for p in (home / ".cache/si-paas/judged-v1").rglob("*")
+                      if p.is_file())
+    assert KEY_B.encode() not in cached and KEY_A.encode() not in cached
+    # Blobs gone: key B's cache still judges them, key A's entries were never kept for B.
+    for blob in _loose_blobs(repo):
+        blob.unlink()
+    again_b = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
+                 extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_B})
+    assert again_b.json["checks"] == with_b.json["checks"]
+    back_to_a = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
+                   extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_A})
+    assert back_to_a.code == 0 and not _findings(back_to_a)  # nothing stale was served
+
+
+def test_a_version_1_baseline_matches_a_cached_history(si: Callable[..., Run],
+                                                       env: dict[str, str],
+                                                       tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    repo = _history(tmp_path / "repo", env)
+    first = si("paas", "scan", "--history", "--all", "--json", cwd=repo)  # fills the cache
+    entries = {}  # the unkeyed version-1 fingerprint of every finding
+    for f in _findings(first):
+        rel = str(f["extra"]["relpath"])  # type: ignore[index]
+        value = next(line.split("=", 1)[1] for line in SECRETS
+                     if _committed(repo, env, rel, line))
+        inner = hashlib.sha256(value.encode()).hexdigest()
+        fp = hashlib.sha256("\0".join((str(f["rule"]), rel, inner)).encode()).hexdigest()[:16]
+        entries[fp] = {"rule": f["rule"], "path": rel}
+    base = write(tmp_path / "baseline.json", json.dumps({"version": 1, "fingerprints": entries}))
+    cached = si("paas", "scan", "--history", "--all", "--json", "--baseline", str(base), cwd=repo)
+    assert cached.code == 0, cached.stdout
+    assert cached.json["baseline"]["ignored"] == len(_findings(first))
+
+
+def _committed(repo: Path, env: dict[str, str], rel: str, line: str) -> bool:
+    """True when some commit holds `line` in file `rel`."""
+    out = subprocess.run(["git", "-C", str(repo), "log", "--all", "-p", "--", rel], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    return line in out

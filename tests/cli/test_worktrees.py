@@ -96,6 +96,8 @@ def test_key_directory_in_a_dotfiles_work_tree(si: Callable[..., Run], home: Pat
     assert doctor.code == 1
     found = _failed(doctor)["vault-outside-repo"]
     assert any("key directory" in str(f["message"]) for f in found)
+    assert any(f["extra"]["component"] == "fingerprint key"  # type: ignore[index]
+               and str(home / ".si" / "fingerprint.key") in str(f["message"]) for f in found)
     refused = si("paas", "--context", "oss-demo", "secret", "set", "B_TOKEN", input=VALUE,
                  extra_env=elsewhere)
     assert refused.code == 1 and "vault-outside-repo" in refused.stderr

@@ -27,7 +27,7 @@ def test_round_trip(tmp_path: Path) -> None:
     written = write_baseline(path, found)
     assert len(written) == 2
     doc = json.loads(path.read_text())
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert doc["fingerprints"] == {f.fingerprint: {"rule": f.rule, "path": "app/.env"}
                                    for f in found}
     assert path.stat().st_mode & 0o777 == 0o600
@@ -59,7 +59,7 @@ def test_empty_and_missing_ok(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("{not json", "not valid JSON"),
     ("[]", "must be a JSON object"),
-    ('{"version": 2, "fingerprints": {}}', "field 'version'"),
+    ('{"version": 3, "fingerprints": {}}', "field 'version'"),
     ('{"version": 1}', "field 'fingerprints'"),
     ('{"version": 1, "fingerprints": {"abc": {"rule": 1}}}', "fingerprint 'abc'"),
 ])

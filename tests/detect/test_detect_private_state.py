@@ -55,3 +55,30 @@ def test_bad_pattern_file_is_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_private_state_patterns(path)
     assert err.value.message.startswith(f"{path}: pattern 'x' field 'pattern': invalid regex")
+
+
+def test_content_detectors_are_bounded_and_total() -> None:
+    """Hostile bytes are "not state", never an error: deep JSON, huge numbers, bombs, junk."""
+    import gzip
+    import io
+    import zipfile
+
+    from si_paas.detect import state_content
+    from si_paas.detect.examples import tar_of
+    from si_paas.detect.private_state import load_private_state_patterns
+
+    patterns = load_private_state_patterns()
+    hostile = [b"[" * 100_000 + b"]" * 100_000,
+               b'{"context_id": ' + b"9" * 5000 + b"}",
+               b'{"context_id": "ctx_' + b"0" * 32 + b'", "items": ' + b"[" * 50_000 + b"}",
+               gzip.compress(b"\0" * (64 * 1024 * 1024)),  # decompresses past the budget
+               b"\x1f\x8b" + b"junk" * 100, b"PK\x03\x04junk", b"\xff\xfe\x00"]
+    for data in hostile:
+        assert patterns.match_content(data) is None
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("paas/contexts/oss-demo/vault/secrets.env", "x")
+    found = patterns.match_content(buf.getvalue())
+    assert found is not None and found[0].id == "state-archive"
+    assert patterns.match_content(tar_of(["src/a.py"])) is None
+    assert state_content.worth_reading(b"{}")

@@ -6,9 +6,15 @@ import re
 
 import pytest
 
-from si_paas.detect.redact import fingerprint, redact, redact_text, secret_hash
+from si_paas.detect.redact import (
+    fingerprint,
+    legacy_fingerprint,
+    redact,
+    redact_text,
+    secret_hash,
+)
 
-TAG = re.compile(r"…\[sha256:[0-9a-f]{8}\]$")
+TAG = re.compile(r"…\[hmac:[0-9a-f]{8}\]$")
 
 
 @pytest.mark.parametrize(("secret", "prefix"), [
@@ -19,20 +25,25 @@ def test_redact_shows_at_most_a_quarter_and_four_chars(secret: str, prefix: str)
     out = redact(secret)
     assert out.startswith(prefix)
     assert TAG.search(out)
-    assert out[: -len("…[sha256:12345678]")] == prefix
+    assert out[: -len("…[hmac:12345678]")] == prefix
     if len(secret) >= 2:
         assert secret not in out
 
 
-def test_redact_tag_is_the_secret_hash() -> None:
-    assert redact("s3cr3t-value-0123") == f"s3cr…[sha256:{secret_hash('s3cr3t-value-0123')[:8]}]"
+def test_redact_tag_is_keyed_not_the_secret_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tag does not come from the plain hash of the secret and changes with the key."""
+    value = "s3cr3t-value-0123"
+    tagged = redact(value)
+    assert tagged.startswith("s3cr…[hmac:") and secret_hash(value)[:8] not in tagged
+    monkeypatch.setenv("SI_PAAS_FINGERPRINT_KEY", "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXkhISE=")
+    assert redact(value) != tagged
 
 
 def test_redact_text_replaces_every_secret_longest_first() -> None:
     text = "a=TOKEN123456 b=TOKEN123456789 c=TOKEN123456"
     out = redact_text(text, ["TOKEN123456", "TOKEN123456789", ""])
     assert "TOKEN123456" not in out
-    assert out.count("[sha256:") == 3
+    assert out.count("[hmac:") == 3
 
 
 def test_fingerprint_is_stable_and_short() -> None:
@@ -42,3 +53,4 @@ def test_fingerprint_is_stable_and_short() -> None:
     assert fp != fingerprint("github-pat", "app/.env.prod", "ghp_secret")
     assert fp != fingerprint("generic-env-assignment", "app/.env", "ghp_secret")
     assert fp != fingerprint("github-pat", "app/.env", "ghp_other")
+    assert fp != legacy_fingerprint("github-pat", "app/.env", "ghp_secret")

@@ -28,7 +28,7 @@ def test_finding_fields(scanner: SecretScanner) -> None:
     assert (hit.rule, hit.line, hit.column, hit.severity) == ("github-pat", 3, 14, "critical")
     assert hit.path == "app/.env"
     assert hit.message == load_secret_rules().rule("github-pat").description
-    assert hit.excerpt is not None and hit.excerpt.startswith("GITHUB_TOKEN=ghp_…[sha256:")
+    assert hit.excerpt is not None and hit.excerpt.startswith("GITHUB_TOKEN=ghp_…[hmac:")
     assert GHP not in repr(hit) and GHP not in str(hit.to_dict())
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from si_paas.services import secrets as svc
 from si_paas.state import vault
 from si_paas.state.contexts import init_context, list_contexts
+from si_paas.state.fingerprintkey import VAULT_VALUE, subkey
 from si_paas.state.layout import StateLayout
-from si_paas.state.vaultkeys import ensure_context_key, ensure_shared_key
+from si_paas.state.vaultkeys import ensure_context_key
 
 from conftest import Run
 from vaulthelp import inv, one_line_error, secret, secret_set, service_env
@@ -21,7 +22,7 @@ def _plant(layout: StateLayout, name: str, key: str, value: str) -> None:
     """Write a value straight into a vault (as an older tool or a hand copy would)."""
     ctx = next(c for c in list_contexts(layout) if c.name == name)
     vault.set_value(layout, ctx, key, value, ensure_context_key(ctx.name, ctx.context_id),
-                    ensure_shared_key())
+                    subkey(VAULT_VALUE))
 
 
 def test_index_pairs_the_same_value_across_contexts(tmp_path: Path) -> None:

@@ -58,9 +58,10 @@ def random_key_b64() -> str:
 
 
 def one_line_error(run: Run) -> str:
-    """The single stderr line of a failed run (and no traceback)."""
+    """The single error line of a failed run (and no traceback); warnings may precede it."""
     assert "Traceback" not in run.stderr, run.stderr
-    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    lines = [line for line in run.stderr.splitlines()
+             if line.strip() and not line.startswith("warning: ")]
     assert len(lines) == 1, run.stderr
     return lines[0]
 

@@ -71,7 +71,8 @@ def _key_dir(snap: Snapshot) -> Path:
 
 @check_kind("vault.outside_repo")
 def vault_outside_repo(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
-    """Every context's vault file and the key directory (after realpath) are outside work trees."""
+    """Every context's vault file, the key directory and the fingerprint key file (after
+    realpath) are outside work trees."""
     findings = []
     for ctx in snap.state.focused():
         holder = _inside_repos(snap, Path(ctx.vault_file))
@@ -82,9 +83,7 @@ def vault_outside_repo(snap: Snapshot, params: dict[str, Any], policy: Policy) -
                         f"inside git work tree {holder.describe()}",
                 extra={"context": ctx.name, "repo": str(holder.top)}))
     keys = _key_dir(snap)
-    if not keys.exists():
-        return findings
-    holder = _inside_repos(snap, keys)
+    holder = _inside_repos(snap, keys) if keys.exists() else None
     if holder is not None:
         resolved = real(keys)
         via = f" (resolves to {resolved})" if resolved != keys else ""
@@ -95,4 +94,24 @@ def vault_outside_repo(snap: Snapshot, params: dict[str, Any], policy: Policy) -
             extra={"repo": str(holder.top), "component": "key directory"}))
     elif keys.is_dir():
         findings += _linked_in(snap, keys, "key directory", policy, {})
-    return findings
+    return findings + _fingerprint_key_in_repo(snap, policy)
+
+
+def _fingerprint_key_in_repo(snap: Snapshot, policy: Policy) -> list[Finding]:
+    """The user's fingerprint key file, when it is the key's source, outside work trees."""
+    from si_paas.state.fingerprintkey import KEY_ENV, key_file
+
+    env = dict(snap.env)
+    path = key_file(env)
+    if env.get(KEY_ENV) or not path.exists():
+        return []
+    holder = _inside_repos(snap, path)
+    if holder is None:
+        return []
+    resolved = real(path)
+    via = f" (resolves to {resolved})" if resolved != path else ""
+    return [Finding(
+        rule=policy.id, path=str(path),
+        message=f"fingerprint key file {path}{via} keys every report fingerprint and is "
+                f"inside git work tree {holder.describe()}",
+        extra={"repo": str(holder.top), "component": "fingerprint key"})]

@@ -15,13 +15,18 @@ _PARAMS = {
         "allowed": ["tracked", "untracked", "ignored", "file"],
         "default": ["tracked", "untracked", "ignored", "file"],
     },
+    "content": {"type": "boolean", "default": True},
+    "max_content_size": {"type": "integer", "min": 1, "default": 16 * 1024 * 1024},
 }
 
 
 @check_kind("repo.no_private_state", _PARAMS)
 def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
-    """Files whose path matches a private-state pattern from rules/private-state.yaml."""
+    """Files whose path matches a private-state pattern of rules/private-state.yaml, or whose
+    content a content rule recognises (a vault, context, bundle, key or state archive under
+    another name). A repository config's excludes do not apply here."""
     from si_paas.detect.private_state import load_private_state_patterns  # only with a repo
+    from si_paas.detect.state_content import HEAD_BYTES, worth_reading
 
     patterns = load_private_state_patterns()  # once: matching runs for every file
     statuses = set(params["statuses"])
@@ -34,12 +39,24 @@ def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> 
             ):
                 continue
             hit = patterns.match(f.relpath)
+            how = "path"
+            if hit is None and params["content"] and patterns.content:
+                head = repo.peek(f, HEAD_BYTES)
+                if head is None or not worth_reading(head):
+                    continue
+                data = head if len(head) < HEAD_BYTES else repo.peek(
+                    f, params["max_content_size"])
+                found = patterns.match_content(data or b"")
+                if found is None:
+                    continue
+                hit, member = found
+                how = f"content (archive member {member})" if member else "content"
             if hit is None:
                 continue
             seen.add(f.relpath)
             findings.append(Finding(
                 rule=hit.id, path=f"{repo.root}/{f.relpath}",
-                message=f"{hit.description} ({f.status} in {repo.root})",
+                message=f"{hit.description} ({f.status} in {repo.root}, by {how})",
                 severity=hit.severity,  # type: ignore[arg-type]
                 extra={**f.describe(), "repo": str(repo.root), "relpath": f.relpath}))
     return findings

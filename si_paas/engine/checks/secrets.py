@@ -40,20 +40,23 @@ def scanner(snap: Snapshot, files: int | None = None) -> SecretScanner:
     return found
 
 
-def _judge(repo: FileSource, files: list[RepoFile], scan: SecretScanner,
+def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: SecretScanner,
            scan_one: Callable[[RepoFile, bytes], list[Finding] | None]
            ) -> Iterator[tuple[RepoFile, list[Finding] | None]]:
     """(file, findings or None for binary) per judged file, in listing order.
 
     History blobs judged by an earlier run with the same rules come from the repository's
-    judged-blob cache (engine/judged.py); the others are read and scanned, then kept.
+    judged-blob cache (engine/judged.py); the others are read and scanned, then kept. A
+    version-1 baseline needs each finding's in-memory legacy fingerprint, which the cache
+    never holds, so such a run judges every blob afresh.
     """
-    if not isinstance(repo, HistorySnapshot):
+    if not isinstance(repo, HistorySnapshot) or snap.memo.get("legacy_baseline"):
         yield from map_files(repo, files, scan_one)
         return
     from si_paas.engine.judged import JudgedBlobs
 
-    cache = JudgedBlobs.open(repo.root, scan.pack.digest, repo.max_file_size)
+    cache = JudgedBlobs.open(repo.root, scan.pack.digest, repo.max_file_size,
+                             explain=scan.explain)
     known: dict[RepoFile, list[Finding] | None] = {}
     todo = []
     for f in files:
@@ -75,7 +78,7 @@ def _judge(repo: FileSource, files: list[RepoFile], scan: SecretScanner,
 @check_kind("repo.no_plaintext_secrets", _PARAMS)
 def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
     """Plaintext secrets in tracked and untracked files (ignored files are not published)."""
-    from si_paas.detect.scanner import is_binary
+    from si_paas.detect.scanner import decode_text
 
     listed = {id(repo): list(repo.content_files()) for repo in snap.repos}
     scan = scanner(snap, files=sum(len(v) for v in listed.values()))
@@ -83,15 +86,14 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
 
     def scan_one(f: RepoFile, data: bytes) -> list[Finding] | None:
         # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
-        if is_binary(data):
-            return None
-        return scan.scan_text(f.relpath, data.decode("utf-8", errors="replace"))
+        text = decode_text(data)  # None: binary
+        return None if text is None else scan.scan_text(f.relpath, text)
 
     findings: list[Finding] = []
     for repo in snap.repos:
         repo.max_file_size = snap.max_file_size or params["max_file_size"]
         merged: dict[str, Finding] = {}
-        for f, hits in _judge(repo, listed[id(repo)], scan, scan_one):
+        for f, hits in _judge(snap, repo, listed[id(repo)], scan, scan_one):
             if hits is None:
                 repo.skipped["binary"] = repo.skipped.get("binary", 0) + 1
                 continue
