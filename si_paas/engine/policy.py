@@ -107,7 +107,8 @@ def example_path_problem(name: str) -> str | None:
     A name is `repo/...` (the example's git repository), `state/...` (its state root) or
     `backups/...` (a folder an example's `env` may name), relative and normalised:
     `/`-separated, no empty, `.` or `..` part, no backslash or NUL, no `.git` part (a
-    planted git config would run commands), at most 1024 characters. It then always lands inside the example's folder.
+    planted git config would run commands), at most 1024 characters. It then always lands
+    inside the example's folder.
     `deploy-plan.json` alone names the deploy scope's plan, which is never written to disk.
     """
     if name == DEPLOY_PLAN_EXAMPLE:
