@@ -30,8 +30,11 @@ WORK_DIR = Path(os.environ.get("SI_PAAS_BENCH_DIR", "/tmp/si-paas-bench"))
 BIN = Path(sys.executable).parent
 PYTHON = sys.executable
 SI = str(BIN / "si")
-DETECT_SECRETS = str(BIN / "detect-secrets")
-DETECT_SECRETS_HOOK = str(BIN / "detect-secrets-hook")
+# detect-secrets is a peer: from this venv when installed here, else from the peers' venv.
+_PEER_BIN = Path(os.environ.get("SI_PAAS_BENCH_PEERS", str(WORK_DIR / "peers-venv"))) / "bin"
+_DS_BIN = BIN if (BIN / "detect-secrets").exists() else _PEER_BIN
+DETECT_SECRETS = str(_DS_BIN / "detect-secrets")
+DETECT_SECRETS_HOOK = str(_DS_BIN / "detect-secrets-hook")
 RG = shutil.which("rg") or "/usr/bin/rg"
 GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 LONG_RUN_SECONDS = 10.0
