@@ -187,14 +187,6 @@ class _Tap:
         self._pending.clear()
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_archive(out: BinaryIO, material: bytes, header: Header, members: list[Member],
                   scan: Scan | None = None, progress: Progress | None = None
                   ) -> tuple[list[dict[str, Any]], ArchiveWriter]:

@@ -84,13 +84,18 @@ def ensure_dir(path: Path) -> None:
         raise InputError(f"{path}: cannot create directory: {exc.strerror}") from None
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename or unlink in `path` durable."""
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's data (a folder's: its renames and unlinks) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or unlink in `path` durable."""
+    fsync_path(path)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
