@@ -108,6 +108,21 @@ def git(root: Path, env: dict[str, str], *args: str) -> str:
                           capture_output=True, text=True).stdout
 
 
+def files_under(*roots: Path) -> dict[Path, bytes]:
+    """Every regular file at or below the roots (symlinks not followed), with its bytes."""
+    out: dict[Path, bytes] = {}
+    for root in roots:
+        if root.is_file() and not root.is_symlink():
+            out[root] = root.read_bytes()
+            continue
+        for dirpath, _, names in os.walk(root):  # a missing root yields nothing
+            for name in names:
+                path = Path(dirpath) / name
+                if path.is_file() and not path.is_symlink():
+                    out[path] = path.read_bytes()
+    return out
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)

@@ -40,6 +40,7 @@ from si_paas.state.backupfiles import (
     decrypt_chunks,
     parse_manifest,
 )
+from si_paas.state.layout import path_from_env
 
 BACKUP_ROOT_ENV = "SI_PAAS_BACKUP_ROOT"
 DEFAULT_BACKUP_ROOT = "~/.si/backups"
@@ -69,9 +70,7 @@ KEYS_EXCLUSION = ("$SI_PAAS_KEY_DIR", "vault and backup keys live in the key dir
 
 def backup_root(env: dict[str, str] | None = None) -> Path:
     """The backup root: $SI_PAAS_BACKUP_ROOT or ~/.si/backups, made absolute (not resolved)."""
-    env = dict(os.environ) if env is None else env
-    path = Path(os.path.expanduser(env.get(BACKUP_ROOT_ENV) or DEFAULT_BACKUP_ROOT))
-    return path if path.is_absolute() else Path.cwd() / path
+    return path_from_env(BACKUP_ROOT_ENV, DEFAULT_BACKUP_ROOT, env)
 
 
 def new_snapshot_id(now: datetime) -> str:

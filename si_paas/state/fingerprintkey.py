@@ -31,7 +31,7 @@ from pathlib import Path
 
 from si_paas.errors import InputError
 from si_paas.state.keyfiles import KEY_BYTES, create_key_file, decode_key, read_key_file
-from si_paas.state.layout import key_dir_from_env
+from si_paas.state.layout import key_dir_from_env, path_from_env
 
 KEY_ENV = "SI_PAAS_FINGERPRINT_KEY"
 KEY_FILE_ENV = "SI_PAAS_FINGERPRINT_KEY_FILE"
@@ -51,9 +51,7 @@ __all__ = ["KEY_BYTES", "KEY_ENV", "KEY_FILE_ENV", "REPORT", "VAULT_VALUE", "key
 
 def key_file(env: dict[str, str] | None = None) -> Path:
     """The key file: $SI_PAAS_FINGERPRINT_KEY_FILE or ~/.si/fingerprint.key, absolute."""
-    env = dict(os.environ) if env is None else env
-    path = Path(os.path.expanduser(env.get(KEY_FILE_ENV) or DEFAULT_KEY_FILE))
-    return path if path.is_absolute() else Path.cwd() / path
+    return path_from_env(KEY_FILE_ENV, DEFAULT_KEY_FILE, env)
 
 
 def key_source(env: dict[str, str] | None = None) -> str:

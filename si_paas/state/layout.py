@@ -52,21 +52,21 @@ KEY_DIR_ENV = "SI_PAAS_KEY_DIR"
 DEFAULT_KEY_DIR = "~/.si/keys"
 
 
+def path_from_env(var: str, default: str, env: dict[str, str] | None = None) -> Path:
+    """$var (or `default` when unset or empty) with `~` expanded, made absolute (not resolved)."""
+    env = dict(os.environ) if env is None else env
+    path = Path(os.path.expanduser(env.get(var) or default))
+    return path if path.is_absolute() else Path.cwd() / path
+
+
 def key_dir_from_env(env: dict[str, str] | None = None) -> Path:
     """The vault key directory: $SI_PAAS_KEY_DIR or ~/.si/keys, made absolute (not resolved)."""
-    env = dict(os.environ) if env is None else env
-    path = Path(os.path.expanduser(env.get(KEY_DIR_ENV) or DEFAULT_KEY_DIR))
-    return path if path.is_absolute() else Path.cwd() / path
+    return path_from_env(KEY_DIR_ENV, DEFAULT_KEY_DIR, env)
 
 
 def state_root_from_env(env: dict[str, str] | None = None) -> Path:
     """The state root: $SI_PAAS_STATE_ROOT or ~/.si/paas, made absolute (not resolved)."""
-    env = dict(os.environ) if env is None else env
-    raw = env.get(STATE_ROOT_ENV) or DEFAULT_STATE_ROOT
-    path = Path(os.path.expanduser(raw))
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    return path
+    return path_from_env(STATE_ROOT_ENV, DEFAULT_STATE_ROOT, env)
 
 
 @dataclass(frozen=True)

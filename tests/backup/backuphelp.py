@@ -83,18 +83,3 @@ def chunk_spans(folder: Path) -> tuple[int, list[tuple[int, int]]]:
         spans.append((at, min(at + sealed, size)))
         at += sealed
     return len(raw), spans
-
-
-def all_bytes(*roots: Path) -> dict[Path, bytes]:
-    """Every regular file under the roots, with its bytes."""
-    found: dict[Path, bytes] = {}
-    for root in roots:
-        if root.is_file():
-            found[root] = root.read_bytes()
-            continue
-        for dirpath, _, names in os.walk(root):
-            for name in names:
-                path = Path(dirpath) / name
-                if path.is_file() and not path.is_symlink():
-                    found[path] = path.read_bytes()
-    return found

@@ -6,9 +6,9 @@ import base64
 from collections.abc import Callable
 from pathlib import Path
 
-from backuphelp import CTX, all_bytes, context_id, create
+from backuphelp import CTX, context_id, create
 
-from conftest import Run
+from conftest import Run, files_under
 
 VALUES = ["pw-9!Kq#71zLmX", "tok_5$Hr@22pQwE0"]
 
@@ -48,7 +48,7 @@ def test_no_vault_value_or_key_byte_anywhere(baseline: Callable[..., Run], home:
     key = base64.b64decode(exported.read_text())
     key_forms = [key, base64.b64encode(key), key.hex().encode()]
     value_forms = [v.encode() for v in VALUES]
-    files = all_bytes(home / ".si" / "backups", tmp_path / "restored",
+    files = files_under(home / ".si" / "backups", tmp_path / "restored",
                       state_root / "contexts" / CTX / "events")
     assert any(p.name == "archive.sipb" for p in files) and any(
         p.name == "audit.jsonl" for p in files)

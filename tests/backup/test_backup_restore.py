@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from backuphelp import CTX, all_bytes, context_id, create, verify
+from backuphelp import CTX, context_id, create, verify
 
-from conftest import Run, git, write
+from conftest import Run, files_under, git, write
 
 
 def _ctx_dir(state_root: Path) -> Path:
@@ -22,7 +22,7 @@ def _records(state_root: Path) -> dict[str, bytes]:
     """The context's restorable records (what a snapshot holds)."""
     base = _ctx_dir(state_root)
     out = {}
-    for path, data in all_bytes(base).items():
+    for path, data in files_under(base).items():
         rel = path.relative_to(base).as_posix()
         if rel.startswith(("vault/", "cache/")) or rel in (".lock", "events/backups.jsonl"):
             continue
@@ -53,7 +53,7 @@ def test_restore_to_a_folder(ready: Callable[..., Run], state_root: Path, tmp_pa
     dest = tmp_path / "restored"
     run = si("paas", "--context", CTX, "backup", "restore", sid, "--to", str(dest), "--json")
     assert run.code == 0, run.stdout + run.stderr
-    assert {p.relative_to(dest).as_posix(): b for p, b in all_bytes(dest).items()} == want
+    assert {p.relative_to(dest).as_posix(): b for p, b in files_under(dest).items()} == want
     assert not (dest / "vault").exists()
     events = si("paas", "--context", CTX, "events", "list", "--kind", "backup", "--json").json
     actions = [e["action"] for e in events["items"]]
@@ -91,7 +91,7 @@ def test_restore_in_place_keeps_the_vault_and_runs_doctor(ready: Callable[..., R
     vault = _ctx_dir(state_root) / "vault" / "secrets.env"
     vault_bytes, vault_inode = vault.read_bytes(), vault.stat().st_ino
     sid = create(si)
-    keys_before = all_bytes(home / ".si" / "keys")
+    keys_before = files_under(home / ".si" / "keys")
     assert si("paas", "--context", CTX, "target", "add", "t2", "--host", "t2.internal.test").code == 0
     run = si("paas", "--context", CTX, "backup", "restore", sid, "--in-place", "--json")
     assert run.code == 0, run.stdout + run.stderr
@@ -106,7 +106,7 @@ def test_restore_in_place_keeps_the_vault_and_runs_doctor(ready: Callable[..., R
     names = [t["name"] for t in si("paas", "--context", CTX, "target", "list", "--json").json["items"]]
     assert names == ["t1"]
     assert vault.read_bytes() == vault_bytes and vault.stat().st_ino == vault_inode
-    assert all_bytes(home / ".si" / "keys") == keys_before
+    assert files_under(home / ".si" / "keys") == keys_before
     assert _secret(si) == "kept-in-vault-7#Q"
     record = [e for e in si("paas", "--context", CTX, "events", "list", "--kind", "backup",
                             "--json").json["items"] if e["action"] == "restore"][0]

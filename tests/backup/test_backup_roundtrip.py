@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from backuphelp import all_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,8 @@ from si_paas.services import backup as svc
 from si_paas.services.invocation import Invocation
 from si_paas.state.contexts import init_context
 from si_paas.state.layout import StateLayout
+
+from conftest import files_under
 
 _NAME = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,10}\.(json|jsonl|txt|bin)", fullmatch=True)
 _FOLDER = st.sampled_from(["", "events/", "releases/r1/", "releases/r2/files/", "alerts/",
@@ -56,7 +57,7 @@ def test_round_trip_is_byte_identical(files: dict[str, tuple[str, int, int]]) ->
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 path.write_bytes(_content(kind, size, seed))
             (folder / "vault" / "secrets.env").write_text("X=ENC[v1,a,b]\n")
-            before = {p.relative_to(folder).as_posix(): b for p, b in all_bytes(folder).items()
+            before = {p.relative_to(folder).as_posix(): b for p, b in files_under(folder).items()
                       if not p.relative_to(folder).as_posix().startswith(("vault/", "cache/"))
                       and p.name != ".lock"}
 
@@ -68,7 +69,7 @@ def test_round_trip_is_byte_identical(files: dict[str, tuple[str, int, int]]) ->
             restored = svc.restore(_run(layout, "backup restore"), sid, str(dest), False)
             assert restored.ok
 
-            after = {p.relative_to(dest).as_posix(): b for p, b in all_bytes(dest).items()}
+            after = {p.relative_to(dest).as_posix(): b for p, b in files_under(dest).items()}
             assert after == before
         finally:
             for k, v in old.items():

@@ -13,7 +13,7 @@ from typing import Any
 from si_paas.services.invocation import Invocation
 from si_paas.state.layout import StateLayout
 
-from conftest import Run
+from conftest import Run, files_under
 
 ENC_LINE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=ENC\[v1,(?P<nonce>[^,]+),(?P<ct>[^\]]+)\]$",
                       re.MULTILINE)
@@ -30,20 +30,6 @@ def secret(si: Callable[..., Run], ctx: str, *args: str,
            extra_env: dict[str, str] | None = None) -> Run:
     """Any `si paas --context CTX secret ...` run."""
     return si("paas", "--context", ctx, "secret", *args, extra_env=extra_env)
-
-
-def files_under(*roots: Path) -> dict[Path, bytes]:
-    """Every regular file below the roots, with its bytes."""
-    out: dict[Path, bytes] = {}
-    for root in roots:
-        if not root.exists():
-            continue
-        for dirpath, _, names in os.walk(root):
-            for name in names:
-                path = Path(dirpath) / name
-                if path.is_file() and not path.is_symlink():
-                    out[path] = path.read_bytes()
-    return out
 
 
 def holders(value: str, *roots: Path) -> list[Path]:
