@@ -7,14 +7,17 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from siproc import Zygote
+
 SI = shutil.which("si", path=str(Path(sys.executable).parent)) or shutil.which("si")
+ZYGOTE = Zygote(SI) if SI else None
 
 
 @dataclass
@@ -66,14 +69,30 @@ def env(home: Path, tmp_path: Path) -> dict[str, str]:
     return base
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _zygote() -> Iterator[None]:
+    """The warm `si` process of this test worker, stopped when the worker ends."""
+    yield
+    if ZYGOTE is not None:
+        ZYGOTE.close()
+
+
 @pytest.fixture
 def si(env: dict[str, str], home: Path) -> Callable[..., Run]:
-    """Run the installed `si` in a subprocess: si("paas", "doctor", "--json", cwd=..., input=...)."""
-    assert SI, "the `si` console script is not installed"
+    """Run the installed `si` in its own process: si("paas", "doctor", "--json", cwd=..., input=...).
+
+    The process is forked from a warm `si` (tests/siproc.py), or started from the console
+    script when the environment asks for a fresh interpreter or SI_PAAS_TEST_SPAWN=1.
+    """
+    assert SI and ZYGOTE, "the `si` console script is not installed"
 
     def run(*args: str, cwd: Path | None = None, input: str | None = None,
             extra_env: dict[str, str] | None = None) -> Run:
-        proc = subprocess.run([SI, *args], cwd=cwd or home, env={**env, **(extra_env or {})},
+        full_env = {**env, **(extra_env or {})}
+        if ZYGOTE.can_run(full_env):
+            return Run(*ZYGOTE.run(list(args), cwd=cwd or home, env=full_env, input=input,
+                                    timeout=120))
+        proc = subprocess.run([SI, *args], cwd=cwd or home, env=full_env,
                               input=input, capture_output=True, text=True, timeout=120)
         return Run(proc.returncode, proc.stdout, proc.stderr)
 

@@ -124,12 +124,18 @@ def run_inproc(args: list[str], env: dict[str, str], cwd: Path, stdin: bytes = b
 
 def run_si(args: list[str], env: dict[str, str], cwd: Path, stdin: bytes = b"",
            timeout: float = 60) -> Outcome:
-    """The installed `si` in a subprocess; a run that outlives `timeout` fails the test."""
-    assert SI, "the `si` console script is not installed"
-    proc = subprocess.run([SI, *args], cwd=cwd, env=env, input=stdin, capture_output=True,
-                          timeout=timeout)
-    return Outcome(tuple(args), proc.returncode, proc.stdout.decode(errors="replace"),
-                   proc.stderr.decode(errors="replace"))
+    """The installed `si` in its own process (tests/siproc.py); a run outliving `timeout` fails."""
+    from conftest import ZYGOTE
+
+    assert SI and ZYGOTE, "the `si` console script is not installed"
+    if ZYGOTE.can_run(env):
+        code, out, err = ZYGOTE.run_bytes(list(args), cwd=cwd, env=env, stdin=stdin,
+                                          timeout=timeout)
+    else:
+        proc = subprocess.run([SI, *args], cwd=cwd, env=env, input=stdin, capture_output=True,
+                              timeout=timeout)
+        code, out, err = proc.returncode, proc.stdout, proc.stderr
+    return Outcome(tuple(args), code, out.decode(errors="replace"), err.decode(errors="replace"))
 
 
 def assert_clean(run: Outcome) -> None:
