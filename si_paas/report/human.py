@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich.console import Console
 from rich.markup import escape as _markup_escape
 from rich.table import Table
 
@@ -57,8 +58,9 @@ STATUS_STYLE = {"pass": "[green]PASS[/]", "fail": "[bold red]FAIL[/]", "warn": "
                 "disabled": "[dim]OFF[/]"}
 
 
-def verdict(payload: dict[str, Any], title: str = "doctor") -> None:
+def verdict(payload: dict[str, Any], title: str = "doctor", console: Console | None = None) -> None:
     """The checks table, then each failure's findings (redacted) and remediation."""
+    console = console or out()
     table = Table(title=f"si paas {title}", title_justify="left")
     for col in ("status", "policy", "severity", "detail"):
         table.add_column(col)
@@ -68,27 +70,27 @@ def verdict(payload: dict[str, Any], title: str = "doctor") -> None:
                                        f"{n} finding{'s' * (n != 1)}: {check['title']}")
         table.add_row(STATUS_STYLE.get(check["status"], escape(check["status"])),
                       escape(check["id"]), escape(check["severity"]), escape(detail))
-    out().print(table)
+    console.print(table)
     for check in payload["checks"]:
         if check["ok"]:
             continue
-        out().print(f"\n[bold]{escape(check['id'])}[/] ({escape(check['severity'])})")
+        console.print(f"\n[bold]{escape(check['id'])}[/] ({escape(check['severity'])})")
         for f in check["findings"][:20]:
             loc = f.get("path", "")
             if f.get("line"):
                 loc += f":{f['line']}"
             excerpt = f"  {f['excerpt']}" if f.get("excerpt") else ""
             confidence = f" ({f['confidence']} confidence)" if f.get("confidence") else ""
-            out().print(f"  - {escape(loc)}{' ' if loc else ''}{escape(f['message'])}"
-                        f"{escape(confidence)}{escape(excerpt)}")
+            console.print(f"  - {escape(loc)}{' ' if loc else ''}{escape(f['message'])}"
+                          f"{escape(confidence)}{escape(excerpt)}")
         if len(check["findings"]) > 20:
-            out().print(f"  ... {len(check['findings']) - 20} more (use --json for all)")
-        out().print(f"  [cyan]fix:[/] {escape(check['remediation'])}")
+            console.print(f"  ... {len(check['findings']) - 20} more (use --json for all)")
+        console.print(f"  [cyan]fix:[/] {escape(check['remediation'])}")
     tuned = tuning_lines(payload)
     if tuned:
-        out().print("\n[bold]tuning[/] (narrows or changes this verdict)")
+        console.print("\n[bold]tuning[/] (narrows or changes this verdict)")
         for line in tuned:
-            out().print(f"  - {escape(line)}", soft_wrap=True)
+            console.print(f"  - {escape(line)}", soft_wrap=True)
     status, _, counts = summary_line(payload).partition(":")
     style = "green" if payload["ok"] else "bold red"
-    out().print(f"\n[{style}]{status}[/]:{escape(counts)}")
+    console.print(f"\n[{style}]{status}[/]:{escape(counts)}")
