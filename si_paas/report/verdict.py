@@ -93,7 +93,7 @@ def _finding(raw: Mapping[str, Any]) -> FindingDoc:
 
 
 def _item(check: Mapping[str, Any], evidence: str | None) -> Item:
-    return Item(rule_id=check["id"], title=check.get("title") or check["id"],
+    return Item(rule_id=check["id"], title=check.get("title") or "",
                 severity=check["severity"], status=check["status"], ok=bool(check["ok"]),
                 blocking=bool(check["blocking"]), remediation=check.get("remediation") or "",
                 findings=tuple(_finding(f) for f in check.get("findings") or ()),

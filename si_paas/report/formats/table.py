@@ -30,7 +30,7 @@ class TableRenderer:
         elif verdict.view == "escalation":
             checklist.escalation(verdict, console)
         else:
-            human.verdict(dict(verdict.document), title=verdict.title, console=console)
+            human.verdict(verdict, console)
 
 
 RENDERER = TableRenderer()
