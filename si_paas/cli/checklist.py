@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
 from si_paas.cli.common import command_options, run
+from si_paas.cli.output import chosen_format, format_option, print_verdict
 from si_paas.services import checklist as svc
 
 
 @click.command()
 @click.option("--as-of", metavar="TIME",
               help="Judge the week ending at this ISO 8601 time instead of now (no alerts sent).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "junit", "sarif"]),
-              default="table", show_default=True, help="Report format.")
+@format_option
 @command_options
 def checklist(as_of: str | None, fmt: str, as_json: bool, **_: Any) -> None:
     """Evaluate the five weekly checklist items; exit 0 when all pass, 1 otherwise.
@@ -35,23 +34,8 @@ def checklist(as_of: str | None, fmt: str, as_json: bool, **_: Any) -> None:
     si paas checklist --as-of 2026-03-10T12:00:00Z --json
     si paas checklist --format junit > checklist.xml
     """
-    fmt = "json" if as_json else fmt
-
-    def render(p: dict[str, Any]) -> None:
-        doc = {"ok": p["ok"], "command": "checklist", "context": p["context"],
-               **{k: v for k, v in p.items() if k not in ("ok", "context")}}
-        if fmt == "sarif":
-            from si_paas.report.sarif import render_sarif
-
-            click.echo(json.dumps(render_sarif(doc), indent=2))
-        elif fmt == "junit":
-            from si_paas.report.junit import render_junit
-
-            click.echo(render_junit(doc, suite="si-paas-checklist"), nl=False)
-        else:
-            from si_paas.report.checklist import checklist as table
-
-            table(doc)
-
-    run("checklist", lambda inv: svc.run(inv, as_of), render,
-        as_json=False if fmt in ("junit", "sarif") else None)
+    fmt = chosen_format(fmt, as_json)
+    run("checklist", lambda inv: svc.run(inv, as_of),
+        lambda p: print_verdict(fmt, "checklist", p, title="checklist", view="checklist",
+                                suite="si-paas-checklist"),
+        as_json=fmt == "json")

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from si_paas.cli.common import command_options, run
-from si_paas.report import human
+from si_paas.cli.output import chosen_format, format_option, print_verdict
 from si_paas.services import doctor as svc
 
 
@@ -20,8 +20,10 @@ from si_paas.services import doctor as svc
                    "judged; a plain folder is refused (use `si paas scan PATH`).")
 @click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
               help="Extra policy folder (repeatable); same id replaces the default.")
+@format_option
 @command_options
-def doctor(repos: tuple[str, ...], policy_dirs: tuple[str, ...], **_: Any) -> None:
+def doctor(repos: tuple[str, ...], policy_dirs: tuple[str, ...], fmt: str, as_json: bool,
+           **_: Any) -> None:
     """Judge the state root and repositories against every doctor policy.
 
     With --context, judges that context plus the global checks; without, every context.
@@ -31,14 +33,19 @@ def doctor(repos: tuple[str, ...], policy_dirs: tuple[str, ...], **_: Any) -> No
 
     \b
     si paas doctor --json
+    si paas doctor --format sarif > doctor.sarif
     si paas --context internal-dogfood doctor --repo ~/src/app
     """
+    fmt = chosen_format(fmt, as_json)
     with _progress() as progress:
-        run("doctor", lambda inv: svc.run(inv, repos, policy_dirs, progress=progress), _render)
+        run("doctor", lambda inv: svc.run(inv, repos, policy_dirs, progress=progress),
+            lambda p: print_verdict(fmt, "doctor", p, title="doctor", suite="si-paas-doctor",
+                                    header=_judged(p)),
+            as_json=fmt == "json")
 
 
-def _render(p: dict[str, Any]) -> None:
-    """What was judged, then the verdict."""
+def _judged(p: dict[str, Any]) -> list[tuple[str, str]]:
+    """What was judged: the state root, the contexts, the repositories (and their config)."""
     stats = p.get("skipped", {})
 
     def repo_line(root: str) -> str:
@@ -52,12 +59,7 @@ def _render(p: dict[str, Any]) -> None:
             ("repositories", repos)]
     if p.get("config"):
         rows.append(("repo config", p["config"]))
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        human.out().print(f"{key:<{width}}  {value}", markup=False, highlight=False,
-                          soft_wrap=True)
-    human.out().print()
-    human.verdict(p)
+    return rows
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from si_paas.cli.common import command_options, run
+from si_paas.cli.output import chosen_format, format_option, print_verdict
 from si_paas.services import escalation as svc
 
 
@@ -18,8 +19,9 @@ def escalation() -> None:
 @escalation.command("check")
 @click.option("--repo", "repos", multiple=True, metavar="PATH",
               help="Also judge this repository (repeatable). The current one is always judged.")
+@format_option
 @command_options
-def check(repos: tuple[str, ...], **_: Any) -> None:
+def check(repos: tuple[str, ...], fmt: str, as_json: bool, **_: Any) -> None:
     """Evaluate the four conditions; each hit raises one critical alert (deduplicated).
 
     \b
@@ -33,7 +35,10 @@ def check(repos: tuple[str, ...], **_: Any) -> None:
     \b
     si paas escalation check --json
     si paas --context internal-dogfood escalation check --repo ~/src/app
+    si paas escalation check --format junit > escalation.xml
     """
-    from si_paas.report.checklist import escalation as table
-
-    run("escalation check", lambda inv: svc.check(inv, repos), table)
+    fmt = chosen_format(fmt, as_json)
+    run("escalation check", lambda inv: svc.check(inv, repos),
+        lambda p: print_verdict(fmt, "escalation check", p, title="escalation check",
+                                view="escalation", suite="si-paas-escalation"),
+        as_json=fmt == "json")

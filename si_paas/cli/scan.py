@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import json
+import io
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,8 +13,8 @@ import click
 from click.core import ParameterSource
 
 from si_paas.cli.common import command_options, run
+from si_paas.cli.output import format_option
 from si_paas.errors import InputError
-from si_paas.report import human
 from si_paas.services import scan as svc
 from si_paas.services.invocation import Invocation, Result
 
@@ -33,8 +33,7 @@ def _write(text: str, output: str | None) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "sarif", "junit"]),
-              default="table", show_default=True, help="Report format.")
+@format_option
 @click.option("--output", metavar="FILE", help="Write the report to FILE (a summary still prints).")
 @click.option("--baseline", metavar="FILE", help="Ignore findings whose fingerprint is in FILE.")
 @click.option("--update-baseline", is_flag=True, help="Write every current finding to --baseline.")
@@ -103,7 +102,10 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
         """Human mode: the table (also as the summary of --output), or a report on stdout."""
         doc = _doc(p, p["ok"])
         if fmt == "table" or output:
-            human.verdict(doc, title="scan")
+            from si_paas.report.renderers import render
+            from si_paas.report.verdict import from_document
+
+            render("table", from_document(doc, title="scan"), sys.stdout)
         else:
             _write(_report(fmt, doc), None)
 
@@ -118,19 +120,16 @@ def _doc(payload: dict[str, Any], ok: bool) -> dict[str, Any]:
 
 def _report(fmt: str, doc: dict[str, Any]) -> str:
     """The report text in `fmt`; a table written to a file is the plain-text verdict."""
-    if fmt == "sarif":
-        from si_paas.report.sarif import render_sarif
-
-        return json.dumps(render_sarif(doc), indent=2) + "\n"
-    if fmt == "junit":
-        from si_paas.report.junit import render_junit
-
-        return render_junit(doc)
     if fmt == "table":
         from si_paas.report.text import plain_verdict
 
         return plain_verdict(doc, title="scan")
-    return json.dumps(doc, indent=2) + "\n"
+    from si_paas.report.renderers import render
+    from si_paas.report.verdict import from_document
+
+    buffer = io.StringIO()
+    render(fmt, from_document(doc, title="scan"), buffer)
+    return buffer.getvalue()
 
 
 @contextlib.contextmanager

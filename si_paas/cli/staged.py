@@ -97,8 +97,9 @@ def _run(opts: StagedOptions) -> int:
     doc = {"ok": result.ok, "context": result.context, "command": "scan", **result.payload}
     if any(check["findings"] for check in doc["checks"]):
         from si_paas.report import human  # rich: only when there is something to show
+        from si_paas.report.verdict import from_document
 
-        human.verdict(doc, title="scan")
+        human.verdict(from_document(doc, title="scan"))
     else:
         sys.stdout.write(plain_verdict(doc, title="scan"))
     return int(result.exit_code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from functools import cache
+from typing import TextIO
 
 from rich.console import Console
 
@@ -20,3 +21,10 @@ def out() -> Console:
 def err() -> Console:
     """The stderr console."""
     return Console(stderr=True, no_color="NO_COLOR" in os.environ, highlight=False)
+
+
+def for_stream(stream: TextIO) -> Console:
+    """The stdout console for stdout; for another stream, a colourless 120-column one."""
+    if stream is sys.stdout:
+        return out()
+    return Console(file=stream, no_color=True, highlight=False, soft_wrap=False, width=120)

@@ -1,16 +1,17 @@
-"""Human renderers: rich tables for lists, key/value panels for objects, the doctor verdict."""
+"""Human renderers: rich tables for lists, key/value panels for objects, a verdict's table."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from rich.console import Console
 from rich.markup import escape as _markup_escape
 from rich.table import Table
 
 from si_paas.report.console import out
 from si_paas.report.safe import printable
-from si_paas.report.text import summary_line, tuning_lines
+from si_paas.report.verdict import VerdictDoc
 
 
 def escape(value: Any) -> str:
@@ -57,38 +58,36 @@ STATUS_STYLE = {"pass": "[green]PASS[/]", "fail": "[bold red]FAIL[/]", "warn": "
                 "disabled": "[dim]OFF[/]"}
 
 
-def verdict(payload: dict[str, Any], title: str = "doctor") -> None:
+def verdict(v: VerdictDoc, console: Console | None = None) -> None:
     """The checks table, then each failure's findings (redacted) and remediation."""
-    table = Table(title=f"si paas {title}", title_justify="left")
+    console = console or out()
+    table = Table(title=f"si paas {v.title}", title_justify="left")
     for col in ("status", "policy", "severity", "detail"):
         table.add_column(col)
-    for check in payload["checks"]:
-        n = len(check["findings"])
-        detail = check.get("note") or (check["title"] if not n else
-                                       f"{n} finding{'s' * (n != 1)}: {check['title']}")
-        table.add_row(STATUS_STYLE.get(check["status"], escape(check["status"])),
-                      escape(check["id"]), escape(check["severity"]), escape(detail))
-    out().print(table)
-    for check in payload["checks"]:
-        if check["ok"]:
+    for item in v.items:
+        n = len(item.findings)
+        detail = item.note or (item.title if not n else
+                               f"{n} finding{'s' * (n != 1)}: {item.title}")
+        table.add_row(STATUS_STYLE.get(item.status, escape(item.status)),
+                      escape(item.rule_id), escape(item.severity), escape(detail))
+    console.print(table)
+    for item in v.items:
+        if item.ok:
             continue
-        out().print(f"\n[bold]{escape(check['id'])}[/] ({escape(check['severity'])})")
-        for f in check["findings"][:20]:
-            loc = f.get("path", "")
-            if f.get("line"):
-                loc += f":{f['line']}"
-            excerpt = f"  {f['excerpt']}" if f.get("excerpt") else ""
-            confidence = f" ({f['confidence']} confidence)" if f.get("confidence") else ""
-            out().print(f"  - {escape(loc)}{' ' if loc else ''}{escape(f['message'])}"
-                        f"{escape(confidence)}{escape(excerpt)}")
-        if len(check["findings"]) > 20:
-            out().print(f"  ... {len(check['findings']) - 20} more (use --json for all)")
-        out().print(f"  [cyan]fix:[/] {escape(check['remediation'])}")
-    tuned = tuning_lines(payload)
-    if tuned:
-        out().print("\n[bold]tuning[/] (narrows or changes this verdict)")
-        for line in tuned:
-            out().print(f"  - {escape(line)}", soft_wrap=True)
-    status, _, counts = summary_line(payload).partition(":")
-    style = "green" if payload["ok"] else "bold red"
-    out().print(f"\n[{style}]{status}[/]:{escape(counts)}")
+        console.print(f"\n[bold]{escape(item.rule_id)}[/] ({escape(item.severity)})")
+        for f in item.findings[:20]:
+            loc = (f.location.path or "") + (f":{f.location.line}" if f.location.line else "")
+            excerpt = f"  {f.excerpt}" if f.excerpt else ""
+            confidence = f" ({f.confidence} confidence)" if f.confidence else ""
+            console.print(f"  - {escape(loc)}{' ' if loc else ''}{escape(f.message)}"
+                          f"{escape(confidence)}{escape(excerpt)}")
+        if len(item.findings) > 20:
+            console.print(f"  ... {len(item.findings) - 20} more (use --json for all)")
+        console.print(f"  [cyan]fix:[/] {escape(item.remediation)}")
+    if v.tuning:
+        console.print("\n[bold]tuning[/] (narrows or changes this verdict)")
+        for line in v.tuning:
+            console.print(f"  - {escape(line)}", soft_wrap=True)
+    status, _, counts = v.summary.partition(":")
+    style = "green" if v.ok else "bold red"
+    console.print(f"\n[{style}]{status}[/]:{escape(counts)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from si_paas.report.safe import printable
@@ -9,14 +10,14 @@ from si_paas.report.safe import printable
 STATUS_WORD = {"pass": "PASS", "fail": "FAIL", "warn": "WARN", "disabled": "OFF"}
 
 
-def summary_line(payload: dict[str, Any]) -> str:
+def summary_line(payload: Mapping[str, Any]) -> str:
     """`ok: 2 policies passed, 0 failed, 0 warnings, 0 disabled` (FAILED when not ok)."""
     s = payload["summary"]
     return (f"{'ok' if payload['ok'] else 'FAILED'}: {s['passed']} policies passed, "
             f"{s['failed']} failed, {s['warnings']} warnings, {s['disabled']} disabled")
 
 
-def tuning_lines(payload: dict[str, Any]) -> list[str]:
+def tuning_lines(payload: Mapping[str, Any]) -> list[str]:
     """One line per exclude, disabled policy, extra policy folder and replaced policy.
 
     Whatever narrowed or changed a verdict is shown with it, in every format.

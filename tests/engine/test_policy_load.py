@@ -92,10 +92,11 @@ def test_repo_config_disables_visibly(baseline: Callable[..., Run],
     assert refused.code == 2 and "critical and cannot be disabled" in refused.stderr
 
 
-def test_builtin_kind_table_names_the_module_that_registers_each_kind() -> None:
-    from si_paas.engine.registry import BUILTIN_KINDS, load_builtin
+def test_each_kind_is_declared_by_the_module_that_registers_it() -> None:
+    from si_paas.engine.registry import declared_kinds, load_builtin
 
+    declared = declared_kinds()
     registered = load_builtin()
-    assert set(registered) == set(BUILTIN_KINDS)
+    assert set(registered) == set(declared) and len(declared) >= 18
     for name, kind in registered.items():
-        assert kind.fn.__module__ == f"si_paas.engine.checks.{BUILTIN_KINDS[name]}", name
+        assert kind.fn.__module__ == f"si_paas.engine.checks.{declared[name]}", name

@@ -1,1 +1,1 @@
-"""Built-in check kinds, one module per family; `registry.BUILTIN_KINDS` says which is where."""
+"""Built-in check kinds, one module per family; each kind is declared once, by its `@check_kind` line."""

@@ -10,13 +10,14 @@ keyed fingerprint, else a hash of rule, location and line: nothing secret-derive
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from si_paas import __version__
-from si_paas.report.text import tuning_lines
+from si_paas.report.verdict import FindingDoc, Item, VerdictDoc
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/si-paas/si-paas"
@@ -39,28 +40,26 @@ def _relative_uri(path: str) -> str:
 class _Bases:
     """The uriBaseIds used, and how to express a finding's path against one of them."""
 
-    def __init__(self, payload: dict[str, Any]) -> None:
+    def __init__(self, verdict: VerdictDoc) -> None:
         self.repos: dict[str, str] = {}
-        for i, repo in enumerate(payload.get("repos") or []):
+        for i, repo in enumerate(verdict.repos):
             self.repos[os.path.realpath(repo)] = SRCROOT if i == 0 else f"REPO{i}"
-        self.state_root = payload.get("state_root")
+        self.state_root = verdict.state_root
         self.used: dict[str, str] = {}
 
-    def locate(self, finding: dict[str, Any]) -> tuple[str, str]:
+    def locate(self, finding: FindingDoc) -> tuple[str, str]:
         """(relative uri, base id) of a finding; a path in no known base is kept relative
         to the file system root under base `ROOT`, never as an absolute path."""
-        extra = finding.get("extra") or {}
-        relpath, repo = extra.get("relpath"), extra.get("repo")
-        if relpath and repo:
-            base = self.repos.get(os.path.realpath(repo))
+        loc = finding.location
+        if loc.relpath and loc.repo:
+            base = self.repos.get(os.path.realpath(loc.repo))
             if base is None:
                 base = f"REPO{len(self.repos)}"
-                self.repos[os.path.realpath(repo)] = base
-            self.used[base] = _dir_uri(os.path.realpath(repo))
-            return _relative_uri(relpath), base
-        path = finding.get("path")
-        if path:
-            real = os.path.realpath(path)
+                self.repos[os.path.realpath(loc.repo)] = base
+            self.used[base] = _dir_uri(os.path.realpath(loc.repo))
+            return _relative_uri(loc.relpath), base
+        if loc.path:
+            real = os.path.realpath(loc.path)
             for root, base in self.repos.items():
                 if real.startswith(root.rstrip("/") + "/"):
                     self.used[base] = _dir_uri(root)
@@ -81,50 +80,48 @@ class _Bases:
         return "./", base
 
 
-def _fallback_fingerprint(check_id: str, finding: dict[str, Any], uri: str, base: str) -> str:
-    material = "\0".join((check_id, finding.get("rule", ""), base, uri,
-                          str(finding.get("line") or 0)))
+def _fallback_fingerprint(rule_id: str, finding: FindingDoc, uri: str, base: str) -> str:
+    material = "\0".join((rule_id, finding.rule, base, uri, str(finding.location.line or 0)))
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def _rule(check: dict[str, Any]) -> dict[str, Any]:
-    title = check["title"] or check["id"]
+def _rule(item: Item) -> dict[str, Any]:
+    title = item.title or item.rule_id
     return {
-        "id": check["id"],
-        "name": "".join(part.title() for part in check["id"].split("-")),
+        "id": item.rule_id,
+        "name": "".join(part.title() for part in item.rule_id.split("-")),
         "shortDescription": {"text": title},
         "fullDescription": {"text": title},
-        "helpUri": f"{HELP_URI}#{check['id']}",
-        "help": {"text": check["remediation"] or title,
-                 "markdown": f"**Remediation:** {check['remediation'] or title}"},
-        "defaultConfiguration": {"level": _LEVEL[check["severity"]]},
+        "helpUri": f"{HELP_URI}#{item.rule_id}",
+        "help": {"text": item.remediation or title,
+                 "markdown": f"**Remediation:** {item.remediation or title}"},
+        "defaultConfiguration": {"level": _LEVEL[item.severity]},
         "properties": {"tags": ["security", "si-paas"],
-                       "security-severity": _SECURITY_SEVERITY[check["severity"]]},
+                       "security-severity": _SECURITY_SEVERITY[item.severity]},
     }
 
 
-def render_sarif(payload: dict[str, Any]) -> dict[str, Any]:
-    """The SARIF log for a verdict payload (`checks` as produced by the engine)."""
-    bases = _Bases(payload)
+def sarif_log(verdict: VerdictDoc) -> dict[str, Any]:
+    """The SARIF log of a verdict: one rule per item, one result per finding."""
+    bases = _Bases(verdict)
     rules, results = [], []
-    for index, check in enumerate(payload["checks"]):
-        rules.append(_rule(check))
-        for finding in check["findings"]:
-            text = finding["message"]
-            if finding.get("excerpt"):
-                text += f" ({finding['excerpt']})"
-            if finding.get("rule") and finding["rule"] != check["id"]:
-                text = f"[{finding['rule']}] {text}"
+    for index, item in enumerate(verdict.items):
+        rules.append(_rule(item))
+        for finding in item.findings:
+            text = finding.message
+            if finding.excerpt:
+                text += f" ({finding.excerpt})"
+            if finding.rule and finding.rule != item.rule_id:
+                text = f"[{finding.rule}] {text}"
             uri, base = bases.locate(finding)
-            region: dict[str, Any] = {"startLine": finding.get("line") or 1}
-            if finding.get("column"):
-                region["startColumn"] = finding["column"]
-            fp = finding.get("fingerprint") or _fallback_fingerprint(check["id"], finding, uri,
-                                                                     base)
+            region: dict[str, Any] = {"startLine": finding.location.line or 1}
+            if finding.location.column:
+                region["startColumn"] = finding.location.column
+            fp = finding.fingerprint or _fallback_fingerprint(item.rule_id, finding, uri, base)
             result: dict[str, Any] = {
-                "ruleId": check["id"],
+                "ruleId": item.rule_id,
                 "ruleIndex": index,
-                "level": _LEVEL[finding.get("severity") or check["severity"]],
+                "level": _LEVEL[finding.severity or item.severity],
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {
                     "artifactLocation": {"uri": uri, "uriBaseId": base},
@@ -132,8 +129,8 @@ def render_sarif(payload: dict[str, Any]) -> dict[str, Any]:
                 }}],
                 "partialFingerprints": {"siPaasFingerprint/v2": fp},
             }
-            if finding.get("confidence"):
-                result["properties"] = {"confidence": finding["confidence"]}
+            if finding.confidence:
+                result["properties"] = {"confidence": finding.confidence}
             results.append(result)
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "si-paas", "version": __version__,
@@ -143,10 +140,23 @@ def render_sarif(payload: dict[str, Any]) -> dict[str, Any]:
         "invocations": [{
             "executionSuccessful": True,
             "toolConfigurationNotifications": [
-                {"level": "note", "message": {"text": line}} for line in tuning_lines(payload)],
+                {"level": "note", "message": {"text": line}} for line in verdict.tuning],
         }],
-        "properties": {"tuning": payload.get("tuning") or {}},
+        "properties": {"tuning": dict(verdict.tuning_config)},
     }
     if bases.used:
         run["originalUriBaseIds"] = {b: {"uri": u} for b, u in sorted(bases.used.items())}
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+class SarifRenderer:
+    """`--format sarif`: a SARIF 2.1.0 log (GitHub code scanning)."""
+
+    name = "sarif"
+
+    def render(self, verdict: VerdictDoc, out: TextIO) -> None:
+        """Write the SARIF log as indented JSON."""
+        out.write(json.dumps(sarif_log(verdict), indent=2) + "\n")
+
+
+RENDERER = SarifRenderer()

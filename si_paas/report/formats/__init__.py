@@ -1,0 +1,1 @@
+"""Output formats, one module each; every module defines `RENDERER` (see `report.renderers`)."""
