@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
 _VALIDATORS: dict[str, Draft202012Validator] = {}
+_QUICK: dict[str, Callable[[Any], bool] | None] = {}
 
 
 def _validator(name: str) -> Draft202012Validator:
@@ -32,6 +34,13 @@ def field_path(parts: Any) -> str:
 
 def validate_document(doc: Any, schema_name: str, source: Path | str) -> None:
     """Raise InputError naming `source` and the first offending field if `doc` is invalid."""
+    if schema_name not in _QUICK:
+        from si_paas.schemafast import compile_schema
+
+        _QUICK[schema_name] = compile_schema(schema(schema_name))
+    quick = _QUICK[schema_name]
+    if quick is not None and quick(doc):
+        return  # plainly valid (an event line); anything else gets the full validator
     errors = sorted(_validator(schema_name).iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
