@@ -7,12 +7,15 @@ from typing import Any
 
 import click
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fuzzkit import FAST, NAME, SLOW, VALUE, Worlds, assert_clean, leaves, run_inproc, run_si
 
 LEAVES = {path: cmd for path, cmd in leaves().items() if path != ("demo",)}  # demo: own tests
+# Commands that run every shipped example (seconds a run) get fewer command lines; their
+# own options are few and their examples are run by tests/engine and tests/detect.
+WHOLE_PACK = {("policy", "test"), ("rules", "test")}
 
 
 def _flags(cmd: click.Command) -> list[str]:
@@ -44,7 +47,7 @@ def _argv(path: tuple[str, ...], cmd: click.Command) -> st.SearchStrategy[list[s
 
 
 def _case(path: tuple[str, ...], cmd: click.Command) -> Any:
-    @FAST
+    @(settings(FAST, max_examples=5) if path in WHOLE_PACK else FAST)
     @given(argv=_argv(path, cmd), stdin=st.sampled_from([b"", b"v4lue-Zq8\n", b"\xff\xfe"]))
     def check(worlds: Worlds, argv: list[str], stdin: bytes) -> None:
         with worlds.fresh() as here:
