@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape as _markup_escape
 from rich.table import Table
 
-from si_paas.report.console import out
+from si_paas.report.console import out as out  # the commands print through human.out
 from si_paas.report.safe import printable
 from si_paas.report.verdict import VerdictDoc
 
