@@ -1,0 +1,197 @@
+"""The gate in-process: a change that adds a blocking finding is refused, repair stays possible."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from si_paas.errors import PolicyRefusal
+from si_paas.services import contexts, gate, records
+from si_paas.services.invocation import Invocation
+from si_paas.state.collections import update_items
+from si_paas.state.contexts import Context, load_context
+from si_paas.state.layout import StateLayout
+
+Make = Callable[..., Invocation]
+
+
+@pytest.fixture
+def make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Make]:
+    """Invocations on one state root under a private HOME; each is closed at the end."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for var in ("GIT_DIR", "GIT_WORK_TREE", "SI_PAAS_ALLOW_REPO_STATE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("SI_PAAS_KEY_DIR", str(home / ".si" / "keys"))
+    monkeypatch.setenv("SI_PAAS_BACKUP_ROOT", str(home / ".si" / "backups"))
+    made: list[Invocation] = []
+
+    def make(command: str = "target add", context: str | None = None,
+             root: Path | None = None) -> Invocation:
+        inv = Invocation(command, context_opt=context,
+                         layout=StateLayout(root or home / ".si" / "paas"))
+        made.append(inv)
+        return inv
+
+    yield make
+    for inv in made:
+        inv.close()
+
+
+def _init(make: Make, name: str = "oss-demo", ctype: str = "oss-demo", **kw: Any) -> Context:
+    inv = make("context init", **kw)
+    contexts.init(inv, name, ctype, None)
+    return load_context(inv.layout, name)
+
+
+def _add(make: Make, name: str, host: str, *, disposable: bool = True,
+         context: str = "oss-demo") -> Invocation:
+    inv = make("target add", context=context)
+    records.add_target(inv, name, host, None, None, "ssh", None, disposable, ())
+    return inv
+
+
+def _plant(make: Make, ctx: Context, record: dict[str, Any]) -> None:
+    """Write a target straight to the store, past the gate (as a hand edit would)."""
+    layout = make().layout
+    update_items(layout, ctx, "targets", lambda items: [*items, record])
+
+
+def _target(ctx: Context, name: str, host: str, disposable: bool) -> dict[str, Any]:
+    return {"name": name, "host": host, "port": None, "user": None, "transport": "ssh",
+            "path": None, "disposable": disposable, "labels": {}, "context": ctx.name,
+            "context_id": ctx.context_id, "created_at": ctx.created_at,
+            "updated_at": ctx.created_at}
+
+
+def test_a_clean_change_runs_without_warnings(make: Make) -> None:
+    _init(make)
+    inv = _add(make, "web", "web.test")
+    assert inv.warnings == []
+
+
+def test_a_change_adding_a_blocking_finding_is_refused(make: Make) -> None:
+    ctx = _init(make)
+    with pytest.raises(PolicyRefusal) as err:
+        _add(make, "web", "web.test", disposable=False)
+    assert err.value.failed == ["oss-demo-public-safe"]
+    assert "refused by the doctor gate: oss-demo-public-safe: target oss-demo/web" in str(
+        err.value)
+    assert not make().layout.collection_file(ctx.name, "targets").exists()
+
+
+def test_a_change_making_a_production_target_is_refused(make: Make) -> None:
+    _init(make)
+    with pytest.raises(PolicyRefusal) as err:
+        _add(make, "prod-web", "web.test")
+    assert err.value.failed == ["oss-demo-public-safe"] and "marked production" in str(err.value)
+
+
+def test_a_host_of_another_context_is_refused(make: Make) -> None:
+    _init(make, "dog", "internal-dogfood")
+    _init(make)
+    _add(make, "edge", "edge.test", context="dog")
+    with pytest.raises(PolicyRefusal) as err:
+        _add(make, "web", "EDGE.test")
+    assert "no-cross-context-data" in err.value.failed
+
+
+def test_a_failing_state_lets_a_repair_run_with_a_warning(make: Make) -> None:
+    ctx = _init(make)
+    _plant(make, ctx, _target(ctx, "old", "old.test", disposable=False))
+    inv = _add(make, "web", "web.test")  # does not make it worse
+    assert len(inv.warnings) == 1
+    assert inv.warnings[0].startswith("state already fails the doctor gate")
+    assert "oss-demo-public-safe" in inv.warnings[0]
+    with pytest.raises(PolicyRefusal):  # a second such target is worse
+        _add(make, "web2", "web2.test", disposable=False)
+
+
+def test_strict_refuses_a_state_that_already_fails(make: Make) -> None:
+    ctx = _init(make)
+    _plant(make, ctx, _target(ctx, "old", "old.test", disposable=False))
+    inv = make("deploy", context="oss-demo")
+    with pytest.raises(PolicyRefusal) as err:
+        gate.guard_change(inv, ctx, strict=True)
+    assert err.value.failed == ["oss-demo-public-safe"]
+    gate.guard_change(make("target list", context="oss-demo"), ctx)  # non-strict: runs
+
+
+def test_a_vault_raised_to_critical_blocks_strict_commands_and_warns_reads(make: Make) -> None:
+    ctx = _init(make)
+    vault = Path(ctx.vault_file)
+    vault.parent.mkdir(mode=0o700, exist_ok=True)
+    vault.write_text("")
+    vault.chmod(0o640)
+    read = make("target list", context="oss-demo")
+    gate.check_read(read, ctx)
+    assert len(read.warnings) == 1 and "state-permissions: vault readable by others" in (
+        read.warnings[0])
+    with pytest.raises(PolicyRefusal) as err:
+        gate.guard_change(make("secret set", context="oss-demo"), ctx, strict=True)
+    assert err.value.failed == ["state-permissions"]
+
+
+def test_a_new_context_with_a_group_readable_vault_is_refused(make: Make, tmp_path: Path) -> None:
+    vault = tmp_path / "vaults" / "v.env"
+    vault.parent.mkdir(mode=0o700)
+    vault.write_text("")
+    vault.chmod(0o640)
+    inv = make("context init")
+    with pytest.raises(PolicyRefusal) as err:
+        contexts.init(inv, "oss-demo", "oss-demo", str(vault))
+    assert err.value.failed == ["state-permissions"] and "vault readable by others" in str(
+        err.value)
+
+
+def test_a_clean_read_has_no_warning(make: Make) -> None:
+    ctx = _init(make)
+    inv = make("target list", context="oss-demo")
+    gate.check_read(inv, ctx)
+    assert inv.warnings == []
+
+
+@pytest.fixture
+def in_repo(make: Make, tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
+    return repo / "ops" / "state"
+
+
+def test_a_state_root_in_a_repository_is_refused(make: Make, in_repo: Path) -> None:
+    with pytest.raises(PolicyRefusal) as err:
+        _init(make, root=in_repo)
+    assert "state-root-outside-repo" in err.value.failed
+
+
+def test_the_unsafe_override_covers_the_state_root_and_its_vaults_only(
+        make: Make, in_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SI_PAAS_ALLOW_REPO_STATE", "true")
+    ctx = _init(make, root=in_repo)
+    inv = make("target add", context="oss-demo", root=in_repo)
+    gate.guard_change(inv, ctx)
+    assert any(w.startswith("UNSAFE: SI_PAAS_ALLOW_REPO_STATE=true") for w in inv.warnings)
+    assert inv.audit_args == {"unsafe_override": "SI_PAAS_ALLOW_REPO_STATE"}
+    with pytest.raises(PolicyRefusal) as err:  # deploy-class commands: never
+        gate.guard_change(make("deploy", context="oss-demo", root=in_repo), ctx, strict=True)
+    assert "state-root-outside-repo" in err.value.failed
+    ctx2 = load_context(make(root=in_repo).layout, "oss-demo")
+    with pytest.raises(PolicyRefusal):  # other findings still refuse
+        gate.guard_change(make(context="oss-demo", root=in_repo), ctx2, overlay_items={
+            ("oss-demo", "targets"): [_target(ctx2, "w", "w.test", disposable=False)]})
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", "True"])
+def test_override_values(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from si_paas.services.judge import repo_state_override
+
+    monkeypatch.setenv("SI_PAAS_ALLOW_REPO_STATE", value)
+    assert repo_state_override()
+    monkeypatch.setenv("SI_PAAS_ALLOW_REPO_STATE", "no")
+    assert not repo_state_override()
