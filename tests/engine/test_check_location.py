@@ -105,3 +105,80 @@ def test_the_key_directory_in_a_folder_in_view_fails(tmp_path: Path, env: dict[s
     assert run_check(VAULT, snapshot(state, env=mine)) == []
     findings = run_check(VAULT, snapshot(state, repos=(folder,), env=mine))
     assert [f.extra["component"] for f in findings] == ["key directory"]
+
+
+def test_a_state_root_not_made_yet_passes(tmp_path: Path, env: dict[str, str]) -> None:
+    assert run_check(ROOT, snapshot(tmp_path / "not-yet", env=env)) == []
+    assert run_check(VAULT, snapshot(tmp_path / "not-yet", env=env)) == []
+
+
+def test_every_link_is_judged_after_one_that_stays_outside(tmp_path: Path,
+                                                          env: dict[str, str]) -> None:
+    repo = _git_repo(tmp_path / "repo")
+    (repo / "logs").mkdir()
+    (tmp_path / "private").mkdir()
+    state = tmp_path / "state"
+    ctx = context(state, "demo", "oss-demo", 1)
+    (ctx / "a-outside").symlink_to(tmp_path / "private")
+    (ctx / "b-inside").symlink_to(repo / "logs")
+    findings = run_check(ROOT, snapshot(state, env=env))
+    assert [f.extra["component"] for f in findings] == ["contexts/demo/b-inside"]
+
+
+def test_a_key_linked_into_a_repository_from_a_key_directory_outside(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    repo = _git_repo(tmp_path / "repo")
+    (repo / "k.key").write_text("a2V5\n")
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "ctx_1.key").symlink_to(repo / "k.key")
+    state = tmp_path / "state"
+    state.mkdir()
+    findings = run_check(VAULT, snapshot(state, env=env))
+    assert [f.extra.get("component") for f in findings] == ["ctx_1.key"]
+    assert "of the key directory" in findings[0].message
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_key_directory_in_a_repository_says_how(tmp_path: Path, env: dict[str, str],
+                                                  linked: bool) -> None:
+    repo = _git_repo(tmp_path / "repo")
+    (repo / "keys").mkdir()
+    keys = tmp_path / "keys-link" if linked else repo / "keys"
+    if linked:
+        keys.symlink_to(repo / "keys")
+    state = tmp_path / "state"
+    state.mkdir()
+    findings = run_check(VAULT, snapshot(state, env={**env, "SI_PAAS_KEY_DIR": str(keys)}))
+    assert len(findings) == 1 and findings[0].path == str(keys)
+    assert ("(resolves to " in findings[0].message) is linked
+
+
+@pytest.mark.parametrize("linked", [False, True])
+def test_a_fingerprint_key_file_in_a_repository(tmp_path: Path, env: dict[str, str],
+                                                linked: bool) -> None:
+    repo = _git_repo(tmp_path / "repo")
+    (repo / "fingerprint.key").write_text("a2V5\n")
+    path = tmp_path / "fp-link" if linked else repo / "fingerprint.key"
+    if linked:
+        path.symlink_to(repo / "fingerprint.key")
+    state = tmp_path / "state"
+    state.mkdir()
+    mine = {**env, "SI_PAAS_FINGERPRINT_KEY": "", "SI_PAAS_FINGERPRINT_KEY_FILE": str(path)}
+    findings = run_check(VAULT, snapshot(state, env=mine))
+    assert [(f.path, f.extra["component"]) for f in findings] == [(str(path), "fingerprint key")]
+    assert ("(resolves to " in findings[0].message) is linked
+    # a key given in the environment is the key's source: the file is not used, not judged
+    given = {**mine, "SI_PAAS_FINGERPRINT_KEY": "dGVzdA=="}
+    assert run_check(VAULT, snapshot(state, env=given)) == []
+
+
+def test_a_fingerprint_key_file_outside_or_missing_passes(tmp_path: Path,
+                                                         env: dict[str, str]) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    (tmp_path / "fingerprint.key").write_text("a2V5\n")
+    mine = {**env, "SI_PAAS_FINGERPRINT_KEY": ""}
+    assert run_check(VAULT, snapshot(state, env=mine)) == []
+    missing = {**mine, "SI_PAAS_FINGERPRINT_KEY_FILE": str(tmp_path / "none.key")}
+    assert run_check(VAULT, snapshot(state, env=missing)) == []

@@ -150,3 +150,56 @@ def test_another_owner_is_a_finding(state: Path, tmp_path: Path) -> None:
     os.chown(ctx / "config.json", 12345, -1)
     findings = run_check(POLICY, snapshot(state, env=_env(tmp_path)))
     assert any("owned by uid 12345" in f.message for f in findings)
+
+
+def test_folders_too_deep_to_judge_are_a_finding(state: Path, tmp_path: Path) -> None:
+    context(state, "demo", "oss-demo", 1)
+    deep = state / "contexts" / "demo" / "tmp"
+    deep.mkdir(mode=0o700)
+    os.makedirs(deep / "/".join(["d"] * 258))
+    findings = run_check(POLICY, snapshot(state, env=_env(tmp_path)))
+    assert [(f.path, f.message) for f in findings if f.path == str(state)] == [
+        (str(state), "folders deeper than 256 levels: 1 not judged under the state root; "
+                     "nothing of si-paas nests that deep: remove them")]
+
+
+def test_each_outside_vault_is_judged_after_one_inside(state: Path, tmp_path: Path) -> None:
+    """A context whose vault is under the state root does not end the look at the others."""
+    context(state, "a-inside", "oss-demo", 1)
+    folder = tmp_path / "vaults"
+    folder.mkdir(mode=0o700)
+    (folder / "b.env").write_text("x")
+    (folder / "b.env").chmod(0o640)
+    context(state, "b-outside", "internal-dogfood", 2, vault_file=str(folder / "b.env"))
+    findings = run_check(POLICY, snapshot(state, env=_env(tmp_path)))
+    assert [(f.path, f.severity) for f in findings] == [(str(folder / "b.env"), "critical")]
+
+
+def test_an_outside_vault_not_made_yet_passes(state: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "vaults"
+    folder.mkdir(mode=0o700)
+    context(state, "demo", "oss-demo", 1, vault_file=str(folder / "later.env"))
+    assert run_check(POLICY, snapshot(state, env=_env(tmp_path))) == []
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="chown needs root")
+def test_an_outside_vault_of_another_owner_is_a_finding(state: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "vaults"
+    folder.mkdir(mode=0o700)
+    (folder / "v.env").write_text("x")
+    (folder / "v.env").chmod(0o600)
+    os.chown(folder / "v.env", 12345, -1)
+    context(state, "demo", "oss-demo", 1, vault_file=str(folder / "v.env"))
+    findings = run_check(POLICY, snapshot(state, env=_env(tmp_path)))
+    assert [(f.path, f.message, f.severity) for f in findings] == [
+        (str(folder / "v.env"), f"vault owned by uid 12345, not {os.getuid()}", None)]
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="chown needs root")
+def test_a_key_directory_of_another_owner_is_a_finding(state: Path, tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    keys.mkdir(mode=0o700)
+    os.chown(keys, 12345, -1)
+    findings = run_check(POLICY, snapshot(state, env=_env(tmp_path)))
+    assert [(f.path, f.message) for f in findings] == [
+        (str(keys), f"key directory owned by uid 12345, not {os.getuid()}")]

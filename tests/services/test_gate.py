@@ -195,3 +195,49 @@ def test_override_values(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     assert repo_state_override()
     monkeypatch.setenv("SI_PAAS_ALLOW_REPO_STATE", "no")
     assert not repo_state_override()
+
+
+def test_a_refusal_names_the_first_finding_and_counts_the_rest(make: Make) -> None:
+    _init(make)
+    with pytest.raises(PolicyRefusal) as err:
+        _add(make, "prod", "web.test", disposable=False)
+    assert str(err.value) == ("refused by the doctor gate: oss-demo-public-safe: target "
+                              "oss-demo/prod is not marked --disposable (+1 more)")
+
+
+def test_what_made_it_worse_is_named_before_what_already_failed(make: Make) -> None:
+    _init(make, "dog", "internal-dogfood")
+    ctx = _init(make)
+    foreign = {**_target(ctx, "copied", "copied.test", True), "context": "dog"}
+    _plant(make, ctx, foreign)  # no-cross-context-data fails already
+    with pytest.raises(PolicyRefusal) as err:
+        _add(make, "web", "web.test", disposable=False)  # oss-demo-public-safe: worse
+    assert err.value.failed == ["oss-demo-public-safe", "no-cross-context-data"]
+    assert str(err.value).startswith("refused by the doctor gate: oss-demo-public-safe: ")
+
+
+def test_the_override_without_a_state_root_in_a_repository_changes_nothing(
+        make: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SI_PAAS_ALLOW_REPO_STATE", "true")
+    ctx = _init(make)
+    inv = make(context="oss-demo")
+    with pytest.raises(PolicyRefusal):
+        gate.guard_change(inv, ctx, overlay_items={
+            ("oss-demo", "targets"): [_target(ctx, "w", "w.test", disposable=False)]})
+    assert inv.warnings == [] and inv.audit_args == {}
+
+
+def test_the_override_keeps_a_vault_in_a_repository_outside_the_state_root(
+        make: Make, in_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    monkeypatch.setenv("SI_PAAS_ALLOW_REPO_STATE", "true")
+    ctx = _init(make, root=in_repo)
+    elsewhere = replace(ctx, vault_file=str(in_repo.parent.parent / "vault.env"))
+    inv = make(context="oss-demo", root=in_repo)
+    with pytest.raises(PolicyRefusal) as err:
+        gate.guard_change(inv, elsewhere, overlay_contexts={"oss-demo": elsewhere})
+    assert err.value.failed == ["vault-outside-repo"]
+    read = make("target list", context="oss-demo", root=in_repo)
+    gate.check_read(read, ctx)  # its own vault, under the overridden state root: covered
+    assert [w for w in read.warnings if "would refuse" in w] == []

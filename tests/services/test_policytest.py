@@ -31,6 +31,15 @@ def test_every_shipped_policy_has_passing_and_failing_examples_that_hold() -> No
         assert counts[(pid, "fail")] >= 1 and counts[(pid, "pass")] >= 1, pid
 
 
+@pytest.mark.parametrize("pid", SHIPPED)
+def test_shipped_policy_examples_hold(pid: str) -> None:
+    """One policy at a time (so a change to one check kind can run only its examples)."""
+    policy = next(p for p in load_policies([]) if p.id == pid)
+    outcomes = policytest.run_policy_examples(policy)
+    assert [o for o in outcomes if not o.ok] == []
+    assert {o.expect for o in outcomes} == {"fail", "pass"}
+
+
 @pytest.mark.parametrize("pid", ["state-permissions", "state-root-outside-repo",
                                  "vault-outside-repo", "escalate-2-internal-vault-in-repo"])
 def test_examples_disagree_when_the_verdict_is_turned_around(pid: str, tmp_path: Path) -> None:
