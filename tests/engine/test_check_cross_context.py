@@ -313,3 +313,18 @@ def test_an_alert_channel_found_by_its_vault_value_across_types(two: Path) -> No
     kinds = {f.extra["kind"]: f for f in findings}
     assert kinds["shared-alert-channel"].severity == "critical"
     assert kinds["shared-alert-channel"].extra["contexts"] == ["demo", "dog"]
+
+
+def test_every_event_is_judged_after_a_foreign_one(two: Path) -> None:
+    events(two, "demo", [{**event("demo", 2), "context": "dog"},
+                         event("demo", 2, target="edge")])
+    findings = run_check(POLICY, snapshot(two))
+    assert [(f.line, f.message) for f in findings] == [
+        (1, "event: record names context 'dog'"),
+        (2, "event refers to target 'edge' of context 'dog'")]
+
+
+def test_a_shared_value_after_one_of_a_single_vault(two: Path) -> None:
+    findings = _vaults(two, {FP1: [("demo", "A", "oss-demo")],
+                             FP2: [("dog", "DB", "internal-dogfood"), ("demo", "DB", "oss-demo")]})
+    assert [f.fingerprint for f in findings] == [FP2]

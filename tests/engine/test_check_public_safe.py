@@ -88,3 +88,9 @@ def test_internal_dogfood_may_name_production(demo: Path) -> None:
     context(demo, "dog", "internal-dogfood", 1)
     records(demo, "dog", 1, "targets", [target("prod", "edge.test", "dog", 1, disposable=False)])
     assert _messages(demo) == []
+
+
+def test_an_oss_demo_context_after_an_internal_one_is_judged(demo: Path) -> None:
+    context(demo, "aaa-dog", "internal-dogfood", 1)
+    records(demo, "demo", 2, "targets", [target("web", "web.test", "demo", 2, disposable=False)])
+    assert _messages(demo) == ["target demo/web is not marked --disposable"]

@@ -109,3 +109,12 @@ def test_the_same_snapshot_gives_the_same_verdict(state: Path) -> None:
     snap = _snap(state)
     pols = [shipped("state-permissions"), shipped("oss-demo-public-safe")]
     assert evaluate(pols, snap, "state") == evaluate(pols, snap, "state")
+
+
+def test_policies_after_a_disabled_one_still_run(state: Path) -> None:
+    _expose_vault(state)
+    verdict = evaluate([shipped("oss-demo-public-safe"), shipped("state-permissions")],
+                       _snap(state), "state", disabled=["oss-demo-public-safe"])
+    assert [(c.id, c.status) for c in verdict.checks] == [
+        ("oss-demo-public-safe", "disabled"), ("state-permissions", "fail")]
+    assert not verdict.ok

@@ -46,6 +46,7 @@ def make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Make]:
 def _init(make: Make, name: str = "oss-demo", ctype: str = "oss-demo", **kw: Any) -> Context:
     inv = make("context init", **kw)
     contexts.init(inv, name, ctype, None)
+    inv.close()
     return load_context(inv.layout, name)
 
 
@@ -241,3 +242,40 @@ def test_the_override_keeps_a_vault_in_a_repository_outside_the_state_root(
     read = make("target list", context="oss-demo", root=in_repo)
     gate.check_read(read, ctx)  # its own vault, under the overridden state root: covered
     assert [w for w in read.warnings if "would refuse" in w] == []
+
+
+def test_a_read_judges_the_context_asked_for(make: Make) -> None:
+    ctx = _init(make)
+    other = _init(make, "demo2", "oss-demo")
+    _plant(make, other, _target(other, "old", "old.test", disposable=False))
+    mine = make("target list", context="oss-demo")
+    gate.check_read(mine, ctx)
+    assert mine.warnings == []
+    every = make("context list")
+    gate.check_read(every, None)
+    assert len(every.warnings) == 1 and "target demo2/old" in every.warnings[0]
+
+
+def test_the_gate_holds_the_state_lock_after_judging(make: Make) -> None:
+    import fcntl
+    import os
+
+    ctx = _init(make)
+    inv = make(context="oss-demo")
+    gate.guard_change(inv, ctx)
+    fd = os.open(inv.layout.state_lock_file, os.O_RDWR)
+    try:
+        with pytest.raises(BlockingIOError):  # held from judging to writing
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
+
+
+def test_an_escalation_condition_is_a_warning_whatever_the_gate_decides(make: Make) -> None:
+    _init(make, "dog", "internal-dogfood")
+    ctx = _init(make)
+    _plant(make, ctx, {**_target(ctx, "copied", "copied.test", True), "context": "dog"})
+    inv = make(context="oss-demo")
+    gate.guard_change(inv, ctx)  # not worse: runs
+    assert any(w.startswith("escalation condition escalate-3-cross-context-data holds")
+               for w in inv.warnings), inv.warnings
