@@ -328,3 +328,13 @@ def test_a_shared_value_after_one_of_a_single_vault(two: Path) -> None:
     findings = _vaults(two, {FP1: [("demo", "A", "oss-demo")],
                              FP2: [("dog", "DB", "internal-dogfood"), ("demo", "DB", "oss-demo")]})
     assert [f.fingerprint for f in findings] == [FP2]
+
+
+def test_other_documents_are_judged_by_their_stamps_not_as_deploy_history(two: Path) -> None:
+    """addons.json and the alert files carry no deploy rows: only whose they are counts."""
+    _put(two, "contexts/demo/addons.json", {"items": [
+        {"app": "orders", "target": "edge", "history": [{"row": 1, "context": "dog"}],
+         "context": "demo", "context_id": cid(2)}]})
+    assert _messages(two) == []
+    _put(two, "contexts/demo/addons.json", {"items": [{"name": "x", "context": "dog"}]})
+    assert _messages(two) == ["record names context 'dog'"]
