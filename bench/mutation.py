@@ -68,7 +68,7 @@ POLICY_SET: dict[str, list[str]] = {
         "tests/engine/test_check_private_state.py", f"{_EXAMPLES}[no-repo-private-state]",
         f"{_EXAMPLES}[escalate-1-repo-exposure]"],
     "si_paas/engine/checks/integrity.py": [
-        f"{_EXAMPLES}[state-records-intact]"],
+        "tests/engine/test_check_integrity.py", f"{_EXAMPLES}[state-records-intact]"],
     "si_paas/engine/checks/backup.py": [
         f"{_EXAMPLES}[backup-outside-repo]", f"{_EXAMPLES}[backup-latest-verifies]",
         f"{_EXAMPLES}[escalate-4-backup-checksum]"],

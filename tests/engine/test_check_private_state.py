@@ -78,3 +78,37 @@ def test_a_state_archive_by_its_members(repo: Path) -> None:
     findings = run_check(POLICY, snapshot(repo.parent / "state", repos=(repo,)))
     assert len(findings) == 1 and "archive member paas/contexts/demo/config.json" in (
         findings[0].message)
+
+
+def test_a_path_in_many_commits_of_history_is_one_finding(repo: Path) -> None:
+    from si_paas.snapshot.gitobjects import HistorySnapshot
+    from si_paas.snapshot.snapshot import Snapshot
+
+    env = ["-c", "user.name=T", "-c", "user.email=t@example.invalid"]
+    for n in range(2):
+        (repo / "current_context").write_text(f"demo{n}\n")
+        _add(repo, "current_context")
+        subprocess.run(["git", *env, "-C", str(repo), "commit", "-q", "-m", f"c{n}"],
+                       check=True, capture_output=True)
+    history = HistorySnapshot(root=repo)
+    assert [f.relpath for f in history.files] == ["current_context"] * 2
+    base = snapshot(repo.parent / "state")
+    snap = Snapshot(state=base.state, repos=[history], env=base.env)
+    findings = run_check(POLICY, snap)
+    assert [(f.extra["relpath"], f.extra["git_status"]) for f in findings] == [
+        ("current_context", "history")]
+    history.close()
+
+
+def test_files_after_a_link_or_a_plain_file_are_still_judged(repo: Path) -> None:
+    (repo / "a-link").symlink_to("/etc/hostname")  # not read: a link
+    (repo / "b.txt").write_text("hello\n")  # not state-like content
+    (repo / "notes.json").write_text(CONFIG)
+    assert _found(repo) == [("notes.json", "untracked")]
+
+
+def test_without_content_rules_every_path_is_still_judged(repo: Path) -> None:
+    (repo / "a.txt").write_text("hello\n")
+    (repo / "current_context").write_text("demo\n")
+    off = replace(POLICY, params={**POLICY.params, "content": False})
+    assert _found(repo, off) == [("current_context", "untracked")]
