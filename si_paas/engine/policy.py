@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,12 +69,10 @@ def _check_policy(doc: YamlDocument) -> dict[str, Any]:
     data: dict[str, Any] = doc.data
     for expect, examples in (data.get("examples") or {}).items():
         for i, example in enumerate(examples):
-            for name in example["files"]:
-                problem = example_path_problem(name)
-                if problem:
-                    where = ["examples", expect, i, "files", name]
-                    raise InputError(f"{doc.path}:{doc.line_of(where) or 1}: field "
-                                     f"examples.{expect}.{i}.files: {name!r}: {problem}")
+            for part, name, problem in _example_problems(example):
+                where = ["examples", expect, i, part, name]
+                raise InputError(f"{doc.path}:{doc.line_of(where) or 1}: field "
+                                 f"examples.{expect}.{i}.{part}: {name!r}: {problem}")
     params = normalize_params(data["check"], data.get("with") or {}, doc.path, doc.line_of)
     return {**data, "with": params}
 
@@ -95,6 +93,37 @@ def _build_policy(path: Path, data: dict[str, Any]) -> Policy:
         source=str(path),
         examples=data.get("examples") or {},
     )
+
+
+def _example_problems(example: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(field, name, problem) of every refused name of one example.
+
+    `modes` and link targets name a file of the example or a folder of one; a link's name is
+    new, below no file and no other link, so nothing is ever written through a link.
+    """
+    files = [n for n in example["files"] if n != DEPLOY_PLAN_EXAMPLE]
+    folders = {"/".join(n.split("/")[:k]) for n in files for k in range(2, n.count("/") + 1)}
+    known = set(files) | folders
+    links = example.get("links") or {}
+    for name in example["files"]:
+        if problem := example_path_problem(name):
+            yield "files", name, problem
+    for name in example.get("modes") or {}:
+        if problem := example_path_problem(name):
+            yield "modes", name, problem
+        elif name not in known:
+            yield "modes", name, "must name a file of the example or a folder of one"
+    for name, target in links.items():
+        above = ["/".join(name.split("/")[:k]) for k in range(1, name.count("/") + 1)]
+        if name == DEPLOY_PLAN_EXAMPLE:
+            yield "links", name, "names the deploy plan, not a link"
+        elif problem := example_path_problem(name):
+            yield "links", name, problem
+        elif name in known or any(a in files or a in links for a in above):
+            yield "links", name, "must be a new name below no file and no other link"
+        elif target not in known:
+            yield "links", name, (f"target {target!r} must name a file of the example "
+                                  "or a folder of one")
 
 
 EXAMPLE_ROOTS = ("repo", "state", "backups")

@@ -36,34 +36,68 @@ class ExampleOutcome:
     detail: str
 
 
-def _materialize(root: Path, files: dict[str, str], env: dict[str, str] | None = None,
-                 where: str = "example") -> Snapshot:
-    """Write an example's files: `repo/...` into a git repo, `state/...` into the state root.
+def _folder(root: Path, folder: Path) -> None:
+    """Make `folder` and its missing parents below `root`, each private (0700), none a link."""
+    for part in [*reversed(folder.relative_to(root).parents), folder.relative_to(root)]:
+        path = root / part
+        if path == root:
+            continue
+        try:
+            path.mkdir(mode=0o700)
+            path.chmod(0o700)  # whatever the umask: an example's state root is private
+        except FileExistsError:
+            if path.is_symlink() or not path.is_dir():
+                raise InputError(f"example folder {part.as_posix()!r}: not a plain folder"
+                                 ) from None
 
-    `env` (with `{root}` standing for the example's folder) is laid over the environment.
+
+def _inside(root: Path, rel: str) -> Path:
+    """`root / rel`, refused unless its folder resolves inside the example folder."""
+    if example_path_problem(rel) is not None:  # checked at load; checked again here
+        raise InputError(f"example file {rel!r}: {example_path_problem(rel)}")
+    path = root / rel
+    parent = Path(os.path.realpath(path.parent))
+    if parent != root and root not in parent.parents:
+        raise InputError(f"example file {rel!r}: resolves outside the example folder")
+    return path
+
+
+def _materialize(root: Path, example: dict[str, Any], where: str = "example") -> Snapshot:
+    """Write an example: `repo/...` into a git repo, `state/...` into the state root.
+
+    Every folder made is 0700; then `modes` are set and `links` made (links last, so no
+    file is written through one). `env` (with `{root}` standing for the example's folder)
+    is laid over the environment, the key directory included.
     """
     repo, state = root / "repo", root / "state"
     repo.mkdir()
-    state.mkdir(mode=0o700)
+    _folder(root, state)
+    files: dict[str, str] = example["files"]
     plan = files.get(DEPLOY_PLAN_EXAMPLE)  # the deploy scope's plan, not a file on disk
-    files = {k: v for k, v in files.items() if k != DEPLOY_PLAN_EXAMPLE}
     for rel, text in files.items():
-        # Names were checked at load (example_path_problem); check the result again.
-        if example_path_problem(rel) is not None:
-            raise InputError(f"example file {rel!r}: {example_path_problem(rel)}")
-        path = root / rel
-        if root not in Path(os.path.realpath(path.parent)).parents and (
-                Path(os.path.realpath(path.parent)) != root):
-            raise InputError(f"example file {rel!r}: resolves outside the example folder")
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if rel == DEPLOY_PLAN_EXAMPLE:
+            continue
+        path = _inside(root, rel)
+        _folder(root, path.parent)
         with open(path, "x", encoding="utf-8") as fh:  # never through an existing link
             fh.write(text.replace("@STATE_ROOT@", str(state)))  # where the example lives
         path.chmod(0o600)
+    for rel, mode in (example.get("modes") or {}).items():
+        path = _inside(root, rel)
+        if path.is_symlink():
+            raise InputError(f"example mode of {rel!r}: a link")
+        path.chmod(int(mode, 8))
+    for rel, target in (example.get("links") or {}).items():
+        path = _inside(root, rel)
+        _folder(root, path.parent)
+        path.symlink_to(_inside(root, target))
     subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, capture_output=True)
-    snap = Snapshot(state=StateSnapshot(StateLayout(state)), repos=[WorktreeSnapshot.open(repo)])
+    env = {**os.environ,
+           **{k: v.replace("{root}", str(root)) for k, v in (example.get("env") or {}).items()}}
+    snap = Snapshot(state=StateSnapshot(StateLayout(state), env=env),
+                    repos=[WorktreeSnapshot.open(repo)], env=env)
     snap.deploy = parse_json(plan, where, "deploy-plan.json") if plan else None
-    snap.env.update({k: v.replace("{root}", str(root)) for k, v in (env or {}).items()})
     return snap
 
 
@@ -74,7 +108,7 @@ def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
         for i, example in enumerate(policy.examples.get(expect, [])):
             name = example.get("name") or f"{expect}[{i}]"
             with tempfile.TemporaryDirectory(prefix="si-paas-policy-") as tmp:
-                snap = _materialize(Path(tmp).resolve(), example["files"], example.get("env"),
+                snap = _materialize(Path(tmp).resolve(), example,
                                     f"{policy.source or policy.id}: example {name!r}")
                 if example.get("as_of"):
                     from si_paas.state.clock import parse_time

@@ -49,6 +49,7 @@ class StateSnapshot:
     overlay_contexts: dict[str, Context] = field(default_factory=dict)
     overlay_vault_values: dict[str, list[tuple[str, str, str]]] | None = None
     walk_skipped: dict[str, int] = field(default_factory=dict)  # what `modes` did not judge
+    env: dict[str, str] | None = None  # where $SI_PAAS_KEY_DIR is read; None: the process's
 
     @property
     def root(self) -> Path:
@@ -186,7 +187,7 @@ class StateSnapshot:
         """The vault key directory in effect ($SI_PAAS_KEY_DIR or ~/.si/keys)."""
         from si_paas.state.layout import key_dir_from_env
 
-        return key_dir_from_env()
+        return key_dir_from_env(self.env)
 
     def mode_of(self, path: Path | str) -> FileMode | None:
         """Mode and owner of `path` after symlinks, or None when it does not exist."""
