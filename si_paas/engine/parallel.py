@@ -1,4 +1,8 @@
-"""Read and judge many files on every core: forked workers, each file read once."""
+"""Read and judge many files on every core: forked workers, each file read once.
+
+What a read learns beside the work's result (the head facts of `snapshot/heads.py`) comes
+back with each chunk, so the parent's snapshot holds the same facts as with one process.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +37,12 @@ def _read(repo: FileSource, files: Sequence[RepoFile]) -> Iterator[tuple[RepoFil
             yield f, data
 
 
-def _run_chunk(chunk: list[RepoFile]) -> tuple[list[tuple[RepoFile, Any]], dict[str, int]]:
+_Chunk = tuple[list[tuple[RepoFile, Any]], dict[str, int], dict[str, bytes | None]]
+
+
+def _run_chunk(chunk: list[RepoFile]) -> _Chunk:
+    """A worker's results for one chunk: (file, result) per file read, the skips it counted,
+    and the head facts of the files it read (the parent's snapshot keeps them)."""
     assert _JOB is not None
     repo, work = _JOB
     if hasattr(repo, "progress"):
@@ -41,7 +50,8 @@ def _run_chunk(chunk: list[RepoFile]) -> tuple[list[tuple[RepoFile, Any]], dict[
     before = dict(repo.skipped)
     out = [(f, work(f, data)) for f, data in _read(repo, chunk)]
     delta = {k: v - before.get(k, 0) for k, v in repo.skipped.items() if v != before.get(k, 0)}
-    return out, delta
+    heads = {key: repo.heads[key] for f, _ in out if (key := f.content_key) in repo.heads}
+    return out, delta, heads
 
 
 def cores() -> int:
@@ -90,10 +100,11 @@ def map_files(repo: FileSource, files: Sequence[RepoFile],
 
         with multiprocessing.get_context("fork").Pool(procs) as pool:
             advance = getattr(repo, "advance", None)
-            for chunk, (results, skipped) in zip(chunks, pool.imap(_run_chunk, chunks),
-                                                 strict=True):
+            for chunk, (results, skipped, heads) in zip(chunks, pool.imap(_run_chunk, chunks),
+                                                        strict=True):
                 for reason, n in skipped.items():
                     repo.skipped[reason] = repo.skipped.get(reason, 0) + n
+                repo.heads.update(heads)
                 if advance is not None:
                     advance(len(chunk))
                 yield from results

@@ -21,6 +21,7 @@ class FileSource(Protocol):
     max_file_size: int
     skipped: dict[str, int]
     exclude: tuple[str, ...]
+    heads: dict[str, bytes | None]  # per file read: its head if it could be state, else None
 
     @property
     def files(self) -> tuple[RepoFile, ...]: ...
@@ -30,6 +31,8 @@ class FileSource(Protocol):
     def read(self, f: RepoFile) -> bytes | None: ...
 
     def peek(self, f: RepoFile, limit: int) -> bytes | None: ...
+
+    def content_head(self, f: RepoFile) -> bytes | None: ...
 
     def close(self) -> None: ...
 
