@@ -182,14 +182,16 @@ class _BlobSource:
     def files(self) -> tuple[RepoFile, ...]:
         raise NotImplementedError
 
-    def read(self, f: RepoFile) -> bytes | None:
+    def read(self, f: RepoFile, cap: int | None = None) -> bytes | None:
         """The blob's bytes, or None (counted) when missing or over the size cap."""
-        for _, data in self.read_all([f]):
+        for _, data in self.read_all([f], cap):
             return data
         return None
 
-    def read_all(self, files: Sequence[RepoFile]) -> Iterator[tuple[RepoFile, bytes]]:
-        """(file, bytes) for each readable file, in order; skips are counted.
+    def read_all(self, files: Sequence[RepoFile], cap: int | None = None
+                 ) -> Iterator[tuple[RepoFile, bytes]]:
+        """(file, bytes) for each readable file, in order; skips are counted. A blob over
+        `cap` (else the snapshot's `max_file_size`) is not read.
 
         Sizes come first from `--batch-check`, so a blob over the cap is never read; each
         distinct blob is then read once, whatever number of paths it has.
@@ -201,8 +203,8 @@ class _BlobSource:
             if size is None:
                 self._skip("missing blob")
                 self._tick()
-            elif size > self.max_file_size:
-                self._skip(f"larger than {self.max_file_size} bytes")
+            elif size > (cap or self.max_file_size):
+                self._skip(f"larger than {cap or self.max_file_size} bytes")
                 self._tick()
             else:
                 by_blob.setdefault(f.blob or "", []).append(f)

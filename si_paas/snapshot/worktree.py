@@ -184,8 +184,9 @@ class WorktreeSnapshot:
     def _base(self) -> str:
         return str(self.root)
 
-    def read(self, f: RepoFile) -> bytes | None:
-        """The bytes of a file, or None (counted in `skipped`) if missing or over the size cap.
+    def read(self, f: RepoFile, cap: int | None = None) -> bytes | None:
+        """The bytes of a file, or None (counted in `skipped`) if missing or over the size cap
+        (`cap`, else the snapshot's `max_file_size`).
 
         One open, one fstat and the reads; whether the head could be private state is noted
         in `heads` on the way, so the content check does not open the file again.
@@ -200,8 +201,9 @@ class WorktreeSnapshot:
             if not stat.S_ISREG(st.st_mode):
                 self._skip("not a regular file")
                 return None
-            if st.st_size > self.max_file_size:
-                self._skip(f"larger than {self.max_file_size} bytes")
+            limit = cap or self.max_file_size
+            if st.st_size > limit:
+                self._skip(f"larger than {limit} bytes")
                 return None
             data = _read_all(fd, st.st_size)
         except OSError:

@@ -50,7 +50,7 @@ def test_content_check_never_opens_a_file_the_scan_read(
         return real_peek(self, f, limit)
 
     monkeypatch.setattr(WorktreeSnapshot, "peek", peek)
-    snap = Snapshot(state=StateSnapshot(StateLayout(tmp_path / "state")), repos=[repo])
+    snap = Snapshot(state=StateSnapshot(StateLayout(tmp_path / "state")), repos=(repo,))
     assert _findings(snap, "no-repo-private-state") == ["notes.txt"]
     assert peeked == []  # every head came from the secret scan's read
     assert set(repo.heads) == {f.relpath for f in repo.files}
