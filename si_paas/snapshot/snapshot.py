@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from si_paas.snapshot.pathfacts import PathFacts
 from si_paas.snapshot.state import StateSnapshot
 from si_paas.snapshot.worktree import RepoFile
 
@@ -54,6 +55,8 @@ class Snapshot:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     explain: bool = False  # secret findings carry the filters they passed; suppressed kept
     legacy_baseline: bool = False  # a version-1 baseline: history blobs judged afresh
+    # Where paths resolve, which work tree holds them, links, the user: asked of the snapshot.
+    paths: PathFacts = field(default_factory=PathFacts)
 
     def stats(self) -> dict[str, Any]:
         """What was skipped while reading, per repository, so nothing is dropped silently."""

@@ -86,3 +86,23 @@ def test_private_state_found_by_content_in_memory(tmp_path: Path) -> None:
     verdict = judge(snap, "ci").verdict  # the same snapshot judged whole gives the same
     [check] = [c for c in verdict.checks if c.id == "no-repo-private-state"]
     assert len(check.findings) == 2
+
+
+def test_location_facts_are_read_once_per_snapshot(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from si_paas.engine.checks.location import state_root_outside_repo
+    from si_paas.snapshot import pathfacts
+
+    repo = _repo(tmp_path / "repo", {"README.md": "hello\n"})
+    (repo / ".si" / "paas").mkdir(parents=True)
+    snap = build_snapshot(SnapshotSpec(StateLayout(repo / ".si" / "paas")))
+    policy = _policy("state-root-outside-repo")
+    first = state_root_outside_repo(snap, dict(policy.params), policy)
+    assert [f.extra["repo"] for f in first] == [str(repo.resolve())]
+
+    def no_disk(*_: object) -> None:
+        raise AssertionError("asked the disk again")
+
+    monkeypatch.setattr(pathfacts, "holding_worktree", no_disk)
+    monkeypatch.setattr(pathfacts, "real", no_disk)
+    assert state_root_outside_repo(snap, dict(policy.params), policy) == first
