@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 from si_paas import diskcache
 from si_paas.detect.lines import Lines
-from si_paas.detect.prefilter import Unsupported, basename_only, prefilter_pattern
+from si_paas.detect.packfile import union
+from si_paas.detect.prefilter import (
+    Unsupported,
+    basename_only,
+    literal_screen,
+    prefilter_pattern,
+)
 from si_paas.detect.rulepack import SecretRule, SecretRulePack
 
 if TYPE_CHECKING:
@@ -37,6 +43,7 @@ _KIND = "hyperscan-db-v1"
 # Rules bound to some paths (`.env`, `*.yaml`, ...) are in databases of their own, scanned
 # only for a file one of them applies to.
 _DATABASES = ("ascii", "any", "ascii-paths", "any-paths")
+_NONE: frozenset[int] = frozenset()  # no path-bound rule applies
 _LOADED: dict[str, HyperscanMatcher] = {}
 _reason = "not tried"
 
@@ -178,6 +185,11 @@ class HyperscanMatcher:
         self._by_name: dict[str, frozenset[int]] | None = (
             {} if all(basename_only(p.pattern) for r in self.rules for p in r.paths) else None)
         self._lower_keywords = tuple(tuple(w.lower() for w in r.keywords) for r in self.rules)
+        # Most files match no rule's `paths`: a search for the plain strings every match
+        # needs, then one search of all of them, say so before any rule is tried.
+        bound = [p for i in self._path_bound for p in self.rules[i].paths]
+        self._screen = literal_screen([p.pattern for p in bound])
+        self._any_path = union(bound)
 
     def to_bytes(self, hs: Any) -> bytes:
         """The plan and the serialized databases, as one cache entry."""
@@ -198,13 +210,23 @@ class HyperscanMatcher:
             at = end
         return cls(pack, head["plan"], dbs, hs)
 
+    def _may_apply(self, path: str) -> bool:
+        """False when no path-bound rule can apply to `path`."""
+        return ((self._screen is None or self._screen.search(path) is not None)
+                and (self._any_path is None or self._any_path.search(path) is not None))
+
     def _applicable(self, path: str) -> frozenset[int]:
         """The path-bound rules that apply to `path`."""
+        posix = path.replace("\\", "/")
         if self._by_name is None:
+            if not self._may_apply(posix):
+                return _NONE
             return frozenset(i for i in self._path_bound if self.rules[i].applies_to(path))
-        name = path.replace("\\", "/").rpartition("/")[2]
+        name = posix.rpartition("/")[2]
         found = self._by_name.get(name)
         if found is None:
+            if not self._may_apply(name):
+                return _NONE
             if len(self._by_name) > 4096:
                 self._by_name.clear()
             found = frozenset(i for i in self._path_bound if self.rules[i].applies_to(name))

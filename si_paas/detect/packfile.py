@@ -55,3 +55,21 @@ def compile_regex(source: str, path: Path, where: str) -> re.Pattern[str]:
                          f"at position {exc.pos}") from None
     except (OverflowError, RecursionError, ValueError) as exc:
         raise InputError(f"{path}: {where}: invalid regex: {one_line(str(exc))}") from None
+
+
+_NOT_UNITABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # back-references, conditionals
+
+
+def union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One regex that searches true exactly when one of `patterns` does, or None when they
+    cannot be joined (a back-reference, a global flag, a group name used twice).
+
+    It lets a path be tried once against many patterns: most paths match none of them.
+    """
+    if not patterns or any(_NOT_UNITABLE.search(p.pattern) or p.flags & ~re.UNICODE
+                           for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    except (re.error, OverflowError, RecursionError, ValueError):
+        return None

@@ -241,3 +241,59 @@ def _may_match_slash(items: Any) -> bool:
         else:  # any other construct (`.`, categories, look-arounds): not proven
             return True
     return False
+
+
+def required_literals(source: str) -> frozenset[str] | None:
+    """Strings one of which every match of `source` contains, or None when no such set is
+    found (a case-insensitive part, a pattern without a literal it cannot do without).
+
+    A path that holds none of them cannot match, so a `str.__contains__` test can stand in
+    for the regex search on most paths.
+    """
+    try:
+        parsed = sre.parse(source)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    found = _required(list(parsed))
+    return found if found and all(found) else None
+
+
+def _required(items: Any) -> frozenset[str] | None:
+    """The best set of required strings of a sequence: the one whose shortest is longest."""
+    options: list[frozenset[str]] = []
+    run = ""
+    for op, av in items:
+        if op is C.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            options.append(frozenset([run]))
+            run = ""
+        inner: frozenset[str] | None = None
+        if op is C.SUBPATTERN and not av[1] & re.IGNORECASE:
+            inner = _required(list(av[3]))
+        elif op is C.BRANCH:
+            alternatives = [_required(list(alt)) for alt in av[1]]
+            if all(alternatives):
+                inner = frozenset().union(*alternatives)  # type: ignore[arg-type]
+        elif op in _REPEATS and av[0] >= 1:
+            inner = _required(list(av[2]))
+        if inner:
+            options.append(inner)
+    if run:
+        options.append(frozenset([run]))
+    return max(options, key=lambda s: min(map(len, s)), default=None)
+
+
+def literal_screen(sources: list[str]) -> re.Pattern[str] | None:
+    """A search for plain strings: a text it finds nothing in matches none of `sources`.
+
+    None when some source has no required strings (`required_literals`).
+    """
+    sets = [required_literals(s) for s in sources]
+    if not sets or any(s is None for s in sets):
+        return None
+    words: frozenset[str] = frozenset().union(*sets)  # type: ignore[arg-type]
+    return re.compile("|".join(map(re.escape, sorted(words))))

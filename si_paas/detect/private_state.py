@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +81,17 @@ class PrivateStatePatterns:
                 return hit, None
         return None
 
+    @cached_property
+    def _screen(self) -> re.Pattern[str] | None:
+        from si_paas.detect.prefilter import literal_screen
+
+        return literal_screen([p.pattern.pattern for p in self.patterns])
+
     def match(self, relpath: str) -> PrivateStateMatch | None:
         """The first pattern matching `relpath`, or None."""
         posix = normalise(relpath)
+        if self._screen is not None and self._screen.search(posix) is None:
+            return None  # most paths hold none of the strings every match needs
         for p in self.patterns:
             if p.pattern.search(posix):
                 return PrivateStateMatch(p.id, p.description, p.severity)

@@ -170,6 +170,6 @@ def worth_reading(head: bytes) -> bool:
     Each marker sits at the start of its format (vault header, JSON keys written first,
     archive magic), or the file is as short as a key.
     """
-    return (is_archive(head) or len(head.strip()) <= 64
-            or any(marker in head for marker in (b"ENC[v1,", b"# si-paas vault", b"context_id",
-                                                 b"si-paas-context-export")))
+    return (b"context_id" in head or b"ENC[v1," in head or b"# si-paas vault" in head
+            or b"si-paas-context-export" in head or is_archive(head)
+            or len(head.strip()) <= 64)

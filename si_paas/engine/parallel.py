@@ -1,4 +1,8 @@
-"""Read and judge many files on every core: forked workers, each file read once."""
+"""Read and judge many files on every core: forked workers, each file read once.
+
+What a read learns beside the work's result (the head facts of `snapshot/heads.py`) comes
+back with each chunk, so the parent's snapshot holds the same facts as with one process.
+"""
 
 from __future__ import annotations
 
@@ -18,30 +22,37 @@ MAX_WORKERS = 8
 _CHUNK = 200
 _BLOB_CHUNK = 1000
 
-_JOB: tuple[FileSource, Callable[[RepoFile, bytes], Any]] | None = None
+_JOB: tuple[FileSource, Callable[[RepoFile, bytes], Any], int | None] | None = None
 
 
-def _read(repo: FileSource, files: Sequence[RepoFile]) -> Iterator[tuple[RepoFile, bytes]]:
+def _read(repo: FileSource, files: Sequence[RepoFile], cap: int | None
+          ) -> Iterator[tuple[RepoFile, bytes]]:
     """Each readable file's bytes: one streamed git reader for blobs, else file by file."""
     read_all = getattr(repo, "read_all", None)
     if read_all is not None:
-        yield from read_all(files)
+        yield from read_all(files, cap)
         return
     for f in files:
-        data = repo.read(f)
+        data = repo.read(f, cap)
         if data is not None:
             yield f, data
 
 
-def _run_chunk(chunk: list[RepoFile]) -> tuple[list[tuple[RepoFile, Any]], dict[str, int]]:
+_Chunk = tuple[list[tuple[RepoFile, Any]], dict[str, int], dict[str, bytes | None]]
+
+
+def _run_chunk(chunk: list[RepoFile]) -> _Chunk:
+    """A worker's results for one chunk: (file, result) per file read, the skips it counted,
+    and the head facts of the files it read (the parent's snapshot keeps them)."""
     assert _JOB is not None
-    repo, work = _JOB
+    repo, work, cap = _JOB
     if hasattr(repo, "progress"):
         repo.progress = None  # a worker's own count; the parent reports whole chunks
     before = dict(repo.skipped)
-    out = [(f, work(f, data)) for f, data in _read(repo, chunk)]
+    out = [(f, work(f, data)) for f, data in _read(repo, chunk, cap)]
     delta = {k: v - before.get(k, 0) for k, v in repo.skipped.items() if v != before.get(k, 0)}
-    return out, delta
+    heads = {key: repo.heads[key] for f, _ in out if (key := f.content_key) in repo.heads}
+    return out, delta, heads
 
 
 def cores() -> int:
@@ -68,8 +79,10 @@ def workers_for(repo: FileSource, count: int) -> int:
 
 
 def map_files(repo: FileSource, files: Sequence[RepoFile],
-              work: Callable[[RepoFile, bytes], T]) -> Iterator[tuple[RepoFile, T]]:
-    """`work(file, bytes)` for every readable file; skips are counted on `repo`.
+              work: Callable[[RepoFile, bytes], T], cap: int | None = None
+              ) -> Iterator[tuple[RepoFile, T]]:
+    """`work(file, bytes)` for every readable file no larger than `cap` (else the source's
+    `max_file_size`); skips are counted on `repo`.
 
     Files come back in order on one process; with workers, in order of chunks, each chunk
     in the order its reader yields them. The number of processes is kept in
@@ -79,10 +92,10 @@ def map_files(repo: FileSource, files: Sequence[RepoFile],
     procs = workers_for(repo, len(files))
     repo.__dict__["workers"] = max(procs, repo.__dict__.get("workers", 0))
     if procs == 1:
-        for f, data in _read(repo, files):
+        for f, data in _read(repo, files, cap):
             yield f, work(f, data)
         return
-    _JOB = (repo, work)
+    _JOB = (repo, work, cap)
     size = _CHUNK if isinstance(repo, WorktreeSnapshot) else _BLOB_CHUNK
     chunks = [list(files[i:i + size]) for i in range(0, len(files), size)]
     try:
@@ -90,10 +103,11 @@ def map_files(repo: FileSource, files: Sequence[RepoFile],
 
         with multiprocessing.get_context("fork").Pool(procs) as pool:
             advance = getattr(repo, "advance", None)
-            for chunk, (results, skipped) in zip(chunks, pool.imap(_run_chunk, chunks),
-                                                 strict=True):
+            for chunk, (results, skipped, heads) in zip(chunks, pool.imap(_run_chunk, chunks),
+                                                        strict=True):
                 for reason, n in skipped.items():
                     repo.skipped[reason] = repo.skipped.get(reason, 0) + n
+                repo.heads.update(heads)
                 if advance is not None:
                     advance(len(chunk))
                 yield from results

@@ -14,7 +14,8 @@ from si_paas.engine.verdict import Verdict
 from si_paas.errors import ExitCode, UsageError
 from si_paas.services.alerts import raise_alert
 from si_paas.services.invocation import Invocation, Result
-from si_paas.services.judge import current_repo, judge, snapshot_for
+from si_paas.services.judge import build_snapshot, current_repo, judge
+from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state.clock import parse_time
 from si_paas.state.contexts import Context
 
@@ -65,8 +66,7 @@ def run(inv: Invocation, as_of: str | None) -> Result:
     inv.layout.check_usable(write=False)
     audit_ctx = _audit_context(inv)
     here = current_repo()
-    snap = snapshot_for(inv.layout, repos=[here] if here else [])
-    snap.now = now
+    snap = build_snapshot(SnapshotSpec(inv.layout, paths=(here,) if here else (), now=now))
     doctor = judge(snap, "doctor", config_repo=here).verdict
     snap.memo["doctor"] = {"ok": doctor.ok, "failed": [c.id for c in doctor.failed()],
                            "summary": doctor.summary()}

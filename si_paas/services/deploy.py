@@ -21,7 +21,7 @@ from typing import Any
 from si_paas.errors import ExitCode, PolicyRefusal, UsageError
 from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import Invocation, Result
-from si_paas.services.judge import judge, snapshot_for
+from si_paas.services.judge import build_snapshot, judge
 from si_paas.services.releases import (
     Bundle,
     find_pair,
@@ -32,6 +32,7 @@ from si_paas.services.releases import (
 from si_paas.services.transports import TargetError, open_transport
 from si_paas.services.transports.layout import TargetLayout
 from si_paas.snapshot.gitpaths import enclosing_worktree
+from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state import deploylock, fsio
 from si_paas.state import releases as store
 from si_paas.state.clock import actor, utc_now
@@ -165,8 +166,8 @@ def deploy_gate(inv: Invocation, where: Where, plan: dict[str, Any], command: st
     """Strict: the `deploy` scope over the state, the app's repository and the plan must pass."""
     source = Path(where.app["source"])
     repos = [source] if source.is_dir() else []
-    snap = snapshot_for(inv.layout, focus=where.ctx.name, repos=repos)
-    snap.deploy = plan
+    snap = build_snapshot(SnapshotSpec(inv.layout, paths=tuple(repos), focus=where.ctx.name,
+                                       deploy=plan))
     try:
         verdict = judge(snap, "deploy", config_repo=enclosing_worktree(source)).verdict
     finally:

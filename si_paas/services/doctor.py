@@ -7,8 +7,9 @@ from pathlib import Path
 
 from si_paas.errors import ExitCode, UsageError
 from si_paas.services.invocation import Invocation, Result
-from si_paas.services.judge import current_repo, judge, snapshot_for
+from si_paas.services.judge import build_snapshot, current_repo, judge
 from si_paas.snapshot.gitpaths import enclosing_worktree
+from si_paas.snapshot.spec import SnapshotSpec
 
 
 def _repo_of(given: str) -> Path:
@@ -43,7 +44,8 @@ def run(inv: Invocation, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
     if here is not None:
         repo_paths.append(here)
     repo_paths += [_repo_of(r) for r in repos]
-    snap = snapshot_for(inv.layout, focus=ctx.name if ctx else None, repos=repo_paths)
+    snap = build_snapshot(SnapshotSpec(inv.layout, paths=tuple(repo_paths),
+                                       focus=ctx.name if ctx else None))
     names = ", ".join(str(r.root) for r in snap.repos) or "no repository"
     say(f"judging the state root {inv.layout.root} and {names}")
     judgement = judge(snap, scope, policy_dirs=[Path(p) for p in policy_dirs],

@@ -15,8 +15,9 @@ from si_paas.engine.verdict import CheckResult, Verdict
 from si_paas.errors import ExitCode, SiPaasError, UsageError
 from si_paas.services.alerts import INCIDENT_RUNBOOK, raise_alert
 from si_paas.services.invocation import Invocation, Result
-from si_paas.services.judge import current_repo, judge, snapshot_for
+from si_paas.services.judge import build_snapshot, current_repo, judge
 from si_paas.snapshot.snapshot import Snapshot
+from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state.contexts import Context
 
 SCOPE = "escalation"
@@ -51,7 +52,7 @@ def on_gated(inv: Invocation, ctx: Context) -> None:
     A hit also becomes a warning naming the condition, whatever the gate then decides.
     """
     try:
-        verdict = evaluate_snapshot(snapshot_for(inv.layout, focus=ctx.name))
+        verdict = evaluate_snapshot(build_snapshot(SnapshotSpec(inv.layout, focus=ctx.name)))
         for cid in alert_hits(inv, verdict, [ctx]):
             inv.warnings.append(f"escalation condition {cid} holds: follow {INCIDENT_RUNBOOK}")
     except (SiPaasError, OSError) as exc:
@@ -72,7 +73,8 @@ def check(inv: Invocation, repos: tuple[str, ...]) -> Result:
         if not path.is_dir():
             raise UsageError(f"--repo {r!r}: not a directory")
         paths.append(path)
-    snap = snapshot_for(inv.layout, focus=ctx.name if ctx else None, repos=paths)
+    snap = build_snapshot(SnapshotSpec(inv.layout, paths=tuple(paths),
+                                       focus=ctx.name if ctx else None))
     verdict = evaluate_snapshot(snap, here)
     hits = alert_hits(inv, verdict, snap.state.focused())
     checks = [c.to_dict() for c in verdict.checks]

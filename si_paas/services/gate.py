@@ -8,8 +8,14 @@ from typing import Any
 from si_paas.engine.verdict import CheckResult, Verdict
 from si_paas.errors import PolicyRefusal
 from si_paas.services.invocation import Invocation
-from si_paas.services.judge import ALLOW_REPO_STATE_ENV, judge, repo_state_override, snapshot_for
+from si_paas.services.judge import (
+    ALLOW_REPO_STATE_ENV,
+    build_snapshot,
+    judge,
+    repo_state_override,
+)
 from si_paas.snapshot.gitpaths import is_within, real
+from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state.contexts import Context
 
 OVERRIDABLE = "state-root-outside-repo"
@@ -55,7 +61,8 @@ def _apply_override(inv: Invocation, verdict: Verdict, strict: bool) -> list[Che
 
 def check_read(inv: Invocation, ctx: Context | None) -> None:
     """Read-only commands run, with a warning for each failing state check."""
-    verdict = judge(snapshot_for(inv.layout, focus=ctx.name if ctx else None), "state").verdict
+    verdict = judge(build_snapshot(SnapshotSpec(inv.layout, focus=ctx.name if ctx else None)),
+                    "state").verdict
     failed = _apply_override(inv, verdict, strict=False)
     if failed:
         inv.warnings.append("doctor gate would refuse changes: " + _describe(failed))
@@ -82,9 +89,10 @@ def guard_change(
     from si_paas.services.escalation import on_gated  # imports the alert machinery
 
     on_gated(inv, ctx)
-    before = judge(snapshot_for(inv.layout, focus=ctx.name), "state").verdict
-    after = judge(snapshot_for(inv.layout, focus=ctx.name, overlay_items=overlay_items,
-                               overlay_contexts=overlay_contexts), "state").verdict
+    before = judge(build_snapshot(SnapshotSpec(inv.layout, focus=ctx.name)), "state").verdict
+    after = judge(build_snapshot(SnapshotSpec(
+        inv.layout, focus=ctx.name, overlay_items=overlay_items or {},
+        overlay_contexts=overlay_contexts or {})), "state").verdict
     failed_after = _apply_override(inv, after, strict)
     new = after.fingerprints() - before.fingerprints()
     made_worse = [c for c in failed_after

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from si_paas.engine.evaluate import evaluate
 from si_paas.engine.policy import (
@@ -18,13 +19,10 @@ from si_paas.engine.policy import (
 from si_paas.engine.verdict import Verdict
 from si_paas.services.repoconfig import RepoConfig, check_disable, load_repo_config
 from si_paas.snapshot.gitpaths import holding_worktree
-from si_paas.snapshot.snapshot import Snapshot
+from si_paas.snapshot.snapshot import FileSource, Snapshot
+from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.snapshot.state import StateSnapshot
 from si_paas.snapshot.worktree import WorktreeSnapshot
-from si_paas.state.layout import StateLayout
-
-if TYPE_CHECKING:
-    from si_paas.state.contexts import Context
 
 ALLOW_REPO_STATE_ENV = "SI_PAAS_ALLOW_REPO_STATE"
 
@@ -56,22 +54,41 @@ def current_repo(cwd: Path | None = None) -> Path | None:
     return Path(top).resolve() if top else None
 
 
-def snapshot_for(
-    layout: StateLayout,
-    *,
-    focus: str | None = None,
-    repos: Sequence[Path] = (),
-    overlay_items: dict[tuple[str, str], list[dict[str, Any]]] | None = None,
-    overlay_contexts: dict[str, Context] | None = None,
-) -> Snapshot:
-    """One snapshot of the state root and the given repositories (deduplicated)."""
-    seen: dict[Path, WorktreeSnapshot] = {}
-    for path in repos:
-        snap = WorktreeSnapshot.open(path)
-        seen.setdefault(snap.root, snap)
-    state = StateSnapshot(layout, focus=focus, overlay_items=overlay_items or {},
-                          overlay_contexts=overlay_contexts or {})
-    return Snapshot(state=state, repos=list(seen.values()))
+def build_snapshot(spec: SnapshotSpec) -> Snapshot:
+    """The one snapshot a command is judged on, built from `spec` and never changed after.
+
+    Each git repository's `.si-paas.yaml` excludes are read here (shown as skipped files),
+    so judging needs nothing but the snapshot.
+    """
+    def excluded(root: Path, is_git: bool) -> tuple[str, ...]:
+        return load_repo_config(root).exclude if spec.excludes and is_git else ()
+
+    sources: list[FileSource] = []
+    if spec.source == "worktree":
+        seen: dict[Path, WorktreeSnapshot] = {}
+        for path in spec.paths:
+            opened = WorktreeSnapshot.open(path)
+            if opened.root not in seen:
+                seen[opened.root] = replace(opened, exclude=excluded(opened.root, opened.is_git))
+        sources = list(seen.values())
+    else:
+        from si_paas.snapshot.gitobjects import HistorySnapshot, IndexSnapshot
+
+        [root] = spec.paths
+        sources = [IndexSnapshot(root, exclude=excluded(root, True)) if spec.source == "staged"
+                   else HistorySnapshot(root, exclude=excluded(root, True),
+                                        rev_range=spec.rev_range, progress=spec.progress)]
+    env = {**os.environ, **(spec.env or {})}
+    state = StateSnapshot(spec.layout, focus=spec.focus, overlay_items=dict(spec.overlay_items),
+                          overlay_contexts=dict(spec.overlay_contexts),
+                          overlay_vault_values=(None if spec.overlay_vault_values is None
+                                                else dict(spec.overlay_vault_values)),
+                          env=env if spec.env else None)  # an example's own key directory
+    return Snapshot(state=state, repos=tuple(sources), env=env,
+                    max_file_size=spec.max_file_size,
+                    deploy=None if spec.deploy is None else dict(spec.deploy),
+                    now=spec.now or datetime.now(UTC), explain=spec.explain,
+                    legacy_baseline=spec.legacy_baseline)
 
 
 def judge(
@@ -83,10 +100,6 @@ def judge(
 ) -> Judgement:
     """Evaluate the policies of `scope` (default pack + user folders + repo config)."""
     config = load_repo_config(config_repo)
-    for repo in snap.repos:
-        if repo.is_git:  # each repository's own excludes, visible as skipped files
-            repo.exclude = (config if repo.root == config_repo
-                            else load_repo_config(repo.root)).exclude
     policies, overrides = load_policy_set(
         [*config.folders(), *(PolicyFolder(d) for d in policy_dirs)],
         allow_critical=allowed_overrides())

@@ -6,6 +6,7 @@ import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,8 @@ from si_paas.engine.policy import (
 )
 from si_paas.errors import ExitCode, InputError
 from si_paas.services.invocation import Result
-from si_paas.snapshot.snapshot import Snapshot
-from si_paas.snapshot.state import StateSnapshot
-from si_paas.snapshot.worktree import WorktreeSnapshot
+from si_paas.services.judge import build_snapshot
+from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state.layout import StateLayout
 from si_paas.textfile import parse_json
 
@@ -62,7 +62,8 @@ def _inside(root: Path, rel: str) -> Path:
     return path
 
 
-def _materialize(root: Path, example: dict[str, Any], where: str = "example") -> Snapshot:
+def _materialize(root: Path, example: dict[str, Any], where: str = "example",
+                 now: datetime | None = None) -> SnapshotSpec:
     """Write an example: `repo/...` into a git repo, `state/...` into the state root.
 
     Every folder made is 0700; then `modes` are set and `links` made (links last, so no
@@ -93,12 +94,10 @@ def _materialize(root: Path, example: dict[str, Any], where: str = "example") ->
         path.symlink_to(_inside(root, target))
     subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, capture_output=True)
-    env = {**os.environ,
-           **{k: v.replace("{root}", str(root)) for k, v in (example.get("env") or {}).items()}}
-    snap = Snapshot(state=StateSnapshot(StateLayout(state), env=env),
-                    repos=[WorktreeSnapshot.open(repo)], env=env)
-    snap.deploy = parse_json(plan, where, "deploy-plan.json") if plan else None
-    return snap
+    return SnapshotSpec(StateLayout(state), paths=(repo,), now=now, excludes=False,
+                        deploy=parse_json(plan, where, "deploy-plan.json") if plan else None,
+                        env={k: v.replace("{root}", str(root))
+                             for k, v in (example.get("env") or {}).items()})
 
 
 def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
@@ -108,12 +107,14 @@ def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
         for i, example in enumerate(policy.examples.get(expect, [])):
             name = example.get("name") or f"{expect}[{i}]"
             with tempfile.TemporaryDirectory(prefix="si-paas-policy-") as tmp:
-                snap = _materialize(Path(tmp).resolve(), example,
-                                    f"{policy.source or policy.id}: example {name!r}")
+                now = None
                 if example.get("as_of"):
                     from si_paas.state.clock import parse_time
 
-                    snap.now = parse_time(example["as_of"])
+                    now = parse_time(example["as_of"])
+                snap = build_snapshot(_materialize(
+                    Path(tmp).resolve(), example,
+                    f"{policy.source or policy.id}: example {name!r}", now))
                 result = evaluate([policy], snap, policy.scopes[0]).checks[0]
             failed = not result.ok
             ok = failed == (expect == "fail")

@@ -10,16 +10,14 @@ from typing import Any
 from si_paas.engine.verdict import Verdict
 from si_paas.errors import ExitCode, UsageError
 from si_paas.services.invocation import Invocation, Result
-from si_paas.services.judge import judge, snapshot_for
-from si_paas.snapshot.gitobjects import HistorySnapshot, IndexSnapshot
+from si_paas.services.judge import build_snapshot, judge
 from si_paas.snapshot.gitpaths import check_history, enclosing_worktree
-from si_paas.snapshot.snapshot import Snapshot
-from si_paas.snapshot.state import StateSnapshot
+from si_paas.snapshot.spec import SnapshotSpec
 
 
-def git_snapshot(inv: Invocation, path: str, *, staged: bool, rev_range: tuple[str, ...],
-                 progress: Callable[[int, int], None] | None = None) -> Snapshot:
-    """A snapshot of the staged blobs or the history of the repository holding `path`."""
+def git_spec(inv: Invocation, path: str, *, staged: bool, rev_range: tuple[str, ...],
+             progress: Callable[[int, int], None] | None = None) -> SnapshotSpec:
+    """What to build for the staged blobs or the history of the repository holding `path`."""
     root = enclosing_worktree(Path(path).expanduser())
     if root is None:
         flag = "--staged" if staged else "--history"
@@ -28,9 +26,8 @@ def git_snapshot(inv: Invocation, path: str, *, staged: bool, rev_range: tuple[s
         head = rev_range[0] if rev_range else "HEAD"
         check_history(root, since=head[:-len("..HEAD")] if head.endswith("..HEAD") else None,
                       all_refs=head == "--all")
-    source = (IndexSnapshot(root) if staged
-              else HistorySnapshot(root, rev_range=rev_range, progress=progress))
-    return Snapshot(state=StateSnapshot(inv.layout), repos=[source])
+    return SnapshotSpec(inv.layout, paths=(root,), source="staged" if staged else "history",
+                        rev_range=rev_range, progress=progress)
 
 
 def _apply_baseline(verdict: Verdict, baseline_path: Path | None, update: bool
@@ -102,18 +99,18 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
     if staged or history is not None:
         if len(paths) > 1:
             raise UsageError("--staged/--history take at most one PATH (a repository)")
-        snapshot = git_snapshot(inv, paths[0] if paths else ".", staged=staged,
-                                rev_range=history or (), progress=progress)
+        spec = git_spec(inv, paths[0] if paths else ".", staged=staged,
+                        rev_range=history or (), progress=progress)
         scope = "pre-commit" if staged else scope
     else:
         targets = [Path(p).expanduser() for p in (paths or (".",))]
         for given, path in zip(paths or (".",), targets, strict=True):
             if not path.exists():
                 raise UsageError(f"PATH {given!r}: no such file or directory")
-        snapshot = snapshot_for(inv.layout, repos=targets)
-    snapshot.max_file_size = max_file_size
-    snapshot.memo["explain"] = explain
-    snapshot.memo["legacy_baseline"] = _is_legacy_baseline(baseline, update_baseline)
+        spec = SnapshotSpec(inv.layout, paths=tuple(targets))
+    snapshot = build_snapshot(replace(
+        spec, max_file_size=max_file_size, explain=explain,
+        legacy_baseline=_is_legacy_baseline(baseline, update_baseline)))
     first = snapshot.repos[0].root if snapshot.repos else None
     judgement = judge(snapshot, scope, policy_dirs=[Path(p) for p in policy_dirs],
                       config_repo=first if first and (first / ".git").exists() else None)

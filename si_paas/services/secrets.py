@@ -8,13 +8,15 @@ form (a short prefix and a keyed fingerprint), or in plaintext for `get --reveal
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from si_paas.errors import InputError, PolicyRefusal, UsageError
 from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import MUTATING_RULE, Invocation, Result
-from si_paas.services.judge import judge, snapshot_for
+from si_paas.services.judge import build_snapshot, judge
 from si_paas.snapshot.gitpaths import holding_worktree
+from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state import vault
 from si_paas.state.contexts import Context, list_context_names
 from si_paas.state.fingerprintkey import VAULT_VALUE, subkey
@@ -85,16 +87,17 @@ def _existing_key(inv: Invocation, ctx: Context, vf: vault.VaultFile) -> Context
 def _refuse_shared_value(inv: Invocation, ctx: Context, key: str, shared_fp: str) -> None:
     """Judge the vaults as they would be with this value: the same value in another context's
     vault is a `no-cross-context-data` failure, refused before anything is written."""
-    snap = snapshot_for(inv.layout, focus=ctx.name)
+    spec = SnapshotSpec(inv.layout, focus=ctx.name)
     proposed: vault.Index = {}
-    for fp, owners in vault.vault_value_index(inv.layout, snap.state.contexts).items():
+    contexts = build_snapshot(spec).state.contexts
+    for fp, owners in vault.vault_value_index(inv.layout, contexts).items():
         kept = [o for o in owners if (o[0], o[1]) != (ctx.name, key)]
         if kept:
             proposed[fp] = kept
     proposed.setdefault(shared_fp, []).append((ctx.name, key, ctx.type))
     if all(owner == ctx.name for owner, _, _ in proposed[shared_fp]):
         return  # no other context holds this value: nothing for the policy to find
-    snap.state.overlay_vault_values = proposed
+    snap = build_snapshot(replace(spec, overlay_vault_values=proposed))
     verdict = judge(snap, "state").verdict
     blocking = [c for c in verdict.failed() if any(f.fingerprint == shared_fp for f in c.findings)]
     if blocking:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from si_paas.errors import InputError
+from si_paas.snapshot.heads import HEAD_BYTES, head_fact
 from si_paas.snapshot.worktree import DEFAULT_MAX_FILE_SIZE, RepoFile, drop_excluded
 
 _NULL_SHA = "0" * 40
@@ -171,6 +172,8 @@ class _BlobSource:
     exclude: tuple[str, ...] = ()
     progress: Callable[[int, int], None] | None = None  # (blobs read, blobs in total)
     _read_count: int = 0
+    # Per blob read, its head when it could be private state by content, else None.
+    heads: dict[str, bytes | None] = field(default_factory=dict, repr=False)
 
     def content_files(self) -> Iterator[RepoFile]:
         return iter(drop_excluded(self.files, self.exclude, self.skipped))
@@ -179,14 +182,16 @@ class _BlobSource:
     def files(self) -> tuple[RepoFile, ...]:
         raise NotImplementedError
 
-    def read(self, f: RepoFile) -> bytes | None:
+    def read(self, f: RepoFile, cap: int | None = None) -> bytes | None:
         """The blob's bytes, or None (counted) when missing or over the size cap."""
-        for _, data in self.read_all([f]):
+        for _, data in self.read_all([f], cap):
             return data
         return None
 
-    def read_all(self, files: Sequence[RepoFile]) -> Iterator[tuple[RepoFile, bytes]]:
-        """(file, bytes) for each readable file, in order; skips are counted.
+    def read_all(self, files: Sequence[RepoFile], cap: int | None = None
+                 ) -> Iterator[tuple[RepoFile, bytes]]:
+        """(file, bytes) for each readable file, in order; skips are counted. A blob over
+        `cap` (else the snapshot's `max_file_size`) is not read.
 
         Sizes come first from `--batch-check`, so a blob over the cap is never read; each
         distinct blob is then read once, whatever number of paths it has.
@@ -198,12 +203,13 @@ class _BlobSource:
             if size is None:
                 self._skip("missing blob")
                 self._tick()
-            elif size > self.max_file_size:
-                self._skip(f"larger than {self.max_file_size} bytes")
+            elif size > (cap or self.max_file_size):
+                self._skip(f"larger than {cap or self.max_file_size} bytes")
                 self._tick()
             else:
                 by_blob.setdefault(f.blob or "", []).append(f)
         for sha, data in stream_blobs(self.root, list(by_blob)):
+            self.heads[sha] = head_fact(data)
             for f in by_blob.pop(sha, ()):
                 self._tick()
                 yield f, data
@@ -220,6 +226,14 @@ class _BlobSource:
         if self.progress is not None:
             self._read_count += count
             self.progress(self._read_count, len(self.files))
+
+    def content_head(self, f: RepoFile) -> bytes | None:
+        """The blob's first HEAD_BYTES when they could be private state by content, else
+        None: from the read of the blob, or peeked when it was never read."""
+        if f.content_key in self.heads:
+            return self.heads[f.content_key]
+        head = self.peek(f, HEAD_BYTES)
+        return None if head is None else head_fact(head)
 
     def peek(self, f: RepoFile, limit: int) -> bytes | None:
         """Up to `limit` leading bytes of the blob (None when missing); no progress or skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import stat
@@ -13,11 +14,15 @@ from pathlib import Path
 
 from si_paas.errors import InputError
 from si_paas.snapshot.gitpaths import enclosing_worktree, real
+from si_paas.snapshot.heads import HEAD_BYTES, head_fact
 from si_paas.walk import walk
 
 DEFAULT_MAX_FILE_SIZE = 1024 * 1024
 _PRUNE_DIRS = {".git"}
 MAX_NESTING = 8  # repositories inside repositories, listed at most this deep
+# Never follow a link, never block on a FIFO or become a terminal's controlling process.
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY
+_NOT_A_FILE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,11 @@ class RepoFile:
     status: str  # tracked | untracked | ignored | file (no repo) | staged | history
     blob: str | None = None
     info: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def content_key(self) -> str:
+        """What names this file's bytes: its blob id, or its path in a work tree."""
+        return self.blob or self.relpath
 
     def describe(self) -> dict[str, str]:
         """What a finding in this file should say about where it came from."""
@@ -79,6 +89,18 @@ def _walk(base: Path, skipped: dict[str, int], prefix: str = "") -> Iterator[str
             yield f"{prefix}{rel}{name}"
 
 
+def _read_all(fd: int, size: int) -> bytes:
+    """Every byte of an open regular file that fstat gave `size` bytes: one read when it is
+    that size still, more when it has grown or a read came back short."""
+    data = os.read(fd, size + 1)
+    if len(data) == size:
+        return data
+    chunks = [data]
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @dataclass
 class WorktreeSnapshot:
     """Files of one folder. In a git work tree: tracked, untracked (not ignored) and ignored."""
@@ -91,6 +113,9 @@ class WorktreeSnapshot:
 
     only: str | None = None  # a single file outside git: the one file judged
     depth: int = 0  # how deep this repository is nested in the one scanned
+    # Per file read, its head when it could be private state by content, else None
+    # (snapshot/heads.py); keyed by RepoFile.content_key.
+    heads: dict[str, bytes | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, path: Path) -> WorktreeSnapshot:
@@ -155,27 +180,53 @@ class WorktreeSnapshot:
         return iter(drop_excluded((f for f in self.files if f.status != "ignored"),
                                   self.exclude, self.skipped))
 
-    def read(self, f: RepoFile) -> bytes | None:
-        """The bytes of a file, or None (counted in `skipped`) if missing or over the size cap."""
-        path = self.root / f.relpath
+    @cached_property
+    def _base(self) -> str:
+        return str(self.root)
+
+    def read(self, f: RepoFile, cap: int | None = None) -> bytes | None:
+        """The bytes of a file, or None (counted in `skipped`) if missing or over the size cap
+        (`cap`, else the snapshot's `max_file_size`).
+
+        One open, one fstat and the reads; whether the head could be private state is noted
+        in `heads` on the way, so the content check does not open the file again.
+        """
         try:
-            if path.is_symlink() or not path.is_file():
+            fd = os.open(os.path.join(self._base, f.relpath), _OPEN_FLAGS)
+        except OSError as exc:
+            self._skip("not a regular file" if exc.errno in _NOT_A_FILE else "unreadable")
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
                 self._skip("not a regular file")
                 return None
-            if path.stat().st_size > self.max_file_size:
-                self._skip(f"larger than {self.max_file_size} bytes")
+            limit = cap or self.max_file_size
+            if st.st_size > limit:
+                self._skip(f"larger than {limit} bytes")
                 return None
-            return path.read_bytes()
+            data = _read_all(fd, st.st_size)
         except OSError:
             self._skip("unreadable")
             return None
+        finally:
+            os.close(fd)
+        self.heads[f.relpath] = head_fact(data)
+        return data
+
+    def content_head(self, f: RepoFile) -> bytes | None:
+        """The file's first HEAD_BYTES when they could be private state by content, else None
+        (also when it is not a regular file): from the read, or peeked when never read."""
+        if f.relpath in self.heads:
+            return self.heads[f.relpath]
+        head = self.peek(f, HEAD_BYTES)
+        return None if head is None else head_fact(head)
 
     def peek(self, f: RepoFile, limit: int) -> bytes | None:
         """Up to `limit` leading bytes of a regular file (ignored ones too), None if it is not
         one or cannot be read; never blocks on a FIFO or device and counts no skip."""
-        path = self.root / f.relpath
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY)
+            fd = os.open(os.path.join(self._base, f.relpath), _OPEN_FLAGS)
         except (OSError, ValueError):
             return None
         try:

@@ -119,6 +119,17 @@ def test_placeholders_and_references_are_not_findings(scanner: SecretScanner) ->
     assert scan(scanner, text) == []
 
 
+def test_stripe_test_keys_are_reported_low(scanner: SecretScanner) -> None:
+    text = ("STRIPE_SECRET_KEY=sk_test_IrWZveKyH69TVfOQGyLouprT\n"
+            "STRIPE_RESTRICTED=rk_test_d8UondjYRIWkLtmhFgqMN6Z8kmPv\n"
+            "STRIPE_PUBLISHABLE=pk_test_BklcLlJsNdOO4Naw7BzKOyTi\n")
+    hits = scan(scanner, text)  # the generic env rule does not report them a second time
+    assert [(h.rule, h.line, h.severity, h.confidence) for h in hits] == [
+        ("stripe-test-key", 1, "low", "low"), ("stripe-test-key", 2, "low", "low")]
+    assert [h.rule for h in scan(scanner, "k = 'sk_live_IrWZveKyH69TVfOQGyLouprT'\n")] == [
+        "stripe-secret-key"]
+
+
 def test_rule_runs_only_near_its_keyword(tmp_path: Path) -> None:
     path = tmp_path / "secrets.yaml"
     path.write_text("""\

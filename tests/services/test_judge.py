@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from si_paas.errors import InputError
-from si_paas.services.judge import allowed_overrides, current_repo, judge, repo_of, snapshot_for
+from si_paas.services.judge import allowed_overrides, build_snapshot, current_repo, judge, repo_of
+from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state.layout import StateLayout
 
 from conftest import write
@@ -35,7 +36,7 @@ def layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StateLayout:
 
 
 def test_an_empty_state_root_passes_the_state_scope(layout: StateLayout) -> None:
-    j = judge(snapshot_for(layout), "state")
+    j = judge(build_snapshot(SnapshotSpec(layout)), "state")
     ids = {c.id for c in j.verdict.checks}
     assert j.verdict.ok and {"state-root-outside-repo", "vault-outside-repo",
                              "state-permissions", "no-cross-context-data",
@@ -47,7 +48,7 @@ def test_an_empty_state_root_passes_the_state_scope(layout: StateLayout) -> None
 
 def test_doctor_scope_judges_the_repositories(layout: StateLayout, repo: Path) -> None:
     write(repo / ".env", "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC\n")
-    j = judge(snapshot_for(layout, repos=[repo, repo / "."]), "doctor")
+    j = judge(build_snapshot(SnapshotSpec(layout, paths=(repo, repo / "."))), "doctor")
     assert [r.root for r in j.snapshot.repos] == [repo]  # one snapshot per work tree
     assert not j.verdict.ok
     assert [c.id for c in j.verdict.failed()] == ["no-plaintext-secrets"]
@@ -62,7 +63,7 @@ scopes: [state]
 check: state.records_intact
 remediation: fix it
 """)
-    j = judge(snapshot_for(layout), "state", policy_dirs=[tmp_path / "mine"])
+    j = judge(build_snapshot(SnapshotSpec(layout)), "state", policy_dirs=[tmp_path / "mine"])
     mine = next(c for c in j.verdict.checks if c.id == "my-no-state-files")
     assert mine.ok and not mine.blocking
 
@@ -70,7 +71,7 @@ remediation: fix it
 def test_a_repository_config_disables_and_excludes(layout: StateLayout, repo: Path) -> None:
     write(repo / ".si-paas.yaml", "disable: [oss-demo-public-safe]\nexclude: [fixtures/*]\n")
     write(repo / "fixtures" / ".env", "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC\n")
-    j = judge(snapshot_for(layout, repos=[repo]), "doctor", config_repo=repo)
+    j = judge(build_snapshot(SnapshotSpec(layout, paths=(repo,))), "doctor", config_repo=repo)
     off = next(c for c in j.verdict.checks if c.id == "oss-demo-public-safe")
     assert off.status == "disabled"
     assert j.tuning()["disable"] == ["oss-demo-public-safe"]
@@ -82,7 +83,7 @@ def test_a_repository_config_cannot_disable_a_critical_policy(layout: StateLayou
                                                                repo: Path) -> None:
     write(repo / ".si-paas.yaml", "disable: [no-plaintext-secrets]\n")
     with pytest.raises(InputError) as err:
-        judge(snapshot_for(layout, repos=[repo]), "doctor", config_repo=repo)
+        judge(build_snapshot(SnapshotSpec(layout, paths=(repo,))), "doctor", config_repo=repo)
     assert ".si-paas.yaml" in err.value.message and "critical" in err.value.message
 
 

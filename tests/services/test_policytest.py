@@ -13,6 +13,7 @@ from si_paas.engine.policy import load_policies, load_policy_file
 from si_paas.errors import ExitCode, InputError
 from si_paas.resources import data_dir
 from si_paas.services import policytest
+from si_paas.services.judge import build_snapshot
 
 from conftest import Run, write
 
@@ -96,7 +97,7 @@ def test_modes_and_links_are_applied(tmp_path: Path) -> None:
                "links": {"state/e/f": "repo/c"}, "env": {"SI_PAAS_KEY_DIR": "{root}/k"}}
     root = tmp_path / "ex"
     root.mkdir()
-    snap = policytest._materialize(root, example)
+    snap = build_snapshot(policytest._materialize(root, example))
     assert (root / "state/a").stat().st_mode & 0o777 == 0o750
     assert (root / "state/e").stat().st_mode & 0o777 == 0o700
     assert (root / "state/a/b.txt").stat().st_mode & 0o777 == 0o600

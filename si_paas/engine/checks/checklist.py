@@ -7,7 +7,6 @@ check is pure. Each kind also leaves a line of evidence in `snap.memo["evidence"
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any
 
@@ -95,11 +94,11 @@ def contexts_separated(snap: Snapshot, params: dict[str, Any], policy: Policy) -
                                     f"{ctx.type}, expected {ctype}", extra={"context": name}))
         targets = snap.state.items(ctx, "targets")
         evidence.append(f"{name} ({ctx.type}): {len(targets)} target(s), vault "
-                        f"{os.path.realpath(ctx.vault_file)}")
+                        f"{snap.paths.realpath(ctx.vault_file)}")
         present.append((ctx, {host_key(t): t["name"] for t in targets}))
     for i, (a, hosts_a) in enumerate(present):
         for b, hosts_b in present[i + 1:]:
-            if os.path.realpath(a.vault_file) == os.path.realpath(b.vault_file):
+            if snap.paths.realpath(a.vault_file) == snap.paths.realpath(b.vault_file):
                 findings.append(Finding(rule=policy.id, path=a.vault_file,
                                         message=f"{a.name} and {b.name} share a vault file"))
             for key in sorted(set(hosts_a) & set(hosts_b)):

@@ -38,7 +38,7 @@ def _shared(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Finding]:
     for ctx in snap.state.contexts:
         for target in snap.state.items(ctx, "targets"):
             hosts[host_key(target)].append((ctx.name, _where(target)))
-        vaults[os.path.realpath(ctx.vault_file)].append(ctx.name)
+        vaults[snap.paths.realpath(ctx.vault_file)].append(ctx.name)
         ids[ctx.context_id].append(ctx.name)
     for key, owners in sorted(hosts.items()):
         names = sorted({c for c, _ in owners})
@@ -83,7 +83,7 @@ def _records(snap: Snapshot, policy: Policy, ctx: Context, ids: dict[str, str],
              owned: dict[str, dict[str, str]]) -> list[Finding]:
     findings = []
     config = snap.state.layout.config_file(ctx.name)
-    if os.path.realpath(ctx.state_root) != os.path.realpath(snap.state.root):
+    if snap.paths.realpath(ctx.state_root) != snap.paths.realpath(snap.state.root):
         findings.append(Finding(rule=policy.id, path=str(config),
                                 message=f"config.json was made under state root {ctx.state_root}, "
                                         "not this one: a copied context directory (after a "

@@ -8,7 +8,6 @@ check kind of doctor's `backup-latest-verifies`, with its own severity.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from si_paas.engine.policy import Policy
@@ -31,8 +30,8 @@ def _of_type(snap: Snapshot, finding: Finding, ctype: str) -> bool:
         ctx = snap.state.by_name(str(named))
         return ctx is not None and ctx.type == ctype
     if finding.path:
-        real = os.path.realpath(finding.path)
-        return any(os.path.realpath(c.vault_file) == real for c in snap.state.contexts
+        real = snap.paths.realpath(finding.path)
+        return any(snap.paths.realpath(c.vault_file) == real for c in snap.state.contexts
                    if c.type == ctype)
     return False
 

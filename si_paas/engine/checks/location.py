@@ -15,16 +15,16 @@ from typing import Any
 from si_paas.engine.policy import Policy
 from si_paas.engine.registry import check_kind
 from si_paas.findings import Finding
-from si_paas.snapshot.gitpaths import Holder, holding_worktree, is_within, real, symlinks_under
+from si_paas.snapshot.gitpaths import Holder, is_within
 from si_paas.snapshot.snapshot import Snapshot
 
 
 def _inside_repos(snap: Snapshot, path: Path) -> Holder | None:
     """The work tree holding `path`: found from the path itself, or one of the repos in view."""
-    holder = holding_worktree(path, snap.env)
+    holder = snap.paths.holder(path, snap.env)
     if holder is not None:
         return holder
-    resolved = real(path)
+    resolved = snap.paths.real(path)
     top = next((r.root for r in snap.repos if is_within(resolved, r.root)), None)
     return Holder(top) if top is not None else None
 
@@ -33,7 +33,7 @@ def _linked_in(snap: Snapshot, root: Path, what: str, policy: Policy,
                extra: dict[str, Any]) -> list[Finding]:
     """A finding for every symlink under `root` whose target is in a work tree."""
     findings = []
-    for link, target in symlinks_under(root):
+    for link, target in snap.paths.links_under(root):
         holder = _inside_repos(snap, target)
         if holder is None:
             continue
@@ -52,13 +52,13 @@ def state_root_outside_repo(snap: Snapshot, params: dict[str, Any], policy: Poli
     root = snap.state.root
     holder = _inside_repos(snap, root)
     if holder is not None:
-        resolved = real(root)
+        resolved = snap.paths.real(root)
         via = f" (resolves to {resolved})" if resolved != root else ""
         return [Finding(rule=policy.id, path=str(root),
                         message=f"state root {root}{via} is inside git work tree "
                                 f"{holder.describe()}",
                         extra={"repo": str(holder.top)})]
-    if not root.is_dir():
+    if not snap.paths.is_dir(root):
         return []
     return _linked_in(snap, root, "state root", policy, {})
 
@@ -79,20 +79,21 @@ def vault_outside_repo(snap: Snapshot, params: dict[str, Any], policy: Policy) -
         if holder is not None:
             findings.append(Finding(
                 rule=policy.id, path=ctx.vault_file,
-                message=f"vault file of context {ctx.name!r} resolves to {real(ctx.vault_file)}, "
+                message=f"vault file of context {ctx.name!r} resolves to "
+                        f"{snap.paths.real(ctx.vault_file)}, "
                         f"inside git work tree {holder.describe()}",
                 extra={"context": ctx.name, "repo": str(holder.top)}))
     keys = _key_dir(snap)
-    holder = _inside_repos(snap, keys) if keys.exists() else None
+    holder = _inside_repos(snap, keys) if snap.paths.exists(keys) else None
     if holder is not None:
-        resolved = real(keys)
+        resolved = snap.paths.real(keys)
         via = f" (resolves to {resolved})" if resolved != keys else ""
         findings.append(Finding(
             rule=policy.id, path=str(keys),
             message=f"key directory {keys}{via} holds the vault keys and is inside git work "
                     f"tree {holder.describe()}",
             extra={"repo": str(holder.top), "component": "key directory"}))
-    elif keys.is_dir():
+    elif snap.paths.is_dir(keys):
         findings += _linked_in(snap, keys, "key directory", policy, {})
     return findings + _fingerprint_key_in_repo(snap, policy)
 
@@ -103,12 +104,12 @@ def _fingerprint_key_in_repo(snap: Snapshot, policy: Policy) -> list[Finding]:
 
     env = dict(snap.env)
     path = key_file(env)
-    if env.get(KEY_ENV) or not path.exists():
+    if env.get(KEY_ENV) or not snap.paths.exists(path):
         return []
     holder = _inside_repos(snap, path)
     if holder is None:
         return []
-    resolved = real(path)
+    resolved = snap.paths.real(path)
     via = f" (resolves to {resolved})" if resolved != path else ""
     return [Finding(
         rule=policy.id, path=str(path),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 from typing import Any
 
@@ -25,8 +24,8 @@ def state_permissions(snap: Snapshot, params: dict[str, Any], policy: Policy) ->
     A vault file readable by group or others is reported with severity critical.
     """
     dir_mode, file_mode = int(params["dir_mode"], 8), int(params["file_mode"], 8)
-    uid = os.getuid()
-    vaults = {os.path.realpath(c.vault_file) for c in snap.state.contexts}
+    uid = snap.paths.uid
+    vaults = {snap.paths.realpath(c.vault_file) for c in snap.state.contexts}
     findings: list[Finding] = []
     others = [snap.state.layout.context_dir(c.name) for c in snap.state.contexts
               if c not in snap.state.focused()]
@@ -35,7 +34,7 @@ def state_permissions(snap: Snapshot, params: dict[str, Any], policy: Policy) ->
             continue  # with --context, another context's files are not judged
         want = dir_mode if entry.is_dir else file_mode
         is_vault = not entry.is_dir and (entry.path.parent.name == "vault"
-                                         or os.path.realpath(entry.path) in vaults)
+                                         or snap.paths.realpath(entry.path) in vaults)
         problems = []
         if entry.mode & ~want:
             problems.append(f"mode {entry.mode:04o}, want {want:04o}")

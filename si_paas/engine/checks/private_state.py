@@ -26,7 +26,7 @@ def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> 
     content a content rule recognises (a vault, context, bundle, key or state archive under
     another name). A repository config's excludes do not apply here."""
     from si_paas.detect.private_state import load_private_state_patterns  # only with a repo
-    from si_paas.detect.state_content import HEAD_BYTES, worth_reading
+    from si_paas.detect.state_content import HEAD_BYTES
 
     patterns = load_private_state_patterns()  # once: matching runs for every file
     statuses = set(params["statuses"])
@@ -41,8 +41,8 @@ def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> 
             hit = patterns.match(f.relpath)
             how = "path"
             if hit is None and params["content"] and patterns.content:
-                head = repo.peek(f, HEAD_BYTES)
-                if head is None or not worth_reading(head):
+                head = repo.content_head(f)  # noted when the secret scan read the file
+                if head is None:
                     continue
                 data = head if len(head) < HEAD_BYTES else repo.peek(
                     f, params["max_content_size"])

@@ -35,13 +35,13 @@ def scanner(snap: Snapshot, files: int | None = None) -> SecretScanner:
         staged = any(isinstance(r, IndexSnapshot) for r in snap.repos)
         snap.memo["secret_scanner"] = SecretScanner(load_secret_rules(), may_compile=not staged,
                                                     files=files,
-                                                    explain=bool(snap.memo.get("explain")))
+                                                    explain=snap.explain)
     found: SecretScanner = snap.memo["secret_scanner"]
     return found
 
 
 def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: SecretScanner,
-           scan_one: Callable[[RepoFile, bytes], list[Finding] | None]
+           scan_one: Callable[[RepoFile, bytes], list[Finding] | None], cap: int
            ) -> Iterator[tuple[RepoFile, list[Finding] | None]]:
     """(file, findings or None for binary) per judged file, in listing order.
 
@@ -50,12 +50,12 @@ def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: Secret
     version-1 baseline needs each finding's in-memory legacy fingerprint, which the cache
     never holds, so such a run judges every blob afresh.
     """
-    if not isinstance(repo, HistorySnapshot) or snap.memo.get("legacy_baseline"):
-        yield from map_files(repo, files, scan_one)
+    if not isinstance(repo, HistorySnapshot) or snap.legacy_baseline:
+        yield from map_files(repo, files, scan_one, cap)
         return
     from si_paas.engine.judged import JudgedBlobs
 
-    cache = JudgedBlobs.open(repo.root, scan.pack.digest, repo.max_file_size,
+    cache = JudgedBlobs.open(repo.root, scan.pack.digest, cap,
                              explain=scan.explain)
     known: dict[RepoFile, list[Finding] | None] = {}
     todo = []
@@ -66,7 +66,7 @@ def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: Secret
         else:
             todo.append(f)
     repo.advance(len(known))
-    for f, hits in map_files(repo, todo, scan_one):
+    for f, hits in map_files(repo, todo, scan_one, cap):
         known[f] = hits
         cache.put(f, hits)
     cache.save()
@@ -90,10 +90,10 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
         return None if text is None else scan.scan_text(f.relpath, text)
 
     findings: list[Finding] = []
+    cap = snap.max_file_size or params["max_file_size"]  # the command line's, else the policy's
     for repo in snap.repos:
-        repo.max_file_size = snap.max_file_size or params["max_file_size"]
         merged: dict[str, Finding] = {}
-        for f, hits in _judge(snap, repo, listed[id(repo)], scan, scan_one):
+        for f, hits in _judge(snap, repo, listed[id(repo)], scan, scan_one, cap):
             if hits is None:
                 repo.skipped["binary"] = repo.skipped.get("binary", 0) + 1
                 continue
