@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.services import checklist as svc
 
 
@@ -17,6 +17,7 @@ from si_paas.services import checklist as svc
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "junit", "sarif"]),
               default="table", show_default=True, help="Report format.")
 @command_options
+@declared(svc.run)
 def checklist(as_of: str | None, fmt: str, as_json: bool, **_: Any) -> None:
     """Evaluate the five weekly checklist items; exit 0 when all pass, 1 otherwise.
 
@@ -53,5 +54,4 @@ def checklist(as_of: str | None, fmt: str, as_json: bool, **_: Any) -> None:
 
             table(doc)
 
-    run("checklist", lambda inv: svc.run(inv, as_of), render,
-        as_json=False if fmt in ("junit", "sarif") else None)
+    run(as_of, render=render, as_json=False if fmt in ("junit", "sarif") else None)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.services import doctor as svc
 
@@ -21,6 +21,7 @@ from si_paas.services import doctor as svc
 @click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
               help="Extra policy folder (repeatable); same id replaces the default.")
 @command_options
+@declared(svc.doctor)
 def doctor(repos: tuple[str, ...], policy_dirs: tuple[str, ...], **_: Any) -> None:
     """Judge the state root and repositories against every doctor policy.
 
@@ -34,7 +35,7 @@ def doctor(repos: tuple[str, ...], policy_dirs: tuple[str, ...], **_: Any) -> No
     si paas --context internal-dogfood doctor --repo ~/src/app
     """
     with _progress() as progress:
-        run("doctor", lambda inv: svc.run(inv, repos, policy_dirs, progress=progress), _render)
+        run(repos, policy_dirs, progress=progress, render=_render)
 
 
 def _render(p: dict[str, Any]) -> None:

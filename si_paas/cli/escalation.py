@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.services import escalation as svc
 
 
@@ -19,6 +19,7 @@ def escalation() -> None:
 @click.option("--repo", "repos", multiple=True, metavar="PATH",
               help="Also judge this repository (repeatable). The current one is always judged.")
 @command_options
+@declared(svc.check)
 def check(repos: tuple[str, ...], **_: Any) -> None:
     """Evaluate the four conditions; each hit raises one critical alert (deduplicated).
 
@@ -36,4 +37,4 @@ def check(repos: tuple[str, ...], **_: Any) -> None:
     """
     from si_paas.report.checklist import escalation as table
 
-    run("escalation check", lambda inv: svc.check(inv, repos), table)
+    run(repos, render=table)
