@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.services import records as svc
 
@@ -22,35 +22,36 @@ def app() -> None:
 @click.option("--target", "targets", multiple=True, metavar="T", help="Target name; repeatable.")
 @click.option("--label", "labels", multiple=True, metavar="K=V", help="Label; repeatable.")
 @command_options
+@declared(svc.add_app)
 def add_cmd(name: str, source: str, targets: tuple[str, ...], labels: tuple[str, ...],
             **_: Any) -> None:
     """Add an app (requires --context)."""
-    run("app add", lambda inv: svc.add_app(inv, name, source, targets, labels),
-        lambda p: human.object_table(f"added app {name}", p["app"]))
+    run(name, source, targets, labels,
+        render=lambda p: human.object_table(f"added app {name}", p["app"]))
 
 
 @app.command("list")
 @command_options
+@declared(svc.list_apps)
 def list_cmd(**_: Any) -> None:
     """List apps of the context."""
-    run("app list", lambda inv: svc.list_items(inv, "apps"),
-        lambda p: human.items_table(f"apps of {p['context']}", p["items"],
-                                    ["name", "source", "targets", "labels"]))
+    run(render=lambda p: human.items_table(f"apps of {p['context']}", p["items"],
+                                           ["name", "source", "targets", "labels"]))
 
 
 @app.command("show")
 @click.argument("name")
 @command_options
+@declared(svc.show_app)
 def show_cmd(name: str, **_: Any) -> None:
     """Show one app."""
-    run("app show", lambda inv: svc.show_item(inv, "apps", name),
-        lambda p: human.object_table(f"app {name}", p["app"]))
+    run(name, render=lambda p: human.object_table(f"app {name}", p["app"]))
 
 
 @app.command("remove")
 @click.argument("name")
 @command_options
+@declared(svc.remove_app)
 def remove_cmd(name: str, **_: Any) -> None:
     """Remove an app (requires --context)."""
-    run("app remove", lambda inv: svc.remove_item(inv, "apps", name),
-        lambda p: human.out().print(f"removed app {name}"))
+    run(name, render=lambda p: human.out().print(f"removed app {name}"))

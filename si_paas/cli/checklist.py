@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.cli.output import chosen_format, format_option, print_verdict
 from si_paas.services import checklist as svc
 
@@ -16,6 +16,7 @@ from si_paas.services import checklist as svc
               help="Judge the week ending at this ISO 8601 time instead of now (no alerts sent).")
 @format_option
 @command_options
+@declared(svc.run)
 def checklist(as_of: str | None, fmt: str, as_json: bool, **_: Any) -> None:
     """Evaluate the five weekly checklist items; exit 0 when all pass, 1 otherwise.
 
@@ -35,7 +36,7 @@ def checklist(as_of: str | None, fmt: str, as_json: bool, **_: Any) -> None:
     si paas checklist --format junit > checklist.xml
     """
     fmt = chosen_format(fmt, as_json)
-    run("checklist", lambda inv: svc.run(inv, as_of),
-        lambda p: print_verdict(fmt, "checklist", p, title="checklist", view="checklist",
-                                suite="si-paas-checklist"),
+    run(as_of,
+        render=lambda p: print_verdict(fmt, "checklist", p, title="checklist", view="checklist",
+                                       suite="si-paas-checklist"),
         as_json=fmt == "json")

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from si_paas.cli.output import emit_json, error_doc, result_doc
-from si_paas.errors import PolicyRefusal, SiPaasError, UsageError, as_input_error
+from si_paas.errors import SiPaasError
 from si_paas.report.safe import printable
 from si_paas.services.invocation import Invocation, Result
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from si_paas.services.pipeline import DeclaredCommand
 
-_NOT_AUDITED = {"as_json", "context", "value"}
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def command_options(fn: F) -> F:
@@ -25,6 +26,14 @@ def command_options(fn: F) -> F:
     fn = click.option("--context", "context", metavar="NAME",
                       help="Context to act on (same as `si paas --context NAME ...`).")(fn)
     return fn
+
+
+def declared(cmd: DeclaredCommand[Any]) -> Callable[[F], F]:
+    """Link a click command to the declared service command it runs (`run` calls it)."""
+    def mark(fn: F) -> F:
+        fn.declared = cmd  # type: ignore[attr-defined]
+        return fn
+    return mark
 
 
 def _context_from(click_ctx: click.Context, local: str | None) -> str | None:
@@ -39,108 +48,82 @@ def _context_from(click_ctx: click.Context, local: str | None) -> str | None:
     return local or group_value
 
 
-def _audit_args(params: dict[str, Any]) -> dict[str, Any]:
-    from si_paas.detect.keys import is_secret_key
+def run(*args: Any, render: Callable[[dict[str, Any]], None] | None = None,
+        as_json: bool | None = None, **kwargs: Any) -> NoReturn:
+    """Call the current click command's declared command with args, print, exit.
 
-    def scrub(value: Any) -> Any:
-        # `k=v` pairs (labels) with a secret-like key keep the key only.
-        if isinstance(value, str) and "=" in value and is_secret_key(value.partition("=")[0]):
-            return value.partition("=")[0] + "=<redacted>"
-        return value
-
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        if key in _NOT_AUDITED or is_secret_key(key) or value in (None, (), False):
-            continue
-        out[key] = [scrub(v) for v in value] if isinstance(value, tuple) else scrub(value)
-    return out
-
-
-def run(command: str, action: Callable[[Invocation], Result],
-        render: Callable[[dict[str, Any]], None] | None = None,
-        as_json: bool | None = None, creates: str | None = None) -> NoReturn:
-    """Run a service action: audit it, print JSON or tables, exit with the right code.
-
-    An explicit --context must name an existing context for every command, whether or not
-    the command uses one; `creates` is the context `context init` makes, which --context
-    may name instead. as_json: whether stdout is the JSON document (default: --json).
+    The declared command resolves the context, gates, acts and audits; this prints its
+    JSON document or renders its payload, and exits with its code. as_json: whether stdout
+    is the JSON document (default: --json).
     """
-    from si_paas.report.console import err
-    from si_paas.services.events import audit
+    from si_paas.services.pipeline import Declaration, DeclaredCommand, audit_args
 
     click_ctx = click.get_current_context()
+    cmd: DeclaredCommand[Any] | None = getattr(click_ctx.command.callback, "declared", None)
+    if cmd is None and args and isinstance(args[0], str):
+        # an action not declared yet: `run(command, action, render, as_json, creates)`
+        legacy = dict(zip(("command", "action", "render", "as_json", "creates"), args,
+                          strict=False))
+        legacy.update(kwargs)
+        render = legacy.get("render", render)
+        as_json = legacy.get("as_json", as_json)
+        action = legacy["action"]
+        cmd = DeclaredCommand(Declaration(legacy["command"], "none", "none", creates="creates"),
+                              lambda call, creates=None: action(call.inv), None)
+        args, kwargs = (), {"creates": legacy.get("creates")}
+    if cmd is None:
+        raise RuntimeError(f"{click_ctx.command_path}: no declared command")
     params = dict(click_ctx.params)
     as_json = bool(params.get("as_json")) if as_json is None else as_json
+    command = cmd.declaration.name
     inv = Invocation(command=command, context_opt=_context_from(click_ctx, params.get("context")))
-    inv.audit_args.update(_audit_args(params))
     try:
-        if inv.context_opt is not None:
-            _check_named_context(inv, creates)
-        try:
-            result = action(inv)
-        except OSError as os_exc:  # a path the user gave that the system cannot use
-            bad = as_input_error(os_exc)
-            if bad is None:
-                raise
-            raise bad from None
-        status = "ok" if result.ok else "error"
-        _safe_audit(audit, inv, status, int(result.exit_code), None)
-        inv.close()  # the state-root lock is not held while printing
-        warnings = [*inv.warnings, *result.warnings]
-        if as_json:
-            emit_json(result_doc(command, result, warnings))
-        else:
-            for w in warnings:
-                err().print(f"warning: {printable(w)}", markup=False, soft_wrap=True, style="yellow")
-            if render is not None:
-                render({"ok": result.ok, "context": result.context, **result.payload})
+        result = cmd.invoke(inv, args, kwargs, audit_args=audit_args(params))
     except SiPaasError as exc:
-        status = "refused" if isinstance(exc, PolicyRefusal) else "error"
-        _safe_audit(audit, inv, status, int(exc.exit_code), exc.message)
-        inv.close()
-        if as_json:
-            doc = error_doc(command, inv.context_opt, exc)
-            if inv.warnings:  # e.g. an alert the refusal raised that was not delivered
-                doc["warnings"] = list(inv.warnings)
-            emit_json(doc)
-        else:
-            for w in inv.warnings:
-                err().print(f"warning: {printable(w)}", markup=False, soft_wrap=True, style="yellow")
-        err().print(f"si paas {command}: error: {printable(exc.message)}", markup=False,
-                    highlight=False,
-                    soft_wrap=True)
-        sys.exit(int(exc.exit_code))
+        _fail(command, inv, exc, as_json)
+    _print(command, inv, result, render, as_json)
     sys.exit(int(result.exit_code))
 
 
-def _check_named_context(inv: Invocation, creates: str | None) -> None:
-    """--context NAME names a valid, existing context (or the one being created)."""
-    from si_paas.state.contexts import list_context_names
-    from si_paas.state.layout import validate_name
+def _warn(warnings: list[str]) -> None:
+    from si_paas.report.console import err
 
-    name = inv.context_opt or ""
-    validate_name(name, "--context")
-    if creates is not None:
-        if name != creates:
-            raise UsageError(f"--context {name!r} and --name {creates!r} name different contexts")
-        return
-    if not inv.layout.config_file(name).is_file():
-        from si_paas.state.restoreswap import recover as recover_restore
-
-        recover_restore(inv.layout, name)  # an in-place restore killed between its renames
-    if not inv.layout.config_file(name).is_file():
-        known = ", ".join(list_context_names(inv.layout)) or "none"
-        raise UsageError(f"unknown context {name!r} (known: {known})")
+    for w in warnings:
+        err().print(f"warning: {printable(w)}", markup=False, soft_wrap=True, style="yellow")
 
 
-def _safe_audit(audit: Callable[..., None], inv: Invocation, status: str, code: int,
-                message: str | None) -> None:
+def _audit_failure(inv: Invocation) -> None:
     """Audit failures never mask the command's own outcome, but they are reported."""
     from si_paas.report.console import err
 
-    try:
-        audit(inv, status, code, message)
-    except (SiPaasError, OSError) as exc:
-        err().print(f"warning: audit event not written: {exc}", markup=False, style="yellow",
-                    soft_wrap=True)
+    if inv.audit_failure is not None:
+        err().print(f"warning: audit event not written: {inv.audit_failure}", markup=False,
+                    style="yellow", soft_wrap=True)
 
+
+def _print(command: str, inv: Invocation, result: Result,
+           render: Callable[[dict[str, Any]], None] | None, as_json: bool) -> None:
+    _audit_failure(inv)
+    warnings = [*inv.warnings, *result.warnings]
+    if as_json:
+        emit_json(result_doc(command, result, warnings))
+    else:
+        _warn(warnings)
+        if render is not None:
+            render({"ok": result.ok, "context": result.context, **result.payload})
+
+
+def _fail(command: str, inv: Invocation, exc: SiPaasError, as_json: bool) -> NoReturn:
+    from si_paas.report.console import err
+
+    _audit_failure(inv)
+    if as_json:
+        doc = error_doc(command, inv.context_opt, exc)
+        if inv.warnings:  # e.g. an alert the refusal raised that was not delivered
+            doc["warnings"] = list(inv.warnings)
+        emit_json(doc)
+    else:
+        _warn(inv.warnings)
+    err().print(f"si paas {command}: error: {printable(exc.message)}", markup=False,
+                highlight=False, soft_wrap=True)
+    sys.exit(int(exc.exit_code))

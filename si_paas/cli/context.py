@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
+from si_paas.services import bundle as bundle_svc
 from si_paas.services import contexts as svc
 from si_paas.state.layout import CONTEXT_TYPES
 
@@ -32,6 +33,7 @@ def _show(payload: dict[str, Any]) -> None:
 @click.option("--vault-file", metavar="PATH",
               help="Vault file (default: contexts/NAME/vault/secrets.env). Never inside a repo.")
 @command_options
+@declared(svc.init)
 def init_cmd(name: str, ctype: str, vault_file: str | None, **_: Any) -> None:
     """Create a context; running it again changes nothing (same id, same created_at).
 
@@ -43,48 +45,51 @@ def init_cmd(name: str, ctype: str, vault_file: str | None, **_: Any) -> None:
         verb = "created" if p["created"] else "already exists"
         human.object_table(f"context {name} {verb}", p["context_config"])
 
-    run("context init", lambda inv: svc.init(inv, name, ctype, vault_file), render, creates=name)
+    run(name, ctype, vault_file, render=render)
 
 
 @context.command("list")
 @command_options
+@declared(svc.list_all)
 def list_cmd(**_: Any) -> None:
     """List contexts; the selected one is marked."""
-    run("context list", svc.list_all,
-        lambda p: human.items_table("contexts", p["items"],
-                                    ["name", "type", "current", "context_id", "vault_file"]))
+    run(render=lambda p: human.items_table("contexts", p["items"],
+                                           ["name", "type", "current", "context_id",
+                                            "vault_file"]))
 
 
 @context.command("show")
 @click.argument("name", required=False)
 @command_options
+@declared(svc.show)
 def show_cmd(name: str | None, **_: Any) -> None:
     """Show a context (NAME, --context, or the selected one)."""
-    run("context show", lambda inv: svc.show(inv, name), _show)
+    run(name, render=_show)
 
 
 @context.command("use")
 @click.argument("name")
 @command_options
+@declared(svc.use)
 def use_cmd(name: str, **_: Any) -> None:
     """Select the context read-only commands use when --context is not given."""
-    run("context use", lambda inv: svc.use(inv, name),
-        lambda p: human.out().print(f"current context: {p['current_context']}"))
+    run(name, render=lambda p: human.out().print(f"current context: {p['current_context']}"))
 
 
 @context.command("remove")
 @click.argument("name")
 @click.option("--force", is_flag=True, help="Remove even if it still holds targets, apps or secrets.")
 @command_options
+@declared(svc.remove)
 def remove_cmd(name: str, force: bool, **_: Any) -> None:
     """Remove a context and everything under its directory."""
-    run("context remove", lambda inv: svc.remove(inv, name, force),
-        lambda p: human.out().print(f"removed context {p['removed']}"))
+    run(name, force, render=lambda p: human.out().print(f"removed context {p['removed']}"))
 
 
 @context.command("relocate")
 @click.argument("name", required=False)
 @command_options
+@declared(svc.relocate)
 def relocate_cmd(name: str | None, **_: Any) -> None:
     """Adopt contexts restored or moved here from another state root.
 
@@ -103,7 +108,7 @@ def relocate_cmd(name: str | None, **_: Any) -> None:
         for m in p["relocated"]:
             human.out().print(f"relocated {m['name']}: {m['from']} -> {m['to']}", markup=False)
 
-    run("context relocate", lambda inv: svc.relocate(inv, name), render)
+    run(name, render=render)
 
 
 @context.command("export")
@@ -111,6 +116,7 @@ def relocate_cmd(name: str | None, **_: Any) -> None:
               help="Write the bundle here (0600, never inside a repository); default stdout.")
 @click.option("--force", is_flag=True, help="Replace an existing --output file.")
 @command_options
+@declared(bundle_svc.export_context)
 def export_cmd(output: str | None, force: bool, **_: Any) -> None:
     """Export the context's metadata (config, targets, apps, alert policy) as a JSON bundle.
 
@@ -119,8 +125,6 @@ def export_cmd(output: str | None, force: bool, **_: Any) -> None:
     \b
     si paas --context oss-demo context export --output ~/exports/oss-demo.json
     """
-    from si_paas.services import bundle as bundle_svc
-
     def render(p: dict[str, Any]) -> None:
         if "bundle" in p:
             click.echo(bundle_svc.bundle_text(p["bundle"]), nl=False)
@@ -129,7 +133,7 @@ def export_cmd(output: str | None, force: bool, **_: Any) -> None:
             human.out().print(f"exported context {p['context']} to {p['output']} "
                               f"({c['targets']} targets, {c['apps']} apps)", markup=False)
 
-    run("context export", lambda inv: bundle_svc.export_context(inv, output, force), render)
+    run(output, force, render=render)
 
 
 @context.command("import")
@@ -138,6 +142,7 @@ def export_cmd(output: str | None, force: bool, **_: Any) -> None:
 @click.option("--allow-cross-type", is_flag=True,
               help="Accept a bundle exported from a context of the other type (audited).")
 @command_options
+@declared(bundle_svc.import_context)
 def import_cmd(file: str, force: bool, allow_cross_type: bool, **_: Any) -> None:
     """Import a bundle's targets and apps into --context (required), all or nothing.
 
@@ -147,12 +152,9 @@ def import_cmd(file: str, force: bool, allow_cross_type: bool, **_: Any) -> None
     \b
     si paas --context oss-demo context import ~/exports/oss-demo.json
     """
-    from si_paas.services import bundle as bundle_svc
-
     def render(p: dict[str, Any]) -> None:
         got = p["imported"]
         human.out().print(f"imported {len(got['targets'])} targets and {len(got['apps'])} apps "
                           f"from {p['origin']['context']} into {p['context']}", markup=False)
 
-    run("context import",
-        lambda inv: bundle_svc.import_context(inv, file, force, allow_cross_type), render)
+    run(file, force, allow_cross_type, render=render)

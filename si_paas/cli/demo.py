@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report.console import out
 from si_paas.services import demo as svc
 
@@ -15,6 +15,7 @@ from si_paas.services import demo as svc
 @click.command()
 @click.option("--keep", is_flag=True, help="Keep the throwaway folder to look around.")
 @command_options
+@declared(svc.run_demo)
 def demo(keep: bool, **kwargs: Any) -> None:
     """Walk through the runbook in a throwaway state root and git repo.
 
@@ -44,4 +45,4 @@ def demo(keep: bool, **kwargs: Any) -> None:
         verdict = "Every guardrail held." if p["ok"] else "A step did not behave as expected."
         out().print(f"\n[bold]{verdict}[/]{escape(where)}")
 
-    run("demo", lambda inv: svc.run_demo(show, keep), render)
+    run(show, keep, render=render)

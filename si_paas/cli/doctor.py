@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.cli.output import chosen_format, format_option, print_verdict
 from si_paas.services import doctor as svc
 
@@ -22,6 +22,7 @@ from si_paas.services import doctor as svc
               help="Extra policy folder (repeatable); same id replaces the default.")
 @format_option
 @command_options
+@declared(svc.doctor)
 def doctor(repos: tuple[str, ...], policy_dirs: tuple[str, ...], fmt: str, as_json: bool,
            **_: Any) -> None:
     """Judge the state root and repositories against every doctor policy.
@@ -38,9 +39,9 @@ def doctor(repos: tuple[str, ...], policy_dirs: tuple[str, ...], fmt: str, as_js
     """
     fmt = chosen_format(fmt, as_json)
     with _progress() as progress:
-        run("doctor", lambda inv: svc.run(inv, repos, policy_dirs, progress=progress),
-            lambda p: print_verdict(fmt, "doctor", p, title="doctor", suite="si-paas-doctor",
-                                    header=_judged(p)),
+        run(repos, policy_dirs, progress=progress,
+            render=lambda p: print_verdict(fmt, "doctor", p, title="doctor",
+                                           suite="si-paas-doctor", header=_judged(p)),
             as_json=fmt == "json")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.cli.output import chosen_format, format_option, print_verdict
 from si_paas.services import escalation as svc
 
@@ -21,6 +21,7 @@ def escalation() -> None:
               help="Also judge this repository (repeatable). The current one is always judged.")
 @format_option
 @command_options
+@declared(svc.check)
 def check(repos: tuple[str, ...], fmt: str, as_json: bool, **_: Any) -> None:
     """Evaluate the four conditions; each hit raises one critical alert (deduplicated).
 
@@ -38,7 +39,7 @@ def check(repos: tuple[str, ...], fmt: str, as_json: bool, **_: Any) -> None:
     si paas escalation check --format junit > escalation.xml
     """
     fmt = chosen_format(fmt, as_json)
-    run("escalation check", lambda inv: svc.check(inv, repos),
-        lambda p: print_verdict(fmt, "escalation check", p, title="escalation check",
-                                view="escalation", suite="si-paas-escalation"),
+    run(repos,
+        render=lambda p: print_verdict(fmt, "escalation check", p, title="escalation check",
+                                       view="escalation", suite="si-paas-escalation"),
         as_json=fmt == "json")

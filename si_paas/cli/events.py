@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.services import events as svc
 
@@ -21,12 +21,13 @@ def events() -> None:
 @click.option("--kind", type=click.Choice(["deploy", "alert", "audit", "backup"]), help="Only this kind.")
 @click.option("--since", metavar="TIME", help="Only events at or after an ISO 8601 time.")
 @command_options
+@declared(svc.list_events)
 def list_cmd(limit: int, kind: str | None, since: str | None, **_: Any) -> None:
     """List events newest first.
 
     \b
     si paas --context oss-demo events list --limit 50 --json
     """
-    run("events list", lambda inv: svc.list_events(inv, limit, kind, since),
-        lambda p: human.items_table(f"events of {p['context']}", p["items"],
-                                    ["time", "kind", "command", "status", "actor"]))
+    run(limit, kind, since,
+        render=lambda p: human.items_table(f"events of {p['context']}", p["items"],
+                                           ["time", "kind", "command", "status", "actor"]))

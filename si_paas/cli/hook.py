@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.services import hooks as svc
 
@@ -45,6 +45,7 @@ def _removed(p: dict[str, Any]) -> None:
 @click.option("--force", is_flag=True,
               help="Keep an existing foreign hook aside and run it before si-paas.")
 @command_options
+@declared(svc.install)
 def install_cmd(repo: str | None, force: bool, **_: Any) -> None:
     """Install .git/hooks/pre-commit (honours core.hooksPath).
 
@@ -52,7 +53,7 @@ def install_cmd(repo: str | None, force: bool, **_: Any) -> None:
     never overwritten: without --force the command refuses (exit 2); with it the hook
     is moved to pre-commit.si-paas-saved and still runs first.
     """
-    run("hook install", lambda inv: svc.install(repo, force), _installed)
+    run(repo, force, render=_installed)
 
 
 @hook.command("uninstall")
@@ -60,6 +61,7 @@ def install_cmd(repo: str | None, force: bool, **_: Any) -> None:
 @click.option("--force", is_flag=True,
               help="Drop lines you added when a kept-aside hook is restored over them.")
 @command_options
+@declared(svc.uninstall)
 def uninstall_cmd(repo: str | None, force: bool, **_: Any) -> None:
     """Remove our block; your lines stay, or the hook it replaced comes back."""
-    run("hook uninstall", lambda inv: svc.uninstall(repo, force), _removed)
+    run(repo, force, render=_removed)

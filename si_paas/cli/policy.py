@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.services import policytest as svc
 
@@ -22,16 +22,17 @@ def policy() -> None:
 @policy.command("list")
 @_DIRS
 @command_options
+@declared(svc.list_policies)
 def list_cmd(policy_dirs: tuple[str, ...], **_: Any) -> None:
     """List policies with severity, scopes and check kind."""
-    run("policy list", lambda inv: svc.list_policies(policy_dirs),
-        lambda p: human.items_table("policies", p["items"],
-                                    ["id", "severity", "blocking", "scopes", "check"]))
+    run(policy_dirs, render=lambda p: human.items_table(
+        "policies", p["items"], ["id", "severity", "blocking", "scopes", "check"]))
 
 
 @policy.command("test")
 @_DIRS
 @command_options
+@declared(svc.test_policies)
 def test_cmd(policy_dirs: tuple[str, ...], **_: Any) -> None:
     """Run every policy's `examples:` (fail and pass) through the engine.
 
@@ -44,4 +45,4 @@ def test_cmd(policy_dirs: tuple[str, ...], **_: Any) -> None:
             human.out().print("without examples: " + ", ".join(p["without_examples"]))
         human.out().print(f"{p['count'] - p['failed']} examples passed, {p['failed']} failed")
 
-    run("policy test", lambda inv: svc.test_policies(policy_dirs), render)
+    run(policy_dirs, render=render)

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.report.console import out
 from si_paas.services import release_ops as svc
@@ -22,6 +22,7 @@ def release() -> None:
 @click.option("--app", required=True, metavar="APP")
 @click.option("--target", metavar="TARGET", help="Only this target.")
 @command_options
+@declared(svc.list_releases)
 def list_cmd(app: str, target: str | None, **_: Any) -> None:
     """Releases newest first with their state, then each target's history.
 
@@ -37,7 +38,7 @@ def list_cmd(app: str, target: str | None, **_: Any) -> None:
                               ["row", "kind", "release", "from_release", "state", "actor",
                                "started_at", "error_stage"])
 
-    run("release list", lambda inv: svc.list_releases(inv, app, target), render)
+    run(app, target, render=render)
 
 
 @release.command("verify")
@@ -45,11 +46,12 @@ def list_cmd(app: str, target: str | None, **_: Any) -> None:
 @click.option("--target", required=True, metavar="TARGET")
 @click.option("--release", "release_id", metavar="RELEASE", help="Only this release.")
 @command_options
+@declared(svc.verify)
 def verify_cmd(app: str, target: str, release_id: str | None, **_: Any) -> None:
     """Check release folders on the target against their records (exit 1 on a mismatch)."""
-    run("release verify", lambda inv: svc.verify(inv, app, target, release_id),
-        lambda p: human.items_table(f"verify {app} on {target}", p["items"],
-                                    ["release_id", "ok", "problem"]))
+    run(app, target, release_id,
+        render=lambda p: human.items_table(f"verify {app} on {target}", p["items"],
+                                           ["release_id", "ok", "problem"]))
 
 
 @release.command("prune")
@@ -58,6 +60,7 @@ def verify_cmd(app: str, target: str, release_id: str | None, **_: Any) -> None:
 @click.option("--keep", type=int, default=5, show_default=True, help="Newest releases to keep.")
 @click.option("--confirm", is_flag=True, help="Really remove (default: show what would go).")
 @command_options
+@declared(svc.prune)
 def prune_cmd(app: str, target: str | None, keep: int, confirm: bool, **_: Any) -> None:
     """Remove old release folders; never current, the previous good one, or a drill's.
 
@@ -75,4 +78,4 @@ def prune_cmd(app: str, target: str | None, keep: int, confirm: bool, **_: Any) 
             for k in plan["kept"]:
                 out().print(f"  keep {escape(k['release_id'])} ({', '.join(k['kept_because'])})")
 
-    run("release prune", lambda inv: svc.prune(inv, app, target, keep, confirm), render)
+    run(app, target, keep, confirm, render=render)

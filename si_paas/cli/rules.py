@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.services import rulestest as svc
 
@@ -21,6 +21,7 @@ def rules() -> None:
 @click.option("--private-state", "private_state_file", metavar="FILE",
               help="Private-state pattern pack to test.")
 @command_options
+@declared(svc.test_rules)
 def test_cmd(secrets_file: str | None, private_state_file: str | None, **_: Any) -> None:
     """Run every rule's `examples` (match and no_match); exit 1 if one misbehaves."""
     def render(p: dict[str, Any]) -> None:
@@ -30,4 +31,4 @@ def test_cmd(secrets_file: str | None, private_state_file: str | None, **_: Any)
                           f"{p['content_rules']} content rules: "
                           f"{p['examples'] - p['failed']} examples passed, {p['failed']} failed")
 
-    run("rules test", lambda inv: svc.test_rules(secrets_file, private_state_file), render)
+    run(secrets_file, private_state_file, render=render)

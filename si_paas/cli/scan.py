@@ -95,7 +95,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
                          staged=staged, history=rev_range, progress=progress,
                          min_confidence=min_confidence, explain=explain)
         if output:  # the report file is written whatever stdout shows
-            _write(_report(fmt, _doc(result.payload, result.ok)), output)
+            _write(_report(fmt, _doc(dict(result.payload), result.ok)), output)
         return result
 
     def render(p: dict[str, Any]) -> None:

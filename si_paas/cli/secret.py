@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.errors import UsageError
 from si_paas.report import human
 from si_paas.report.console import err
@@ -57,6 +57,7 @@ def _value_reader(key: str, value: str | None) -> Callable[[], str]:
               help="The value on the command line. Unsafe: argv is visible in `ps` and shell "
                    "history; prefer stdin or the prompt.")
 @command_options
+@declared(svc.set_secret)
 def set_cmd(key: str, stray: tuple[str, ...], value: str | None, **_: Any) -> None:
     """Store KEY, reading the value from stdin or a hidden prompt.
 
@@ -75,19 +76,19 @@ def set_cmd(key: str, stray: tuple[str, ...], value: str | None, **_: Any) -> No
     if value is not None:
         err().print("warning: --value puts the secret in argv, where `ps` and shell history can "
                     "read it; pipe it on stdin instead", markup=False, style="yellow")
-    run("secret set", lambda inv: svc.set_secret(inv, key, _value_reader(key, value)),
-        lambda p: human.out().print(
+    run(key, _value_reader(key, value),
+        render=lambda p: human.out().print(
             f"{'stored' if p['created'] else 'updated'} {key} in context {p['context']} "
             f"({p['fingerprint']})", markup=False))
 
 
 @secret.command("list")
 @command_options
+@declared(svc.list_secrets)
 def list_cmd(**_: Any) -> None:
     """List key names, short fingerprints and update times (never values)."""
-    run("secret list", svc.list_secrets,
-        lambda p: human.items_table(f"secrets of {p['context']}", p["items"],
-                                    ["key", "fingerprint", "updated_at"]))
+    run(render=lambda p: human.items_table(f"secrets of {p['context']}", p["items"],
+                                           ["key", "fingerprint", "updated_at"]))
 
 
 @secret.command("get")
@@ -96,6 +97,7 @@ def list_cmd(**_: Any) -> None:
 @click.option("--allow-plaintext", is_flag=True,
               help="Confirm that --reveal may print the plaintext value.")
 @command_options
+@declared(svc.get_secret)
 def get_cmd(key: str, reveal: bool, allow_plaintext: bool, **_: Any) -> None:
     """Show KEY redacted (a short prefix and its fingerprint).
 
@@ -109,13 +111,13 @@ def get_cmd(key: str, reveal: bool, allow_plaintext: bool, **_: Any) -> None:
         else:
             human.out().print(f"{key} = {p['redacted']}", markup=False)
 
-    run("secret get", lambda inv: svc.get_secret(inv, key, reveal, allow_plaintext), render)
+    run(key, reveal, allow_plaintext, render=render)
 
 
 @secret.command("unset")
 @click.argument("key")
 @command_options
+@declared(svc.unset_secret)
 def unset_cmd(key: str, **_: Any) -> None:
     """Remove KEY from the vault."""
-    run("secret unset", lambda inv: svc.unset_secret(inv, key),
-        lambda p: human.out().print(f"removed {key} from context {p['context']}", markup=False))
+    run(key, render=lambda p: human.out().print(f"removed {key} from context {p['context']}", markup=False))

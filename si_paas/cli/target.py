@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.services import records as svc
 
@@ -28,6 +28,7 @@ def target() -> None:
 @click.option("--disposable", is_flag=True, help="Safe to wipe (required in oss-demo).")
 @click.option("--label", "labels", multiple=True, metavar="K=V", help="Label; repeatable.")
 @command_options
+@declared(svc.add_target)
 def add_cmd(name: str, host: str, port: int | None, user: str | None, transport: str,
             path: str | None, disposable: bool, labels: tuple[str, ...], **_: Any) -> None:
     """Add a target.
@@ -35,35 +36,34 @@ def add_cmd(name: str, host: str, port: int | None, user: str | None, transport:
     \b
     si paas --context oss-demo target add demo-1 --host demo-1.example.test --disposable
     """
-    run("target add", lambda inv: svc.add_target(inv, name, host, port, user, transport, path,
-                                                 disposable, labels),
-        lambda p: human.object_table(f"added target {name}", p["target"]))
+    run(name, host, port, user, transport, path, disposable, labels,
+        render=lambda p: human.object_table(f"added target {name}", p["target"]))
 
 
 @target.command("list")
 @command_options
+@declared(svc.list_targets)
 def list_cmd(**_: Any) -> None:
     """List targets of the context."""
-    run("target list", lambda inv: svc.list_items(inv, "targets"),
-        lambda p: human.items_table(f"targets of {p['context']}", p["items"], COLUMNS))
+    run(render=lambda p: human.items_table(f"targets of {p['context']}", p["items"], COLUMNS))
 
 
 @target.command("show")
 @click.argument("name")
 @command_options
+@declared(svc.show_target)
 def show_cmd(name: str, **_: Any) -> None:
     """Show one target."""
-    run("target show", lambda inv: svc.show_item(inv, "targets", name),
-        lambda p: human.object_table(f"target {name}", p["target"]))
+    run(name, render=lambda p: human.object_table(f"target {name}", p["target"]))
 
 
 @target.command("remove")
 @click.argument("name")
 @command_options
+@declared(svc.remove_target)
 def remove_cmd(name: str, **_: Any) -> None:
     """Remove a target (refused while an app uses it)."""
-    run("target remove", lambda inv: svc.remove_item(inv, "targets", name),
-        lambda p: human.out().print(f"removed target {name}"))
+    run(name, render=lambda p: human.out().print(f"removed target {name}"))
 
 
 @target.command("update")
@@ -77,14 +77,15 @@ def remove_cmd(name: str, **_: Any) -> None:
 @click.option("--label", "labels", multiple=True, metavar="K=V", help="Set a label; repeatable.")
 @click.option("--unlabel", "unlabels", multiple=True, metavar="K", help="Drop a label.")
 @command_options
+@declared(svc.update_target)
 def update_cmd(name: str, host: str | None, port: int | None, user: str | None,
                transport: str | None, path: str | None, disposable: bool | None,
                labels: tuple[str, ...], unlabels: tuple[str, ...], **_: Any) -> None:
     """Change a target; only the flags given are touched."""
     changes = {k: v for k, v in {"host": host, "port": port, "user": user, "transport": transport,
                                  "path": path, "disposable": disposable}.items() if v is not None}
-    run("target update", lambda inv: svc.update_target(inv, name, changes, labels, unlabels),
-        lambda p: human.object_table(f"updated target {name}", p["target"]))
+    run(name, changes, labels, unlabels,
+        render=lambda p: human.object_table(f"updated target {name}", p["target"]))
 
 
 @target.command("trust-host")

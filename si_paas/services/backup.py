@@ -527,6 +527,7 @@ def _after_restore(inv: Invocation, ctx: Context, stored: StoredSnapshot,
     """Section 7 of the runbook: doctor and context show, then the restore record."""
     from si_paas.services import contexts as contexts_svc
     from si_paas.services import doctor as doctor_svc
+    from si_paas.services.pipeline import resolve
 
     warnings = []
     if restored.get("vault_file") != ctx.vault_file:
@@ -534,8 +535,8 @@ def _after_restore(inv: Invocation, ctx: Context, stored: StoredSnapshot,
                         f"the context used {ctx.vault_file}; the vault itself was not touched")
     doc_inv = Invocation(command="doctor", context_opt=ctx.name, layout=inv.layout)
     doctor = doctor_svc.run(doc_inv, (), ())
-    show = contexts_svc.show(Invocation(command="context show", context_opt=ctx.name,
-                                        layout=inv.layout), None)
+    show_inv = Invocation(command="context show", context_opt=ctx.name, layout=inv.layout)
+    show = contexts_svc.summary(show_inv, resolve(show_inv, explicit=False))
     failed_checks = [c["id"] for c in doctor.payload["checks"] if c["status"] == "fail"]
     record = {"snapshot": stored.snapshot_id, "mode": "in-place",
               "archive_sha256": manifest["archive"]["sha256"], "started_at": started,

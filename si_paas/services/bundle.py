@@ -23,8 +23,8 @@ from jsonschema import Draft202012Validator
 from si_paas.detect.keys import is_placeholder_value, is_secret_key
 from si_paas.errors import InputError, PolicyRefusal, UsageError
 from si_paas.resources import schema
-from si_paas.services.gate import check_read, guard_change
-from si_paas.services.invocation import Invocation, Result
+from si_paas.services.invocation import Result
+from si_paas.services.pipeline import Call, command
 from si_paas.services.secrets import visible_prefix
 from si_paas.snapshot.gitpaths import enclosing_worktree
 from si_paas.state import fsio, transaction
@@ -159,10 +159,10 @@ def _counts(bundle: dict[str, Any]) -> dict[str, int]:
             "alert_policy": int(bundle["alert_policy"] is not None)}
 
 
-def export_context(inv: Invocation, output: str | None, force: bool) -> Result:
+@command("context export", context="required", gate="read")
+def export_context(call: Call, output: str | None, force: bool) -> Result:
     """Write the bundle to --output (atomic, 0600, never in a repo) or return it for stdout."""
-    ctx = inv.context(mutating=False)
-    check_read(inv, ctx)
+    inv, ctx = call.inv, call.ctx
     target: Path | None = None
     if output:
         target = Path(output).expanduser().absolute()
@@ -255,9 +255,10 @@ def write_import(layout: StateLayout, ctx: Context, bundle: dict[str, Any],
         return targets, apps
 
 
-def import_context(inv: Invocation, file: str, force: bool, allow_cross_type: bool) -> Result:
+@command("context import", context="explicit", gate="change", proposal=True)
+def import_context(call: Call, file: str, force: bool, allow_cross_type: bool) -> Result:
     """Import a bundle into the explicit --context, judged by the gate, all or nothing."""
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     bundle = read_bundle(file)
     origin = bundle["origin"]
     inv.audit_args["origin"] = dict(origin)
@@ -270,8 +271,7 @@ def import_context(inv: Invocation, file: str, force: bool, allow_cross_type: bo
         inv.warnings.append(f"importing {origin['type']} metadata from {origin['context']!r} "
                             f"into {ctx.type} context {ctx.name!r} (--allow-cross-type)")
     targets, apps = plan_import(inv.layout, ctx, bundle, force)
-    guard_change(inv, ctx, overlay_items={(ctx.name, "targets"): targets,
-                                          (ctx.name, "apps"): apps})
+    call.gate(overlay_items={(ctx.name, "targets"): targets, (ctx.name, "apps"): apps})
     write_import(inv.layout, ctx, bundle, force)
     if bundle["alert_policy"] is not None:
         inv.warnings.append(f"the bundle's alert_policy was not imported: an alert policy is set "

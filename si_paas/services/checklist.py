@@ -15,6 +15,7 @@ from si_paas.errors import ExitCode, UsageError
 from si_paas.services.alerts import raise_alert
 from si_paas.services.invocation import Invocation, Result
 from si_paas.services.judge import build_snapshot, current_repo, judge
+from si_paas.services.pipeline import Call, command
 from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state.clock import parse_time
 from si_paas.state.contexts import Context
@@ -36,8 +37,8 @@ def parse_as_of(text: str | None) -> datetime:
 
 def _audit_context(inv: Invocation) -> Context | None:
     """Where the run's audit row goes: --context, else internal-dogfood when it exists."""
-    if inv.context_opt:
-        return inv.context(mutating=False)
+    if inv.resolved is not None:
+        return inv.resolved
     from si_paas.state.contexts import load_context
 
     if inv.layout.config_file(AUDIT_CONTEXT).is_file():
@@ -60,10 +61,16 @@ def _alert_failures(inv: Invocation, verdict: Verdict, fallback: Context | None,
                         annotations={"remediation": check.remediation})
 
 
-def run(inv: Invocation, as_of: str | None) -> Result:
+def _check(call: Call, as_of: str | None) -> None:
+    parse_as_of(as_of)
+    call.inv.layout.check_usable(write=False)
+
+
+@command("checklist", context="optional", gate="none", check=_check)
+def run(call: Call, as_of: str | None) -> Result:
     """Evaluate the five items; exit 0 when all pass, 1 otherwise. Alerts only for live runs."""
+    inv = call.inv
     now = parse_as_of(as_of)
-    inv.layout.check_usable(write=False)
     audit_ctx = _audit_context(inv)
     here = current_repo()
     snap = build_snapshot(SnapshotSpec(inv.layout, paths=(here,) if here else (), now=now))

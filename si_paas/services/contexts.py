@@ -8,16 +8,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from si_paas.errors import SiPaasError, UsageError
-from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import Invocation, Result
+from si_paas.services.pipeline import Call, command
 from si_paas.state import contexts as store
 from si_paas.state import fsio
 from si_paas.state.collections import read_items
 from si_paas.state.layout import validate_name
 
 
-def init(inv: Invocation, name: str, ctype: str, vault_file: str | None) -> Result:
+@command("context init", context="none", gate="change", proposal=True, creates="name")
+def init(call: Call, name: str, ctype: str, vault_file: str | None) -> Result:
     """Create a context (idempotent: a second init keeps its id and created_at)."""
+    inv = call.inv
     validate_name(name, "context")
     inv.layout.check_usable(write=True)
     vault = Path(vault_file).expanduser().absolute() if vault_file else None
@@ -41,7 +43,7 @@ def init(inv: Invocation, name: str, ctype: str, vault_file: str | None) -> Resu
             vault_file=str(vault or inv.layout.default_vault_file(name)),
             created_at="", updated_at="")
         try:
-            guard_change(inv, proposed, overlay_contexts={name: proposed})
+            call.gate(proposed, overlay_contexts={name: proposed})
         except SiPaasError:
             if made:
                 _remove_empty(inv, made)
@@ -64,8 +66,10 @@ def _remove_empty(inv: Invocation, made: list[Path]) -> None:
             folder.rmdir()
 
 
-def list_all(inv: Invocation) -> Result:
+@command("context list", context="none", gate="none")
+def list_all(call: Call) -> Result:
     """Every context, with the selected one marked."""
+    inv = call.inv
     inv.layout.check_usable(write=False)
     current = store.get_current(inv.layout)
     items = [{**c.to_dict(), "current": c.name == current} for c in store.list_contexts(inv.layout)]
@@ -73,31 +77,40 @@ def list_all(inv: Invocation) -> Result:
                   context=inv.context_opt or current)
 
 
-def show(inv: Invocation, name: str | None) -> Result:
-    """One context's config and record counts."""
+def _show_names(call: Call, name: str | None) -> None:
+    """NAME and --context, when both are given, name the same context."""
+    inv = call.inv
     if name:
         inv.context_opt = inv.context_opt or name
         if inv.context_opt != name:
             raise UsageError(f"--context {inv.context_opt!r} and NAME {name!r} disagree")
-    ctx = inv.context(mutating=False)
-    check_read(inv, ctx)
+
+
+@command("context show", context="required", gate="read", check=_show_names)
+def show(call: Call, name: str | None) -> Result:
+    """One context's config and record counts."""
+    return summary(call.inv, call.ctx)
+
+
+def summary(inv: Invocation, ctx: store.Context) -> Result:
+    """What `context show` prints for a loaded context (no gate, no audit line)."""
     counts = {c: len(read_items(inv.layout, ctx, c)) for c in ("targets", "apps")}
     return Result({"context_config": ctx.to_dict(), "counts": counts,
                    "current": store.get_current(inv.layout) == ctx.name}, context=ctx.name)
 
 
-def use(inv: Invocation, name: str) -> Result:
+@command("context use", context="required", gate="change", context_arg="name")
+def use(call: Call, name: str) -> Result:
     """Select the context read-only commands use by default."""
-    inv.context_opt = name
-    ctx = inv.context(mutating=False)
-    store.set_current(inv.layout, ctx.name)
+    ctx = call.ctx
+    store.set_current(call.inv.layout, ctx.name)
     return Result({"current_context": ctx.name}, context=ctx.name)
 
 
-def remove(inv: Invocation, name: str, force: bool) -> Result:
+@command("context remove", context="explicit", gate="change", context_arg="name")
+def remove(call: Call, name: str, force: bool) -> Result:
     """Delete a context; one that still holds targets, apps or secrets needs --force."""
-    inv.context_opt = name
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     inv.lock_state()
     held = {c: len(read_items(inv.layout, ctx, c)) for c in ("targets", "apps")}
     vault = Path(ctx.vault_file)
@@ -110,22 +123,27 @@ def remove(inv: Invocation, name: str, force: bool) -> Result:
     return Result({"removed": name, "held": held}, context=name)
 
 
-def relocate(inv: Invocation, name: str | None) -> Result:
+def _relocate_check(call: Call, name: str | None) -> None:
+    call.inv.layout.check_usable(write=True)
+    if name:
+        validate_name(name, "context")
+
+
+@command("context relocate", context="optional", gate="change", proposal=True,
+         context_arg="name", check=_relocate_check)
+def relocate(call: Call, name: str | None) -> Result:
     """Adopt contexts restored or moved from another state root (NAME, or every one that
     needs it): `state_root` becomes this root and vault paths under the old root follow."""
-    inv.layout.check_usable(write=True)
+    inv = call.inv
     inv.lock_state()
-    names = [validate_name(name, "context")] if name else store.list_context_names(inv.layout)
-    if name:
-        inv.context_opt = name
-        inv.context(mutating=True)
+    names = [name] if name else store.list_context_names(inv.layout)
     moved = []
     for each in names:
         ctx = store.load_context(inv.layout, each)
         if os.path.realpath(ctx.state_root) == os.path.realpath(inv.layout.root):
             continue
         after = replace(ctx, state_root=str(inv.layout.root))
-        guard_change(inv, ctx, overlay_contexts={each: after})
+        call.gate(ctx, overlay_contexts={each: after})
         change = store.relocate_context(inv.layout, each)
         if change is None:
             continue

@@ -15,6 +15,7 @@ from typing import Any
 
 from si_paas.errors import ExitCode
 from si_paas.services.invocation import Result
+from si_paas.services.pipeline import Call, command
 
 # A made-up token, assembled at run time so no scanner flags this source file.
 _DEMO_TOKEN = "sk" + "_live_" + "4eC39HqLyjWDarjtT1zdp7dc9Xq2"
@@ -216,7 +217,8 @@ def _run_step(step: Step, tmp: Path, env: dict[str, str], on_step: Callable[[Ste
     on_step(step)
 
 
-def run_demo(on_step: Callable[[Step], None], keep: bool = False) -> Result:
+@command("demo", context="none", gate="none")
+def run_demo(call: Call, on_step: Callable[[Step], None], keep: bool = False) -> Result:
     """Run the walk-through; every step must exit as expected. Removes everything after."""
     tmp = Path(tempfile.mkdtemp(prefix="si-paas-demo-")).resolve()
     state_root, repo, src = tmp / "home/.si/paas", tmp / "demo-app", tmp / "demo-app/web"

@@ -8,8 +8,10 @@ from pathlib import Path
 from si_paas.errors import ExitCode, UsageError
 from si_paas.services.invocation import Invocation, Result
 from si_paas.services.judge import build_snapshot, current_repo, judge
+from si_paas.services.pipeline import Call, command
 from si_paas.snapshot.gitpaths import enclosing_worktree
 from si_paas.snapshot.spec import SnapshotSpec
+from si_paas.state.contexts import Context
 
 
 def _repo_of(given: str) -> Path:
@@ -30,15 +32,34 @@ def _log_counts(logs: list[tuple[Path, int]]) -> dict[str, int]:
             "bytes": sum(size for _, size in logs)}
 
 
+def _usable(call: Call, *_: object, **__: object) -> None:
+    call.inv.layout.check_usable(write=False)
+
+
+@command("doctor", context="optional", gate="none", check=_usable)
+def doctor(call: Call, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
+           progress: Callable[[str], None] | None = None) -> Result:
+    """`si paas doctor`: the verdict of --context (plus the global checks) or of every
+    context, and of the repositories."""
+    return verdict_of(call.inv, call.ctx_or_none, repos, policy_dirs, progress=progress)
+
+
 def run(inv: Invocation, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
         scope: str = "doctor", progress: Callable[[str], None] | None = None) -> Result:
+    """Judge the state as `doctor` does, without the pipeline (no audit line)."""
+    inv.layout.check_usable(write=False)
+    ctx = inv.context(mutating=False) if inv.context_opt else None
+    return verdict_of(inv, ctx, repos, policy_dirs, scope, progress)
+
+
+def verdict_of(inv: Invocation, ctx: Context | None, repos: tuple[str, ...],
+               policy_dirs: tuple[str, ...], scope: str = "doctor",
+               progress: Callable[[str], None] | None = None) -> Result:
     """Judge the state (one context plus global checks, or all) and the repositories.
 
     progress: told, in words, what is being judged as each stage starts.
     """
     say = progress or (lambda _msg: None)
-    inv.layout.check_usable(write=False)
-    ctx = inv.context(mutating=False) if inv.context_opt else None
     repo_paths: list[Path] = []
     here = current_repo()
     if here is not None:

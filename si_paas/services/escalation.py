@@ -16,6 +16,7 @@ from si_paas.errors import ExitCode, SiPaasError, UsageError
 from si_paas.services.alerts import INCIDENT_RUNBOOK, raise_alert
 from si_paas.services.invocation import Invocation, Result
 from si_paas.services.judge import build_snapshot, current_repo, judge
+from si_paas.services.pipeline import Call, command
 from si_paas.snapshot.snapshot import Snapshot
 from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state.contexts import Context
@@ -60,10 +61,14 @@ def on_gated(inv: Invocation, ctx: Context) -> None:
         inv.warnings.append(f"escalation conditions not evaluated: {message}")
 
 
-def check(inv: Invocation, repos: tuple[str, ...]) -> Result:
+def _usable(call: Call, repos: tuple[str, ...]) -> None:
+    call.inv.layout.check_usable(write=False)
+
+
+@command("escalation check", context="optional", gate="none", check=_usable)
+def check(call: Call, repos: tuple[str, ...]) -> Result:
     """`si paas escalation check`: judge every condition, alert on hits, exit 1 on any hit."""
-    inv.layout.check_usable(write=False)
-    ctx = inv.context(mutating=False) if inv.context_opt else None
+    inv, ctx = call.inv, call.ctx_or_none
     paths: list[Path] = []
     here = current_repo()
     if here is not None:

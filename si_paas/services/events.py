@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from si_paas.errors import UsageError
-from si_paas.services.gate import check_read
 from si_paas.services.invocation import Invocation, Result
+from si_paas.services.pipeline import Call, command
 from si_paas.state.clock import parse_time
 from si_paas.state.contexts import load_context
 from si_paas.state.events import append_event, read_events
@@ -14,19 +15,27 @@ from si_paas.state.jsonl import BadLine
 from si_paas.state.layout import EVENT_FILES
 
 
-def list_events(inv: Invocation, limit: int, kind: str | None, since: str | None) -> Result:
-    """Events newest first, optionally of one kind and since a time."""
+def _since(since: str | None) -> datetime | None:
+    if not since:
+        return None
+    try:
+        return parse_time(since)
+    except ValueError:
+        raise UsageError(f"--since {since!r}: expected an ISO 8601 time "
+                         "like 2026-01-31T12:00:00Z") from None
+
+
+def _check(call: Call, limit: int, kind: str | None, since: str | None) -> None:
     if limit < 1:
         raise UsageError(f"--limit {limit}: must be 1 or more")
-    when = None
-    if since:
-        try:
-            when = parse_time(since)
-        except ValueError:
-            raise UsageError(f"--since {since!r}: expected an ISO 8601 time "
-                             "like 2026-01-31T12:00:00Z") from None
-    ctx = inv.context(mutating=False)
-    check_read(inv, ctx)
+    _since(since)
+
+
+@command("events list", context="required", gate="read", check=_check)
+def list_events(call: Call, limit: int, kind: str | None, since: str | None) -> Result:
+    """Events newest first, optionally of one kind and since a time."""
+    inv, ctx = call.inv, call.ctx
+    when = _since(since)
     kinds = (kind,) if kind else tuple(EVENT_FILES)
     bad: list[BadLine] = []
     items = read_events(inv.layout, ctx, kinds, when, limit, bad)

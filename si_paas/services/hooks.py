@@ -20,6 +20,7 @@ from pathlib import Path
 
 from si_paas.errors import InputError, UsageError
 from si_paas.services.invocation import Result
+from si_paas.services.pipeline import Call, command
 from si_paas.snapshot.gitpaths import enclosing_worktree
 
 SHEBANG = "#!/bin/sh"
@@ -136,7 +137,8 @@ def _payload(root: Path, path: Path, saved: Path | None, **extra: object) -> dic
             **extra}
 
 
-def install(repo: str | None, force: bool) -> Result:
+@command("hook install", context="none", gate="none")
+def install(call: Call, repo: str | None, force: bool) -> Result:
     """Install or update the hook; a foreign hook is kept aside (with --force) and runs first.
 
     Updating our own hook rewrites only our block: the user's lines stay where they are.
@@ -167,7 +169,8 @@ def install(repo: str | None, force: bool) -> Result:
     return Result(_payload(root, path, saved, installed=True, updated=False, kept_lines=0))
 
 
-def uninstall(repo: str | None, force: bool = False) -> Result:
+@command("hook uninstall", context="none", gate="none")
+def uninstall(call: Call, repo: str | None, force: bool = False) -> Result:
     """Remove our block; the user's lines stay as a hook, or the hook kept aside comes back."""
     root, path = hook_path(repo)
     current = _read(path)

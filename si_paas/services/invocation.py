@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from si_paas.errors import ExitCode, UsageError
 from si_paas.state.layout import StateLayout, state_root_from_env
@@ -21,15 +22,34 @@ MUTATING_RULE = (
 _HELD: dict[str, tuple[int, int]] = {}
 
 
-@dataclass
-class Result:
-    """What a service returns: a JSON payload plus what the CLI needs to render and exit."""
+class Payload(dict[str, Any]):
+    """A read-only dict: a result's top-level fields cannot be changed after the action
+    returned (still a dict, so `json.dumps` and `**payload` work as before)."""
 
-    payload: dict[str, Any]
+    def _read_only(self, *_: Any, **__: Any) -> NoReturn:
+        raise TypeError("a command's result payload is read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self) -> tuple[type[Payload], tuple[dict[str, Any]]]:
+        return Payload, (dict(self),)  # copies and pickles without item assignment
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a service returns: a read-only JSON payload plus what the CLI needs to render
+    and exit. Frozen: nothing downstream of the action changes what it returned."""
+
+    payload: Mapping[str, Any]
     context: str | None = None
     ok: bool = True
     exit_code: ExitCode = ExitCode.OK
-    warnings: list[str] = field(default_factory=list)
+    warnings: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "payload", Payload(self.payload))
+        object.__setattr__(self, "warnings", tuple(self.warnings))
 
 
 @dataclass
@@ -42,6 +62,7 @@ class Invocation:
     warnings: list[str] = field(default_factory=list)
     resolved: Context | None = None
     audit_args: dict[str, Any] = field(default_factory=dict)
+    audit_failure: str | None = None  # why the audit line could not be written
     _state_lock: int | None = field(default=None, repr=False)
 
     def lock_state(self) -> None:

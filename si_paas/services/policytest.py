@@ -20,6 +20,7 @@ from si_paas.engine.policy import (
 from si_paas.errors import ExitCode, InputError
 from si_paas.services.invocation import Result
 from si_paas.services.judge import build_snapshot
+from si_paas.services.pipeline import Call, command
 from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state.layout import StateLayout
 from si_paas.textfile import parse_json
@@ -123,7 +124,8 @@ def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
     return outcomes
 
 
-def test_policies(policy_dirs: tuple[str, ...]) -> Result:
+@command("policy test", context="none", gate="none")
+def test_policies(call: Call, policy_dirs: tuple[str, ...]) -> Result:
     """Run the examples of every policy (default pack plus folders)."""
     policies = load_policies([Path(p) for p in policy_dirs])
     outcomes: list[dict[str, Any]] = []
@@ -139,7 +141,8 @@ def test_policies(policy_dirs: tuple[str, ...]) -> Result:
                   ok=not failed, exit_code=ExitCode.POLICY_FAILED if failed else ExitCode.OK)
 
 
-def list_policies(policy_dirs: tuple[str, ...]) -> Result:
+@command("policy list", context="none", gate="none")
+def list_policies(call: Call, policy_dirs: tuple[str, ...]) -> Result:
     """Every policy with its scopes and check kind."""
     policies = load_policies([Path(p) for p in policy_dirs])
     items = [{"id": p.id, "title": p.title, "severity": p.severity, "blocking": p.blocking,

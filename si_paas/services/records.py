@@ -8,8 +8,8 @@ from typing import Any
 
 from si_paas.detect.keys import is_placeholder_value, is_secret_key
 from si_paas.errors import UsageError
-from si_paas.services.gate import check_read, guard_change
-from si_paas.services.invocation import Invocation, Result
+from si_paas.services.invocation import Result
+from si_paas.services.pipeline import Call, command
 from si_paas.state.clock import utc_now
 from si_paas.state.collections import (
     COLLECTIONS,
@@ -19,7 +19,6 @@ from si_paas.state.collections import (
     read_items,
     update_items,
 )
-from si_paas.state.contexts import Context
 from si_paas.state.hosts import HostSpec, parse_host
 from si_paas.state.layout import has_control, validate_label_key, validate_name
 
@@ -60,37 +59,65 @@ def _host_flags(host: str, port: int | None, user: str | None) -> HostSpec:
                     check_user(spec.user if user is None else user))
 
 
-def list_items(inv: Invocation, collection: str) -> Result:
+def _list(call: Call, collection: str) -> Result:
     """All records, sorted by name."""
-    ctx = inv.context(mutating=False)
-    check_read(inv, ctx)
-    items = read_items(inv.layout, ctx, collection)
-    return Result({"items": items, "count": len(items)}, context=ctx.name)
+    items = read_items(call.inv.layout, call.ctx, collection)
+    return Result({"items": items, "count": len(items)}, context=call.ctx.name)
 
 
-def show_item(inv: Invocation, collection: str, name: str) -> Result:
+def _show(call: Call, collection: str, name: str) -> Result:
     """One record."""
-    ctx = inv.context(mutating=False)
-    check_read(inv, ctx)
-    item = get_item(inv.layout, ctx, collection, name)
-    return Result({COLLECTIONS[collection]: item}, context=ctx.name)
+    item = get_item(call.inv.layout, call.ctx, collection, name)
+    return Result({COLLECTIONS[collection]: item}, context=call.ctx.name)
 
 
-def _change(inv: Invocation, ctx: Context, collection: str,
-            change: Callable[[Items], Items]) -> Items:
+@command("target list", context="required", gate="read")
+def list_targets(call: Call) -> Result:
+    """All targets, sorted by name."""
+    return _list(call, "targets")
+
+
+@command("app list", context="required", gate="read")
+def list_apps(call: Call) -> Result:
+    """All apps, sorted by name."""
+    return _list(call, "apps")
+
+
+@command("target show", context="required", gate="read")
+def show_target(call: Call, name: str) -> Result:
+    """One target."""
+    return _show(call, "targets", name)
+
+
+@command("app show", context="required", gate="read")
+def show_app(call: Call, name: str) -> Result:
+    """One app."""
+    return _show(call, "apps", name)
+
+
+def _change(call: Call, collection: str, change: Callable[[Items], Items]) -> Items:
     """Judge the proposed records with the gate, then write them, all under the state lock."""
+    inv, ctx = call.inv, call.ctx
     inv.lock_state()
     proposed = change([dict(i) for i in read_items(inv.layout, ctx, collection)])
-    guard_change(inv, ctx, overlay_items={(ctx.name, collection): proposed})
+    call.gate(overlay_items={(ctx.name, collection): proposed})
     return update_items(inv.layout, ctx, collection, change)
 
 
-def add_target(inv: Invocation, name: str, host: str, port: int | None, user: str | None,
+def _named(what: str) -> Callable[..., None]:
+    """The argument check of an `add`: NAME is a valid record name."""
+    def check(call: Call, name: str, *_: Any) -> None:
+        validate_name(name, what)
+    return check
+
+
+@command("target add", context="explicit", gate="change", proposal=True,
+         check=_named("target"))
+def add_target(call: Call, name: str, host: str, port: int | None, user: str | None,
                transport: str, path: str | None, disposable: bool,
                labels: tuple[str, ...]) -> Result:
     """Add a target; a name used twice is refused."""
-    validate_name(name, "target")
-    ctx = inv.context(mutating=True)
+    ctx = call.ctx
     spec = _host_flags(host, port, user)
     now = utc_now()
     record = {"name": name, "host": spec.host, "port": spec.port, "user": spec.user,
@@ -105,15 +132,16 @@ def add_target(inv: Invocation, name: str, host: str, port: int | None, user: st
                              "(use `target update`)")
         return [*items, record]
 
-    _change(inv, ctx, "targets", change)
+    _change(call, "targets", change)
     return Result({"target": record}, context=ctx.name)
 
 
-def update_target(inv: Invocation, name: str, changes: dict[str, Any],
+@command("target update", context="explicit", gate="change", proposal=True)
+def update_target(call: Call, name: str, changes: dict[str, Any],
                   labels: tuple[str, ...], unlabels: tuple[str, ...]) -> Result:
     """Change fields of a target; only the flags given are touched."""
-    ctx = inv.context(mutating=True)
-    get_item(inv.layout, ctx, "targets", name)
+    ctx = call.ctx
+    get_item(call.inv.layout, ctx, "targets", name)
     new_labels = parse_labels(labels)
     if "host" in changes:
         spec = _host_flags(changes["host"], changes.get("port"), changes.get("user"))
@@ -137,13 +165,13 @@ def update_target(inv: Invocation, name: str, changes: dict[str, Any],
         updated.update(item)
         return items
 
-    _change(inv, ctx, "targets", change)
+    _change(call, "targets", change)
     return Result({"target": updated}, context=ctx.name)
 
 
-def remove_item(inv: Invocation, collection: str, name: str) -> Result:
+def _remove(call: Call, collection: str, name: str) -> Result:
     """Remove a record; a target still used by an app is refused."""
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     inv.lock_state()  # no app may bind this target between the check and the removal
     item = get_item(inv.layout, ctx, collection, name)
     if collection == "targets":
@@ -151,15 +179,27 @@ def remove_item(inv: Invocation, collection: str, name: str) -> Result:
         if users:
             raise UsageError(f"target {name!r} is used by app(s) {', '.join(users)}; "
                              "remove or change them first")
-    _change(inv, ctx, collection, lambda items: [i for i in items if i["name"] != name])
+    _change(call, collection, lambda items: [i for i in items if i["name"] != name])
     return Result({"removed": item}, context=ctx.name)
 
 
-def add_app(inv: Invocation, name: str, source: str, targets: tuple[str, ...],
+@command("target remove", context="explicit", gate="change", proposal=True)
+def remove_target(call: Call, name: str) -> Result:
+    """Remove a target (refused while an app uses it)."""
+    return _remove(call, "targets", name)
+
+
+@command("app remove", context="explicit", gate="change", proposal=True)
+def remove_app(call: Call, name: str) -> Result:
+    """Remove an app."""
+    return _remove(call, "apps", name)
+
+
+@command("app add", context="explicit", gate="change", proposal=True, check=_named("app"))
+def add_app(call: Call, name: str, source: str, targets: tuple[str, ...],
             labels: tuple[str, ...]) -> Result:
     """Add an app from a source folder, bound to targets of the same context."""
-    validate_name(name, "app")
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     src = Path(source).expanduser()
     if not src.is_dir():
         raise UsageError(f"--source {source!r}: not a directory")
@@ -178,5 +218,5 @@ def add_app(inv: Invocation, name: str, source: str, targets: tuple[str, ...],
             raise UsageError(f"app {name!r} already exists in context {ctx.name!r}")
         return [*items, record]
 
-    _change(inv, ctx, "apps", change)
+    _change(call, "apps", change)
     return Result({"app": record}, context=ctx.name)

@@ -6,8 +6,8 @@ from typing import Any
 
 from si_paas.errors import ExitCode, UsageError
 from si_paas.services.deploy import deploy_lock, pair_of, resolve, verify_release
-from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import Invocation, Result
+from si_paas.services.pipeline import Call, command
 from si_paas.services.releases import row_state, seq_of, shown_rows
 from si_paas.services.transports import TargetError
 from si_paas.state import releases as store
@@ -37,10 +37,10 @@ def _state_of(rid: str, pair: dict[str, Any] | None, record: dict[str, Any]) -> 
     return row_state(rows[-1]) if rows else "recorded"
 
 
-def list_releases(inv: Invocation, app: str, target: str | None) -> Result:
+@command("release list", context="required", gate="read")
+def list_releases(call: Call, app: str, target: str | None) -> Result:
     """Releases of an app (newest first) with their state, and the deploy history."""
-    ctx = inv.context(mutating=False)
-    check_read(inv, ctx)
+    inv, ctx = call.inv, call.ctx
     app_rec = _app(inv, ctx, app)
     targets = [target] if target else list(app_rec["targets"])
     if target and target not in app_rec["targets"]:
@@ -68,10 +68,10 @@ def list_releases(inv: Invocation, app: str, target: str | None) -> Result:
                   context=ctx.name)
 
 
-def verify(inv: Invocation, app: str, target: str, release: str | None) -> Result:
+@command("release verify", context="required", gate="read")
+def verify(call: Call, app: str, target: str, release: str | None) -> Result:
     """Check release folders on the target against their records (every SHA-256)."""
-    ctx = inv.context(mutating=False)
-    check_read(inv, ctx)
+    inv, ctx = call.inv, call.ctx
     where = resolve(inv, ctx, app, target)
     present = where.layout.list_releases()
     wanted = [release] if release else present
@@ -95,20 +95,24 @@ def _drill_refs(inv: Invocation, ctx: Context, app: str, target: str) -> set[str
     return refs
 
 
-def prune(inv: Invocation, app: str, target: str | None, keep: int, confirm: bool) -> Result:
+def _check_keep(call: Call, app: str, target: str | None, keep: int, confirm: bool) -> None:
+    if keep < 1:
+        raise UsageError(f"--keep {keep}: must be 1 or more")
+
+
+@command("release prune", context="explicit", gate="change", proposal=True, check=_check_keep)
+def prune(call: Call, app: str, target: str | None, keep: int, confirm: bool) -> Result:
     """Remove old release folders beyond the newest `keep`; dry run unless `confirm`.
 
     Never removed: `current`, the previous good release, a release a drill record names.
     """
-    if keep < 1:
-        raise UsageError(f"--keep {keep}: must be 1 or more")
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     app_rec = _app(inv, ctx, app)
     targets = [target] if target else list(app_rec["targets"])
     if confirm:
-        guard_change(inv, ctx)
+        call.gate()
     else:
-        check_read(inv, ctx)
+        call.read_gate()  # a dry run writes nothing
     plans = []
     for name in targets:
         where = resolve(inv, ctx, app, name)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from si_paas.errors import ExitCode
 from si_paas.services.invocation import Result
+from si_paas.services.pipeline import Call, command
 
 
-def test_rules(secrets_file: str | None, private_state_file: str | None) -> Result:
+@command("rules test", context="none", gate="none")
+def test_rules(call: Call, secrets_file: str | None, private_state_file: str | None) -> Result:
     """Run the examples of the secret rules and private-state patterns."""
     from si_paas.detect.examples import run_examples
     from si_paas.detect.private_state import load_private_state_patterns

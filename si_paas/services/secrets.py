@@ -12,9 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from si_paas.errors import InputError, PolicyRefusal, UsageError
-from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import MUTATING_RULE, Invocation, Result
 from si_paas.services.judge import build_snapshot, judge
+from si_paas.services.pipeline import Call, command
 from si_paas.snapshot.gitpaths import holding_worktree
 from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state import vault
@@ -57,12 +57,27 @@ def _key(inv: Invocation, key: str) -> str:
         raise
 
 
-def _context(inv: Invocation) -> Context:
+def _explicit(inv: Invocation) -> None:
     """Every secret command, reading ones included, names its context explicitly."""
     if not inv.context_opt:
         raise UsageError(f"`{inv.command}` needs --context NAME: every secret command names its "
                          f"context explicitly ({MUTATING_RULE})")
-    return inv.context(mutating=True)
+
+
+def _check_key(call: Call, key: str, *_: object) -> None:
+    _key(call.inv, key)
+    _explicit(call.inv)
+
+
+def _check_list(call: Call) -> None:
+    _explicit(call.inv)
+
+
+def _check_get(call: Call, key: str, reveal: bool, allow_plaintext: bool) -> None:
+    if reveal and not allow_plaintext:
+        raise UsageError("--reveal prints the plaintext value: add --allow-plaintext to confirm "
+                         "(without --reveal you get the redacted form)")
+    _check_key(call, key)
 
 
 def _refuse_key_dir_in_repo() -> None:
@@ -108,11 +123,10 @@ def _refuse_shared_value(inv: Invocation, ctx: Context, key: str, shared_fp: str
                             failed=[c.id for c in blocking])
 
 
-def set_secret(inv: Invocation, key: str, read_value: Callable[[], str]) -> Result:
+@command("secret set", context="explicit", gate="strict", check=_check_key)
+def set_secret(call: Call, key: str, read_value: Callable[[], str]) -> Result:
     """Encrypt a value into the context's vault; the gate must be clean before and after."""
-    _key(inv, key)
-    ctx = _context(inv)
-    guard_change(inv, ctx, strict=True)
+    inv, ctx = call.inv, call.ctx
     _refuse_key_dir_in_repo()
     value = read_value()
     if not value:
@@ -131,17 +145,17 @@ def set_secret(inv: Invocation, key: str, read_value: Callable[[], str]) -> Resu
                    "key_source": ckey.source}, context=ctx.name)
 
 
-def _open(inv: Invocation) -> tuple[Context, vault.VaultFile, dict[str, str], ContextKey | None]:
-    ctx = _context(inv)
-    check_read(inv, ctx)
+def _open(call: Call) -> tuple[Context, vault.VaultFile, dict[str, str], ContextKey | None]:
+    inv, ctx = call.inv, call.ctx
     ckey = _existing_key(inv, ctx, vault.load_vault(ctx))
     vf, values = vault.verified_entries(ctx, ckey)
     return ctx, vf, values, ckey
 
 
-def list_secrets(inv: Invocation) -> Result:
+@command("secret list", context="explicit", gate="read", check=_check_list)
+def list_secrets(call: Call) -> Result:
     """Key names, short fingerprints and update times; never a value."""
-    ctx, vf, values, ckey = _open(inv)
+    ctx, vf, values, ckey = _open(call)
     items = []
     for entry in vf.entries.values():
         fp = hmac_fingerprint(ckey.fingerprint_key, values[entry.key]) if ckey else ""
@@ -151,13 +165,11 @@ def list_secrets(inv: Invocation) -> Result:
                   context=ctx.name)
 
 
-def get_secret(inv: Invocation, key: str, reveal: bool, allow_plaintext: bool) -> Result:
+@command("secret get", context="explicit", gate="read", check=_check_get)
+def get_secret(call: Call, key: str, reveal: bool, allow_plaintext: bool) -> Result:
     """The redacted form of one value; the plaintext only with --reveal --allow-plaintext."""
-    if reveal and not allow_plaintext:
-        raise UsageError("--reveal prints the plaintext value: add --allow-plaintext to confirm "
-                         "(without --reveal you get the redacted form)")
-    _key(inv, key)
-    ctx, vf, values, ckey = _open(inv)
+    inv = call.inv
+    ctx, vf, values, ckey = _open(call)
     if key not in values or ckey is None:
         raise UsageError(f"no secret {key} in context {ctx.name!r}")
     value = values[key]
@@ -172,12 +184,11 @@ def get_secret(inv: Invocation, key: str, reveal: bool, allow_plaintext: bool) -
     return Result(payload, context=ctx.name)
 
 
-def unset_secret(inv: Invocation, key: str) -> Result:
+# Removing a value never makes the state worse, so a failing state only warns here.
+@command("secret unset", context="explicit", gate="change", check=_check_key)
+def unset_secret(call: Call, key: str) -> Result:
     """Remove one value (no key needed; the others are kept as they are)."""
-    _key(inv, key)
-    ctx = _context(inv)
-    # Removing a value never makes the state worse, so a failing state only warns here.
-    guard_change(inv, ctx)
+    inv, ctx = call.inv, call.ctx
     entry = vault.unset_value(inv.layout, ctx, key)
     fp = short_fp(entry.fingerprint) if entry.fingerprint else None
     if fp:

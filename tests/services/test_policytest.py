@@ -13,15 +13,20 @@ from si_paas.engine.policy import load_policies, load_policy_file
 from si_paas.errors import ExitCode, InputError
 from si_paas.resources import data_dir
 from si_paas.services import policytest
+from si_paas.services.invocation import Invocation
 from si_paas.services.judge import build_snapshot
+from si_paas.state.layout import StateLayout
 
 from conftest import Run, write
 
 SHIPPED = sorted(p.stem for p in (data_dir("policies")).glob("*.yaml"))
 
+# declared commands are called with an invocation; these have no context and no audit line
+_INV = Invocation(command="policy test", layout=StateLayout(Path("/nonexistent/si-paas-state")))
+
 
 def test_every_shipped_policy_has_passing_and_failing_examples_that_hold() -> None:
-    result = policytest.test_policies(())
+    result = policytest.test_policies(_INV, ())
     assert result.ok and result.exit_code == ExitCode.OK, [
         i for i in result.payload["items"] if not i["ok"]]
     assert result.payload["without_examples"] == [] and result.payload["failed"] == 0
@@ -67,7 +72,7 @@ examples:
       files:
         repo/.si/paas/current_context: "demo\\n"
 """)
-    result = policytest.test_policies((str(folder),))
+    result = policytest.test_policies(_INV, (str(folder),))
     assert not result.ok and result.exit_code == ExitCode.POLICY_FAILED
     bad = [i for i in result.payload["items"] if not i["ok"]]
     assert [(i["policy"], i["expect"]) for i in bad] == [("my-private-state", "pass")]
