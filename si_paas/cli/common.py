@@ -40,7 +40,7 @@ def _context_from(click_ctx: click.Context, local: str | None) -> str | None:
 
 
 def _audit_args(params: dict[str, Any]) -> dict[str, Any]:
-    from si_paas.detect.keys import is_secret_key
+    from si_paas.secretwords import is_secret_key
 
     def scrub(value: Any) -> Any:
         # `k=v` pairs (labels) with a secret-like key keep the key only.

@@ -20,9 +20,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from si_paas.detect.keys import is_placeholder_value, is_secret_key
 from si_paas.errors import InputError, PolicyRefusal, UsageError
 from si_paas.resources import schema
+from si_paas.secretwords import is_placeholder, is_secret_key
 from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import Invocation, Result
 from si_paas.services.secrets import visible_prefix
@@ -53,7 +53,7 @@ def _json_path(parent: str, key: str) -> str:
 def _is_plaintext(value: Any) -> bool:
     if value is None or isinstance(value, bool):
         return False
-    return not is_placeholder_value(str(value))
+    return not is_placeholder(str(value))
 
 
 def find_secret_values(doc: Any) -> list[tuple[str, str]]:
