@@ -117,8 +117,8 @@ def _scan_json_values(members: list[Any]) -> None:
     """Secret-like keys with plaintext values in the context's JSON documents."""
     import json
 
+    from si_paas.redaction import redacted
     from si_paas.services.bundle import find_secret_values
-    from si_paas.services.secrets import visible_prefix
 
     for member in members:
         if not member.rel.endswith(".json") or member.size > 8 << 20:
@@ -132,7 +132,7 @@ def _scan_json_values(members: list[Any]) -> None:
             path, value = found[0]
             raise PolicyRefusal(
                 f"refused: no-plaintext-secrets: {member.rel}: {path}: secret-like key holds a "
-                f"plaintext value ({visible_prefix(value)}…); a backup never carries a "
+                f"plaintext value ({redacted(value)}); a backup never carries a "
                 "plaintext secret: move it into the vault", failed=["no-plaintext-secrets"])
 
 

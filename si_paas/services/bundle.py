@@ -21,11 +21,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from si_paas.errors import InputError, PolicyRefusal, UsageError
+from si_paas.redaction import redacted
 from si_paas.resources import schema
 from si_paas.secretwords import is_placeholder, is_secret_key
 from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import Invocation, Result
-from si_paas.services.secrets import visible_prefix
 from si_paas.snapshot.gitpaths import enclosing_worktree
 from si_paas.state import fsio, transaction
 from si_paas.state.clock import utc_now
@@ -86,7 +86,7 @@ def refuse_secret_values(doc: Any, source: str) -> None:
     path, value = found[0]
     more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
     raise UsageError(f"{source}: {path}: secret-like key holds a plaintext value "
-                     f"({visible_prefix(value)}…, {len(value)} characters){more}; a bundle carries "
+                     f"({redacted(value)}, {len(value)} characters){more}; a bundle carries "
                      "metadata only: keep secrets in the vault (`si paas secret set`) or use a "
                      "placeholder such as ${VAR}")
 

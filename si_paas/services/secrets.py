@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from si_paas.errors import InputError, PolicyRefusal, UsageError
+from si_paas.redaction import redacted
 from si_paas.services.gate import check_read, guard_change
 from si_paas.services.invocation import MUTATING_RULE, Invocation, Result
 from si_paas.services.judge import judge, snapshot_for
@@ -27,18 +28,7 @@ from si_paas.state.vaultkeys import (
     missing_key_message,
 )
 
-ELLIPSIS = "…"
 SHORT_FP = 12
-
-
-def visible_prefix(value: str) -> str:
-    """The part of a value a redacted form may show: at most 4 characters and a quarter."""
-    return value[: max(0, min(4, len(value) // 4))]
-
-
-def redact(value: str, fingerprint: str) -> str:
-    """`abcd…fp:1a2b3c4d5e6f`: a short prefix (never the whole value) and a keyed fingerprint."""
-    return f"{visible_prefix(value)}{ELLIPSIS}{fingerprint}"
 
 
 def short_fp(fingerprint: str) -> str:
@@ -160,7 +150,7 @@ def get_secret(inv: Invocation, key: str, reveal: bool, allow_plaintext: bool) -
     value = values[key]
     fp = short_fp(hmac_fingerprint(ckey.fingerprint_key, value))
     inv.audit_args["fingerprint"] = fp
-    payload: dict[str, object] = {"key": key, "fingerprint": fp, "redacted": redact(value, fp),
+    payload: dict[str, object] = {"key": key, "fingerprint": fp, "redacted": redacted(value, fp),
                                   "updated_at": vf.entries[key].updated_at}
     if reveal:
         payload["value"] = value
