@@ -31,6 +31,7 @@ from si_paas.state import fsio, transaction
 from si_paas.state.clock import utc_now
 from si_paas.state.collections import Items, read_items
 from si_paas.state.contexts import Context
+from si_paas.state.hosts import record_host
 from si_paas.state.layout import StateLayout
 from si_paas.state.validate import field_path, validate_document
 from si_paas.textfile import decode_json, read_text
@@ -205,6 +206,8 @@ def read_bundle(file: str) -> dict[str, Any]:
     refuse_secret_values(doc, source)
     validate_bundle(doc, source)
     bundle: dict[str, Any] = doc
+    for i, target in enumerate(bundle["targets"]):
+        target["host"] = record_host(target["host"], f"{source}: $.targets[{i}].host")
     return bundle
 
 
