@@ -260,17 +260,11 @@ class Outcome:
 
 
 def _validate_manifest(doc: dict[str, Any]) -> None:
-    from jsonschema import Draft202012Validator
+    from si_paas import schemacheck
 
-    from si_paas.resources import schema
-    from si_paas.state.validate import field_path
-
-    errors = sorted(Draft202012Validator(schema("backup-manifest")).iter_errors(doc),
-                    key=lambda e: list(e.absolute_path))
-    if errors:
-        err = errors[0]
-        raise bf.BackupCorrupt("manifest", f"field {field_path(err.absolute_path)}: "
-                               f"{err.message[:120]}")
+    found = schemacheck.problem(doc, "backup-manifest")
+    if found is not None:
+        raise bf.BackupCorrupt("manifest", found)
 
 
 def check_snapshot(ctx: Context, stored: StoredSnapshot, level: str,

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from si_paas import schemacheck
 from si_paas.engine.checks.cross_context import host_key
 from si_paas.errors import InputError, UsageError
 from si_paas.services.transports.ssh import SshTransport
 from si_paas.state.hosts import canonical_host, parse_host, record_host
-from si_paas.state.validate import validate_document
 
 LABEL = st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=12)
 NAME = st.builds(lambda labels, dot: ".".join(labels) + dot,
@@ -69,7 +69,7 @@ def test_every_consumer_accepts_and_refuses_the_same_bare_hosts(text: str) -> No
         "cli": normal, "bundle": normal, "ssh": normal}
     if normal is not None:
         assert host_key({"host": text}) == normal == host_key({"host": normal})
-        validate_document({"schema_version": 1, "context": "oss-demo",
+        schemacheck.check({"schema_version": 1, "context": "oss-demo",
                            "context_id": "ctx_0123456789abcdef", "items": [_target(normal)]},
                           "targets", "targets.json")
 
