@@ -32,6 +32,7 @@ _stamp: str | None = None
 # The code a checked document depends on, besides engine/checks/ (parameter schemas) and the
 # JSON Schemas: the loaders, the validators and the builders of the checked form.
 _CHECKING_MODULES = ("__init__.py", "diskcache.py", "textfile.py", "resources.py",
+                     "schemacheck.py", "secretwords.py",
                      "detect/packfile.py", "detect/rulepack.py", "detect/private_state.py",
                      "detect/prefilter.py", "detect/hsmatch.py",
                      "engine/policy.py", "engine/registry.py", "services/repoconfig.py")

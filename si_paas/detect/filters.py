@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
+from si_paas import secretwords
+
 Filter = Callable[[str, str], bool]
 
 _IDENT_CHARS = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
@@ -36,10 +38,6 @@ _TEMPLATE = re.compile(r"\$\{|\{\{|\}\}|\{%|%\([A-Za-z_]\w*\)[sdr]|#\{|^\$[A-Za-
                        r"|^%[A-Za-z_]\w*%$|^@[A-Za-z_]\w*@$|^__[A-Z_]+__$|^\{[\w.]*\}$"
                        r"|^<[^<>]*>$|#[A-Za-z_]+#")
 _PRINTF = re.compile(r"%(?:[-+ #0]*\d+(?:\.\d+)?|[-+ #0]*\d*\.\d*)[sdifrxXeEgGcou]")
-_PLACEHOLDER = re.compile(r"(?i)x{4,}|\*{3,}|#{3,}|\.{3}|…|change[_-]?me|replace[_-]?me|your[_-]"
-                          r"|example|dummy|placeholder|redacted|sample|^(?:none|null|nil|true"
-                          r"|false|undefined|secret|password|passwd|token|api[_-]?key)$"
-                          r"|^(.)\1+$|not[_-]?(?:a[_-]?)?(?:real|set)")
 _NON_SECRET_NAME = re.compile(r"(?i)public|publishable|(?<![a-z])pub[_.-]?key|csrf|xsrf")
 _NUMBER = re.compile(r"^[-+]?(?:0x[0-9a-fA-F]+|\d+(?:[.:,]\d+)*(?:[eE][-+]?\d+)?[a-zA-Z]{0,3})$"
                      r"|^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
@@ -141,8 +139,8 @@ def is_template(key: str, value: str) -> bool:
 
 
 def is_placeholder(key: str, value: str) -> bool:
-    """A placeholder: `xxxx`, `****`, `changeme`, `your-key`, `example`, `redacted`, ..."""
-    return bool(_PLACEHOLDER.search(value))
+    """A placeholder (`secretwords.is_placeholder`): `xxxx`, `changeme`, `your-key`, ..."""
+    return secretwords.is_placeholder(value)
 
 
 def is_non_secret_name(key: str, value: str) -> bool:

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from si_paas import schemacheck
 from si_paas.errors import InputError
-from si_paas.resources import schema
 from si_paas.textfile import one_line
 
 if TYPE_CHECKING:
@@ -25,25 +25,20 @@ def _locate(doc: Any, error: ValidationError, list_key: str, item_name: str) -> 
         rest = parts[2:]
     else:
         label, rest = "", parts
-    field = ""
-    for part in rest:
-        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
-    if field:
+    if rest:
+        field = schemacheck.field_path(rest)
         label = f"{label} field {field!r}" if label else f"field {field!r}"
     return label or "top level"
 
 
 def validate(doc: Any, path: Path, schema_name: str, list_key: str, item_name: str) -> None:
-    """Validate `doc` against `schemas/<schema_name>.schema.json`; raise one InputError line."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import best_match
-
-    validator = Draft202012Validator(schema(schema_name))
-    error = best_match(validator.iter_errors(doc))
+    """Validate `doc` against `schemas/<schema_name>.schema.json` (`schemacheck`); raise one
+    InputError line naming the rule by its id: `FILE: rule 'ID' field 'regex': MESSAGE`."""
+    error = schemacheck.first_error(doc, schema_name)
     if error is None:
         return
     where = _locate(doc, error, list_key, item_name)
-    raise InputError(f"{path}: {where}: {one_line(error.message)}")
+    raise InputError(f"{path}: {where}: {schemacheck.message(error)}")
 
 
 def compile_regex(source: str, path: Path, where: str) -> re.Pattern[str]:

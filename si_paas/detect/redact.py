@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
+from si_paas.redaction import redacted
 from si_paas.state.fingerprintkey import REPORT, subkey
 
-ELLIPSIS = "…"
-_PREFIX_MAX = 4
 _TAG_LEN = 8
 _MIN_FORM = 4  # shorter forms of a secret are not searched for: they would match anywhere
 
@@ -61,26 +60,9 @@ def legacy_fingerprint(rule_id: str, path: str, secret: str) -> str:
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
-def visible_prefix_length(secret: str) -> int:
-    """How many leading characters `redact` may show: at most 4, at most a quarter."""
-    return max(0, min(_PREFIX_MAX, len(secret) // 4))
-
-
 def redact(secret: str, key: bytes | None = None) -> str:
-    """`abcd…[hmac:1a2b3c4d]`: a short prefix (never the whole secret) and a keyed tag."""
-    prefix = secret[: visible_prefix_length(secret)]
-    return f"{prefix}{ELLIPSIS}[hmac:{keyed_hex('si-paas redaction v1', secret, key=key)[:_TAG_LEN]}]"
-
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of each secret in `text` by its redacted form.
-
-    Longer secrets go first so that a secret containing another is replaced whole.
-    """
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, redact(secret))
-    return text
+    """`abcd…[hmac:1a2b3c4d]`: the visible prefix (`si_paas.redaction`) and a keyed tag."""
+    return redacted(secret, f"[hmac:{keyed_hex('si-paas redaction v1', secret, key=key)[:_TAG_LEN]}]")
 
 
 def secret_forms(secret: str) -> set[str]:

@@ -15,6 +15,7 @@ from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
 from si_paas.findings import Confidence, Severity
 from si_paas.resources import data_dir
+from si_paas.secretwords import SECRET_KEY, is_placeholder
 from si_paas.textfile import YamlDocument, checked_yaml
 
 DEFAULT_EXAMPLE_PATH = "example.txt"
@@ -126,8 +127,13 @@ class SecretRulePack:
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def is_placeholder(self, rule: SecretRule, secret: str) -> bool:
-        """True if the pack's or the rule's allow list matches `secret`."""
-        return any(p.search(secret) for p in (*self.allow, *rule.allow))
+        """True if `secret` is a placeholder (`secretwords.is_placeholder`, for every rule of
+        every pack) or the pack's or the rule's allow list matches it."""
+        return is_placeholder(secret) or any(p.search(secret) for p in (*self.allow, *rule.allow))
+
+
+# Fragments every pack may use without defining them; a pack's own of the same name wins.
+BUILTIN_FRAGMENTS = {"secret_key": SECRET_KEY}
 
 
 def default_rules_path() -> Path:
@@ -187,7 +193,7 @@ def _check(doc: YamlDocument) -> dict[str, Any]:
     """
     path = doc.path
     validate(doc.data, path, "rulepack", "rules", "rule")
-    fragments: dict[str, str] = doc.data.get("fragments") or {}
+    fragments: dict[str, str] = {**BUILTIN_FRAGMENTS, **(doc.data.get("fragments") or {})}
     rules: list[dict[str, Any]] = []
     seen: set[str] = set()
     for raw in doc.data["rules"]:

@@ -28,7 +28,7 @@ from si_paas.snapshot.worktree import RepoFile
 
 BINARY = "binary"
 _SUBDIR = "judged-v1"
-_CODE = ("detect", "findings.py", "engine/judged.py", "engine/checks/secrets.py")
+_CODE = ("detect", "findings.py", "secretwords.py", "engine/judged.py", "engine/checks/secrets.py")
 
 
 def _code_stamp() -> str:

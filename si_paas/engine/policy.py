@@ -6,14 +6,12 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from si_paas import schemacheck
 from si_paas.errors import InputError
-from si_paas.resources import data_dir, schema
+from si_paas.resources import data_dir
 from si_paas.textfile import YamlDocument, checked_yaml
-
-if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator
 
 ALLOW_OVERRIDE_ENV = "SI_PAAS_ALLOW_POLICY_OVERRIDE"
 DEPLOY_PLAN_EXAMPLE = "deploy-plan.json"  # an example's deploy plan, not a file
@@ -37,23 +35,15 @@ class Policy:
     examples: dict[str, Any] = field(default_factory=dict)
 
 
-_VALIDATORS: dict[str, Draft202012Validator] = {}
-
-
 def schema_error(doc: YamlDocument, schema_name: str) -> None:
-    """Raise a one-line InputError (file:line: field: problem) if the document breaks the schema."""
-    if schema_name not in _VALIDATORS:
-        from jsonschema import Draft202012Validator
-
-        _VALIDATORS[schema_name] = Draft202012Validator(schema(schema_name))
-    errors = sorted(_VALIDATORS[schema_name].iter_errors(doc.data),
-                    key=lambda e: list(e.absolute_path))
-    if not errors:
+    """Raise a one-line InputError (`file:line: field scopes[0]: problem`, `schemacheck`) if
+    the document breaks the schema."""
+    err = schemacheck.first_error(doc.data, schema_name)
+    if err is None:
         return
-    err = errors[0]
     where = list(err.absolute_path)
-    field_name = ".".join(str(p) for p in where) or "(top level)"
-    raise InputError(f"{doc.path}:{doc.line_of(where) or 1}: field {field_name}: {err.message}")
+    raise InputError(f"{doc.path}:{doc.line_of(where) or 1}: field "
+                     f"{schemacheck.field_path(where)}: {schemacheck.message(err)}")
 
 
 def load_policy_file(path: Path) -> Policy:
@@ -72,7 +62,7 @@ def _check_policy(doc: YamlDocument) -> dict[str, Any]:
             for part, name, problem in _example_problems(example):
                 where = ["examples", expect, i, part, name]
                 raise InputError(f"{doc.path}:{doc.line_of(where) or 1}: field "
-                                 f"examples.{expect}.{i}.{part}: {name!r}: {problem}")
+                                 f"{schemacheck.field_path(where[:-1])}: {name!r}: {problem}")
     params = normalize_params(data["check"], data.get("with") or {}, doc.path, doc.line_of)
     return {**data, "with": params}
 

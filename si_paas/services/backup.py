@@ -117,8 +117,8 @@ def _scan_json_values(members: list[Any]) -> None:
     """Secret-like keys with plaintext values in the context's JSON documents."""
     import json
 
+    from si_paas.redaction import redacted
     from si_paas.services.bundle import find_secret_values
-    from si_paas.services.secrets import visible_prefix
 
     for member in members:
         if not member.rel.endswith(".json") or member.size > 8 << 20:
@@ -132,7 +132,7 @@ def _scan_json_values(members: list[Any]) -> None:
             path, value = found[0]
             raise PolicyRefusal(
                 f"refused: no-plaintext-secrets: {member.rel}: {path}: secret-like key holds a "
-                f"plaintext value ({visible_prefix(value)}…); a backup never carries a "
+                f"plaintext value ({redacted(value)}); a backup never carries a "
                 "plaintext secret: move it into the vault", failed=["no-plaintext-secrets"])
 
 
@@ -260,17 +260,11 @@ class Outcome:
 
 
 def _validate_manifest(doc: dict[str, Any]) -> None:
-    from jsonschema import Draft202012Validator
+    from si_paas import schemacheck
 
-    from si_paas.resources import schema
-    from si_paas.state.validate import field_path
-
-    errors = sorted(Draft202012Validator(schema("backup-manifest")).iter_errors(doc),
-                    key=lambda e: list(e.absolute_path))
-    if errors:
-        err = errors[0]
-        raise bf.BackupCorrupt("manifest", f"field {field_path(err.absolute_path)}: "
-                               f"{err.message[:120]}")
+    found = schemacheck.problem(doc, "backup-manifest")
+    if found is not None:
+        raise bf.BackupCorrupt("manifest", found)
 
 
 def check_snapshot(ctx: Context, stored: StoredSnapshot, level: str,

@@ -18,21 +18,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
-from si_paas.detect.keys import is_placeholder_value, is_secret_key
+from si_paas import schemacheck
 from si_paas.errors import InputError, PolicyRefusal, UsageError
-from si_paas.resources import schema
+from si_paas.redaction import redacted
+from si_paas.secretwords import is_placeholder, is_secret_key
 from si_paas.services.invocation import Result
 from si_paas.services.pipeline import Call, command
-from si_paas.services.secrets import visible_prefix
 from si_paas.snapshot.gitpaths import enclosing_worktree
 from si_paas.state import fsio, transaction
 from si_paas.state.clock import utc_now
 from si_paas.state.collections import Items, read_items
 from si_paas.state.contexts import Context
+from si_paas.state.hosts import record_host
 from si_paas.state.layout import StateLayout
-from si_paas.state.validate import field_path, validate_document
 from si_paas.textfile import decode_json, read_text
 
 FORMAT = "si-paas-context-export"
@@ -53,7 +51,7 @@ def _json_path(parent: str, key: str) -> str:
 def _is_plaintext(value: Any) -> bool:
     if value is None or isinstance(value, bool):
         return False
-    return not is_placeholder_value(str(value))
+    return not is_placeholder(str(value))
 
 
 def find_secret_values(doc: Any) -> list[tuple[str, str]]:
@@ -86,39 +84,19 @@ def refuse_secret_values(doc: Any, source: str) -> None:
     path, value = found[0]
     more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
     raise UsageError(f"{source}: {path}: secret-like key holds a plaintext value "
-                     f"({visible_prefix(value)}…, {len(value)} characters){more}; a bundle carries "
+                     f"({redacted(value)}, {len(value)} characters){more}; a bundle carries "
                      "metadata only: keep secrets in the vault (`si paas secret set`) or use a "
                      "placeholder such as ${VAR}")
 
 
 # -- schema ------------------------------------------------------------------------------------
 
-_VALUE_FREE = {
-    "type": lambda v: f"must be of type {' or '.join(v) if isinstance(v, list) else v}",
-    "const": lambda v: f"must be {json.dumps(v)}",
-    "enum": lambda v: "must be one of " + ", ".join(json.dumps(x) for x in v),
-    "pattern": lambda v: f"does not match {v}",
-    "minLength": lambda v: f"must be at least {v} characters",
-    "maxLength": lambda v: f"must be at most {v} characters",
-    "minimum": lambda v: f"must be at least {v}",
-    "maximum": lambda v: f"must be at most {v}",
-    "uniqueItems": lambda v: "must not repeat items",
-}
-
-
 def validate_bundle(doc: Any, source: str) -> None:
     """Check `doc` against the bundle schema: one line naming the source and the field.
 
     The message never repeats a value from the bundle (it may be something private).
     """
-    validator = Draft202012Validator(schema(SCHEMA))
-    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
-    if not errors:
-        return
-    err = errors[0]
-    render = _VALUE_FREE.get(str(err.validator))
-    why = render(err.validator_value) if render else err.message
-    raise InputError(f"{source}: field {field_path(err.absolute_path)}: {why}")
+    schemacheck.check(doc, SCHEMA, source, value_free=True)
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -205,6 +183,8 @@ def read_bundle(file: str) -> dict[str, Any]:
     refuse_secret_values(doc, source)
     validate_bundle(doc, source)
     bundle: dict[str, Any] = doc
+    for i, target in enumerate(bundle["targets"]):
+        target["host"] = record_host(target["host"], f"{source}: $.targets[{i}].host")
     return bundle
 
 
@@ -250,7 +230,7 @@ def write_import(layout: StateLayout, ctx: Context, bundle: dict[str, Any],
         targets, apps = plan_import(layout, ctx, bundle, force)  # again, under the lock
         docs = {"targets": _doc(ctx, targets), "apps": _doc(ctx, apps)}
         for collection, doc in docs.items():
-            validate_document(doc, collection, layout.collection_file(ctx.name, collection))
+            schemacheck.check(doc, collection, layout.collection_file(ctx.name, collection))
         transaction.replace_collections(layout, ctx, docs)
         return targets, apps
 

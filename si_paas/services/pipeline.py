@@ -215,7 +215,7 @@ def check_named_context(inv: Invocation, creates: str | None) -> None:
 def audit_args(params: Mapping[str, Any]) -> dict[str, Any]:
     """The arguments an audit line records: none empty, none secret, labels' values
     with a secret-like key replaced."""
-    from si_paas.detect.keys import is_secret_key
+    from si_paas.secretwords import is_secret_key
 
     def scrub(value: Any) -> Any:
         if isinstance(value, str) and "=" in value and is_secret_key(value.partition("=")[0]):

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from si_paas.detect.keys import is_placeholder_value, is_secret_key
 from si_paas.errors import UsageError
+from si_paas.secretwords import is_placeholder, is_secret_key
 from si_paas.services.invocation import Result
 from si_paas.services.pipeline import Call, command
 from si_paas.state.clock import utc_now
@@ -31,7 +31,7 @@ def parse_labels(pairs: tuple[str, ...], flag: str = "--label") -> dict[str, str
         if not sep or not key.strip():
             raise UsageError(f"{flag} {pair.partition('=')[0]!r}: expected KEY=VALUE")
         key = validate_label_key(key.strip(" "), flag)
-        if is_secret_key(key) and not is_placeholder_value(value):
+        if is_secret_key(key) and not is_placeholder(value):
             raise UsageError(f"{flag} {key}=…: labels are not for secrets; store it with "
                              f"`si paas --context CTX secret set {key.upper()}`")
         if has_control(value):

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from si_paas.errors import InputError, PolicyRefusal, UsageError
+from si_paas.redaction import redacted
 from si_paas.services.invocation import MUTATING_RULE, Invocation, Result
 from si_paas.services.judge import build_snapshot, judge
 from si_paas.services.pipeline import Call, command
@@ -29,18 +30,7 @@ from si_paas.state.vaultkeys import (
     missing_key_message,
 )
 
-ELLIPSIS = "…"
 SHORT_FP = 12
-
-
-def visible_prefix(value: str) -> str:
-    """The part of a value a redacted form may show: at most 4 characters and a quarter."""
-    return value[: max(0, min(4, len(value) // 4))]
-
-
-def redact(value: str, fingerprint: str) -> str:
-    """`abcd…fp:1a2b3c4d5e6f`: a short prefix (never the whole value) and a keyed fingerprint."""
-    return f"{visible_prefix(value)}{ELLIPSIS}{fingerprint}"
 
 
 def short_fp(fingerprint: str) -> str:
@@ -175,7 +165,7 @@ def get_secret(call: Call, key: str, reveal: bool, allow_plaintext: bool) -> Res
     value = values[key]
     fp = short_fp(hmac_fingerprint(ckey.fingerprint_key, value))
     inv.audit_args["fingerprint"] = fp
-    payload: dict[str, object] = {"key": key, "fingerprint": fp, "redacted": redact(value, fp),
+    payload: dict[str, object] = {"key": key, "fingerprint": fp, "redacted": redacted(value, fp),
                                   "updated_at": vf.entries[key].updated_at}
     if reveal:
         payload["value"] = value

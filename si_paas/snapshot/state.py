@@ -58,8 +58,8 @@ class StateSnapshot:
     @cached_property
     def _configs(self) -> tuple[tuple[str, Context], ...]:
         """(directory name, config) of every context directory; a corrupt config fails."""
+        from si_paas import schemacheck
         from si_paas.state.contexts import from_config, list_context_names
-        from si_paas.state.validate import validate_document
 
         found = []
         for name in list_context_names(self.layout):
@@ -68,7 +68,7 @@ class StateSnapshot:
                 raw = fsio.read_json(path)
             except FileNotFoundError:
                 continue  # removed meanwhile (a concurrent `context remove`)
-            validate_document(raw, "context-config", path)
+            schemacheck.check(raw, "context-config", path)
             found.append((name, from_config(self.layout, name, raw)))
         return tuple(found)
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from si_paas import schemacheck
 from si_paas.errors import InputError
 from si_paas.state import fsio
 from si_paas.state.clock import utc_now
 from si_paas.state.contexts import Context
 from si_paas.state.layout import StateLayout
-from si_paas.state.validate import validate_document
 
 DEFAULT_REPEAT_INTERVAL = "4h"
 DEFAULT_ACK_WINDOW = "24h"
@@ -40,7 +40,7 @@ def empty_policy(ctx: Context) -> dict[str, Any]:
 
 def check_policy(doc: Any, path: Path | str) -> dict[str, Any]:
     """Validate a policy document beyond its schema: unique channel names, routes to known ones."""
-    validate_document(doc, "alert-policy", path)
+    schemacheck.check(doc, "alert-policy", path)
     names = [c["name"] for c in doc["channels"]]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -82,7 +82,7 @@ def read_silences(layout: StateLayout, ctx: Context) -> list[dict[str, Any]]:
         doc = fsio.read_json(path)
     except FileNotFoundError:
         return []
-    validate_document(doc, "alert-silences", path)
+    schemacheck.check(doc, "alert-silences", path)
     items: list[dict[str, Any]] = doc["items"]
     return items
 
@@ -91,5 +91,5 @@ def write_silences(layout: StateLayout, ctx: Context, items: list[dict[str, Any]
     """Validate and write the silences atomically (the caller holds the context lock)."""
     path = silences_file(layout, ctx.name)
     doc = {"schema_version": 1, "context": ctx.name, "context_id": ctx.context_id, "items": items}
-    validate_document(doc, "alert-silences", path)
+    schemacheck.check(doc, "alert-silences", path)
     fsio.atomic_write_json(path, doc)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from si_paas import schemacheck
 from si_paas.errors import UsageError
 from si_paas.state import fsio
 from si_paas.state.contexts import Context
 from si_paas.state.layout import StateLayout
-from si_paas.state.validate import validate_document
 
 COLLECTIONS = {"targets": "target", "apps": "app"}
 
@@ -27,7 +27,7 @@ def read_items(layout: StateLayout, ctx: Context, collection: str) -> Items:
         doc = fsio.read_json(path)
     except FileNotFoundError:
         return []
-    validate_document(doc, collection, path)
+    schemacheck.check(doc, collection, path)
     items: Items = doc["items"]
     return items
 
@@ -55,7 +55,7 @@ def update_items(
         new_items = change([dict(i) for i in items])
         doc = _empty(ctx)
         doc["items"] = sorted(new_items, key=lambda i: str(i["name"]))
-        validate_document(doc, collection, path)
+        schemacheck.check(doc, collection, path)
         fsio.atomic_write_json(path, doc)
         result: Items = doc["items"]
         return result

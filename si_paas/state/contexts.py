@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from si_paas import schemacheck
 from si_paas.errors import InputError, UsageError
 from si_paas.state import fsio
 from si_paas.state.clock import new_context_id, utc_now
 from si_paas.state.layout import CONTEXT_TYPES, StateLayout, validate_name
-from si_paas.state.validate import validate_document
 from si_paas.textfile import read_text, require_regular_or_missing
 
 
@@ -41,7 +41,7 @@ def load_context(layout: StateLayout, name: str) -> Context:
     except FileNotFoundError:
         known = ", ".join(list_context_names(layout)) or "none"
         raise UsageError(f"unknown context {name!r} (known: {known})") from None
-    validate_document(raw, "context-config", path)
+    schemacheck.check(raw, "context-config", path)
     return from_config(layout, name, raw)
 
 

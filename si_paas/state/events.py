@@ -8,13 +8,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from si_paas import schemacheck
 from si_paas.errors import InputError
 from si_paas.state import jsonl
 from si_paas.state.clock import actor, parse_time, utc_now
 from si_paas.state.contexts import Context
 from si_paas.state.jsonl import BadLine
 from si_paas.state.layout import EVENT_FILES, StateLayout
-from si_paas.state.validate import validate_document
 
 
 def append_event(
@@ -44,7 +44,7 @@ def _checked(path: Path, where: str, record: dict[str, Any],
              bad: list[BadLine] | None) -> tuple[datetime, dict[str, Any]] | None:
     """(time, record) for a record that fits the event schema, else None and a BadLine."""
     try:
-        validate_document(record, "event", f"{path}: {where}")
+        schemacheck.check(record, "event", f"{path}: {where}")
         return parse_time(record["time"]), record
     except InputError as exc:
         reason = exc.message.split(f"{where}: ", 1)[-1]

@@ -13,7 +13,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from si_paas.errors import UsageError
+from si_paas.errors import InputError, UsageError
 
 _LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _MAX_HOST = 253
@@ -95,6 +95,15 @@ def parse_host(raw: str, flag: str = "--host") -> HostSpec:
     if host is None:
         raise UsageError(f"{flag} {raw[:80]!r}: not a valid host name or IP address")
     return HostSpec(host, port, user)
+
+
+def record_host(value: str, where: str) -> str:
+    """The normal form of a record's `host` field (a bare host: the user and port are fields
+    of their own), or an InputError naming `where` and never repeating the value."""
+    host = canonical_host(value)
+    if host is None:
+        raise InputError(f"{where}: not a valid host name or IP address")
+    return host
 
 
 def host_identity(stored: str) -> str:

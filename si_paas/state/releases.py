@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from si_paas import schemacheck
 from si_paas.errors import InputError
 from si_paas.state import fsio, jsonl
 from si_paas.state.contexts import Context
 from si_paas.state.layout import StateLayout
-from si_paas.state.validate import validate_document
 
 Doc = dict[str, Any]
 
@@ -45,7 +45,7 @@ def drills_file(layout: StateLayout, ctx: str) -> Path:
 def write_release(layout: StateLayout, ctx: Context, record: Doc) -> Path:
     """Write one release record (validated) atomically under the context lock."""
     path = release_file(layout, ctx.name, record["app"], record["release_id"])
-    validate_document(record, "release", path)
+    schemacheck.check(record, "release", path)
     with fsio.locked(layout.lock_file(ctx.name)):
         fsio.ensure_dir(path.parent)
         fsio.atomic_write_json(path, record)
@@ -59,7 +59,7 @@ def read_release(layout: StateLayout, ctx: Context, app: str, release_id: str) -
         doc = fsio.read_json(path)
     except FileNotFoundError:
         return None
-    validate_document(doc, "release", path)
+    schemacheck.check(doc, "release", path)
     record: Doc = doc
     return record
 
@@ -94,7 +94,7 @@ def read_deployments(layout: StateLayout, ctx: Context) -> Doc:
         doc = fsio.read_json(path)
     except FileNotFoundError:
         return _empty(ctx)
-    validate_document(doc, "deployments", path)
+    schemacheck.check(doc, "deployments", path)
     found: Doc = doc
     return found
 
@@ -109,7 +109,7 @@ def update_deployments(layout: StateLayout, ctx: Context, change: Callable[[Doc]
         doc = read_deployments(layout, ctx)
         result = change(doc)
         doc["items"].sort(key=lambda i: (i["app"], i["target"]))
-        validate_document(doc, "deployments", path)
+        schemacheck.check(doc, "deployments", path)
         fsio.atomic_write_json(path, doc)
         return result
 
@@ -117,7 +117,7 @@ def update_deployments(layout: StateLayout, ctx: Context, change: Callable[[Doc]
 def append_drill(layout: StateLayout, ctx: Context, record: Doc) -> None:
     """Append one drill record (validated) as one whole line."""
     path = drills_file(layout, ctx.name)
-    validate_document(record, "drill", path)
+    schemacheck.check(record, "drill", path)
     jsonl.append_line(path, record)
 
 
@@ -126,7 +126,7 @@ def read_drills(layout: StateLayout, ctx: Context) -> list[Doc]:
     path = drills_file(layout, ctx.name)
     out = []
     for number, record in jsonl.read_lines(path):
-        validate_document(record, "drill", f"{path}: line {number}")
+        schemacheck.check(record, "drill", f"{path}: line {number}")
         out.append(record)
     return out
 

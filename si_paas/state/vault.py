@@ -33,6 +33,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from si_paas.errors import InputError, UsageError
+from si_paas.redaction import ELLIPSIS, visible_prefix
 from si_paas.state import fsio
 from si_paas.state.clock import utc_now
 from si_paas.state.contexts import Context
@@ -64,7 +65,7 @@ def shown_key_name(key: str) -> str:
     prefix and its length (a value pasted where the name belongs must not reach a log)."""
     if _PLAIN_NAME_RE.fullmatch(key):
         return repr(key)
-    return f"{key[: max(0, min(4, len(key) // 4))]!r}… ({len(key)} characters)"
+    return f"{visible_prefix(key)!r}{ELLIPSIS} ({len(key)} characters)"
 
 
 def validate_key_name(key: str) -> str:

@@ -63,7 +63,7 @@ def test_hostile_names_are_refused_at_load(tmp_path: Path) -> None:
         try:
             load_policy_file(path)
         except InputError as exc:
-            assert str(path) in exc.message and "examples.fail.0.files" in exc.message
+            assert str(path) in exc.message and "examples.fail[0].files" in exc.message
             assert "\n" not in exc.message
         else:
             raise AssertionError(f"{name!r} was accepted")

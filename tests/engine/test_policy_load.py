@@ -43,7 +43,7 @@ def test_default_pack_loads_with_the_contract_ids() -> None:
     (GOOD.replace("severity: medium", "severity: urgent"), ":3: field severity: 'urgent' is not one of"),
     (GOOD.replace("check: state.permissions", "check: nope.nothing"), ":5: field check: unknown check kind"),
     (GOOD.replace('dir_mode: "0700"', "dir_mode: 700"), ":7: field with.dir_mode: must be of string type"),
-    (GOOD.replace("scopes: [doctor]", "scopes: [everywhere]"), ":4: field scopes.0:"),
+    (GOOD.replace("scopes: [doctor]", "scopes: [everywhere]"), ":4: field scopes[0]:"),
     (GOOD + "  bad: [\n", "invalid YAML"),
     (GOOD.replace("remediation: fix it\n", ""), "field (top level): 'remediation' is a required property"),
 ])

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from si_paas.services.transports.base import CommandResult, TargetError, Writer, run_process
+from si_paas.state.hosts import parse_host
 
 CONNECT_TIMEOUT = 10
 # Commands of one deploy share one connection (OpenSSH multiplexing). The master exits on
@@ -56,7 +57,10 @@ class SshTransport:
 
     @classmethod
     def from_target(cls, target: dict[str, Any], options: dict[str, Any]) -> SshTransport:
-        return cls(host=target["host"], port=target.get("port"), user=target.get("user"),
+        # A record written before hosts were normalised may hold `user@host:port`.
+        spec = parse_host(str(target["host"]), f"target {target['name']}: host")
+        return cls(host=spec.host, port=target.get("port") or spec.port,
+                   user=target.get("user") or spec.user,
                    known_hosts=str(options["known_hosts"]), context=str(options["context"]),
                    target=target["name"], identity=os.environ.get("SI_PAAS_SSH_IDENTITY") or None,
                    config=os.environ.get("SI_PAAS_SSH_CONFIG") or None)
