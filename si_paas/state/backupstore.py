@@ -293,7 +293,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def list_snapshots(context_root: Path) -> list[StoredSnapshot]:
-    """Every complete snapshot folder of a context, oldest first (by id, which is by time)."""
+    """Every complete snapshot folder of a context, oldest first (by time of creation)."""
     try:
         names = sorted(os.listdir(context_root))
     except FileNotFoundError:
@@ -309,7 +309,9 @@ def list_snapshots(context_root: Path) -> list[StoredSnapshot]:
                                         read_manifest(context_root / name), None))
         except BackupCorrupt as exc:
             found.append(StoredSnapshot(name, context_root / name, None, exc.message))
-    return found
+    # An id holds the second; snapshots made within one second are ordered by their
+    # manifests' created_at (microseconds), never by the id's random suffix.
+    return sorted(found, key=lambda s: (s.snapshot_id[:16], s.created_at, s.snapshot_id))
 
 
 def remove_snapshot(folder: Path) -> None:
