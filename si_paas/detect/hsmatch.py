@@ -114,7 +114,7 @@ def _compile(plan: list[dict[str, Any]], hs: Any) -> hyperscan.Database | None:
         else:
             expressions.append(_literal(entry["literal"]))
             flags.append(hs.HS_FLAG_CASELESS if entry["caseless"] else 0)
-    db = hs.Database()
+    db: hyperscan.Database = hs.Database()
     db.compile(expressions=expressions, ids=list(range(len(plan))), elements=len(plan),
                flags=flags)
     return db

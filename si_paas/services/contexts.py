@@ -13,7 +13,7 @@ from si_paas.services.pipeline import Call, command
 from si_paas.state import contexts as store
 from si_paas.state import fsio
 from si_paas.state.collections import read_items
-from si_paas.state.layout import validate_name
+from si_paas.state.layout import CONTEXT_TYPES, validate_name
 
 
 @command("context init", context="none", gate="change", proposal=True, creates="name")
@@ -25,8 +25,8 @@ def init(call: Call, name: str, ctype: str, vault_file: str | None) -> Result:
     vault = Path(vault_file).expanduser().absolute() if vault_file else None
     if vault is not None:
         store.check_vault_path(vault)
-    if ctype not in store.CONTEXT_TYPES:
-        raise UsageError(f"--type {ctype!r} is unknown: use one of {', '.join(store.CONTEXT_TYPES)}")
+    if ctype not in CONTEXT_TYPES:
+        raise UsageError(f"--type {ctype!r} is unknown: use one of {', '.join(CONTEXT_TYPES)}")
     # Concurrent inits of one name: the first creates it, the rest confirm it. The lock lives in
     # the state root, so the first init creates an empty root to hold it, and removes what it
     # created again when the gate refuses.
