@@ -40,9 +40,10 @@ _SECRET_KEY_RE = re.compile(SECRET_KEY)
 
 _PLACEHOLDER_WORDS = frozenset({
     "", "~", "null", "none", "nil", "undefined", "n/a", "na", "tbd", "todo", "fixme",
-    "true", "false", "yes", "no", "secret", "password", "passwd", "pass", "token", "api_key",
-    "api-key", "apikey", "changeit", "removed", "hidden", "test", "mock", "default",
+    "true", "false", "yes", "no", "changeit", "removed", "hidden", "test", "mock", "default",
 })
+# Not placeholders: `secret`, `password`, `token` and the like. As a connection string's
+# password they are a real (weak) credential that the server accepts.
 _PLACEHOLDER_RE = re.compile("|".join((
     r"^(.)\1*$",                                    # one repeated character
     r"(?i:x{4,})|\*{3,}|#{3,}|\.{3}|…",              # xxxx, ***, ###, ...
