@@ -328,15 +328,23 @@ class SecretScanner:
 
 
 def _chunk_text(chunk: chunks.Chunk, size: int) -> tuple[str, Lines, int, int]:
-    """A chunk's text and lines, and the first and past-the-last line it owns."""
+    """A chunk's text and lines, and the first and past-the-last line it owns (their starts
+    learnt from the byte offsets, so no lookup walks the chunk line by line)."""
     text = chunk.data.decode("utf-8", errors="replace")
     if chunk.start == 0 and text.startswith("\ufeff"):
         text = " " + text[1:]
     lines = Lines(text)
-    first = chunk.data.count(b"\n", 0, chunk.owned - chunk.start)
+    head, owned = chunk.owned - chunk.start, chunk.owned_end - chunk.start
+    first = chunk.data.count(b"\n", 0, head)
     last = (lines.count if chunk.owned_end >= size
-            else first + chunk.data.count(b"\n", chunk.owned - chunk.start,
-                                          chunk.owned_end - chunk.start))
+            else first + chunk.data.count(b"\n", head, owned))
+    ascii_only = len(text) == len(chunk.data)
+
+    def chars(end: int) -> int:
+        return end if ascii_only else len(chunk.data[:end].decode("utf-8", errors="replace"))
+    lines.learn(first, chars(head))
+    if chunk.owned_end < size:
+        lines.learn(last, chars(owned))
     return text, lines, first, last
 
 
