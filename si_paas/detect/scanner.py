@@ -41,6 +41,8 @@ EXCERPT_CONTEXT = 60
 
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
          (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_BOM_PREFIXES = tuple(bom for bom, _ in _BOMS)
+_BOM_FIRST = frozenset(bom[:1] for bom in _BOM_PREFIXES)
 
 
 def is_binary(data: bytes) -> bool:
@@ -51,7 +53,7 @@ def is_binary(data: bytes) -> bool:
 def is_binary_content(data: Content) -> bool:
     """True when `decode_text` would call these bytes binary (read only their head)."""
     head = data[:BINARY_SNIFF_BYTES]
-    return not head.startswith(tuple(bom for bom, _ in _BOMS)) and b"\0" in head
+    return b"\0" in head and not head.startswith(_BOM_PREFIXES)
 
 
 def decode_text(data: bytes) -> str | None:
@@ -61,9 +63,10 @@ def decode_text(data: bytes) -> str | None:
     file in that encoding, NUL bytes and all; otherwise a NUL byte in the first 8 KiB
     means binary, and the rest is UTF-8 (undecodable bytes replaced).
     """
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom):].decode(codec, errors="replace")
+    if data[:1] in _BOM_FIRST:  # most files start with no byte of a byte-order mark
+        for bom, codec in _BOMS:
+            if data.startswith(bom):
+                return data[len(bom):].decode(codec, errors="replace")
     if is_binary(data):
         return None
     return data.decode("utf-8", errors="replace")
@@ -118,8 +121,7 @@ class SecretScanner:
         findings as a whole-file scan (see `detect/chunks.py`); one in UTF-16 or UTF-32
         (a byte-order mark) is decoded whole.
         """
-        if len(data) <= chunks.LARGE_FILE_BYTES or data[:4].startswith(
-                tuple(bom for bom, _ in _BOMS)):
+        if len(data) <= chunks.LARGE_FILE_BYTES or data[:4].startswith(_BOM_PREFIXES):
             text = decode_text(data if isinstance(data, bytes) else data[0:len(data)])
             return [] if text is None else self.scan_text(path, text)
         if is_binary_content(data) or not self.rules:
