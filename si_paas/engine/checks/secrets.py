@@ -64,12 +64,15 @@ def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: Secret
         judged, hits = cache.get(f)
         if judged:
             known[f] = hits
+            if f.content_key in cache.plain_heads:  # the private-state check need not peek
+                repo.heads.setdefault(f.content_key, None)
         else:
             todo.append(f)
     repo.advance(len(known))
     for f, hits in map_files(repo, todo, scan_one, cap):
         known[f] = hits
-        cache.put(f, hits)
+        cache.put(f, hits, plain_head=f.content_key in repo.heads
+                  and repo.heads[f.content_key] is None)
     cache.save()
     for f in files:
         if f in known:
