@@ -17,6 +17,8 @@ from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from si_paas.detect import chunks
+from si_paas.detect.chunks import Content
 from si_paas.detect.filters import first_suppressing, is_published_sample
 from si_paas.detect.lines import Lines
 from si_paas.detect.matcher import Matcher, select_matcher
@@ -39,11 +41,19 @@ EXCERPT_CONTEXT = 60
 
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
          (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_BOM_PREFIXES = tuple(bom for bom, _ in _BOMS)
+_BOM_FIRST = frozenset(bom[:1] for bom in _BOM_PREFIXES)
 
 
 def is_binary(data: bytes) -> bool:
     """True if the first 8 KiB hold a NUL byte."""
     return b"\0" in data[:BINARY_SNIFF_BYTES]
+
+
+def is_binary_content(data: Content) -> bool:
+    """True when `decode_text` would call these bytes binary (read only their head)."""
+    head = data[:BINARY_SNIFF_BYTES]
+    return b"\0" in head and not head.startswith(_BOM_PREFIXES)
 
 
 def decode_text(data: bytes) -> str | None:
@@ -53,9 +63,10 @@ def decode_text(data: bytes) -> str | None:
     file in that encoding, NUL bytes and all; otherwise a NUL byte in the first 8 KiB
     means binary, and the rest is UTF-8 (undecodable bytes replaced).
     """
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom):].decode(codec, errors="replace")
+    if data[:1] in _BOM_FIRST:  # most files start with no byte of a byte-order mark
+        for bom, codec in _BOMS:
+            if data.startswith(bom):
+                return data[len(bom):].decode(codec, errors="replace")
     if is_binary(data):
         return None
     return data.decode("utf-8", errors="replace")
@@ -103,10 +114,78 @@ class SecretScanner:
                                            files=self._files)
         return self._matcher
 
-    def scan_bytes(self, path: str, data: bytes) -> list[Finding]:
-        """Findings in a file's bytes; `path` is only displayed and fingerprinted."""
-        text = decode_text(data)
-        return [] if text is None else self.scan_text(path, text)
+    def scan_bytes(self, path: str, data: Content) -> list[Finding]:
+        """Findings in a file's bytes; `path` is only displayed and fingerprinted.
+
+        A file over `chunks.LARGE_FILE_BYTES` in UTF-8 is scanned in chunks, with the same
+        findings as a whole-file scan (see `detect/chunks.py`); one in UTF-16 or UTF-32
+        (a byte-order mark) is decoded whole.
+        """
+        if len(data) <= chunks.LARGE_FILE_BYTES or data[:4].startswith(_BOM_PREFIXES):
+            text = decode_text(data if isinstance(data, bytes) else data[0:len(data)])
+            return [] if text is None else self.scan_text(path, text)
+        if is_binary_content(data) or not self.rules:
+            return []
+        return self._scan_chunks(path, data)
+
+    def _scan_chunks(self, path: str, data: Content) -> list[Finding]:
+        """`scan_text` of the whole file, one chunk at a time.
+
+        First pass: each chunk's candidates on the lines it owns, at their offsets in the
+        whole file's text; then the overlap rule over all of them in the whole-file order.
+        Second pass, only over chunks holding a hit: findings and excerpts, each chunk read
+        with a margin wide enough for the longest written form of any secret found.
+        """
+        pieces: list[tuple[int, int, int, int]] = []  # owned, owned_end, first char, first line
+        candidates: list[_Hit] = []
+        char_at, line_at = 0, 0  # the whole text's offset and line of the chunk's owned start
+        for chunk in chunks.chunks(data):
+            text, lines, first, last = _chunk_text(chunk, len(data))
+            char_first = lines.start(first)
+            base = char_at - char_first
+            pieces.append((chunk.owned, chunk.owned_end, char_at, line_at))
+            wanted = self.matcher.candidates(path, lines)
+            if wanted:
+                candidates += [replace(h, start=h.start + base, end=h.end + base,
+                                       match_start=h.match_start + base)
+                               for h in self._candidates(text, lines, wanted, (first, last))]
+            char_at += lines.start(last) - char_first
+            line_at += last - first
+        candidates.sort(key=lambda h: h.rule_index)  # stable: file order within each rule
+        suppressed: list[_Hit] = []
+        hits = self._accept(candidates, suppressed)
+        if not hits and not suppressed:
+            return []
+        repeats = repeated_forms(h.secret for h in hits)
+        margin = max(chunks.OVERLAP_BYTES, 4 * repeats.longest)  # >= longest form, in chars
+        findings: list[Finding] = []
+        explained: dict[int, list[Finding]] = {}  # by place in `suppressed`
+        owned_starts = [p[2] for p in pieces]
+        for number, (owned, owned_end, char_owned, line_owned) in enumerate(pieces):
+            def here(h: _Hit) -> bool:
+                return bisect_right(owned_starts, h.start) - 1 == number  # noqa: B023
+            mine = [h for h in hits if here(h)]
+            theirs = [(i, h) for i, h in enumerate(suppressed) if here(h)]
+            if not mine and not theirs:
+                continue
+            chunk = chunks.chunk_owning(data, owned, owned_end, margin)
+            text, lines, first, _ = _chunk_text(chunk, len(data))
+            base = char_owned - lines.start(first)
+            line_base = line_owned - first
+
+            def local(h: _Hit) -> _Hit:
+                return replace(h, start=h.start - base, end=h.end - base,  # noqa: B023
+                               match_start=h.match_start - base)  # noqa: B023
+            near = [local(h) for h in hits]
+            findings += self._findings(path, lines, near, repeats,
+                                       emit=[local(h) for h in mine], line_base=line_base)
+            for i, candidate in theirs:
+                explained[i] = self._findings(path, lines, [local(candidate)], repeats,
+                                              line_base=line_base)
+        findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
+        for i in sorted(explained):  # in candidate order, as a whole-file scan gives them
+            findings += explained[i]
+        return findings
 
     def scan_text(self, path: str, text: str) -> list[Finding]:
         """Findings in decoded text, sorted by line, column and rule.
@@ -132,12 +211,19 @@ class SecretScanner:
 
     def _collect(self, path: str, text: str, lines: Lines,
                  wanted: dict[int, set[int]], suppressed: list[_Hit]) -> list[_Hit]:
-        accepted: list[_Hit] = []
-        starts: list[int] = []  # accepted spans never overlap, so they sort by start and end
+        return self._accept(self._candidates(text, lines, wanted), suppressed)
+
+    def _candidates(self, text: str, lines: Lines, wanted: dict[int, set[int]],
+                    owned: tuple[int, int] | None = None) -> list[_Hit]:
+        """Every candidate hit (those a filter suppressed marked), rule by rule in pack
+        order, each rule's in line order; only hits starting on lines in `owned`, if given."""
+        found: list[_Hit] = []
         for index in sorted(wanted):
             rule = self.rules[index]  # applicable: the automaton holds only rules for this path
             keyword_lines = sorted(wanted[index])
             for position, line in enumerate(keyword_lines):
+                if owned is not None and not owned[0] <= line < owned[1]:
+                    continue
                 start, end = lines.span(line)
                 window_end = end
                 if rule.multiline:
@@ -153,19 +239,27 @@ class SecretScanner:
                     if rule.multiline and match.start() > end - start:
                         break
                     hit = self._check(rule, index, match, start)
-                    if hit is None or self._allowed_inline(lines, hit):
-                        continue
-                    if hit.suppressed_by is not None:
-                        if self.explain:
-                            suppressed.append(hit)
-                        continue
-                    at = bisect_right(starts, hit.start)
-                    if at and accepted[at - 1].end > hit.start:
-                        continue
-                    if at < len(starts) and starts[at] < hit.end:
-                        continue
-                    starts.insert(at, hit.start)
-                    accepted.insert(at, hit)
+                    if hit is not None and not self._allowed_inline(lines, hit):
+                        found.append(hit)
+        return found
+
+    def _accept(self, candidates: list[_Hit], suppressed: list[_Hit]) -> list[_Hit]:
+        """The hits kept, sorted: in candidate order, each one overlapping none kept before
+        it; the suppressed ones go to `suppressed` when explaining."""
+        accepted: list[_Hit] = []
+        starts: list[int] = []  # accepted spans never overlap, so they sort by start and end
+        for hit in candidates:
+            if hit.suppressed_by is not None:
+                if self.explain:
+                    suppressed.append(hit)
+                continue
+            at = bisect_right(starts, hit.start)
+            if at and accepted[at - 1].end > hit.start:
+                continue
+            if at < len(starts) and starts[at] < hit.end:
+                continue
+            starts.insert(at, hit.start)
+            accepted.insert(at, hit)
         return accepted
 
     def _check(self, rule: SecretRule, index: int, match: re.Match[str],
@@ -196,15 +290,19 @@ class SecretScanner:
         return _explained(rule, hit) if self.explain or hit.suppressed_by else {}
 
     def _findings(self, path: str, lines: Lines, hits: list[_Hit],
-                  repeats: RepeatedForms) -> list[Finding]:
+                  repeats: RepeatedForms, emit: list[_Hit] | None = None,
+                  line_base: int = 0) -> list[Finding]:
         """Findings of accepted hits (sorted, never overlapping), or of suppressed ones.
 
         `repeats` holds the written forms of every secret found in the file, so each of
-        their occurrences in any excerpt is redacted too."""
+        their occurrences in any excerpt is redacted too. `emit`: the hits to report when
+        not all of `hits` (the others are neighbours only); `line_base`: the file's line
+        number of the first line of `lines` (a chunk's)."""
         starts = [h.start for h in hits]
-        key = report_key() if hits else b""  # fetched once for every fingerprint and tag
+        emitted = hits if emit is None else emit
+        key = report_key() if emitted else b""  # fetched once for every fingerprint and tag
         findings = []
-        for hit in hits:
+        for hit in emitted:
             rule = self.rules[hit.rule_index]
             line = lines.index(hit.start)
             line_start, line_end = lines.span(line)
@@ -217,7 +315,7 @@ class SecretScanner:
                 rule=rule.id,
                 message=rule.description,
                 path=path,
-                line=line + 1,
+                line=line_base + line + 1,
                 column=column,
                 excerpt=_excerpt(lines.text, line_start, line_end, begin, stop, neighbours,
                                  repeats, key),
@@ -229,6 +327,27 @@ class SecretScanner:
             ))
         findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return findings
+
+
+def _chunk_text(chunk: chunks.Chunk, size: int) -> tuple[str, Lines, int, int]:
+    """A chunk's text and lines, and the first and past-the-last line it owns (their starts
+    learnt from the byte offsets, so no lookup walks the chunk line by line)."""
+    text = chunk.data.decode("utf-8", errors="replace")
+    if chunk.start == 0 and text.startswith("\ufeff"):
+        text = " " + text[1:]
+    lines = Lines(text)
+    head, owned = chunk.owned - chunk.start, chunk.owned_end - chunk.start
+    first = chunk.data.count(b"\n", 0, head)
+    last = (lines.count if chunk.owned_end >= size
+            else first + chunk.data.count(b"\n", head, owned))
+    ascii_only = len(text) == len(chunk.data)
+
+    def chars(end: int) -> int:
+        return end if ascii_only else len(chunk.data[:end].decode("utf-8", errors="replace"))
+    lines.learn(first, chars(head))
+    if chunk.owned_end < size:
+        lines.learn(last, chars(owned))
+    return text, lines, first, last
 
 
 def _explained(rule: SecretRule, hit: _Hit) -> dict[str, object]:

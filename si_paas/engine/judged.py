@@ -9,7 +9,10 @@ entries carry fingerprints and redaction tags made under it) and whether suppres
 candidates are kept (`--explain`). A changed rule, cap, key or si-paas version is a new
 file; the old one is removed. Every finding is kept, not just "clean", so a cached run
 reports what a fresh run reports. Entries hold what a report shows (redacted excerpts,
-fingerprints), never a secret. `SI_PAAS_NO_CACHE=1` turns this off; a cache that cannot
+fingerprints), never a secret. Beside them, the ids of the blobs whose first bytes cannot be
+private state (`snapshot/heads.py`: None), so the private-state check of an unchanged
+history opens no blob the scan did not read; a head that could be state is never kept (it
+may be a key), so such a blob is peeked again. `SI_PAAS_NO_CACHE=1` turns this off; a cache that cannot
 be used is skipped.
 """
 
@@ -50,6 +53,7 @@ class JudgedBlobs:
         self.folder = folder
         self.name = name
         self.entries: dict[str, Any] = {}
+        self.plain_heads: set[str] = set()  # blobs whose head cannot be private state
         self.added = 0
 
     @classmethod
@@ -72,6 +76,9 @@ class JudgedBlobs:
                 data = json.load(fh)
                 if isinstance(data, dict) and isinstance(data.get("blobs"), dict):
                     cache.entries = data["blobs"]
+                    plain = data.get("plain_heads")
+                    if isinstance(plain, list):
+                        cache.plain_heads = {b for b in plain if isinstance(b, str)}
         return cache
 
     @staticmethod
@@ -90,19 +97,24 @@ class JudgedBlobs:
         except TypeError:
             return False, None
 
-    def put(self, f: RepoFile, findings: list[Finding] | None) -> None:
-        """Remember what judging `f` gave (None: binary)."""
+    def put(self, f: RepoFile, findings: list[Finding] | None,
+            plain_head: bool = False) -> None:
+        """Remember what judging `f` gave (None: binary), and whether its head was found
+        unable to be private state."""
         if f.blob is None:
             return
         self.entries[self._key(f)] = (BINARY if findings is None
                                       else [item.to_dict() for item in findings])
+        if plain_head:
+            self.plain_heads.add(f.blob)
         self.added += 1
 
     def save(self) -> None:
         """Write the cache when something was added, and drop the files of older packs."""
         if self.folder is None or not self.added:
             return
-        text = json.dumps({"blobs": self.entries}, separators=(",", ":"))
+        text = json.dumps({"blobs": self.entries, "plain_heads": sorted(self.plain_heads)},
+                          separators=(",", ":"))
         diskcache.write_entry(self.folder, self.name, text.encode("utf-8"), prune=False)
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.folder):

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+from si_paas.detect.chunks import Content
 from si_paas.snapshot.gitobjects import IndexSnapshot
 from si_paas.snapshot.snapshot import FileSource
 from si_paas.snapshot.worktree import RepoFile, WorktreeSnapshot
@@ -22,11 +23,11 @@ MAX_WORKERS = 8
 _CHUNK = 200
 _BLOB_CHUNK = 1000
 
-_JOB: tuple[FileSource, Callable[[RepoFile, bytes], Any], int | None] | None = None
+_JOB: tuple[FileSource, Callable[[RepoFile, Content], Any], int | None] | None = None
 
 
 def _read(repo: FileSource, files: Sequence[RepoFile], cap: int | None
-          ) -> Iterator[tuple[RepoFile, bytes]]:
+          ) -> Iterator[tuple[RepoFile, Content]]:
     """Each readable file's bytes: one streamed git reader for blobs, else file by file."""
     read_all = getattr(repo, "read_all", None)
     if read_all is not None:
@@ -79,7 +80,7 @@ def workers_for(repo: FileSource, count: int) -> int:
 
 
 def map_files(repo: FileSource, files: Sequence[RepoFile],
-              work: Callable[[RepoFile, bytes], T], cap: int | None = None
+              work: Callable[[RepoFile, Content], T], cap: int | None = None
               ) -> Iterator[tuple[RepoFile, T]]:
     """`work(file, bytes)` for every readable file no larger than `cap` (else the source's
     `max_file_size`); skips are counted on `repo`.

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from si_paas.detect.chunks import Content
 from si_paas.snapshot.pathfacts import PathFacts
 from si_paas.snapshot.state import StateSnapshot
 from si_paas.snapshot.worktree import RepoFile
@@ -29,7 +30,7 @@ class FileSource(Protocol):
 
     def content_files(self) -> Iterator[RepoFile]: ...
 
-    def read(self, f: RepoFile, cap: int | None = None) -> bytes | None: ...
+    def read(self, f: RepoFile, cap: int | None = None) -> Content | None: ...
 
     def peek(self, f: RepoFile, limit: int) -> bytes | None: ...
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from si_paas.detect.chunks import LARGE_FILE_BYTES, Content, FileContent
 from si_paas.errors import InputError
 from si_paas.snapshot.gitpaths import enclosing_worktree, real
 from si_paas.snapshot.heads import HEAD_BYTES, head_fact
@@ -184,12 +185,14 @@ class WorktreeSnapshot:
     def _base(self) -> str:
         return str(self.root)
 
-    def read(self, f: RepoFile, cap: int | None = None) -> bytes | None:
+    def read(self, f: RepoFile, cap: int | None = None) -> Content | None:
         """The bytes of a file, or None (counted in `skipped`) if missing or over the size cap
         (`cap`, else the snapshot's `max_file_size`).
 
         One open, one fstat and the reads; whether the head could be private state is noted
-        in `heads` on the way, so the content check does not open the file again.
+        in `heads` on the way, so the content check does not open the file again. A file
+        over `LARGE_FILE_BYTES` comes back open, read by offset (`FileContent`), so the
+        scan holds one chunk of it at a time.
         """
         try:
             fd = os.open(os.path.join(self._base, f.relpath), _OPEN_FLAGS)
@@ -205,6 +208,10 @@ class WorktreeSnapshot:
             if st.st_size > limit:
                 self._skip(f"larger than {limit} bytes")
                 return None
+            if st.st_size > LARGE_FILE_BYTES:
+                large = FileContent(os.dup(fd), st.st_size)
+                self.heads[f.relpath] = head_fact(large[:HEAD_BYTES])
+                return large
             data = _read_all(fd, st.st_size)
         except OSError:
             self._skip("unreadable")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable
@@ -148,3 +149,26 @@ def _committed(repo: Path, env: dict[str, str], rel: str, line: str) -> bool:
     out = subprocess.run(["git", "-C", str(repo), "log", "--all", "-p", "--", rel], env=env,
                          check=True, capture_output=True, text=True).stdout
     return line in out
+
+
+def test_an_unchanged_history_opens_no_blob_for_the_private_state_check(
+        si: Callable[..., Run], env: dict[str, str], tmp_path: Path, home: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, env, "init", "-q")
+    for i in range(4):
+        write(repo / f"src/mod{i}.py", "".join(f"def f{n}():\n    return {n + i}\n"
+                                                for n in range(40)))
+        git(repo, env, "add", "-A")
+        git(repo, env, "commit", "-q", "-m", f"change {i}")
+    first = si("paas", "scan", "--history", "--all", "--json", cwd=repo)
+    cached = json.loads(next((home / ".cache" / "si-paas" / "judged-v1").rglob("*.json"))
+                        .read_text())
+    assert len(cached["plain_heads"]) == 4  # no head kept: only the ids of plain blobs
+    trace = tmp_path / "trace.txt"
+    second = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
+                extra_env={"GIT_TRACE": str(trace)})
+    assert second.json["checks"] == first.json["checks"]
+    ran = trace.read_text()
+    assert "git log" in ran or "'log'" in ran or " log " in ran, ran
+    assert "cat-file" not in ran, ran  # every blob judged, and its head known, from the cache

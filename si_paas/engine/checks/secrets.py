@@ -15,6 +15,7 @@ from si_paas.snapshot.snapshot import FileSource, Snapshot
 from si_paas.snapshot.worktree import RepoFile
 
 if TYPE_CHECKING:
+    from si_paas.detect.chunks import Content
     from si_paas.detect.scanner import SecretScanner
 
 _PARAMS = {
@@ -41,7 +42,7 @@ def scanner(snap: Snapshot, files: int | None = None) -> SecretScanner:
 
 
 def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: SecretScanner,
-           scan_one: Callable[[RepoFile, bytes], list[Finding] | None], cap: int
+           scan_one: Callable[[RepoFile, Content], list[Finding] | None], cap: int
            ) -> Iterator[tuple[RepoFile, list[Finding] | None]]:
     """(file, findings or None for binary) per judged file, in listing order.
 
@@ -63,12 +64,15 @@ def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: Secret
         judged, hits = cache.get(f)
         if judged:
             known[f] = hits
+            if f.content_key in cache.plain_heads:  # the private-state check need not peek
+                repo.heads.setdefault(f.content_key, None)
         else:
             todo.append(f)
     repo.advance(len(known))
     for f, hits in map_files(repo, todo, scan_one, cap):
         known[f] = hits
-        cache.put(f, hits)
+        cache.put(f, hits, plain_head=f.content_key in repo.heads
+                  and repo.heads[f.content_key] is None)
     cache.save()
     for f in files:
         if f in known:
@@ -78,16 +82,15 @@ def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: Secret
 @check_kind("repo.no_plaintext_secrets", _PARAMS)
 def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
     """Plaintext secrets in tracked and untracked files (ignored files are not published)."""
-    from si_paas.detect.scanner import decode_text
+    from si_paas.detect.scanner import is_binary_content
 
     listed = {id(repo): list(repo.content_files()) for repo in snap.repos}
     scan = scanner(snap, files=sum(len(v) for v in listed.values()))
     _ = scan.matcher  # chosen (and any database loaded) once, before workers fork
 
-    def scan_one(f: RepoFile, data: bytes) -> list[Finding] | None:
+    def scan_one(f: RepoFile, data: Content) -> list[Finding] | None:
         # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
-        text = decode_text(data)  # None: binary
-        return None if text is None else scan.scan_text(f.relpath, text)
+        return None if is_binary_content(data) else scan.scan_bytes(f.relpath, data)
 
     findings: list[Finding] = []
     cap = snap.max_file_size or params["max_file_size"]  # the command line's, else the policy's
