@@ -127,7 +127,7 @@ def test_bad_modes_and_links_are_refused_at_load(tmp_path: Path, extra: str, fie
     path = write(tmp_path / "p.yaml", EXAMPLE.format(extra=extra))
     with pytest.raises(InputError) as err:
         load_policy_file(path)
-    assert str(path) in err.value.message and f"examples.fail.0.{field}" in err.value.message
+    assert str(path) in err.value.message and f"examples.fail[0].{field}" in err.value.message
     assert repr(name) in err.value.message and "\n" not in err.value.message
 
 
