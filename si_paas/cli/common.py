@@ -75,7 +75,7 @@ def run(*args: Any, render: Callable[[dict[str, Any]], None] | None = None,
         raise RuntimeError(f"{click_ctx.command_path}: no declared command")
     params = dict(click_ctx.params)
     as_json = bool(params.get("as_json")) if as_json is None else as_json
-    command = cmd.declaration.name
+    command = cmd.declaration.reported
     inv = Invocation(command=command, context_opt=_context_from(click_ctx, params.get("context")))
     try:
         result = cmd.invoke(inv, args, kwargs, audit_args=audit_args(params))
