@@ -10,6 +10,12 @@ from si_paas.services.pipeline import REGISTRY
 
 # name -> (context mode, gate level, audited); a new command needs its row here
 DECLARED: dict[str, tuple[str, str, bool]] = {
+    "backup create": ("explicit", "none", True),
+    "backup key export": ("explicit", "none", True),
+    "backup list": ("required", "none", True),
+    "backup prune": ("explicit", "none", True),
+    "backup restore": ("explicit", "none", True),
+    "backup verify": ("required", "none", True),
     "deploy": ("required", "strict", True),
     "deploy lock release": ("explicit", "none", True),
     "deploy lock status": ("required", "read", True),
@@ -66,8 +72,7 @@ DECLARED: dict[str, tuple[str, str, bool]] = {
 
 # commands whose service still resolves its context and gates on its own
 NOT_YET_DECLARED = {
-    "backup create", "backup key export", "backup list", "backup prune", "backup restore",
-    "backup verify", "scan",
+    "scan",
 }
 
 
