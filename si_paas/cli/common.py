@@ -56,21 +56,10 @@ def run(*args: Any, render: Callable[[dict[str, Any]], None] | None = None,
     JSON document or renders its payload, and exits with its code. as_json: whether stdout
     is the JSON document (default: --json).
     """
-    from si_paas.services.pipeline import Declaration, DeclaredCommand, audit_args
+    from si_paas.services.pipeline import audit_args
 
     click_ctx = click.get_current_context()
     cmd: DeclaredCommand[Any] | None = getattr(click_ctx.command.callback, "declared", None)
-    if cmd is None and args and isinstance(args[0], str):
-        # an action not declared yet: `run(command, action, render, as_json, creates)`
-        legacy = dict(zip(("command", "action", "render", "as_json", "creates"), args,
-                          strict=False))
-        legacy.update(kwargs)
-        render = legacy.get("render", render)
-        as_json = legacy.get("as_json", as_json)
-        action = legacy["action"]
-        cmd = DeclaredCommand(Declaration(legacy["command"], "none", "none", creates="creates"),
-                              lambda call, creates=None: action(call.inv), None)
-        args, kwargs = (), {"creates": legacy.get("creates")}
     if cmd is None:
         raise RuntimeError(f"{click_ctx.command_path}: no declared command")
     params = dict(click_ctx.params)

@@ -71,9 +71,6 @@ DECLARED: dict[str, tuple[str, str, bool]] = {
     "target update": ("explicit", "change", True),
 }
 
-# commands whose service still resolves its context and gates on its own
-NOT_YET_DECLARED: set[str] = set()
-
 
 def _commands() -> dict[str, click.Command]:
     """Every command under `si paas` that runs something: the leaves, and groups that act
@@ -102,8 +99,7 @@ COMMANDS = _commands()
 
 
 def test_every_command_is_in_the_table() -> None:
-    assert set(COMMANDS) == set(DECLARED) | NOT_YET_DECLARED
-    assert not set(DECLARED) & NOT_YET_DECLARED
+    assert set(COMMANDS) == set(DECLARED)
     assert {"context use", "context remove", "target add", "scan"} <= set(COMMANDS)
 
 
@@ -111,10 +107,6 @@ def test_every_command_runs_its_declaration() -> None:
     wrong: dict[str, Any] = {}
     for name, cmd in COMMANDS.items():
         declared = getattr(cmd.callback, "declared", None)
-        if name in NOT_YET_DECLARED:
-            if declared is not None:
-                wrong[name] = "declared: move it to DECLARED"
-            continue
         if declared is None:
             wrong[name] = "not declared"
             continue
