@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from si_paas.cli.output import emit_json, error_doc, result_doc
-from si_paas.errors import SiPaasError
+from si_paas.errors import SiPaasError, UsageError
 from si_paas.report.safe import printable
 from si_paas.services.invocation import Invocation, Result
 
@@ -20,10 +20,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def command_options(fn: F) -> F:
-    """Add --context (also accepted after the subcommand) and --json to a command."""
+    """Add --context (also accepted after the subcommand) and --json to a command.
+
+    Goes above `@declared`: a command that uses no context does not show its --context in
+    help, and `run` refuses it in one line (the group's `si paas --context NAME`, which
+    names the context for every command, is still only checked).
+    """
+    cmd: DeclaredCommand[Any] | None = getattr(fn, "declared", None)
     fn = click.option("--json", "as_json", is_flag=True,
                       help="Print one JSON object on stdout instead of tables.")(fn)
     fn = click.option("--context", "context", metavar="NAME",
+                      hidden=cmd is not None and cmd.declaration.uses_no_context,
                       help="Context to act on (same as `si paas --context NAME ...`).")(fn)
     return fn
 
@@ -66,6 +73,9 @@ def run(*args: Any, render: Callable[[dict[str, Any]], None] | None = None,
     as_json = bool(params.get("as_json")) if as_json is None else as_json
     command = cmd.declaration.reported
     inv = Invocation(command=command, context_opt=_context_from(click_ctx, params.get("context")))
+    if params.get("context") and cmd.declaration.uses_no_context:
+        _fail(command, inv, UsageError(f"--context {params['context']!r}: `{command}` uses no "
+                                       "context; drop --context"), as_json)
     try:
         result = cmd.invoke(inv, args, kwargs, audit_args=audit_args(params))
     except SiPaasError as exc:

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 ContextMode = Literal["explicit", "required", "optional", "none"]
 """explicit: --context NAME is required (the runbook's rule for mutating commands);
 required: --context or the selected context; optional: the context named by --context, if
-any; none: the command uses no context (an explicit --context is still checked)."""
+any; none: the command uses no context (an explicit --context is still checked; the
+command's own --context is not offered, unless it names the context the command creates)."""
 
 GateLevel = Literal["none", "read", "change", "strict"]
 """read: warn when the gate would refuse changes; change: refuse a change that adds a
@@ -49,6 +50,12 @@ class Declaration:
     creates: str | None = None  # parameter naming the context being made (`context init`)
     proposal: bool = False  # the action gates its proposed change itself (`Call.gate`)
     reports: str | None = None  # the name its documents and audit lines carry, if not `name`
+
+    @property
+    def uses_no_context(self) -> bool:
+        """True when the command's own --context would mean nothing (mode none, no context
+        made): the CLI does not offer it; `si paas --context NAME` is still checked."""
+        return self.context == "none" and self.creates is None
 
     @property
     def reported(self) -> str:
