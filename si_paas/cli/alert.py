@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.services import alerts as svc
 
@@ -55,6 +55,7 @@ def _channel_line(p: dict[str, Any]) -> None:
 @click.option("--backoff", default="1s", show_default=True,
               help="Wait before the first retry; doubles each time (max 30s).")
 @command_options
+@declared(svc.channel_add)
 def webhook(name: str, url_ref: str, sign_ref: str | None, timeout: str, retries: int,
             backoff: str, **_: Any) -> None:
     """Add a webhook channel; URL and signing key are read from the context's vault.
@@ -63,12 +64,12 @@ def webhook(name: str, url_ref: str, sign_ref: str | None, timeout: str, retries
     si paas --context internal-dogfood alert channel add webhook --name ops \\
         --url-secret ALERT_WEBHOOK_URL --sign-secret ALERT_WEBHOOK_HMAC --timeout 5s --retries 2
     """
-    run("alert channel add", lambda inv: svc.channel_add(inv, name, url_ref, sign_ref, timeout,
-                                                          retries, backoff), _channel_line)
+    run(name, url_ref, sign_ref, timeout, retries, backoff, render=_channel_line)
 
 
 @channel.command("list")
 @command_options
+@declared(svc.channel_list)
 def channel_list(**_: Any) -> None:
     """List channels: name, vault key names and fingerprints (never the URL)."""
     def render(p: dict[str, Any]) -> None:
@@ -80,16 +81,16 @@ def channel_list(**_: Any) -> None:
         human.items_table(f"alert channels of {p['context']}", rows,
                           ["name", "type", "url", "signing", "timeout", "retries"])
 
-    run("alert channel list", svc.channel_list, render)
+    run(render=render)
 
 
 @channel.command("remove")
 @click.argument("name")
 @command_options
+@declared(svc.channel_remove)
 def channel_remove(name: str, **_: Any) -> None:
     """Remove a channel and its references from routes."""
-    run("alert channel remove", lambda inv: svc.channel_remove(inv, name),
-        lambda p: human.out().print(f"removed channel {name} from {p['context']}", markup=False))
+    run(name, render=lambda p: human.out().print(f"removed channel {name} from {p['context']}", markup=False))
 
 
 @alert.group()
@@ -114,9 +115,10 @@ def _policy(p: dict[str, Any]) -> None:
 
 @policy.command("show")
 @command_options
+@declared(svc.policy_show)
 def policy_show(**_: Any) -> None:
     """Show channels (by key name and fingerprint), routes and intervals."""
-    run("alert policy show", svc.policy_show, _policy)
+    run(render=_policy)
 
 
 @policy.command("set")
@@ -131,6 +133,7 @@ def policy_show(**_: Any) -> None:
 @click.option("--ack-window", metavar="DURATION",
               help="An acknowledged alert is not resent within this window (default 24h).")
 @command_options
+@declared(svc.policy_set)
 def policy_set(routes: tuple[str, ...], clear_routes: bool, default: str | None,
                repeat_interval: str | None, ack_window: str | None, **_: Any) -> None:
     """Change routes, default channels and intervals.
@@ -140,8 +143,7 @@ def policy_set(routes: tuple[str, ...], clear_routes: bool, default: str | None,
         --route 'severity=critical -> pager +continue' --route 'kind=backup|deploy -> ops' \\
         --default ops --repeat-interval 4h
     """
-    run("alert policy set", lambda inv: svc.policy_set(inv, routes, default, repeat_interval,
-                                                        ack_window, clear_routes), _policy)
+    run(routes, default, repeat_interval, ack_window, clear_routes, render=_policy)
 
 
 @alert.group("route")
@@ -155,6 +157,7 @@ def route_group() -> None:
                                             "checklist or test.")
 @click.option("--label", "labels", multiple=True, metavar="KEY=VALUE", help="More labels (app, target, ...).")
 @command_options
+@declared(svc.route_test)
 def route_test(severity: str, kind: str, labels: tuple[str, ...], **_: Any) -> None:
     """Show which channels an alert with these labels reaches (sends nothing).
 
@@ -167,28 +170,29 @@ def route_test(severity: str, kind: str, labels: tuple[str, ...], **_: Any) -> N
         silenced = f"; silenced by {p['silenced_by']}" if p["silenced_by"] else ""
         human.out().print(f"{chans} (via {via}){silenced}", markup=False)
 
-    run("alert route test", lambda inv: svc.route_test(inv, severity, kind, labels), render)
+    run(severity, kind, labels, render=render)
 
 
 @alert.command("test")
 @click.option("--channel", metavar="NAME", help="Only this channel (default: every channel).")
 @command_options
+@declared(svc.test)
 def test_cmd(channel: str | None, **_: Any) -> None:
     """Send a real test alert; exit 1 when a delivery fails.
 
     A successful test within the week is the checklist's evidence that alerting works.
     """
-    run("alert test", lambda inv: svc.test(inv, channel),
-        lambda p: human.items_table(f"test alert {p['fingerprint']}", p["items"], ["channel", "status"]))
+    run(channel, render=lambda p: human.items_table(f"test alert {p['fingerprint']}", p["items"],
+                                                    ["channel", "status"]))
 
 
 @alert.command("history")
 @click.option("--limit", type=int, default=50, show_default=True, help="At most N records.")
 @command_options
+@declared(svc.history)
 def history(limit: int, **_: Any) -> None:
     """Every delivery attempt, suppression, silence and ack, newest first."""
-    run("alert history", lambda inv: svc.history(inv, limit),
-        lambda p: human.items_table(f"alerts of {p['context']}", p["items"],
+    run(limit, render=lambda p: human.items_table(f"alerts of {p['context']}", p["items"],
                                     ["time", "status", "fingerprint", "severity", "alert_kind",
                                      "channel", "attempt", "http_status", "error", "summary"]))
 
@@ -197,10 +201,11 @@ def history(limit: int, **_: Any) -> None:
 @click.argument("fingerprint")
 @click.option("--note", help="Why, or who is on it.")
 @command_options
+@declared(svc.ack)
 def ack(fingerprint: str, note: str | None, **_: Any) -> None:
     """Acknowledge an alert: repeats are not sent within the ack window."""
-    run("alert ack", lambda inv: svc.ack(inv, fingerprint, note),
-        lambda p: human.out().print(f"acknowledged {fingerprint} ({p['acked_by']})", markup=False))
+    run(fingerprint, note, render=lambda p: human.out().print(
+        f"acknowledged {fingerprint} ({p['acked_by']})", markup=False))
 
 
 @alert.group()
@@ -214,6 +219,7 @@ def silence() -> None:
 @click.option("--until", metavar="TIME|DURATION", help="End: ISO 8601 time or a duration (2h). Required.")
 @click.option("--comment", help="Why. Required.")
 @command_options
+@declared(svc.silence_add)
 def silence_add(matchers: tuple[str, ...], until: str | None, comment: str | None, **_: Any) -> None:
     """Silence matching alerts until a time.
 
@@ -221,18 +227,17 @@ def silence_add(matchers: tuple[str, ...], until: str | None, comment: str | Non
     si paas --context oss-demo alert silence add --matcher kind=backup --until 2h \\
         --comment "backup host maintenance"
     """
-    run("alert silence add", lambda inv: svc.silence_add(inv, matchers, until, comment),
-        lambda p: human.out().print(f"silence {p['silence']['id']} until {p['silence']['ends_at']}",
-                                    markup=False))
+    run(matchers, until, comment, render=lambda p: human.out().print(
+        f"silence {p['silence']['id']} until {p['silence']['ends_at']}", markup=False))
 
 
 @silence.command("list")
 @click.option("--all", "include_expired", is_flag=True, help="Include expired silences.")
 @command_options
+@declared(svc.silence_list)
 def silence_list(include_expired: bool, **_: Any) -> None:
     """Silences in force."""
-    run("alert silence list", lambda inv: svc.silence_list(inv, include_expired),
-        lambda p: human.items_table(f"silences of {p['context']}", p["items"],
+    run(include_expired, render=lambda p: human.items_table(f"silences of {p['context']}", p["items"],
                                     ["id", "matchers", "starts_at", "ends_at", "created_by",
                                      "comment", "active"]))
 
@@ -240,7 +245,7 @@ def silence_list(include_expired: bool, **_: Any) -> None:
 @silence.command("expire")
 @click.argument("silence_id", metavar="ID")
 @command_options
+@declared(svc.silence_expire)
 def silence_expire(silence_id: str, **_: Any) -> None:
     """End a silence now."""
-    run("alert silence expire", lambda inv: svc.silence_expire(inv, silence_id),
-        lambda p: human.out().print(f"expired {silence_id}", markup=False))
+    run(silence_id, render=lambda p: human.out().print(f"expired {silence_id}", markup=False))

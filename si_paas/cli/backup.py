@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.services import backup as svc
 
@@ -60,6 +60,7 @@ class _Bar:
 
 @backup.command("create")
 @command_options
+@declared(svc.create)
 def create_cmd(**_: Any) -> None:
     """Make a snapshot of --context (required): scan, encrypt, checksum, rename into place.
 
@@ -71,11 +72,12 @@ def create_cmd(**_: Any) -> None:
         human.out().print(f"snapshot {s['snapshot_id']}: {s['files']} files, {s['bytes']} bytes "
                           f"-> {s['archive_size']} bytes encrypted in {p['folder']}", markup=False)
 
-    run("backup create", lambda inv: svc.create(inv, _Bar()), render)
+    run(_Bar(), render=render)
 
 
 @backup.command("list")
 @command_options
+@declared(svc.list_all)
 def list_cmd(**_: Any) -> None:
     """List the context's complete snapshots, newest first, with their last verification."""
     def render(p: dict[str, Any]) -> None:
@@ -85,7 +87,7 @@ def list_cmd(**_: Any) -> None:
         human.items_table(f"snapshots in {p['backup_root']}", rows,
                           ["snapshot_id", "created_at", "files", "archive_size", "verified"])
 
-    run("backup list", svc.list_all, render)
+    run(render=render)
 
 
 def _steps(p: dict[str, Any]) -> None:
@@ -102,6 +104,7 @@ def _steps(p: dict[str, Any]) -> None:
               help="Decrypt every chunk and check every file (level 3), not just the manifest "
                    "and the archive's digest.")
 @command_options
+@declared(svc.verify)
 def verify_cmd(snapshot: str | None, latest: bool, read_data: bool, **_: Any) -> None:
     """Verify a snapshot; exit 1 when it fails. Each run is recorded as a `backup` event.
 
@@ -111,8 +114,7 @@ def verify_cmd(snapshot: str | None, latest: bool, read_data: bool, **_: Any) ->
             read-data (every chunk decrypted, every file's size and SHA-256).
     SNAPSHOT alone checks manifest + archive; --latest (the default) reads all data.
     """
-    run("backup verify", lambda inv: svc.verify(inv, snapshot, latest, read_data, _Bar()),
-        _steps)
+    run(snapshot, latest, read_data, _Bar(), render=_steps)
 
 
 @backup.command("restore")
@@ -123,6 +125,7 @@ def verify_cmd(snapshot: str | None, latest: bool, read_data: bool, **_: Any) ->
               help="Replace the context's records (vault and keys untouched), then run doctor "
                    "and context show; exit 1 if the doctor fails.")
 @command_options
+@declared(svc.restore)
 def restore_cmd(snapshot: str, to: str | None, in_place: bool, **_: Any) -> None:
     """Restore a snapshot after a read-data verification (--context required).
 
@@ -142,7 +145,7 @@ def restore_cmd(snapshot: str, to: str | None, in_place: bool, **_: Any) -> None
                               markup=False)
             human.object_table(f"context {p['context']}", p["context_show"]["context_config"])
 
-    run("backup restore", lambda inv: svc.restore(inv, snapshot, to, in_place, _Bar()), render)
+    run(snapshot, to, in_place, _Bar(), render=render)
 
 
 @backup.command("prune")
@@ -155,6 +158,7 @@ def restore_cmd(snapshot: str, to: str | None, in_place: bool, **_: Any) -> None
               help="Keep the newest of each of the last M months with snapshots.")
 @click.option("--confirm", is_flag=True, help="Really remove; without it prune only shows.")
 @command_options
+@declared(svc.prune)
 def prune_cmd(keep_last: int, keep_daily: int, keep_weekly: int, keep_monthly: int,
               confirm: bool, **_: Any) -> None:
     """Remove old snapshots; a dry run unless --confirm. The newest verified one always stays.
@@ -168,9 +172,7 @@ def prune_cmd(keep_last: int, keep_daily: int, keep_weekly: int, keep_monthly: i
         human.out().print(f"{verb} {len(gone)} snapshot(s): {', '.join(gone) or 'none'}; "
                           f"kept {len(p['kept'])}", markup=False)
 
-    run("backup prune",
-        lambda inv: svc.prune(inv, keep_last, keep_daily, keep_weekly, keep_monthly, confirm),
-        render)
+    run(keep_last, keep_daily, keep_weekly, keep_monthly, confirm, render=render)
 
 
 @backup.group("key")
@@ -183,6 +185,7 @@ def key() -> None:
               help="Write the key here (0600); never inside a repository or the backup root.")
 @click.option("--force", is_flag=True, help="Replace an existing FILE.")
 @command_options
+@declared(svc.key_export)
 def key_export_cmd(output: str, force: bool, **_: Any) -> None:
     """Write a copy of the backup key, to keep apart from the backups (--context required).
 
@@ -190,6 +193,5 @@ def key_export_cmd(output: str, force: bool, **_: Any) -> None:
     read it. Put it back as $SI_PAAS_KEY_DIR/<context_id>.backup.key or in
     $SI_PAAS_BACKUP_KEY_<CTX>.
     """
-    run("backup key export", lambda inv: svc.key_export(inv, output, force),
-        lambda p: human.out().print(f"backup key (id {p['key_id']}) written to {p['output']}",
-                                    markup=False))
+    run(output, force, render=lambda p: human.out().print(
+        f"backup key (id {p['key_id']}) written to {p['output']}", markup=False))

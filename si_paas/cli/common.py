@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from si_paas.cli.output import emit_json, error_doc, result_doc
-from si_paas.errors import SiPaasError
+from si_paas.errors import SiPaasError, UsageError
 from si_paas.report.safe import printable
 from si_paas.services.invocation import Invocation, Result
 
@@ -20,10 +20,17 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def command_options(fn: F) -> F:
-    """Add --context (also accepted after the subcommand) and --json to a command."""
+    """Add --context (also accepted after the subcommand) and --json to a command.
+
+    Goes above `@declared`: a command that uses no context does not show its --context in
+    help, and `run` refuses it in one line (the group's `si paas --context NAME`, which
+    names the context for every command, is still only checked).
+    """
+    cmd: DeclaredCommand[Any] | None = getattr(fn, "declared", None)
     fn = click.option("--json", "as_json", is_flag=True,
                       help="Print one JSON object on stdout instead of tables.")(fn)
     fn = click.option("--context", "context", metavar="NAME",
+                      hidden=cmd is not None and cmd.declaration.uses_no_context,
                       help="Context to act on (same as `si paas --context NAME ...`).")(fn)
     return fn
 
@@ -56,27 +63,19 @@ def run(*args: Any, render: Callable[[dict[str, Any]], None] | None = None,
     JSON document or renders its payload, and exits with its code. as_json: whether stdout
     is the JSON document (default: --json).
     """
-    from si_paas.services.pipeline import Declaration, DeclaredCommand, audit_args
+    from si_paas.services.pipeline import audit_args
 
     click_ctx = click.get_current_context()
     cmd: DeclaredCommand[Any] | None = getattr(click_ctx.command.callback, "declared", None)
-    if cmd is None and args and isinstance(args[0], str):
-        # an action not declared yet: `run(command, action, render, as_json, creates)`
-        legacy = dict(zip(("command", "action", "render", "as_json", "creates"), args,
-                          strict=False))
-        legacy.update(kwargs)
-        render = legacy.get("render", render)
-        as_json = legacy.get("as_json", as_json)
-        action = legacy["action"]
-        cmd = DeclaredCommand(Declaration(legacy["command"], "none", "none", creates="creates"),
-                              lambda call, creates=None: action(call.inv), None)
-        args, kwargs = (), {"creates": legacy.get("creates")}
     if cmd is None:
         raise RuntimeError(f"{click_ctx.command_path}: no declared command")
     params = dict(click_ctx.params)
     as_json = bool(params.get("as_json")) if as_json is None else as_json
-    command = cmd.declaration.name
+    command = cmd.declaration.reported
     inv = Invocation(command=command, context_opt=_context_from(click_ctx, params.get("context")))
+    if params.get("context") and cmd.declaration.uses_no_context:
+        _fail(command, inv, UsageError(f"--context {params['context']!r}: `{command}` uses no "
+                                       "context; drop --context"), as_json)
     try:
         result = cmd.invoke(inv, args, kwargs, audit_args=audit_args(params))
     except SiPaasError as exc:

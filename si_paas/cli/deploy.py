@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.errors import UsageError
 from si_paas.report import human
 from si_paas.report.console import err, out
@@ -88,6 +88,7 @@ def render_result(p: dict[str, Any]) -> None:
 @click.option("--auto-rollback/--no-auto-rollback", default=None,
               help="Switch back when health fails after the switch (default: on).")
 @command_options
+@declared(svc.deploy)
 @click.pass_context
 def deploy(click_ctx: click.Context, app: str | None, target: str | None, first_deploy: bool,
            dry_run: bool, message: str | None, auto_rollback: bool | None, **kw: Any) -> None:
@@ -108,10 +109,8 @@ def deploy(click_ctx: click.Context, app: str | None, target: str | None, first_
     if not app or not target:
         raise click.UsageError("deploy needs --app APP and --target TARGET")
     show = progress_printer(bool(kw.get("as_json")))
-    run("deploy", lambda inv: svc.deploy(inv, app, target, _health(kw), first_deploy=first_deploy,
-                                         dry_run=dry_run, message=message,
-                                         auto_rollback=auto_rollback, progress=show),
-        render_result)
+    run(app, target, _health(kw), first_deploy=first_deploy, dry_run=dry_run, message=message,
+        auto_rollback=auto_rollback, progress=show, render=render_result)
 
 
 @deploy.group("lock")
@@ -123,6 +122,7 @@ def lock() -> None:
 @click.option("--app", required=True, metavar="APP")
 @click.option("--target", required=True, metavar="TARGET")
 @command_options
+@declared(svc.lock_status)
 def lock_status_cmd(app: str, target: str, **_: Any) -> None:
     """Show the lock in the context and on the target (held, stale or free)."""
 
@@ -130,7 +130,7 @@ def lock_status_cmd(app: str, target: str, **_: Any) -> None:
         human.object_table(f"lock of {app} on {target}", p["lock"])
         human.object_table("target lock", p["target_lock"])
 
-    run("deploy lock status", lambda inv: svc.lock_status(inv, app, target), render)
+    run(app, target, render=render)
 
 
 @lock.command("release")
@@ -138,10 +138,10 @@ def lock_status_cmd(app: str, target: str, **_: Any) -> None:
 @click.option("--target", required=True, metavar="TARGET")
 @click.option("--force", is_flag=True, help="Remove it although a deploy may hold it (audited).")
 @command_options
+@declared(svc.lock_release)
 def lock_release_cmd(app: str, target: str, force: bool, **_: Any) -> None:
     """Release the lock (only with --force; check `lock status` first)."""
-    run("deploy lock release", lambda inv: svc.lock_release(inv, app, target, force),
-        lambda p: out().print("released" if p["released"] else "the lock is free"))
+    run(app, target, force, render=lambda p: out().print("released" if p["released"] else "the lock is free"))
 
 
 @click.command()
@@ -152,6 +152,7 @@ def lock_release_cmd(app: str, target: str, force: bool, **_: Any) -> None:
 @health_options
 @click.option("--message", "-m", metavar="TEXT", help="Why: kept in the lock and the event.")
 @command_options
+@declared(svc.rollback)
 def rollback(app: str, target: str, to: str | None, message: str | None, **kw: Any) -> None:
     """Re-activate a stored release after verifying its files; never rebuilds.
 
@@ -162,5 +163,4 @@ def rollback(app: str, target: str, to: str | None, message: str | None, **kw: A
     if to is not None and not to.strip():
         raise UsageError("--to: give a release id (see `release list`)")
     show = progress_printer(bool(kw.get("as_json")))
-    run("rollback", lambda inv: svc.rollback(inv, app, target, to, _health(kw), message, show),
-        render_result)
+    run(app, target, to, _health(kw), message, show, render=render_result)

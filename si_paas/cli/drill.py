@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.cli.deploy import _health, health_options, progress_printer
 from si_paas.report.console import out
 from si_paas.services import deploy as svc
@@ -23,6 +23,7 @@ def drill() -> None:
 @click.option("--target", required=True, metavar="TARGET")
 @health_options
 @command_options
+@declared(svc.drill)
 def rollback_cmd(app: str, target: str, **kw: Any) -> None:
     """Roll back to the previous good release, health, roll forward, health (internal-dogfood).
 
@@ -43,4 +44,4 @@ def rollback_cmd(app: str, target: str, **kw: Any) -> None:
             out().print(f"  {escape(d['message'])}", soft_wrap=True)
 
     show = progress_printer(bool(kw.get("as_json")))
-    run("drill rollback", lambda inv: svc.drill(inv, app, target, _health(kw), show), render)
+    run(app, target, _health(kw), show, render=render)

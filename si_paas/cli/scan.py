@@ -12,11 +12,11 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from si_paas.cli.common import command_options, run
+from si_paas.cli.common import command_options, declared, run
 from si_paas.cli.output import format_option
 from si_paas.errors import InputError
-from si_paas.services import scan as svc
-from si_paas.services.invocation import Invocation, Result
+from si_paas.services.invocation import Result
+from si_paas.services.scan_command import scan as scan_command
 
 
 def _write(text: str, output: str | None) -> None:
@@ -54,6 +54,7 @@ def _write(text: str, output: str | None) -> None:
               help="Add to each secret finding the filters it passed, and list (under "
                    "`suppressed`) the candidates a false-positive filter dropped, and why.")
 @command_options
+@declared(scan_command)
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | None,
          update_baseline: bool, policy_dirs: tuple[str, ...], max_file_size: int | None,
          staged: bool, history: bool, since: str | None, all_refs: bool,
@@ -89,14 +90,9 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
     if history:
         rev_range = ("--all",) if all_refs else ((f"{since}..HEAD",) if since else ("HEAD",))
 
-    def action(inv: Invocation) -> Result:
-        result = svc.run(inv, paths, policy_dirs=policy_dirs, baseline=baseline,
-                         update_baseline=update_baseline, max_file_size=max_file_size,
-                         staged=staged, history=rev_range, progress=progress,
-                         min_confidence=min_confidence, explain=explain)
+    def report(result: Result) -> None:
         if output:  # the report file is written whatever stdout shows
             _write(_report(fmt, _doc(dict(result.payload), result.ok)), output)
-        return result
 
     def render(p: dict[str, Any]) -> None:
         """Human mode: the table (also as the summary of --output), or a report on stdout."""
@@ -110,7 +106,10 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
             _write(_report(fmt, doc), None)
 
     with _progress(enabled=history) as progress:
-        run("scan", action, render, as_json=as_json)
+        run(paths, policy_dirs=policy_dirs, baseline=baseline, update_baseline=update_baseline,
+            max_file_size=max_file_size, staged=staged, history=rev_range, progress=progress,
+            min_confidence=min_confidence, explain=explain, report=report, render=render,
+            as_json=as_json)
 
 
 def _doc(payload: dict[str, Any], ok: bool) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import click
 
 from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
+from si_paas.services import deploy as deploy_svc
 from si_paas.services import records as svc
 
 COLUMNS = ["name", "host", "port", "user", "transport", "disposable", "labels"]
@@ -93,17 +94,16 @@ def update_cmd(name: str, host: str | None, port: int | None, user: str | None,
 @click.option("--known-hosts", "known_hosts", metavar="FILE",
               help="Import the key lines for this host from FILE instead of ssh-keyscan.")
 @command_options
+@declared(deploy_svc.trust_host)
 def trust_host_cmd(name: str, known_hosts: str | None, **_: Any) -> None:
     """Record an ssh target's host key in the context's own known_hosts.
 
     Without --known-hosts the key is fetched with ssh-keyscan: compare the printed
     fingerprint with the one the host's owner gives you.
     """
-    from si_paas.services import deploy as deploy_svc
-
     def render(p: dict[str, Any]) -> None:
         human.out().print(f"trusted {p['host']} for target {name}:")
         for fp in p["fingerprints"]:
             human.out().print(f"  {fp}")
 
-    run("target trust-host", lambda inv: deploy_svc.trust_host(inv, name, known_hosts), render)
+    run(name, known_hosts, render=render)

@@ -24,6 +24,7 @@ from si_paas.durations import format_duration, parse_duration
 from si_paas.errors import ExitCode, InputError, SiPaasError, UsageError
 from si_paas.services import delivery
 from si_paas.services.invocation import Invocation, Result
+from si_paas.services.pipeline import Call, command
 from si_paas.state import alerts as store
 from si_paas.state import fsio, jsonl
 from si_paas.state.clock import actor, parse_time, utc_now
@@ -317,10 +318,8 @@ def _channel_view(ctx: Context, channel: dict[str, Any], entries: dict[str, Any]
             "retries": channel["retries"], "backoff": channel["backoff"]}
 
 
-def channel_add(inv: Invocation, name: str, url_ref: str, sign_ref: str | None, timeout: str,
-                retries: int, backoff: str) -> Result:
-    """Add a webhook channel whose URL (and signing key) are vault secrets of the context."""
-    from si_paas.services.gate import guard_change
+def _check_channel(call: Call, name: str, url_ref: str, sign_ref: str | None, timeout: str,
+                   retries: int, backoff: str) -> None:
     from si_paas.state import vault
 
     validate_name(name, "channel")
@@ -331,7 +330,14 @@ def channel_add(inv: Invocation, name: str, url_ref: str, sign_ref: str | None, 
     _duration("--backoff", backoff, at_least=timedelta(0), at_most=timedelta(seconds=30))
     if not 0 <= retries <= 10:
         raise UsageError(f"--retries {retries}: must be between 0 and 10")
-    ctx = inv.context(mutating=True)
+
+
+@command("alert channel add webhook", context="explicit", gate="change", proposal=True,
+         check=_check_channel, reports="alert channel add")
+def channel_add(call: Call, name: str, url_ref: str, sign_ref: str | None, timeout: str,
+                retries: int, backoff: str) -> Result:
+    """Add a webhook channel whose URL (and signing key) are vault secrets of the context."""
+    inv, ctx = call.inv, call.ctx
     policy = _policy(inv, ctx)
     if any(c["name"] == name for c in policy["channels"]):
         raise UsageError(f"channel {name!r} already exists in context {ctx.name!r} "
@@ -355,7 +361,7 @@ def channel_add(inv: Invocation, name: str, url_ref: str, sign_ref: str | None, 
     if sign_ref:
         channel["sign_ref"] = sign_ref
     channels = [*policy["channels"], channel]
-    guard_change(inv, ctx, overlay_items={(ctx.name, "alert-channels"): channels})
+    call.gate(overlay_items={(ctx.name, "alert-channels"): channels})
     with fsio.locked(inv.layout.lock_file(ctx.name)):
         current = _policy(inv, ctx)
         current["channels"] = [*current["channels"], channel]
@@ -365,12 +371,10 @@ def channel_add(inv: Invocation, name: str, url_ref: str, sign_ref: str | None, 
     return Result({"channel": view}, context=ctx.name)
 
 
-def channel_remove(inv: Invocation, name: str) -> Result:
+@command("alert channel remove", context="explicit", gate="change")
+def channel_remove(call: Call, name: str) -> Result:
     """Remove a channel and every route's reference to it."""
-    from si_paas.services.gate import guard_change
-
-    ctx = inv.context(mutating=True)
-    guard_change(inv, ctx)
+    inv, ctx = call.inv, call.ctx
     with fsio.locked(inv.layout.lock_file(ctx.name)):
         policy = _policy(inv, ctx)
         if not any(c["name"] == name for c in policy["channels"]):
@@ -400,12 +404,10 @@ def _policy_view(inv: Invocation, ctx: Context, policy: dict[str, Any] | None) -
             "routes": shown["routes"]}
 
 
-def policy_show(inv: Invocation) -> Result:
+@command("alert policy show", context="required", gate="read")
+def policy_show(call: Call) -> Result:
     """The context's channels (by key name and fingerprint) and routes."""
-    from si_paas.services.gate import check_read
-
-    ctx = inv.context(mutating=False)
-    check_read(inv, ctx)
+    inv, ctx = call.inv, call.ctx
     return Result({"policy": _policy_view(inv, ctx, store.read_policy(inv.layout, ctx))},
                   context=ctx.name)
 
@@ -452,17 +454,19 @@ def parse_route(text: str, known_channels: set[str]) -> dict[str, Any]:
     return rule
 
 
-def policy_set(inv: Invocation, routes: tuple[str, ...], default: str | None,
-               repeat_interval: str | None, ack_window: str | None, clear_routes: bool) -> Result:
-    """Change routes, default channels and intervals; the rest of the policy is kept."""
-    from si_paas.services.gate import guard_change
-
+def _check_intervals(call: Call, routes: tuple[str, ...], default: str | None,
+                     repeat_interval: str | None, ack_window: str | None, *_: Any) -> None:
     if repeat_interval:
         _duration("--repeat-interval", repeat_interval, at_least=timedelta(seconds=1))
     if ack_window:
         _duration("--ack-window", ack_window, at_least=timedelta(seconds=1))
-    ctx = inv.context(mutating=True)
-    guard_change(inv, ctx)
+
+
+@command("alert policy set", context="explicit", gate="change", check=_check_intervals)
+def policy_set(call: Call, routes: tuple[str, ...], default: str | None,
+               repeat_interval: str | None, ack_window: str | None, clear_routes: bool) -> Result:
+    """Change routes, default channels and intervals; the rest of the policy is kept."""
+    inv, ctx = call.inv, call.ctx
     with fsio.locked(inv.layout.lock_file(ctx.name)):
         policy = _policy(inv, ctx)
         known = {c["name"] for c in policy["channels"]}
@@ -500,12 +504,22 @@ def parse_pairs(pairs: tuple[str, ...], flag: str, keys: tuple[str, ...]) -> dic
     return out
 
 
-def route_test(inv: Invocation, severity: str, kind: str, labels: tuple[str, ...]) -> Result:
-    """Which channels an alert with these labels reaches (and whether it is silenced); sends nothing."""
+def _route_labels(severity: str, kind: str, labels: tuple[str, ...]) -> dict[str, str]:
     extra = parse_pairs(labels, "--label", tuple(k for k in ROUTE_KEYS if k not in ("severity", "kind")))
     _label_values("--severity", "severity", [severity])
     _label_values("--kind", "kind", [kind])
-    ctx = inv.context(mutating=False)
+    return extra
+
+
+def _check_route(call: Call, severity: str, kind: str, labels: tuple[str, ...]) -> None:
+    _route_labels(severity, kind, labels)
+
+
+@command("alert route test", context="required", gate="none", check=_check_route)
+def route_test(call: Call, severity: str, kind: str, labels: tuple[str, ...]) -> Result:
+    """Which channels an alert with these labels reaches (and whether it is silenced); sends nothing."""
+    extra = _route_labels(severity, kind, labels)
+    inv, ctx = call.inv, call.ctx
     policy = _policy(inv, ctx)
     alert = make_alert(ctx, severity, kind, "route test", extra)
     channels, matched = route(policy, alert.labels)
@@ -515,9 +529,10 @@ def route_test(inv: Invocation, severity: str, kind: str, labels: tuple[str, ...
                    "silenced_by": silence["id"] if silence else None}, context=ctx.name)
 
 
-def test(inv: Invocation, channel: str | None) -> Result:
+@command("alert test", context="required", gate="none")
+def test(call: Call, channel: str | None) -> Result:
     """Send a test alert (kind `test`) to one channel or all; exit 1 when a delivery fails."""
-    ctx = inv.context(mutating=False)
+    inv, ctx = call.inv, call.ctx
     policy = store.read_policy(inv.layout, ctx)
     names = [c["name"] for c in (policy or {"channels": []})["channels"]]
     if channel is not None and channel not in names:
@@ -536,14 +551,15 @@ def test(inv: Invocation, channel: str | None) -> Result:
                   context=ctx.name, ok=ok, exit_code=ExitCode.OK if ok else ExitCode.POLICY_FAILED)
 
 
-def history(inv: Invocation, limit: int) -> Result:
-    """Alert records newest first (every attempt, suppression, silence and ack)."""
+def _check_limit(call: Call, limit: int) -> None:
     if limit < 1:
         raise UsageError(f"--limit {limit}: must be 1 or more")
-    ctx = inv.context(mutating=False)
-    from si_paas.services.gate import check_read
 
-    check_read(inv, ctx)
+
+@command("alert history", context="required", gate="read", check=_check_limit)
+def history(call: Call, limit: int) -> Result:
+    """Alert records newest first (every attempt, suppression, silence and ack)."""
+    inv, ctx = call.inv, call.ctx
     records = list(reversed(alert_records(inv, ctx)))[:limit]
     items = [{k: r.get(k) for k in ("time", "status", "fingerprint", "severity", "alert_kind",
                                     "channel", "attempt", "http_status", "error", "reason",
@@ -552,9 +568,10 @@ def history(inv: Invocation, limit: int) -> Result:
     return Result({"items": items, "count": len(items)}, context=ctx.name)
 
 
-def ack(inv: Invocation, fingerprint: str, note: str | None) -> Result:
+@command("alert ack", context="explicit", gate="none")
+def ack(call: Call, fingerprint: str, note: str | None) -> Result:
     """Acknowledge an alert: its repeats are not sent for the policy's ack window."""
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     records = alert_records(inv, ctx)
     last = next((r for r in reversed(records) if r.get("fingerprint") == fingerprint), None)
     if last is None:
@@ -579,9 +596,9 @@ def _until(text: str, now: datetime) -> datetime:
                          "or a duration (2h, 3d)") from None
 
 
-def silence_add(inv: Invocation, matchers: tuple[str, ...], until: str | None,
-                comment: str | None) -> Result:
-    """A silence: alerts whose labels equal every matcher are recorded, not sent, until its end."""
+def _silence(matchers: tuple[str, ...], until: str | None,
+             comment: str | None) -> tuple[dict[str, str], datetime, datetime]:
+    """The silence's matchers, start and end, or a UsageError naming the flag."""
     if not matchers:
         raise UsageError("--matcher: a silence needs at least one KEY=VALUE matcher")
     found = parse_pairs(matchers, "--matcher", SILENCE_KEYS)
@@ -596,7 +613,21 @@ def silence_add(inv: Invocation, matchers: tuple[str, ...], until: str | None,
     ends = _until(until, now)
     if ends <= now:
         raise UsageError(f"--until {until!r}: is in the past")
-    ctx = inv.context(mutating=True)
+    return found, now, ends
+
+
+def _check_silence(call: Call, matchers: tuple[str, ...], until: str | None,
+                   comment: str | None) -> None:
+    _silence(matchers, until, comment)
+
+
+@command("alert silence add", context="explicit", gate="none", check=_check_silence)
+def silence_add(call: Call, matchers: tuple[str, ...], until: str | None,
+                comment: str | None) -> Result:
+    """A silence: alerts whose labels equal every matcher are recorded, not sent, until its end."""
+    found, now, ends = _silence(matchers, until, comment)
+    assert comment is not None  # _silence refuses a silence without one
+    inv, ctx = call.inv, call.ctx
     item = {"id": "sil_" + pysecrets.token_hex(6), "matchers": found,
             "starts_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "ends_at": ends.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "created_by": actor(),
@@ -607,9 +638,10 @@ def silence_add(inv: Invocation, matchers: tuple[str, ...], until: str | None,
     return Result({"silence": item}, context=ctx.name)
 
 
-def silence_list(inv: Invocation, include_expired: bool) -> Result:
+@command("alert silence list", context="required", gate="none")
+def silence_list(call: Call, include_expired: bool) -> Result:
     """Silences in force (or all with --all), with their matchers, end, author and comment."""
-    ctx = inv.context(mutating=False)
+    inv, ctx = call.inv, call.ctx
     now = datetime.now(UTC)
     items = []
     for s in store.read_silences(inv.layout, ctx):
@@ -619,9 +651,10 @@ def silence_list(inv: Invocation, include_expired: bool) -> Result:
     return Result({"items": items, "count": len(items)}, context=ctx.name)
 
 
-def silence_expire(inv: Invocation, silence_id: str) -> Result:
+@command("alert silence expire", context="explicit", gate="none")
+def silence_expire(call: Call, silence_id: str) -> Result:
     """End a silence now (kept in the file, marked with who expired it)."""
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     now = utc_now()
     with fsio.locked(inv.layout.lock_file(ctx.name)):
         items = store.read_silences(inv.layout, ctx)
@@ -640,8 +673,9 @@ def policy_path(inv: Invocation, ctx: Context) -> Path:
     return store.policy_file(inv.layout, ctx.name)
 
 
-def channel_list(inv: Invocation) -> Result:
+@command("alert channel list", context="required", gate="read")
+def channel_list(call: Call) -> Result:
     """Channels of the context: name, type, vault key names and fingerprints."""
-    result = policy_show(inv)
-    items = result.payload["policy"]["channels"]
-    return Result({"items": items, "count": len(items)}, context=result.context)
+    inv, ctx = call.inv, call.ctx
+    items = _policy_view(inv, ctx, store.read_policy(inv.layout, ctx))["channels"]
+    return Result({"items": items, "count": len(items)}, context=ctx.name)

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, Protocol
 from si_paas import __version__
 from si_paas.errors import ExitCode, InputError, PolicyRefusal, UsageError
 from si_paas.services.invocation import Invocation, Result
+from si_paas.services.pipeline import Call, command
 from si_paas.snapshot.backups import root_problems
 from si_paas.snapshot.gitpaths import enclosing_worktree, is_within, real
 from si_paas.state import backupfiles as bf
@@ -136,10 +137,12 @@ def _scan_json_values(members: list[Any]) -> None:
                 "plaintext secret: move it into the vault", failed=["no-plaintext-secrets"])
 
 
-def create(inv: Invocation, progress: Progress | None = None) -> Result:
-    """Make one snapshot of the explicit --context."""
+@command("backup create", context="explicit", gate="none")
+def create(call: Call, progress: Progress | None = None) -> Result:
+    """Make one snapshot of the explicit --context (refused while a plaintext secret is in
+    what it would hold)."""
     progress = progress or _Quiet()
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     root = _root_for(inv)
     _check_root(inv, root)
     key, made = backupkeys.ensure_backup_key(ctx.name, ctx.context_id)
@@ -215,9 +218,10 @@ def _last_verifications(inv: Invocation, ctx: Context) -> dict[str, dict[str, An
     return found
 
 
-def list_all(inv: Invocation) -> Result:
+@command("backup list", context="required", gate="none")
+def list_all(call: Call) -> Result:
     """Every complete snapshot of the context, newest first, with its last verification."""
-    ctx = inv.context(mutating=False)
+    inv, ctx = call.inv, call.ctx
     root = _root_for(inv)
     verified = _last_verifications(inv, ctx)
     items = []
@@ -345,12 +349,16 @@ def _pick(inv: Invocation, ctx: Context, snapshot: str | None) -> StoredSnapshot
                      f"(newest: {known})")
 
 
-def verify(inv: Invocation, snapshot: str | None, latest: bool, read_data: bool,
-           progress: Progress | None = None) -> Result:
-    """Verify a snapshot (or the newest); appends a `backup` event; exit 1 on a failure."""
+def _check_verify(call: Call, snapshot: str | None, latest: bool, *_: Any) -> None:
     if snapshot and latest:
         raise UsageError("give SNAPSHOT or --latest, not both")
-    ctx = inv.context(mutating=False)
+
+
+@command("backup verify", context="required", gate="none", check=_check_verify)
+def verify(call: Call, snapshot: str | None, latest: bool, read_data: bool,
+           progress: Progress | None = None) -> Result:
+    """Verify a snapshot (or the newest); appends a `backup` event; exit 1 on a failure."""
+    inv, ctx = call.inv, call.ctx
     stored = _pick(inv, ctx, snapshot)
     level = "read-data" if read_data or snapshot is None else "archive"
     out = check_snapshot(ctx, stored, level, progress)
@@ -424,12 +432,17 @@ def _rehash(folder: Path, manifest: dict[str, Any]) -> None:
                                    "differs from the manifest after extraction")
 
 
-def restore(inv: Invocation, snapshot: str, to: str | None, in_place: bool,
-            progress: Progress | None = None) -> Result:
-    """Restore a verified snapshot to a new folder or in place (see the module doc)."""
+def _check_restore(call: Call, snapshot: str, to: str | None, in_place: bool, *_: Any) -> None:
     if bool(to) == in_place:
         raise UsageError("give exactly one of --to DIR or --in-place")
-    ctx = inv.context(mutating=True)
+
+
+@command("backup restore", context="explicit", gate="none", check=_check_restore)
+def restore(call: Call, snapshot: str, to: str | None, in_place: bool,
+            progress: Progress | None = None) -> Result:
+    """Restore a verified snapshot to a new folder or in place (see the module doc); a
+    snapshot that fails its read-data verification is refused."""
+    inv, ctx = call.inv, call.ctx
     started = utc_now()
     stored = _pick(inv, ctx, snapshot)
     out = check_snapshot(ctx, stored, "read-data", progress)
@@ -604,9 +617,8 @@ def _newest_verified(inv: Invocation, ctx: Context, ids: set[str]) -> str | None
     return best
 
 
-def prune(inv: Invocation, keep_last: int, daily: int, weekly: int, monthly: int,
-          confirm: bool) -> Result:
-    """Remove snapshots no keep rule holds; a dry run unless `confirm`."""
+def _check_keep(call: Call, keep_last: int, daily: int, weekly: int, monthly: int,
+                *_: Any) -> None:
     for flag, value in (("--keep-last", keep_last), ("--keep-daily", daily),
                         ("--keep-weekly", weekly), ("--keep-monthly", monthly)):
         if value < 0:
@@ -614,7 +626,13 @@ def prune(inv: Invocation, keep_last: int, daily: int, weekly: int, monthly: int
     if not (keep_last or daily or weekly or monthly):
         raise UsageError("--keep-last N (or --keep-daily/--keep-weekly/--keep-monthly) is "
                          "required: prune never guesses what to keep")
-    ctx = inv.context(mutating=True)
+
+
+@command("backup prune", context="explicit", gate="none", check=_check_keep)
+def prune(call: Call, keep_last: int, daily: int, weekly: int, monthly: int,
+          confirm: bool) -> Result:
+    """Remove snapshots no keep rule holds; a dry run unless `confirm`."""
+    inv, ctx = call.inv, call.ctx
     folder = _root_for(inv) / ctx.context_id
     snapshots = list_snapshots(folder)
     newest_verified = _newest_verified(inv, ctx, {s.snapshot_id for s in snapshots})
@@ -647,11 +665,12 @@ KEY_WARNING = ("WARNING: this file is the backup key of context {ctx!r}. Anyone 
                "never in a repository.")
 
 
-def key_export(inv: Invocation, output: str, force: bool) -> Result:
+@command("backup key export", context="explicit", gate="none")
+def key_export(call: Call, output: str, force: bool) -> Result:
     """Write a copy of the context's backup key to a private file (0600), outside repos."""
     import base64
 
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     key = backupkeys.load_backup_key(ctx.name, ctx.context_id)
     if key is None:
         raise UsageError(backupkeys.missing_key_message(ctx.name, ctx.context_id)

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from si_paas.errors import ExitCode, PolicyRefusal, UsageError
-from si_paas.services.gate import check_read, guard_change
-from si_paas.services.invocation import Invocation, Result
+from si_paas.services.invocation import MUTATING_RULE, Invocation, Result
 from si_paas.services.judge import build_snapshot, judge
+from si_paas.services.pipeline import Call, command
 from si_paas.services.releases import (
     Bundle,
     find_pair,
@@ -381,14 +381,30 @@ def _plan(where: Where, action: str, current: str | None, rollback_to: str | Non
             "first_deploy": first_deploy, "unverified": skipped}
 
 
-def deploy(inv: Invocation, app: str, target: str, health: Health, *, first_deploy: bool,
+def _check_deploy(call: Call, app: str, target: str, health: Health, *, dry_run: bool,
+                  **_: Any) -> None:
+    """The health flags, then the runbook's rule: a deploy that is not a dry run changes
+    state and needs an explicit --context."""
+    health.check()
+    inv = call.inv
+    if not dry_run:
+        if not inv.context_opt:
+            raise UsageError(f"`{inv.command}` changes state and needs --context NAME "
+                             f"({MUTATING_RULE})")
+        inv.layout.check_usable(write=True)
+
+
+@command("deploy", context="required", gate="strict", proposal=True, check=_check_deploy)
+def deploy(call: Call, app: str, target: str, health: Health, *, first_deploy: bool,
            dry_run: bool, message: str | None, auto_rollback: bool | None,
            progress: Progress = _quiet) -> Result:
-    """Deploy the app's source to the target; see the module docstring for the steps."""
-    health.check()
-    ctx = inv.context(mutating=not dry_run)
+    """Deploy the app's source to the target; see the module docstring for the steps.
+
+    The doctor gate (`deploy_gate`) judges the plan strictly; a dry run passes the read gate.
+    """
+    inv, ctx = call.inv, call.ctx
     if dry_run:
-        check_read(inv, ctx)
+        call.read_gate()
     where = resolve(inv, ctx, app, target)
     progress("pack", "start")
     bundle = pack(where.app["source"], inv.layout.root)
@@ -565,11 +581,17 @@ def _switch_to(inv: Invocation, where: Where, release: str, from_release: str | 
     return False, result, error
 
 
-def rollback(inv: Invocation, app: str, target: str, to: str | None, health: Health,
-             message: str | None, progress: Progress = _quiet) -> Result:
-    """Re-activate a stored release (default: the newest succeeded one before current)."""
+def _check_health(call: Call, app: str, target: str, *args: Any) -> None:
+    health = next(a for a in args if isinstance(a, Health))
     health.check()
-    ctx = inv.context(mutating=True)
+
+
+@command("rollback", context="explicit", gate="strict", proposal=True, check=_check_health)
+def rollback(call: Call, app: str, target: str, to: str | None, health: Health,
+             message: str | None, progress: Progress = _quiet) -> Result:
+    """Re-activate a stored release (default: the newest succeeded one before current);
+    the doctor gate (`deploy_gate`) judges the rollback plan strictly."""
+    inv, ctx = call.inv, call.ctx
     where = resolve(inv, ctx, app, target)
     pair = pair_of(inv, ctx, app, target)
     current = where.layout.current()
@@ -615,13 +637,15 @@ def rollback(inv: Invocation, app: str, target: str, to: str | None, health: Hea
 # ---------------------------------------------------------------- drill
 
 
-def drill(inv: Invocation, app: str, target: str, health: Health,
+@command("drill rollback", context="explicit", gate="strict", proposal=True,
+         check=_check_health)
+def drill(call: Call, app: str, target: str, health: Health,
           progress: Progress = _quiet) -> Result:
-    """Roll back to the previous good release, health, roll forward, health; one record."""
+    """Roll back to the previous good release, health, roll forward, health; one record.
+    The doctor gate (`deploy_gate`) judges the drill's plan strictly."""
     import secrets
 
-    health.check()
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     if ctx.type != "internal-dogfood":
         raise UsageError(f"drill rollback runs in internal-dogfood contexts only ({ctx.name!r} "
                          f"is {ctx.type}); oss-demo resets its disposable targets instead")
@@ -733,10 +757,10 @@ def _restore(inv: Invocation, where: Where, drill_id: str, original: str, health
 # ---------------------------------------------------------------- locks, trust
 
 
-def lock_status(inv: Invocation, app: str, target: str) -> Result:
+@command("deploy lock status", context="required", gate="read")
+def lock_status(call: Call, app: str, target: str) -> Result:
     """Who holds the (app, target) lock here and on the target; stale when its pid is dead."""
-    ctx = inv.context(mutating=False)
-    check_read(inv, ctx)
+    inv, ctx = call.inv, call.ctx
     where = resolve(inv, ctx, app, target)
     info = deploylock.read_lock(deploylock.lock_path(inv.layout, ctx.name, app, target))
     local = info.to_dict() if info else {"state": "free"}
@@ -750,9 +774,10 @@ def lock_status(inv: Invocation, app: str, target: str) -> Result:
                   context=ctx.name)
 
 
-def lock_release(inv: Invocation, app: str, target: str, force: bool) -> Result:
+@command("deploy lock release", context="explicit", gate="none")
+def lock_release(call: Call, app: str, target: str, force: bool) -> Result:
     """Remove the lock: only with --force, which is audited (with the holder it removed)."""
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     where = resolve(inv, ctx, app, target)
     path = deploylock.lock_path(inv.layout, ctx.name, app, target)
     info = deploylock.read_lock(path)
@@ -783,11 +808,13 @@ def lock_release(inv: Invocation, app: str, target: str, force: bool) -> Result:
                    "holder": holder, "was_stale": stale}, context=ctx.name)
 
 
-def trust_host(inv: Invocation, name: str, known_hosts: str | None) -> Result:
-    """Record an ssh target's host key in the context's known_hosts (ssh-keyscan or a file)."""
+@command("target trust-host", context="explicit", gate="change", proposal=True)
+def trust_host(call: Call, name: str, known_hosts: str | None) -> Result:
+    """Record an ssh target's host key in the context's known_hosts (ssh-keyscan or a file);
+    the change gate runs once the key lines are known."""
     from si_paas.services.transports.ssh import fingerprints, keyscan
 
-    ctx = inv.context(mutating=True)
+    inv, ctx = call.inv, call.ctx
     target = find_item(read_items(inv.layout, ctx, "targets"), name)
     if target is None:
         raise UsageError(f"no target {name!r} in context {ctx.name!r}")
@@ -810,7 +837,7 @@ def trust_host(inv: Invocation, name: str, known_hosts: str | None) -> Result:
     prints = fingerprints(lines)
     if not prints:
         raise UsageError(f"target {name}: the host key lines do not parse")
-    guard_change(inv, ctx)
+    call.gate()
     path = known_hosts_file(inv, ctx)
     try:
         old = path.read_text(encoding="utf-8").splitlines()

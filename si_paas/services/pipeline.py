@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 ContextMode = Literal["explicit", "required", "optional", "none"]
 """explicit: --context NAME is required (the runbook's rule for mutating commands);
 required: --context or the selected context; optional: the context named by --context, if
-any; none: the command uses no context (an explicit --context is still checked)."""
+any; none: the command uses no context (an explicit --context is still checked; the
+command's own --context is not offered, unless it names the context the command creates)."""
 
 GateLevel = Literal["none", "read", "change", "strict"]
 """read: warn when the gate would refuse changes; change: refuse a change that adds a
@@ -48,6 +49,18 @@ class Declaration:
     context_arg: str | None = None  # parameter naming the context (`context use NAME`)
     creates: str | None = None  # parameter naming the context being made (`context init`)
     proposal: bool = False  # the action gates its proposed change itself (`Call.gate`)
+    reports: str | None = None  # the name its documents and audit lines carry, if not `name`
+
+    @property
+    def uses_no_context(self) -> bool:
+        """True when the command's own --context would mean nothing (mode none, no context
+        made): the CLI does not offer it; `si paas --context NAME` is still checked."""
+        return self.context == "none" and self.creates is None
+
+    @property
+    def reported(self) -> str:
+        """The command name of its JSON document, error line, audit line and events."""
+        return self.reports or self.name
 
     def __post_init__(self) -> None:
         if self.context not in get_args(ContextMode) or self.gate not in get_args(GateLevel):
@@ -117,7 +130,7 @@ class DeclaredCommand(Generic[P]):
                audit_args: dict[str, Any] | None) -> Result:
         """Run the pipeline; audit_args (what the CLI parsed) replaces the derived ones."""
         decl = self.declaration
-        inv.command = decl.name
+        inv.command = decl.reported
         bound = self._signature.bind(None, *args, **kwargs).arguments
         inv.audit_args = {**(audit_derived(bound) if audit_args is None else audit_args),
                           **inv.audit_args}
@@ -165,14 +178,14 @@ class DeclaredCommand(Generic[P]):
 
 def command(name: str, *, context: ContextMode, gate: GateLevel, audit: bool = True,
             context_arg: str | None = None, creates: str | None = None, proposal: bool = False,
-            check: Callable[..., None] | None = None,
+            check: Callable[..., None] | None = None, reports: str | None = None,
             ) -> Callable[[Callable[..., Result]], DeclaredCommand[Any]]:
     """Declare a service action as the command `name` (see `Declaration`).
 
     The action is `action(call, *args)`; `check(call, *args)`, when given, validates the
     arguments before the context is resolved (so a bad flag is reported first).
     """
-    decl = Declaration(name, context, gate, audit, context_arg, creates, proposal)
+    decl = Declaration(name, context, gate, audit, context_arg, creates, proposal, reports)
 
     def wrap(action: Callable[..., Result]) -> DeclaredCommand[Any]:
         if name in REGISTRY:

@@ -92,3 +92,40 @@ def test_only_a_change_declaration_judges_a_proposal(layout: StateLayout) -> Non
     call = Call(Invocation(command="x"), Declaration("x", context="required", gate="read"))
     with pytest.raises(RuntimeError, match="does not judge a proposal"):
         call.gate()
+
+
+def test_a_deploy_that_is_not_a_dry_run_needs_an_explicit_context(layout: StateLayout) -> None:
+    from si_paas.services import deploy
+
+    contexts.use(Invocation(command=""), "oss-demo")
+    with pytest.raises(UsageError, match="`deploy` changes state and needs --context NAME"):
+        deploy.deploy(Invocation(command=""), "web", "demo-1", deploy.Health(None),
+                      first_deploy=True, dry_run=False, message=None, auto_rollback=None)
+    with pytest.raises(UsageError, match="--app .web.: no such app in context .oss-demo."):
+        deploy.deploy(Invocation(command=""), "web", "demo-1", deploy.Health(None),
+                      first_deploy=True, dry_run=True, message=None, auto_rollback=None)
+
+
+def test_a_declaration_can_report_under_another_name(layout: StateLayout) -> None:
+    from si_paas.services import alerts
+
+    with pytest.raises(UsageError, match="needs --context NAME"):
+        alerts.channel_add(Invocation(command=""), "ops", "URL", None, "5s", 2, "1s")
+    assert alerts.channel_add.declaration.name == "alert channel add webhook"
+    assert alerts.channel_add.declaration.reported == "alert channel add"
+
+
+def test_a_command_that_uses_no_context_refuses_its_own_context_option(
+        layout: StateLayout) -> None:
+    from click.testing import CliRunner
+
+    from si_paas.cli.paas import paas
+
+    runner = CliRunner()
+    refused = runner.invoke(paas, ["policy", "list", "--context", "oss-demo"])
+    assert refused.exit_code == 2
+    assert "--context 'oss-demo': `policy list` uses no context" in refused.output
+    assert "--context" not in runner.invoke(paas, ["policy", "list", "--help"]).output
+    grouped = runner.invoke(paas, ["--context", "oss-demo", "policy", "list", "--json"])
+    assert grouped.exit_code == 0, grouped.output  # the group's option is still only checked
+    assert runner.invoke(paas, ["--context", "nope", "policy", "list"]).exit_code == 2
