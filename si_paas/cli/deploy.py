@@ -90,7 +90,7 @@ def render_result(p: dict[str, Any]) -> None:
 @command_options
 @declared(svc.deploy)
 @click.pass_context
-def deploy(click_ctx: click.Context, app: str | None, target: str | None, first_deploy: bool,
+def deploy(click_ctx: click.Context, /, app: str | None, target: str | None, first_deploy: bool,
            dry_run: bool, message: str | None, auto_rollback: bool | None, **kw: Any) -> None:
     """Deploy an app's source to a target, gated on the doctor verdict.
 
