@@ -53,12 +53,12 @@ def build(base: Path, events: int) -> tuple[dict[str, str], Path]:
     if base.exists():
         shutil.rmtree(base)
     env = si_env(state)
-    env.update(SI_PAAS_KEY_DIR=str(base / "keys"), SI_PAAS_BACKUP_ROOT=str(base / "backups"),
-               HOME=str(base))
+    env.update(SI_PAAS_KEY_DIR=str(base / "keys"), SI_PAAS_BACKUP_ROOT=str(base / "backups"), HOME=str(base))
     run([SI, "paas", "context", "init", "--name", CTX, "--type", "internal-dogfood"], env=env)
     for i in range(5):
-        run([SI, "paas", "--context", CTX, "target", "add", f"t{i}", "--host",
-             f"t{i}.internal.test"], env=env)
+        run(
+            [SI, "paas", "--context", CTX, "target", "add", f"t{i}", "--host", f"t{i}.internal.test"], env=env
+        )
     ctx_dir = state / "contexts" / CTX
     config = json.loads((ctx_dir / "config.json").read_text())
     rng = random.Random(12)
@@ -67,16 +67,35 @@ def build(base: Path, events: int) -> tuple[dict[str, str], Path]:
         for i in range(events):
             record = {
                 "time": f"2026-01-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:{i % 59:02d}.{i:06d}Z",
-                "kind": "deploy", "context": CTX, "context_id": config["context_id"],
-                "actor": f"operator{rng.randrange(8)}", "command": "deploy",
+                "kind": "deploy",
+                "context": CTX,
+                "context_id": config["context_id"],
+                "actor": f"operator{rng.randrange(8)}",
+                "command": "deploy",
                 "status": rng.choice(["ok", "ok", "ok", "error"]),
-                "app": f"app{rng.randrange(40)}", "target": f"t{rng.randrange(5)}",
+                "app": f"app{rng.randrange(40)}",
+                "target": f"t{rng.randrange(5)}",
                 "release": f"r{i:07d}-{rng.getrandbits(48):012x}",
                 "stage": rng.choice(stages),
-                "message": " ".join(rng.choice(["deployed", "release", "switched", "current",
-                                                "health", "check", "ok", "in", "after",
-                                                "attempts", "folder", "verified"])
-                                    for _ in range(rng.randrange(8, 30))),
+                "message": " ".join(
+                    rng.choice(
+                        [
+                            "deployed",
+                            "release",
+                            "switched",
+                            "current",
+                            "health",
+                            "check",
+                            "ok",
+                            "in",
+                            "after",
+                            "attempts",
+                            "folder",
+                            "verified",
+                        ]
+                    )
+                    for _ in range(rng.randrange(8, 30))
+                ),
                 "duration_ms": rng.randrange(50, 90_000),
             }
             handle.write(json.dumps(record, sort_keys=True) + "\n")
@@ -88,24 +107,30 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def round_set(base: Path, env: dict[str, str], ctx_dir: Path,
-              repeats: int) -> dict[str, Any]:
+def round_set(base: Path, env: dict[str, str], ctx_dir: Path, repeats: int) -> dict[str, Any]:
     out = base / "floor.tgz"
     create = [SI, "paas", "--context", CTX, "backup", "create", "--json"]
     verify = [SI, "paas", "--context", CTX, "backup", "verify", "--latest", "--json"]
     tar = ["bash", "-c", f"tar czf {out} -C {ctx_dir} . && sha256sum {out} >/dev/null"]
-    untar = ["bash", "-c", f"sha256sum {out} >/dev/null && tar xzf {out} -O | sha256sum "
-             ">/dev/null"]
-    found = measure_interleaved([("si create", create, env, (0,)), ("tar czf + sha256sum", tar,
-                                                                     env, (0,)),
-                                 ("si verify --read-data", verify, env, (0,)),
-                                 ("sha256sum + tar xzf -O", untar, env, (0,))],
-                                repeats=repeats)
+    untar = ["bash", "-c", f"sha256sum {out} >/dev/null && tar xzf {out} -O | sha256sum >/dev/null"]
+    found = measure_interleaved(
+        [
+            ("si create", create, env, (0,)),
+            ("tar czf + sha256sum", tar, env, (0,)),
+            ("si verify --read-data", verify, env, (0,)),
+            ("sha256sum + tar xzf -O", untar, env, (0,)),
+        ],
+        repeats=repeats,
+    )
     snaps = base / "backups"
     archive = next(snaps.rglob("archive.sipb"))
-    return {"measurements": [m.to_dict() for m in found],
-            "input_bytes": folder_size(ctx_dir), "archive_bytes": archive.stat().st_size,
-            "floor_bytes": out.stat().st_size, "snapshots": len(list(snaps.rglob("archive.sipb")))}
+    return {
+        "measurements": [m.to_dict() for m in found],
+        "input_bytes": folder_size(ctx_dir),
+        "archive_bytes": archive.stat().st_size,
+        "floor_bytes": out.stat().st_size,
+        "snapshots": len(list(snaps.rglob("archive.sipb"))),
+    }
 
 
 def main() -> None:
@@ -117,13 +142,16 @@ def main() -> None:
     events = 10_000 if args.quick else args.events
     repeats = 3 if args.quick else args.repeats
     compile_bytecode()
-    results: dict[str, Any] = {"machine": machine(), "load_before": load_average(),
-                               "events": events, "sizes": {}}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "load_before": load_average(),
+        "events": events,
+        "sizes": {},
+    }
     for count in (events // 10, events):
         base = WORK_DIR / "backup" / f"events-{count}"
         env, ctx_dir = build(base, count)
-        results["sizes"][count] = round_set(base, env, ctx_dir,
-                                            repeats if count == events else 1)
+        results["sizes"][count] = round_set(base, env, ctx_dir, repeats if count == events else 1)
         shutil.rmtree(base)
     results["load_after"] = load_average()
     path = write_json("backup_speed", args.quick, results)
@@ -131,26 +159,41 @@ def main() -> None:
     big = results["sizes"][events]
     ms = {m["name"]: m for m in big["measurements"]}
     print(machine_line(results["machine"]))
-    print(f"\n{events} events, {big['input_bytes'] / 1e6:.1f} MB of records; archive "
-          f"{big['archive_bytes'] / 1e6:.1f} MB, tar czf {big['floor_bytes'] / 1e6:.1f} MB; "
-          f"{repeats} interleaved rounds, load {results['load_before']} -> "
-          f"{results['load_after']}\n")
+    print(
+        f"\n{events} events, {big['input_bytes'] / 1e6:.1f} MB of records; archive "
+        f"{big['archive_bytes'] / 1e6:.1f} MB, tar czf {big['floor_bytes'] / 1e6:.1f} MB; "
+        f"{repeats} interleaved rounds, load {results['load_before']} -> "
+        f"{results['load_after']}\n"
+    )
     rows = []
-    for name, floor in (("si create", "tar czf + sha256sum"),
-                        ("si verify --read-data", "sha256sum + tar xzf -O")):
+    for name, floor in (
+        ("si create", "tar czf + sha256sum"),
+        ("si verify --read-data", "sha256sum + tar xzf -O"),
+    ):
         for label in (name, floor):
             m = ms[label]
-            rows.append([label, secs(m["median"]), f"{secs(m['min'])}-{secs(m['max'])}",
-                         secs(m["cpu_median"]), mib(m["max_rss_kib"]),
-                         ratio(m["median"], ms[floor]["median"]) if label == name else "1.00x"])
+            rows.append(
+                [
+                    label,
+                    secs(m["median"]),
+                    f"{secs(m['min'])}-{secs(m['max'])}",
+                    secs(m["cpu_median"]),
+                    mib(m["max_rss_kib"]),
+                    ratio(m["median"], ms[floor]["median"]) if label == name else "1.00x",
+                ]
+            )
     print(table(["command", "median", "min-max", "CPU", "peak RSS", "vs floor"], rows))
     print("\npeak RSS by input size (flat = streamed):")
     mem_rows = []
     for count, data in results["sizes"].items():
         by = {m["name"]: m for m in data["measurements"]}
-        mem_rows.append([f"{count} events ({data['input_bytes'] / 1e6:.1f} MB)",
-                         mib(by["si create"]["max_rss_kib"]),
-                         mib(by["si verify --read-data"]["max_rss_kib"])])
+        mem_rows.append(
+            [
+                f"{count} events ({data['input_bytes'] / 1e6:.1f} MB)",
+                mib(by["si create"]["max_rss_kib"]),
+                mib(by["si verify --read-data"]["max_rss_kib"]),
+            ]
+        )
     print(table(["input", "create peak RSS", "verify peak RSS"], mem_rows))
     print(f"\nJSON: {path}")
 

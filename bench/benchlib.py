@@ -52,8 +52,13 @@ class Run:
     stderr: bytes
 
 
-def run(cmd: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None,
-        ok: Sequence[int] = (0,)) -> Run:
+def run(
+    cmd: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    ok: Sequence[int] = (0,),
+) -> Run:
     """Run `cmd` to completion: wall time, CPU time and peak RSS.
 
     CPU time comes from `wait4` (the child and the children it waited for). Peak RSS comes
@@ -63,14 +68,23 @@ def run(cmd: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] |
     is forked from a small process. Output goes to temporary files, so a chatty tool never
     blocks on a full pipe. A return code outside `ok` raises RuntimeError.
     """
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as rss,
+    ):
         argv = list(cmd)
         if GNU_TIME:
             argv = [GNU_TIME, "-f", "%M", "-o", rss.name, *argv]
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=dict(env) if env is not None else None,
-                                stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -80,16 +94,18 @@ def run(cmd: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] |
             max_rss = int(lines[-1]) if lines else max_rss
         out.seek(0)
         err.seek(0)
-        result = Run(seconds, usage.ru_utime + usage.ru_stime, max_rss,
-                     proc.returncode, out.read(), err.read())
+        result = Run(
+            seconds, usage.ru_utime + usage.ru_stime, max_rss, proc.returncode, out.read(), err.read()
+        )
     if result.returncode not in ok:
         tail = result.stderr.decode(errors="replace")[-2000:]
         raise RuntimeError(f"{' '.join(cmd)!r} exited {result.returncode}:\n{tail}")
     return result
 
 
-def shell(script: str, *, cwd: Path | None = None, env: Mapping[str, str] | None = None,
-          ok: Sequence[int] = (0,)) -> Run:
+def shell(
+    script: str, *, cwd: Path | None = None, env: Mapping[str, str] | None = None, ok: Sequence[int] = (0,)
+) -> Run:
     """Run a bash pipeline (with pipefail off: the last command's status counts)."""
     return run(["bash", "-c", script], cwd=cwd, env=env, ok=ok)
 
@@ -121,15 +137,29 @@ class Measurement:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(median=self.median, min=min(self.seconds), max=max(self.seconds),
-                    cpu_median=self.cpu_median,
-                    runs=self.runs, max_rss_mib=round(self.max_rss_kib / 1024, 1))
+        data.update(
+            median=self.median,
+            min=min(self.seconds),
+            max=max(self.seconds),
+            cpu_median=self.cpu_median,
+            runs=self.runs,
+            max_rss_mib=round(self.max_rss_kib / 1024, 1),
+        )
         return data
 
 
-def measure(name: str, cmd: Sequence[str], *, repeats: int, cwd: Path | None = None,
-            env: Mapping[str, str] | None = None, ok: Sequence[int] = (0,), warmup: bool = True,
-            max_runs: int | None = None, display: str | None = None) -> tuple[Measurement, Run]:
+def measure(
+    name: str,
+    cmd: Sequence[str],
+    *,
+    repeats: int,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    ok: Sequence[int] = (0,),
+    warmup: bool = True,
+    max_runs: int | None = None,
+    display: str | None = None,
+) -> tuple[Measurement, Run]:
     """Median-ready timings of `cmd`, plus its last run (for the output).
 
     One untimed warm-up run fills the page cache (skipped with warmup=False, e.g. for runs
@@ -178,14 +208,22 @@ def compile_bytecode() -> None:
     import si_paas
 
     targets = [str(Path(si_paas.__file__).parent), sysconfig.get_paths()["purelib"]]
-    subprocess.run([PYTHON, "-m", "compileall", "-q", *targets], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+    subprocess.run(
+        [PYTHON, "-m", "compileall", "-q", *targets],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    )
 
 
-def measure_interleaved(commands: Sequence[tuple[str, Sequence[str], Mapping[str, str], Sequence[int]]],
-                        *, repeats: int, cwd: Path | None = None,
-                        warmup: bool = True) -> list[Measurement]:
+def measure_interleaved(
+    commands: Sequence[tuple[str, Sequence[str], Mapping[str, str], Sequence[int]]],
+    *,
+    repeats: int,
+    cwd: Path | None = None,
+    warmup: bool = True,
+) -> list[Measurement]:
     """Time several short commands in rounds (A, B, C, A, B, C, ...).
 
     For commands of a few hundred milliseconds, a shared machine's slow spells last longer
@@ -250,14 +288,16 @@ def machine() -> dict[str, Any]:
 
 def code_state() -> dict[str, Any]:
     """The commit of this checkout and the package files changed on top of it (read-only)."""
+
     def git_out(*args: str) -> str:
-        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
 
     changed = git_out("status", "--porcelain", "--", "si_paas", "rules", "policies", "schemas")
-    return {"commit": git_out("rev-parse", "--short", "HEAD") or "unknown",
-            "uncommitted": [line[3:] for line in changed.splitlines()]}
+    return {
+        "commit": git_out("rev-parse", "--short", "HEAD") or "unknown",
+        "uncommitted": [line[3:] for line in changed.splitlines()],
+    }
 
 
 def load_average() -> list[float]:
@@ -269,9 +309,11 @@ def machine_line(info: Mapping[str, Any]) -> str:
     code = f"commit {info.get('commit', 'unknown')}"
     if info.get("uncommitted"):
         code += f" + {len(info['uncommitted'])} changed package files"
-    return (f"{info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB, {info['os']}; "
-            f"Python {info['python']}; si-paas {info['si_paas']} ({code}); detect-secrets "
-            f"{info['detect_secrets']}; {info['ripgrep']}; {info['git']}")
+    return (
+        f"{info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB, {info['os']}; "
+        f"Python {info['python']}; si-paas {info['si_paas']} ({code}); detect-secrets "
+        f"{info['detect_secrets']}; {info['ripgrep']}; {info['git']}"
+    )
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: str | None = None) -> str:
@@ -324,10 +366,15 @@ def tree_stats(root: Path, max_size: int = 1024 * 1024) -> dict[str, int]:
 def git(repo: Path, *args: str, stdin: bytes | None = None) -> bytes:
     """A git command in `repo` with a fixed identity; its stdout."""
     env = dict(os.environ)
-    env.update(GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.invalid",
-               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.invalid")
-    return subprocess.run(["git", "-C", str(repo), *args], input=stdin, env=env,
-                          capture_output=True, check=True).stdout
+    env.update(
+        GIT_AUTHOR_NAME="bench",
+        GIT_AUTHOR_EMAIL="bench@example.invalid",
+        GIT_COMMITTER_NAME="bench",
+        GIT_COMMITTER_EMAIL="bench@example.invalid",
+    )
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], input=stdin, env=env, capture_output=True, check=True
+    ).stdout
 
 
 def findings_of(stdout: bytes) -> int:
@@ -354,9 +401,9 @@ def _group_end(src: str, start: int) -> int:
                 in_class = False
         elif c == "[":
             in_class = True
-            if src[i + 1:i + 2] == "^":
+            if src[i + 1 : i + 2] == "^":
                 i += 1
-            if src[i + 1:i + 2] == "]":
+            if src[i + 1 : i + 2] == "]":
                 i += 1
         elif c == "(":
             depth += 1
@@ -373,7 +420,7 @@ def _named_groups(src: str) -> dict[str, str]:
     bodies: dict[str, str] = {}
     for m in re.finditer(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>", src):
         end = _group_end(src, m.start())
-        bodies[m.group(1)] = src[m.end():end - 1]
+        bodies[m.group(1)] = src[m.end() : end - 1]
     return bodies
 
 
@@ -392,14 +439,14 @@ def python_to_rust(src: str) -> tuple[str, list[str]]:
     while i < len(src):
         c = src[i]
         if c == "\\":
-            nxt = src[i + 1:i + 2]
+            nxt = src[i + 1 : i + 2]
             if nxt.isdigit() and nxt != "0" and not in_class:
                 raise ValueError("back-reference")
             if nxt == "Z":
                 out.append("\\z")
                 changes.add("\\Z")
             else:
-                out.append(src[i:i + 2])
+                out.append(src[i : i + 2])
             i += 2
             continue
         if in_class:
@@ -408,7 +455,7 @@ def python_to_rust(src: str) -> tuple[str, list[str]]:
                 out.append(c)
             elif c in "[&~":
                 out.append("\\" + c)
-            elif c == "-" and src[i + 1:i + 2] == "-":
+            elif c == "-" and src[i + 1 : i + 2] == "-":
                 out.append("\\-")
             else:
                 out.append(c)
@@ -418,10 +465,10 @@ def python_to_rust(src: str) -> tuple[str, list[str]]:
             in_class = True
             out.append(c)
             i += 1
-            if src[i:i + 1] == "^":
+            if src[i : i + 1] == "^":
                 out.append("^")
                 i += 1
-            if src[i:i + 1] == "]":
+            if src[i : i + 1] == "]":
                 out.append("\\]")
                 i += 1
             continue
@@ -431,7 +478,7 @@ def python_to_rust(src: str) -> tuple[str, list[str]]:
             continue
         if src.startswith("(?P=", i):
             end = src.index(")", i)
-            body, _ = python_to_rust(groups[src[i + 4:end]])
+            body, _ = python_to_rust(groups[src[i + 4 : end]])
             out.append(f"(?:{body})")
             i = end + 1
             changes.add("back-reference")
@@ -460,7 +507,7 @@ _FIRST_LINE_BREAK = re.compile(r"\(\?:\\\\\[rn\]\|\\s\)|\\r\?\\n")
 def first_line_part(src: str) -> str:
     """A multi-line rule's regex up to where it first needs a line break (grep is per line)."""
     m = _FIRST_LINE_BREAK.search(src)
-    return src[:m.start()] if m else src
+    return src[: m.start()] if m else src
 
 
 @dataclass
@@ -478,10 +525,12 @@ class PatternSet:
     skipped_pcre: dict[str, str]
 
     def summary(self) -> str:
-        return (f"{self.rust_used}/{self.rules} rules in Rust-regex form "
-                f"({len(self.translated)} translated: lookarounds dropped, named groups "
-                f"unnamed), {self.pcre_used}/{self.rules} verbatim under PCRE2; "
-                f"{len(self.reduced_multiline)} multi-line rules cut to their first line")
+        return (
+            f"{self.rust_used}/{self.rules} rules in Rust-regex form "
+            f"({len(self.translated)} translated: lookarounds dropped, named groups "
+            f"unnamed), {self.pcre_used}/{self.rules} verbatim under PCRE2; "
+            f"{len(self.reduced_multiline)} multi-line rules cut to their first line"
+        )
 
 
 def _rg_accepts(pattern: str, pcre: bool) -> str | None:
@@ -540,12 +589,31 @@ def write_patterns(dest: Path) -> PatternSet:
     rust_file, pcre_file = dest / "patterns.txt", dest / "patterns-pcre2.txt"
     rust_file.write_text("\n".join(rust) + "\n", encoding="utf-8")
     pcre_file.write_text("\n".join(pcre) + "\n", encoding="utf-8")
-    return PatternSet(rust_file, pcre_file, len(pack.rules), len(rust), len(pcre), reduced,
-                      translated, skipped_rust, skipped_pcre)
+    return PatternSet(
+        rust_file,
+        pcre_file,
+        len(pack.rules),
+        len(rust),
+        len(pcre),
+        reduced,
+        translated,
+        skipped_rust,
+        skipped_pcre,
+    )
 
 
-RG_FLAGS = ["--no-config", "--hidden", "--no-ignore", "--no-messages", "--max-filesize", "1M",
-            "--regex-size-limit", "1G", "--dfa-size-limit", "1G"]
+RG_FLAGS = [
+    "--no-config",
+    "--hidden",
+    "--no-ignore",
+    "--no-messages",
+    "--max-filesize",
+    "1M",
+    "--regex-size-limit",
+    "1G",
+    "--dfa-size-limit",
+    "1G",
+]
 
 
 def rg_count_total(stdout: bytes) -> int:
@@ -564,8 +632,9 @@ def detect_secrets_total(stdout: bytes) -> int:
     return sum(len(v) for v in doc.get("results", {}).values())
 
 
-def import_breakdown(args: Sequence[str], *, env: Mapping[str, str], cwd: Path,
-                     runs: int = 5, ok: Sequence[int] = (0,)) -> dict[str, Any]:
+def import_breakdown(
+    args: Sequence[str], *, env: Mapping[str, str], cwd: Path, runs: int = 5, ok: Sequence[int] = (0,)
+) -> dict[str, Any]:
     """`python -X importtime ARGS` `runs` times: median total of the self times (ms), and the
     median self time per top-level package (every module `a.b.c` counts for `a`)."""
     totals: list[float] = []
@@ -578,7 +647,7 @@ def import_breakdown(args: Sequence[str], *, env: Mapping[str, str], cwd: Path,
         for line in done.stderr.decode(errors="replace").splitlines():
             if not line.startswith("import time:") or "self [us]" in line:
                 continue
-            self_us, _cum, name = line[len("import time:"):].split("|", 2)
+            self_us, _cum, name = line[len("import time:") :].split("|", 2)
             ms = int(self_us) / 1000
             total += ms
             package = name.strip().split(".", 1)[0]
@@ -587,20 +656,29 @@ def import_breakdown(args: Sequence[str], *, env: Mapping[str, str], cwd: Path,
         totals.append(total)
         for package, ms in this_run.items():
             per_package.setdefault(package, []).append(ms)
-    packages = sorted(((p, statistics.median(v + [0.0] * (runs - len(v))))
-                       for p, v in per_package.items()), key=lambda kv: kv[1], reverse=True)
-    modules = sorted(((m, statistics.median(v)) for m, v in per_module.items()),
-                     key=lambda kv: kv[1], reverse=True)
-    return {"median_ms": round(statistics.median(totals), 1), "runs": runs,
-            "module_count": len(per_module),
-            "packages": [(p, round(ms, 1)) for p, ms in packages[:12]],
-            "modules": [(m, round(ms, 1)) for m, ms in modules[:12]]}
+    packages = sorted(
+        ((p, statistics.median(v + [0.0] * (runs - len(v)))) for p, v in per_package.items()),
+        key=lambda kv: kv[1],
+        reverse=True,
+    )
+    modules = sorted(
+        ((m, statistics.median(v)) for m, v in per_module.items()), key=lambda kv: kv[1], reverse=True
+    )
+    return {
+        "median_ms": round(statistics.median(totals), 1),
+        "runs": runs,
+        "module_count": len(per_module),
+        "packages": [(p, round(ms, 1)) for p, ms in packages[:12]],
+        "modules": [(m, round(ms, 1)) for m, ms in modules[:12]],
+    }
 
 
 def import_line(label: str, data: Mapping[str, Any]) -> str:
     """One sentence: total import time and the heaviest packages."""
     heavy = ", ".join(f"{p} {ms:.0f} ms" for p, ms in data["packages"][:10])
     slow = ", ".join(f"{m} {ms:.1f} ms" for m, ms in data["modules"][:6])
-    return (f"{label}: {data['median_ms']:.0f} ms of imports, {data['module_count']} modules "
-            f"(median of {data['runs']} runs of `python -X importtime`, sum of self times); by "
-            f"top-level package: {heavy}; slowest modules: {slow}.")
+    return (
+        f"{label}: {data['median_ms']:.0f} ms of imports, {data['module_count']} modules "
+        f"(median of {data['runs']} runs of `python -X importtime`, sum of self times); by "
+        f"top-level package: {heavy}; slowest modules: {slow}."
+    )

@@ -79,13 +79,26 @@ def start_sshd(base: Path) -> tuple[subprocess.Popen[bytes], int, Path, Path]:
     (base / "authorized_keys").write_text(Path(f"{user_key}.pub").read_text())
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     port = free_port()
-    (base / "sshd_config").write_text("\n".join([
-        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {host_key}",
-        f"PidFile {base / 'sshd.pid'}", f"AuthorizedKeysFile {base / 'authorized_keys'}",
-        "PasswordAuthentication no", "UsePAM no", "StrictModes no",
-        "PermitRootLogin prohibit-password", "LogLevel ERROR", ""]))
-    proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", str(base / "sshd_config"),
-                             "-E", str(base / "sshd.log")])
+    (base / "sshd_config").write_text(
+        "\n".join(
+            [
+                f"Port {port}",
+                "ListenAddress 127.0.0.1",
+                f"HostKey {host_key}",
+                f"PidFile {base / 'sshd.pid'}",
+                f"AuthorizedKeysFile {base / 'authorized_keys'}",
+                "PasswordAuthentication no",
+                "UsePAM no",
+                "StrictModes no",
+                "PermitRootLogin prohibit-password",
+                "LogLevel ERROR",
+                "",
+            ]
+        )
+    )
+    proc = subprocess.Popen(
+        ["/usr/sbin/sshd", "-D", "-f", str(base / "sshd_config"), "-E", str(base / "sshd.log")]
+    )
     deadline = time.monotonic() + 20
     while True:
         try:
@@ -111,22 +124,69 @@ def setup(work: Path, app_dir: Path, port: int, key: Path, known: Path) -> dict[
     env.update(SI_PAAS_SSH_IDENTITY=str(key), SI_PAAS_SSH_CONFIG="/dev/null")
     si = [SI, "paas", "--context", CTX]
     run([SI, "paas", "context", "init", "--name", CTX, "--type", CTX], env=env)
-    run([*si, "target", "add", "t-local", "--host", "localhost", "--transport", "local",
-         "--path", str(work / "srv-local")], env=env)
-    run([*si, "target", "add", "t-ssh", "--host", "127.0.0.1", "--port", str(port), "--user",
-         "root", "--transport", "ssh", "--path", str(work / "srv-ssh")], env=env)
+    run(
+        [
+            *si,
+            "target",
+            "add",
+            "t-local",
+            "--host",
+            "localhost",
+            "--transport",
+            "local",
+            "--path",
+            str(work / "srv-local"),
+        ],
+        env=env,
+    )
+    run(
+        [
+            *si,
+            "target",
+            "add",
+            "t-ssh",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--user",
+            "root",
+            "--transport",
+            "ssh",
+            "--path",
+            str(work / "srv-ssh"),
+        ],
+        env=env,
+    )
     run([*si, "target", "trust-host", "t-ssh", "--known-hosts", str(known)], env=env)
-    run([*si, "app", "add", "big", "--source", str(app_dir), "--target", "t-local",
-         "--target", "t-ssh"], env=env)
+    run(
+        [*si, "app", "add", "big", "--source", str(app_dir), "--target", "t-local", "--target", "t-ssh"],
+        env=env,
+    )
     for target in ("t-local", "t-ssh"):
         run([*si, "deploy", "--app", "big", "--target", target, "--first-deploy"], env=env)
     return env
 
 
 def ssh_argv(port: int, key: Path, known: Path) -> list[str]:
-    return ["ssh", "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-            "-o", f"UserKnownHostsFile={known}", "-i", str(key), "-o", "IdentitiesOnly=yes",
-            "-p", str(port), "root@127.0.0.1"]
+    return [
+        "ssh",
+        "-F",
+        "/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        f"UserKnownHostsFile={known}",
+        "-i",
+        str(key),
+        "-o",
+        "IdentitiesOnly=yes",
+        "-p",
+        str(port),
+        "root@127.0.0.1",
+    ]
 
 
 def main() -> None:
@@ -150,8 +210,9 @@ def main() -> None:
     report(results, args)
 
 
-def measure_all(work: Path, app_dir: Path, rounds: int, port: int, key: Path,
-                known: Path) -> list[Measurement]:
+def measure_all(
+    work: Path, app_dir: Path, rounds: int, port: int, key: Path, known: Path
+) -> list[Measurement]:
     env = setup(work, app_dir, port, key, known)
     si = [SI, "paas", "--context", CTX]
     ssh = " ".join(shlex.quote(a) for a in ssh_argv(port, key, known))
@@ -161,18 +222,24 @@ def measure_all(work: Path, app_dir: Path, rounds: int, port: int, key: Path,
     commands: list[tuple[str, list[str]]] = []
     for target in ("t-local", "t-ssh"):
         commands.append((f"deploy {target[2:]}", [*si, "deploy", "--app", "big", "--target", target]))
-        commands.append((f"rollback {target[2:]}", [*si, "rollback", "--app", "big", "--target",
-                                                     target]))
+        commands.append((f"rollback {target[2:]}", [*si, "rollback", "--app", "big", "--target", target]))
     remote = f"rm -rf {floor_ssh} && mkdir -p {floor_ssh} && tar -C {floor_ssh} -xf -"
     floors = [
-        ("floor local: tar | tar", f"rm -rf {floor_local} && mkdir -p {floor_local} && "
-                                   f"tar -C {src} -cf - . | tar -C {floor_local} -xf -"),
+        (
+            "floor local: tar | tar",
+            f"rm -rf {floor_local} && mkdir -p {floor_local} && "
+            f"tar -C {src} -cf - . | tar -C {floor_local} -xf -",
+        ),
         ("floor ssh: tar | ssh tar", f"tar -C {src} -cf - . | {ssh} {shlex.quote(remote)}"),
     ]
     if shutil.which("rsync"):
         floors.append(("floor local: rsync -a", f"rm -rf {floor_local} && rsync -a {src}/ {floor_local}/"))
-        floors.append(("floor ssh: rsync -a", f"rsync -a -e {shlex.quote(ssh.rsplit(' ', 1)[0])} "
-                                              f"{src}/ root@127.0.0.1:{floor_ssh}/"))
+        floors.append(
+            (
+                "floor ssh: rsync -a",
+                f"rsync -a -e {shlex.quote(ssh.rsplit(' ', 1)[0])} {src}/ root@127.0.0.1:{floor_ssh}/",
+            )
+        )
     found = {name: Measurement(name, " ".join(cmd)) for name, cmd in commands}
     found.update({name: Measurement(name, script) for name, script in floors})
     uploads: dict[str, list[int]] = {"rollback local": [], "rollback ssh": []}
@@ -190,8 +257,10 @@ def measure_all(work: Path, app_dir: Path, rounds: int, port: int, key: Path,
             found[name].seconds.append(last.seconds)
             found[name].cpu_seconds.append(last.cpu_seconds)
         for target in ("t-local", "t-ssh"):  # outside the timings: keep the disk bounded
-            run([*si, "release", "prune", "--app", "big", "--target", target, "--keep", "2",
-                 "--confirm"], env=env)
+            run(
+                [*si, "release", "prune", "--app", "big", "--target", target, "--keep", "2", "--confirm"],
+                env=env,
+            )
     for name, added in uploads.items():
         found[name].extra["release_folders_added"] = added
     return list(found.values())
@@ -202,20 +271,37 @@ def report(results: list[Measurement], args: argparse.Namespace) -> None:
     rows: list[list[Any]] = []
     for m in results:
         floor = by.get("floor local: tar | tar") if "local" in m.name else by.get("floor ssh: tar | ssh tar")
-        rows.append([m.name, secs(m.median), f"{secs(min(m.seconds))}-{secs(max(m.seconds))}",
-                     secs(m.cpu_median),
-                     ratio(m.median, floor.median) if floor and not m.name.startswith("floor") else "",
-                     m.runs])
+        rows.append(
+            [
+                m.name,
+                secs(m.median),
+                f"{secs(min(m.seconds))}-{secs(max(m.seconds))}",
+                secs(m.cpu_median),
+                ratio(m.median, floor.median) if floor and not m.name.startswith("floor") else "",
+                m.runs,
+            ]
+        )
     info = machine()
     print(machine_line(info))
-    print(f"app: {args.files} files x {args.size_kib} KiB; {args.rounds} interleaved rounds; "
-          f"load {load_average()}")
+    print(
+        f"app: {args.files} files x {args.size_kib} KiB; {args.rounds} interleaved rounds; "
+        f"load {load_average()}"
+    )
     print(table(["command", "median", "min-max", "cpu", "vs floor", "runs"], rows))
     for name in ("rollback local", "rollback ssh"):
         print(f"{name}: release folders added per run {by[name].extra['release_folders_added']}")
-    path = write_json("deploy_speed", args.quick, {
-        "machine": info, "files": args.files, "size_kib": args.size_kib, "rounds": args.rounds,
-        "load": load_average(), "results": [m.to_dict() for m in results]})
+    path = write_json(
+        "deploy_speed",
+        args.quick,
+        {
+            "machine": info,
+            "files": args.files,
+            "size_kib": args.size_kib,
+            "rounds": args.rounds,
+            "load": load_average(),
+            "results": [m.to_dict() for m in results],
+        },
+    )
     print(f"wrote {path}", file=sys.stderr)
 
 

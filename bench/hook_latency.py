@@ -56,14 +56,14 @@ from benchlib import (
     write_json,
 )
 
-CHANGE = ("\n# The {word} handler retries twice before it gives up.\n"
-          "RETRY_{n} = 2\n")
+CHANGE = "\n# The {word} handler retries twice before it gives up.\nRETRY_{n} = 2\n"
 
 
 def stage_change(repo: Path, planted: set[str]) -> str:
     """Change one tracked .py file without a planted secret and stage it; its path."""
-    tracked = [p for p in git(repo, "ls-files", "-z").decode().split("\0")
-               if p.endswith(".py") and p not in planted]
+    tracked = [
+        p for p in git(repo, "ls-files", "-z").decode().split("\0") if p.endswith(".py") and p not in planted
+    ]
     path = tracked[len(tracked) // 2]
     with (repo / path).open("a", encoding="utf-8") as fh:
         fh.write(CHANGE.format(word="billing", n=len(tracked)))
@@ -87,8 +87,9 @@ def stdlib_floor(env: dict[str, str], cwd: Path) -> list[str]:
     return [PYTHON, "-c", code]
 
 
-def bench_repo(files: int, repeats: int, env: dict[str, str], warmup: bool,
-               with_peers: bool = False) -> dict[str, Any]:
+def bench_repo(
+    files: int, repeats: int, env: dict[str, str], warmup: bool, with_peers: bool = False
+) -> dict[str, Any]:
     tree = trees.git_repo(files, seed=777, secrets=max(3, files // 2000), name=f"hook-{files}")
     repo = tree.root
     path = stage_change(repo, {p["path"] for p in tree.planted})
@@ -98,12 +99,19 @@ def bench_repo(files: int, repeats: int, env: dict[str, str], warmup: bool,
     run(scan, cwd=repo, env=env)  # fills the cache of checked packs, as any first run does
     cmds: list[tuple[str, list[str], dict[str, str], tuple[int, ...]]] = [
         ("si paas scan --staged", scan, env, (0,)),
-        (".git/hooks/pre-commit (si paas hook install)", [str(repo / ".git/hooks/pre-commit")],
-         env, (0,)),
-        ("si paas scan --staged, full CLI (SI_PAAS_FULL_CLI=1)", scan,
-         {**env, "SI_PAAS_FULL_CLI": "1"}, (0,)),
-        ("si paas scan --staged, packs checked every run (SI_PAAS_NO_CACHE=1)", scan,
-         {**env, "SI_PAAS_NO_CACHE": "1"}, (0,)),
+        (".git/hooks/pre-commit (si paas hook install)", [str(repo / ".git/hooks/pre-commit")], env, (0,)),
+        (
+            "si paas scan --staged, full CLI (SI_PAAS_FULL_CLI=1)",
+            scan,
+            {**env, "SI_PAAS_FULL_CLI": "1"},
+            (0,),
+        ),
+        (
+            "si paas scan --staged, packs checked every run (SI_PAAS_NO_CACHE=1)",
+            scan,
+            {**env, "SI_PAAS_NO_CACHE": "1"},
+            (0,),
+        ),
         ("detect-secrets-hook FILE", [DETECT_SECRETS_HOOK, path], env, (0,)),
         ("floor: python -c pass", [PYTHON, "-c", "pass"], env, (0,)),
         ("floor: python importing the same stdlib modules", stdlib_floor(env, repo), env, (0,)),
@@ -111,23 +119,33 @@ def bench_repo(files: int, repeats: int, env: dict[str, str], warmup: bool,
     if with_peers:
         import peers
 
-        cmds += [(name, cmd, env, peers.OK)
-                 for name, cmd in peers.commands("staged", repo, WORK_DIR / "peer-reports")]
+        cmds += [
+            (name, cmd, env, peers.OK)
+            for name, cmd in peers.commands("staged", repo, WORK_DIR / "peer-reports")
+        ]
     rows = measure_interleaved(cmds, repeats=repeats, cwd=repo, warmup=warmup)
-    prof = profiling.profile(["paas", "scan", "--staged"], cwd=repo, env=env,
-                             out=WORK_DIR / f"hook-{files}.prof")
+    prof = profiling.profile(
+        ["paas", "scan", "--staged"], cwd=repo, env=env, out=WORK_DIR / f"hook-{files}.prof"
+    )
     imports = import_breakdown([SI, "paas", "scan", "--staged"], env=env, cwd=repo, runs=5)
     git(repo, "reset", "-q", "--hard", "HEAD")
-    return {"files": tree.files, "bytes": tree.bytes, "staged": path,
-            "measurements": rows, "profile": prof, "imports": imports}
+    return {
+        "files": tree.files,
+        "bytes": tree.bytes,
+        "staged": path,
+        "measurements": rows,
+        "profile": prof,
+        "imports": imports,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 and 3,000 files, 3 runs")
     parser.add_argument("--repeats", type=int, default=None, help="rounds (default 15)")
-    parser.add_argument("--peers", action="store_true",
-                        help="also gitleaks, betterleaks and kingfisher on the staged change")
+    parser.add_argument(
+        "--peers", action="store_true", help="also gitleaks, betterleaks and kingfisher on the staged change"
+    )
     args = parser.parse_args(argv)
     if args.peers:
         import peers
@@ -139,14 +157,22 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     env = si_env(WORK_DIR / "state-hook")
     compile_bytecode()
-    small, large = (bench_repo(n, repeats, env, warmup=not args.quick, with_peers=args.peers)
-                    for n in sizes)
+    small, large = (bench_repo(n, repeats, env, warmup=not args.quick, with_peers=args.peers) for n in sizes)
     rows = []
     for res in (small, large):
         for m in res["measurements"]:
-            rows.append([f"{res['files']}", m.name, m.runs, secs(m.median),
-                         f"{secs(min(m.seconds))}–{secs(max(m.seconds))}", secs(m.cpu_median),
-                         mib(m.max_rss_kib)])
+            rows.append(
+                [
+                    f"{res['files']}",
+                    m.name,
+                    m.runs,
+                    secs(m.median),
+                    f"{secs(min(m.seconds))}–{secs(max(m.seconds))}",
+                    secs(m.cpu_median),
+                    mib(m.max_rss_kib),
+                ]
+            )
+
     def pick(res: dict[str, Any], prefix: str) -> Measurement:
         return next(m for m in res["measurements"] if m.name.startswith(prefix))
 
@@ -166,48 +192,97 @@ def main(argv: list[str] | None = None) -> int:
         "no_cache_over_si_small": round(cold_s.median / si_s.median, 2),
         "detect_secrets_hook_over_stdlib_floor_small": round(ds_s.median / floor_s.median, 2),
     }
-    out = [f"Machine: {machine_line(info)}; load average {info['load_average_at_start']} at "
-           f"start, {load_average()} at the end", ""]
-    out.append(table(["repo files", "command", "runs", "median wall", "min–max", "median CPU",
-                      "peak RSS"], rows, align="rlrrrrr"))
-    out += ["", table(["figure", "value", "target"], [
-        [f"si scan --staged, {large['files']} / {small['files']} files",
-         ratio(si_l.median, si_s.median), "≤ 1.30x"],
-        [f"installed hook, {large['files']} / {small['files']} files",
-         ratio(hk_l.median, hk_s.median), "≤ 1.30x"],
-        [f"si CPU, {large['files']} / {small['files']} files",
-         ratio(si_l.cpu_median, si_s.cpu_median), ""],
-        [f"detect-secrets-hook / si scan --staged ({small['files']} files)",
-         ratio(ds_s.median, si_s.median), "≥ 5x"],
-        [f"detect-secrets-hook / si scan --staged ({large['files']} files)",
-         ratio(ds_l.median, si_l.median), "≥ 5x"],
-        ["full CLI / quick path", ratio(full_s.median, si_s.median), ""],
-        ["packs checked every run / cached", ratio(cold_s.median, si_s.median), ""],
-        ["detect-secrets-hook / stdlib floor (best any Python hook could do)",
-         ratio(ds_s.median, floor_s.median), ""],
-    ] + [[f"{m.name} / si scan --staged ({res['files']} files)",
-          ratio(m.median, pick(res, "si paas scan --staged").median),
-          "≥ 1x" if m.name.startswith("betterleaks") else ""]
-         for res in (small, large) for m in res["measurements"]
-         if m.name.split()[0] in ("gitleaks", "betterleaks", "kingfisher")], align="lrr")]
-    out += ["", "### where the time goes: `si paas scan --staged` under cProfile, "
-            "one run per repository", ""]
-    out += profiling.compare_markdown([(f"{small['files']} files", small["profile"]),
-                                       (f"{large['files']} files", large["profile"])])
-    out += ["", import_line(f"`si paas scan --staged` ({small['files']} files)",
-                            small["imports"]),
-            "", import_line("`python -c pass`", import_breakdown(["-c", "pass"], env=env,
-                                                                  cwd=WORK_DIR))]
-    out += [""] + profiling.markdown(large["profile"],
-                                     f"`si paas scan --staged`, "
-                                     f"{large['files']} files")
+    out = [
+        f"Machine: {machine_line(info)}; load average {info['load_average_at_start']} at "
+        f"start, {load_average()} at the end",
+        "",
+    ]
+    out.append(
+        table(
+            ["repo files", "command", "runs", "median wall", "min–max", "median CPU", "peak RSS"],
+            rows,
+            align="rlrrrrr",
+        )
+    )
+    out += [
+        "",
+        table(
+            ["figure", "value", "target"],
+            [
+                [
+                    f"si scan --staged, {large['files']} / {small['files']} files",
+                    ratio(si_l.median, si_s.median),
+                    "≤ 1.30x",
+                ],
+                [
+                    f"installed hook, {large['files']} / {small['files']} files",
+                    ratio(hk_l.median, hk_s.median),
+                    "≤ 1.30x",
+                ],
+                [
+                    f"si CPU, {large['files']} / {small['files']} files",
+                    ratio(si_l.cpu_median, si_s.cpu_median),
+                    "",
+                ],
+                [
+                    f"detect-secrets-hook / si scan --staged ({small['files']} files)",
+                    ratio(ds_s.median, si_s.median),
+                    "≥ 5x",
+                ],
+                [
+                    f"detect-secrets-hook / si scan --staged ({large['files']} files)",
+                    ratio(ds_l.median, si_l.median),
+                    "≥ 5x",
+                ],
+                ["full CLI / quick path", ratio(full_s.median, si_s.median), ""],
+                ["packs checked every run / cached", ratio(cold_s.median, si_s.median), ""],
+                [
+                    "detect-secrets-hook / stdlib floor (best any Python hook could do)",
+                    ratio(ds_s.median, floor_s.median),
+                    "",
+                ],
+            ]
+            + [
+                [
+                    f"{m.name} / si scan --staged ({res['files']} files)",
+                    ratio(m.median, pick(res, "si paas scan --staged").median),
+                    "≥ 1x" if m.name.startswith("betterleaks") else "",
+                ]
+                for res in (small, large)
+                for m in res["measurements"]
+                if m.name.split()[0] in ("gitleaks", "betterleaks", "kingfisher")
+            ],
+            align="lrr",
+        ),
+    ]
+    out += ["", "### where the time goes: `si paas scan --staged` under cProfile, one run per repository", ""]
+    out += profiling.compare_markdown(
+        [(f"{small['files']} files", small["profile"]), (f"{large['files']} files", large["profile"])]
+    )
+    out += [
+        "",
+        import_line(f"`si paas scan --staged` ({small['files']} files)", small["imports"]),
+        "",
+        import_line("`python -c pass`", import_breakdown(["-c", "pass"], env=env, cwd=WORK_DIR)),
+    ]
+    out += [""] + profiling.markdown(large["profile"], f"`si paas scan --staged`, {large['files']} files")
     print("\n".join(out))
-    path = write_json("hook_latency", args.quick, {
-        "machine": info, "quick": args.quick, "figures": figures,
-        "repos": [{**{k: v for k, v in r.items() if k != "measurements"},
-                   "measurements": [m.to_dict() for m in r["measurements"]]}
-                  for r in (small, large)],
-    })
+    path = write_json(
+        "hook_latency",
+        args.quick,
+        {
+            "machine": info,
+            "quick": args.quick,
+            "figures": figures,
+            "repos": [
+                {
+                    **{k: v for k, v in r.items() if k != "measurements"},
+                    "measurements": [m.to_dict() for m in r["measurements"]],
+                }
+                for r in (small, large)
+            ],
+        },
+    )
     print(f"\nwrote {path}", file=sys.stderr)
     return 0
 

@@ -54,35 +54,50 @@ ROOT = Path(__file__).resolve().parent.parent
 _EXAMPLES = "tests/services/test_policytest.py::test_shipped_policy_examples_hold"
 POLICY_SET: dict[str, list[str]] = {
     "si_paas/engine/checks/permissions.py": [
-        "tests/engine/test_check_permissions.py", "tests/engine/test_evaluate.py",
-        f"{_EXAMPLES}[state-permissions]"],
+        "tests/engine/test_check_permissions.py",
+        "tests/engine/test_evaluate.py",
+        f"{_EXAMPLES}[state-permissions]",
+    ],
     "si_paas/engine/checks/location.py": [
-        "tests/engine/test_check_location.py", f"{_EXAMPLES}[state-root-outside-repo]",
-        f"{_EXAMPLES}[vault-outside-repo]", f"{_EXAMPLES}[escalate-2-internal-vault-in-repo]"],
+        "tests/engine/test_check_location.py",
+        f"{_EXAMPLES}[state-root-outside-repo]",
+        f"{_EXAMPLES}[vault-outside-repo]",
+        f"{_EXAMPLES}[escalate-2-internal-vault-in-repo]",
+    ],
     "si_paas/engine/checks/cross_context.py": [
-        "tests/engine/test_check_cross_context.py", "tests/engine/test_check_public_safe.py",
-        f"{_EXAMPLES}[no-cross-context-data]"],
+        "tests/engine/test_check_cross_context.py",
+        "tests/engine/test_check_public_safe.py",
+        f"{_EXAMPLES}[no-cross-context-data]",
+    ],
     "si_paas/engine/checks/public_safe.py": [
-        "tests/engine/test_check_public_safe.py", f"{_EXAMPLES}[oss-demo-public-safe]"],
+        "tests/engine/test_check_public_safe.py",
+        f"{_EXAMPLES}[oss-demo-public-safe]",
+    ],
     "si_paas/engine/checks/private_state.py": [
-        "tests/engine/test_check_private_state.py", f"{_EXAMPLES}[no-repo-private-state]",
-        f"{_EXAMPLES}[escalate-1-repo-exposure]"],
+        "tests/engine/test_check_private_state.py",
+        f"{_EXAMPLES}[no-repo-private-state]",
+        f"{_EXAMPLES}[escalate-1-repo-exposure]",
+    ],
     "si_paas/engine/checks/integrity.py": [
-        "tests/engine/test_check_integrity.py", f"{_EXAMPLES}[state-records-intact]"],
+        "tests/engine/test_check_integrity.py",
+        f"{_EXAMPLES}[state-records-intact]",
+    ],
     "si_paas/engine/checks/backup.py": [
-        f"{_EXAMPLES}[backup-outside-repo]", f"{_EXAMPLES}[backup-latest-verifies]",
-        f"{_EXAMPLES}[escalate-4-backup-checksum]"],
-    "si_paas/engine/evaluate.py": [
-        "tests/engine/test_evaluate.py", "tests/engine/test_verdict.py"],
-    "si_paas/engine/verdict.py": [
-        "tests/engine/test_verdict.py", "tests/engine/test_evaluate.py"],
-    "si_paas/services/gate.py": [
-        "tests/services/test_gate.py"],
+        f"{_EXAMPLES}[backup-outside-repo]",
+        f"{_EXAMPLES}[backup-latest-verifies]",
+        f"{_EXAMPLES}[escalate-4-backup-checksum]",
+    ],
+    "si_paas/engine/evaluate.py": ["tests/engine/test_evaluate.py", "tests/engine/test_verdict.py"],
+    "si_paas/engine/verdict.py": ["tests/engine/test_verdict.py", "tests/engine/test_evaluate.py"],
+    "si_paas/services/gate.py": ["tests/services/test_gate.py"],
 }
 DETECT_SET: dict[str, list[str]] = {
     "si_paas/detect/private_state.py": [
-        "tests/detect/test_detect_private_state.py", "tests/services/test_rulestest.py",
-        "-k", "not end_to_end"],
+        "tests/detect/test_detect_private_state.py",
+        "tests/services/test_rulestest.py",
+        "-k",
+        "not end_to_end",
+    ],
     "si_paas/detect/redact.py": ["tests/detect/test_detect_redact.py"],
     "si_paas/detect/lines.py": ["tests/detect/test_detect_lines.py"],
     "si_paas/detect/baseline.py": ["tests/detect/test_detect_baseline.py"],
@@ -93,13 +108,30 @@ SETS = {"policy": POLICY_SET, "detect": DETECT_SET, "all": {**POLICY_SET, **DETE
 EQUIVALENT: dict[tuple[str, str, str], str] = {}
 
 _FLIP: dict[type[ast.cmpop], type[ast.cmpop]] = {
-    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt,
-    ast.Gt: ast.LtE, ast.LtE: ast.Gt, ast.In: ast.NotIn, ast.NotIn: ast.In,
-    ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Lt: ast.GtE,
+    ast.GtE: ast.Lt,
+    ast.Gt: ast.LtE,
+    ast.LtE: ast.Gt,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
 }
 _SEVERITY = {"critical": "high", "high": "critical", "medium": "low", "low": "medium"}
-_OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">", ast.LtE: "<=",
-        ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+_OPS = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.GtE: ">=",
+    ast.Gt: ">",
+    ast.LtE: "<=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+}
 
 
 @dataclass(frozen=True)
@@ -136,8 +168,13 @@ def _skipped(tree: ast.Module) -> set[int]:
             for deco in node.decorator_list:
                 mark(deco)
             mark(node.returns)
-            for arg in [*node.args.args, *node.args.kwonlyargs, *node.args.posonlyargs,
-                        node.args.vararg, node.args.kwarg]:
+            for arg in [
+                *node.args.args,
+                *node.args.kwonlyargs,
+                *node.args.posonlyargs,
+                node.args.vararg,
+                node.args.kwarg,
+            ]:
                 if arg is not None:
                     mark(arg.annotation)
         elif isinstance(node, ast.AnnAssign):
@@ -176,15 +213,18 @@ def _candidates(tree: ast.Module) -> Iterator[tuple[ast.AST, int, str]]:
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             yield node, 0, "drop not"
         elif isinstance(node, ast.If | ast.IfExp | ast.While) and isinstance(
-                node.test, ast.Name | ast.Attribute | ast.Call | ast.Subscript | ast.NamedExpr):
+            node.test, ast.Name | ast.Attribute | ast.Call | ast.Subscript | ast.NamedExpr
+        ):
             yield node, 0, "negate condition"
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
             yield node, 0, "& -> |"
         elif isinstance(node, ast.Break | ast.Continue):
-            yield node, 0, "break -> continue" if isinstance(node, ast.Break) else (
-                "continue -> break")
-        elif isinstance(node, ast.Return) and node.value is not None and not (
-                isinstance(node.value, ast.Constant) and node.value.value is None):
+            yield node, 0, "break -> continue" if isinstance(node, ast.Break) else ("continue -> break")
+        elif (
+            isinstance(node, ast.Return)
+            and node.value is not None
+            and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+        ):
             yield node, 0, "return None"
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             yield node, 0, "drop call"
@@ -243,9 +283,10 @@ def mutants_of(module: str) -> list[Mutant]:
     text = (ROOT / module).read_text()
     lines = text.splitlines()
     tree = ast.parse(text)
-    return [Mutant(module, i, getattr(node, "lineno", 0), change,
-                   lines[getattr(node, "lineno", 1) - 1].strip())
-            for i, (node, _, change) in enumerate(_candidates(tree))]
+    return [
+        Mutant(module, i, getattr(node, "lineno", 0), change, lines[getattr(node, "lineno", 1) - 1].strip())
+        for i, (node, _, change) in enumerate(_candidates(tree))
+    ]
 
 
 def mutated_source(module: str, index: int) -> str:
@@ -288,8 +329,7 @@ def _child(module: str, source: str | None, tests: list[str], timeout: float) ->
         import pytest
 
         # pytest-timeout would take SIGALRM over: the alarm above is the limit instead.
-        code = pytest.main(["-x", "-q", "-n", "0", "-p", "no:cacheprovider", "-p", "no:timeout",
-                            *tests])
+        code = pytest.main(["-x", "-q", "-n", "0", "-p", "no:cacheprovider", "-p", "no:timeout", *tests])
         os._exit(int(code))
     except BaseException:  # a mutant that cannot even load is killed
         os._exit(99)
@@ -320,8 +360,7 @@ def run_module(module: str, tests: list[str], factor: float, verbose: bool) -> M
     result = ModuleResult(module)
     code, base = run_one(module, None, tests, 600)
     if code != 0:
-        raise SystemExit(f"{module}: its tests fail without a mutant (exit {code}): "
-                         f"{' '.join(tests)}")
+        raise SystemExit(f"{module}: its tests fail without a mutant (exit {code}): {' '.join(tests)}")
     result.baseline_seconds = base
     timeout = base * factor + 5
     start = time.monotonic()
@@ -354,41 +393,56 @@ def _preload() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", choices=sorted(SETS), default="policy",
-                    help="which modules (default: policy, the checks behind the doctor's "
-                         "state policies, evaluate, verdict and the gate)")
-    ap.add_argument("--module", action="append", default=[],
-                    help="only this module of the set (repeatable), e.g. "
-                         "si_paas/engine/checks/permissions.py")
-    ap.add_argument("--timeout-factor", type=float, default=4.0,
-                    help="a mutant's time limit is the clean run's time times this, plus 5 s")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--set",
+        choices=sorted(SETS),
+        default="policy",
+        help="which modules (default: policy, the checks behind the doctor's "
+        "state policies, evaluate, verdict and the gate)",
+    )
+    ap.add_argument(
+        "--module",
+        action="append",
+        default=[],
+        help="only this module of the set (repeatable), e.g. si_paas/engine/checks/permissions.py",
+    )
+    ap.add_argument(
+        "--timeout-factor",
+        type=float,
+        default=4.0,
+        help="a mutant's time limit is the clean run's time times this, plus 5 s",
+    )
     ap.add_argument("--list", action="store_true", help="list the mutants, run nothing")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     ap.add_argument("-v", "--verbose", action="store_true", help="print killed mutants too")
-    ap.add_argument("--python", default=os.environ.get("SI_PAAS_MUTATION_PYTHON"),
-                    help="interpreter with si_paas and its dev extras installed "
-                         "(default: $SI_PAAS_MUTATION_PYTHON, else .venv/bin/python)")
+    ap.add_argument(
+        "--python",
+        default=os.environ.get("SI_PAAS_MUTATION_PYTHON"),
+        help="interpreter with si_paas and its dev extras installed "
+        "(default: $SI_PAAS_MUTATION_PYTHON, else .venv/bin/python)",
+    )
     args = ap.parse_args(argv)
     python = Path(args.python or ROOT / ".venv" / "bin" / "python")
     if not python.exists():
-        ap.error(f"--python {str(python)!r}: not found; make the venv with "
-                 "`python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'`")
+        ap.error(
+            f"--python {str(python)!r}: not found; make the venv with "
+            "`python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'`"
+        )
     if python.absolute() != Path(sys.executable).absolute():
-        os.execv(str(python), [str(python), __file__, *(argv if argv is not None else sys.argv[1:]),
-                               "--python", str(python)])
+        os.execv(
+            str(python),
+            [str(python), __file__, *(argv if argv is not None else sys.argv[1:]), "--python", str(python)],
+        )
     try:
         import pytest  # noqa: F401
     except ImportError:
-        ap.error(f"{sys.executable} has no pytest: install the dev extras "
-                 "(`pip install -e '.[dev]'`)")
+        ap.error(f"{sys.executable} has no pytest: install the dev extras (`pip install -e '.[dev]'`)")
     chosen = SETS[args.set]
     if args.module:
         unknown = [m for m in args.module if m not in chosen]
         if unknown:
-            ap.error(f"--module {unknown[0]!r} is not in --set {args.set}: "
-                     f"{', '.join(sorted(chosen))}")
+            ap.error(f"--module {unknown[0]!r} is not in --set {args.set}: {', '.join(sorted(chosen))}")
         chosen = {m: chosen[m] for m in args.module}
     if args.list:
         for module in chosen:
@@ -406,17 +460,22 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{'module':44} {'mutants':>7} {'killed':>6} {'equiv':>5} {'survived':>8} {'time':>7}")
     for r in results:
-        print(f"{r.module:44} {r.mutants:7} {r.killed:6} {r.equivalent:5} {len(r.survived):8} "
-              f"{r.seconds:6.0f}s")
+        print(
+            f"{r.module:44} {r.mutants:7} {r.killed:6} {r.equivalent:5} {len(r.survived):8} {r.seconds:6.0f}s"
+        )
     total = sum(len(r.survived) for r in results)
-    child_cpu = (cpu.children_user + cpu.children_system) - (
-        cpu0.children_user + cpu0.children_system)
-    print(f"total: {sum(r.mutants for r in results)} mutants, {total} survived; "
-          f"CPU {child_cpu:.0f} s in test runs")
+    child_cpu = (cpu.children_user + cpu.children_system) - (cpu0.children_user + cpu0.children_system)
+    print(
+        f"total: {sum(r.mutants for r in results)} mutants, {total} survived; "
+        f"CPU {child_cpu:.0f} s in test runs"
+    )
     if args.json:
-        Path(args.json).write_text(json.dumps(
-            [{**asdict(r), "survived": [asdict(m) for m in r.survived]} for r in results],
-            indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps(
+                [{**asdict(r), "survived": [asdict(m) for m in r.survived]} for r in results], indent=2
+            )
+            + "\n"
+        )
     return 1 if total else 0
 
 

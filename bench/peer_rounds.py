@@ -20,8 +20,9 @@ from benchlib import WORK_DIR, Measurement, load_average, mib, ratio, run, secs,
 Command = tuple[str, Sequence[str], Mapping[str, str], Sequence[int]]
 
 
-def rounds(commands: Sequence[Command], *, repeats: int, cwd: Path,
-           once: Sequence[str] = ()) -> list[Measurement]:
+def rounds(
+    commands: Sequence[Command], *, repeats: int, cwd: Path, once: Sequence[str] = ()
+) -> list[Measurement]:
     """`repeats` interleaved rounds after one warm-up round; names in `once` run once."""
     found = [Measurement(name, " ".join(cmd)) for name, cmd, _, _ in commands]
     for name, cmd, env, ok in commands:
@@ -45,11 +46,21 @@ def markdown(rows: Sequence[Measurement], base: Measurement) -> str:
     body = []
     for m in rows:
         spread = f"{secs(min(m.seconds))}–{secs(max(m.seconds))}" if m.runs > 1 else "1 run"
-        body.append([m.name, m.runs, secs(m.median), spread, ratio(m.median, base.median),
-                     secs(m.cpu_median), ratio(m.cpu_median, base.cpu_median),
-                     mib(m.max_rss_kib)])
-    return table(["tool", "runs", "median wall", "min–max", "wall / si", "median CPU",
-                  "CPU / si", "peak RSS"], body)
+        body.append(
+            [
+                m.name,
+                m.runs,
+                secs(m.median),
+                spread,
+                ratio(m.median, base.median),
+                secs(m.cpu_median),
+                ratio(m.cpu_median, base.cpu_median),
+                mib(m.max_rss_kib),
+            ]
+        )
+    return table(
+        ["tool", "runs", "median wall", "min–max", "wall / si", "median CPU", "CPU / si", "peak RSS"], body
+    )
 
 
 def scaled_tree(source: Path, percent: int) -> Path:
@@ -78,10 +89,12 @@ def scaled_tree(source: Path, percent: int) -> Path:
 def summary(label: str, rows: Sequence[Measurement]) -> dict[str, Any]:
     """JSON-ready figures of one set of rounds."""
     base = rows[0]
-    return {"label": label, "measurements": [m.to_dict() for m in rows],
-            "wall_over_si": {m.name: round(m.median / base.median, 3) for m in rows},
-            "cpu_over_si": {m.name: round(m.cpu_median / max(base.cpu_median, 1e-9), 3)
-                            for m in rows}}
+    return {
+        "label": label,
+        "measurements": [m.to_dict() for m in rows],
+        "wall_over_si": {m.name: round(m.median / base.median, 3) for m in rows},
+        "cpu_over_si": {m.name: round(m.cpu_median / max(base.cpu_median, 1e-9), 3) for m in rows},
+    }
 
 
 __all__ = ["peers", "rounds", "markdown", "scaled_tree", "summary"]

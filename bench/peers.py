@@ -40,8 +40,7 @@ def ensure() -> dict[str, Path]:
     if not all(p.is_file() for p in wanted):
         if not (VENV / "bin" / "python").exists():
             subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "-q", *PACKAGES],
-                       check=True)
+        subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "-q", *PACKAGES], check=True)
     return {name: path for name, path in BINARIES.items() if path.is_file()}
 
 
@@ -62,34 +61,85 @@ def commands(job: str, target: Path, scratch: Path) -> list[tuple[str, list[str]
     gl, bl, kf = (str(BINARIES[n]) for n in ("gitleaks", "betterleaks", "kingfisher"))
     t = str(target)
     report = {n: str(scratch / f"{n}-{job}.json") for n in BINARIES}
-    kf_common = ["--no-validate", "--no-update-check", "--format", "json", "-o",
-                 report["kingfisher"]]
+    kf_common = ["--no-validate", "--no-update-check", "--format", "json", "-o", report["kingfisher"]]
     if job == "dir":
         return [
-            ("gitleaks dir", [gl, "dir", "--no-banner", "--redact", "--exit-code", "0", "-r",
-                              report["gitleaks"], t]),
-            ("betterleaks fs", [bl, "fs", "--no-banner", "--redact", "--exit-code", "0", "-o",
-                                report["betterleaks"], t]),
-            ("kingfisher scan --git-history none", [kf, "scan", t, "--git-history", "none",
-                                                    *kf_common]),
+            (
+                "gitleaks dir",
+                [gl, "dir", "--no-banner", "--redact", "--exit-code", "0", "-r", report["gitleaks"], t],
+            ),
+            (
+                "betterleaks fs",
+                [bl, "fs", "--no-banner", "--redact", "--exit-code", "0", "-o", report["betterleaks"], t],
+            ),
+            ("kingfisher scan --git-history none", [kf, "scan", t, "--git-history", "none", *kf_common]),
         ]
     if job == "history":
         return [
-            ("gitleaks git --log-opts=--all", [gl, "git", "--no-banner", "--redact",
-                                               "--exit-code", "0", "--log-opts=--all", "-r",
-                                               report["gitleaks"], t]),
-            ("betterleaks git --log-opts=--all", [bl, "git", "--no-banner", "--redact",
-                                                  "--exit-code", "0", "--log-opts=--all",
-                                                  "-o", report["betterleaks"], t]),
-            ("kingfisher scan --git-history full", [kf, "scan", t, "--git-history", "full",
-                                                    *kf_common]),
+            (
+                "gitleaks git --log-opts=--all",
+                [
+                    gl,
+                    "git",
+                    "--no-banner",
+                    "--redact",
+                    "--exit-code",
+                    "0",
+                    "--log-opts=--all",
+                    "-r",
+                    report["gitleaks"],
+                    t,
+                ],
+            ),
+            (
+                "betterleaks git --log-opts=--all",
+                [
+                    bl,
+                    "git",
+                    "--no-banner",
+                    "--redact",
+                    "--exit-code",
+                    "0",
+                    "--log-opts=--all",
+                    "-o",
+                    report["betterleaks"],
+                    t,
+                ],
+            ),
+            ("kingfisher scan --git-history full", [kf, "scan", t, "--git-history", "full", *kf_common]),
         ]
     if job == "staged":
         return [
-            ("gitleaks git --staged", [gl, "git", "--no-banner", "--redact", "--exit-code",
-                                       "0", "--staged", "-r", report["gitleaks"], t]),
-            ("betterleaks git --staged", [bl, "git", "--no-banner", "--redact", "--exit-code",
-                                          "0", "--staged", "-o", report["betterleaks"], t]),
+            (
+                "gitleaks git --staged",
+                [
+                    gl,
+                    "git",
+                    "--no-banner",
+                    "--redact",
+                    "--exit-code",
+                    "0",
+                    "--staged",
+                    "-r",
+                    report["gitleaks"],
+                    t,
+                ],
+            ),
+            (
+                "betterleaks git --staged",
+                [
+                    bl,
+                    "git",
+                    "--no-banner",
+                    "--redact",
+                    "--exit-code",
+                    "0",
+                    "--staged",
+                    "-o",
+                    report["betterleaks"],
+                    t,
+                ],
+            ),
             ("kingfisher scan --staged", [kf, "scan", t, "--staged", *kf_common]),
         ]
     raise ValueError(job)

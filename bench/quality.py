@@ -81,15 +81,16 @@ def detect_secrets_binary() -> str | None:
 
 def scan_detect_secrets(root: Path, binary: str) -> set[Line]:
     """(path, line) of every detect-secrets result."""
-    proc = subprocess.run([binary, "scan", "--all-files", "."], cwd=root, capture_output=True,
-                          text=True, check=True)
+    proc = subprocess.run(
+        [binary, "scan", "--all-files", "."], cwd=root, capture_output=True, text=True, check=True
+    )
     results: dict[str, list[dict[str, Any]]] = json.loads(proc.stdout)["results"]
-    return {(Path(name).as_posix(), int(hit["line_number"]))
-            for name, hits in results.items() for hit in hits}
+    return {
+        (Path(name).as_posix(), int(hit["line_number"])) for name, hits in results.items() for hit in hits
+    }
 
 
-def score(tool: str, found: set[Line], secrets: set[Line], lookalikes: set[Line],
-          seconds: float) -> Score:
+def score(tool: str, found: set[Line], secrets: set[Line], lookalikes: set[Line], seconds: float) -> Score:
     """Compare reported lines with the labels."""
     true = found & secrets
     false = found - secrets
@@ -122,7 +123,8 @@ def markdown(scores: list[Score], details: bool) -> str:
             f"| {s.tool} | {s.recall:.3f} | {s.found} / {s.planted} | {s.findings} "
             f"| {s.false_positives} | {s.fp_rate:.1%} "
             f"| {s.lookalike_fp_rate:.1%} ({s.fp_on_lookalikes} / {s.lookalike_lines}) "
-            f"| {s.seconds:.2f} |")
+            f"| {s.seconds:.2f} |"
+        )
     if details:
         for s in scores:
             out.append(f"\n{s.tool}: missed {len(s.missed)}, false {len(s.false)}")
@@ -149,8 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         start = time.perf_counter()
         theirs = scan_detect_secrets(root, binary)
-        scores.append(score("detect-secrets", theirs, secrets, lookalikes,
-                            time.perf_counter() - start))
+        scores.append(score("detect-secrets", theirs, secrets, lookalikes, time.perf_counter() - start))
     if args.json:
         docs = [asdict(s) for s in scores]
         if not args.details:

@@ -84,8 +84,7 @@ def keywords_file(dest: Path) -> tuple[Path, int]:
 
 def warm(root: Path) -> None:
     """Read every file once, so the first timed tool does not pay for a cold page cache."""
-    run([RG, "--no-config", "-uu", "-c", "-F", "si-paas-bench-warm-up-marker", "."], cwd=root,
-        ok=(0, 1))
+    run([RG, "--no-config", "-uu", "-c", "-F", "si-paas-bench-warm-up-marker", "."], cwd=root, ok=(0, 1))
 
 
 def recall(found: set[tuple[str, int]], planted: list[dict[str, Any]]) -> str:
@@ -95,87 +94,131 @@ def recall(found: set[tuple[str, int]], planted: list[dict[str, Any]]) -> str:
 
 def si_lines(stdout: bytes, root: Path) -> set[tuple[str, int]]:
     doc = json.loads(stdout)
-    return {(f["extra"]["relpath"], int(f["line"])) for c in doc["checks"]
-            for f in c["findings"] if f.get("line")}
+    return {
+        (f["extra"]["relpath"], int(f["line"])) for c in doc["checks"] for f in c["findings"] if f.get("line")
+    }
 
 
 def ds_lines(stdout: bytes) -> set[tuple[str, int]]:
     doc = json.loads(stdout)
-    return {(Path(name).as_posix(), int(hit["line_number"]))
-            for name, hits in doc["results"].items() for hit in hits}
+    return {
+        (Path(name).as_posix(), int(hit["line_number"]))
+        for name, hits in doc["results"].items()
+        for hit in hits
+    }
 
 
-def bench_tree(label: str, tree: trees.Tree, args: argparse.Namespace, patterns: Any,
-               keywords: Path, ds_subset: trees.Tree | None) -> dict[str, Any]:
+def bench_tree(
+    label: str,
+    tree: trees.Tree,
+    args: argparse.Namespace,
+    patterns: Any,
+    keywords: Path,
+    ds_subset: trees.Tree | None,
+) -> dict[str, Any]:
     """Every tool on one tree; a dict of measurements, counts and derived figures."""
     root = tree.root
     stats = tree_stats(root)
     info, load_start = machine(), load_average()
     env = si_env(WORK_DIR / "state-scan")
-    print(f"\n[{label}] {stats['files']} files, {stats['bytes'] / 1e6:.1f} MB in {root}",
-          file=sys.stderr)
+    print(f"\n[{label}] {stats['files']} files, {stats['bytes'] / 1e6:.1f} MB in {root}", file=sys.stderr)
     warm(root)
     rows: list[tuple[Measurement, str]] = []
     counts: dict[str, Any] = {}
     reps = args.repeats
     warmup = not args.quick
 
-    si, last = measure("si paas scan", [SI, "paas", "scan", "--json", "."], repeats=reps,
-                       cwd=root, env=env, ok=(0, 1), warmup=warmup)
+    si, last = measure(
+        "si paas scan",
+        [SI, "paas", "scan", "--json", "."],
+        repeats=reps,
+        cwd=root,
+        env=env,
+        ok=(0, 1),
+        warmup=warmup,
+    )
     counts["si"] = findings_of(last.stdout)
     if tree.planted:
         counts["si_recall"] = recall(si_lines(last.stdout, root), tree.planted)
     rows.append((si, f"{counts['si']} findings"))
     if not args.quick:  # si on one core, next to rg -j1
-        one, last = measure("si paas scan, SI_PAAS_WORKERS=1 (one process)",
-                            [SI, "paas", "scan", "--json", "."], repeats=reps, cwd=root,
-                            env={**env, "SI_PAAS_WORKERS": "1"}, ok=(0, 1), warmup=False,
-                            display="SI_PAAS_WORKERS=1 si paas scan --json .")
+        one, last = measure(
+            "si paas scan, SI_PAAS_WORKERS=1 (one process)",
+            [SI, "paas", "scan", "--json", "."],
+            repeats=reps,
+            cwd=root,
+            env={**env, "SI_PAAS_WORKERS": "1"},
+            ok=(0, 1),
+            warmup=False,
+            display="SI_PAAS_WORKERS=1 si paas scan --json .",
+        )
         by_si_one = one
         rows.append((one, f"{findings_of(last.stdout)} findings"))
 
     rg_base = [RG, *RG_FLAGS, "-c"]
     variants = [
         ("rg (rule regexes)", [*rg_base, "-f", str(patterns.rust_file), "."], "rg"),
-        ("rg -j1 (rule regexes, one thread)",
-         [*rg_base, "-j1", "-f", str(patterns.rust_file), "."], "rg_j1"),
-        ("rg -P (PCRE2, rules verbatim)", [*rg_base, "-P", "-f", str(patterns.pcre_file), "."],
-         "rg_pcre2"),
-        ("rg -F -i (keywords only)", [*rg_base, "-F", "-i", "-f", str(keywords), "."],
-         "rg_keywords"),
+        ("rg -j1 (rule regexes, one thread)", [*rg_base, "-j1", "-f", str(patterns.rust_file), "."], "rg_j1"),
+        ("rg -P (PCRE2, rules verbatim)", [*rg_base, "-P", "-f", str(patterns.pcre_file), "."], "rg_pcre2"),
+        ("rg -F -i (keywords only)", [*rg_base, "-F", "-i", "-f", str(keywords), "."], "rg_keywords"),
     ]
     if args.quick:  # the one-thread and PCRE2 variants only in full runs
         variants = [variants[0], variants[3]]
     by_key: dict[str, Measurement] = {}
     for name, cmd, key in variants:
-        m, last = measure(name, cmd, repeats=reps, cwd=root, ok=(0, 1), warmup=warmup,
-                          display=" ".join(["rg", *cmd[1:]]).replace(str(WORK_DIR), "$BENCH"))
+        m, last = measure(
+            name,
+            cmd,
+            repeats=reps,
+            cwd=root,
+            ok=(0, 1),
+            warmup=warmup,
+            display=" ".join(["rg", *cmd[1:]]).replace(str(WORK_DIR), "$BENCH"),
+        )
         counts[key] = rg_count_total(last.stdout)
         by_key[key] = m
         rows.append((m, f"{counts[key]} matching lines"))
 
     ds_cmd = [DETECT_SECRETS, "scan", "--all-files"]
     if ds_subset is None:
-        ds, last = measure("detect-secrets scan --all-files", ds_cmd, repeats=1, cwd=root,
-                           warmup=False, max_runs=1, display="detect-secrets scan --all-files")
+        ds, last = measure(
+            "detect-secrets scan --all-files",
+            ds_cmd,
+            repeats=1,
+            cwd=root,
+            warmup=False,
+            max_runs=1,
+            display="detect-secrets scan --all-files",
+        )
         counts["detect_secrets"] = detect_secrets_total(last.stdout)
         if tree.planted:
             counts["detect_secrets_recall"] = recall(ds_lines(last.stdout), tree.planted)
         rows.append((ds, f"{counts['detect_secrets']} results"))
     else:
         sub_stats = tree_stats(ds_subset.root)
-        ds, last = measure("detect-secrets scan --all-files", ds_cmd, repeats=1,
-                           cwd=ds_subset.root, warmup=False, max_runs=1,
-                           display="detect-secrets scan --all-files  (subset)")
+        ds, last = measure(
+            "detect-secrets scan --all-files",
+            ds_cmd,
+            repeats=1,
+            cwd=ds_subset.root,
+            warmup=False,
+            max_runs=1,
+            display="detect-secrets scan --all-files  (subset)",
+        )
         scale = stats["files"] / sub_stats["files"]
         measured = ds.median
         ds.seconds = [measured * scale]  # cpu_seconds stay as measured; the table scales them
-        ds.name = (f"detect-secrets (extrapolated from {sub_stats['files']} files "
-                   f"in {secs(measured)}, x{scale:.1f})")
+        ds.name = (
+            f"detect-secrets (extrapolated from {sub_stats['files']} files in {secs(measured)}, x{scale:.1f})"
+        )
         ds.note = "extrapolated per file"
-        ds.extra = {"subset_files": sub_stats["files"], "subset_bytes": sub_stats["bytes"],
-                    "subset_seconds": measured, "scale": scale,
-                    "extrapolated_by_bytes": measured * stats["bytes"] / sub_stats["bytes"]}
+        ds.extra = {
+            "subset_files": sub_stats["files"],
+            "subset_bytes": sub_stats["bytes"],
+            "subset_seconds": measured,
+            "scale": scale,
+            "extrapolated_by_bytes": measured * stats["bytes"] / sub_stats["bytes"],
+        }
         counts["detect_secrets_subset"] = detect_secrets_total(last.stdout)
         rows.append((ds, f"{counts['detect_secrets_subset']} results on the subset"))
 
@@ -184,10 +227,13 @@ def bench_tree(label: str, tree: trees.Tree, args: argparse.Namespace, patterns:
     for m, found in rows:
         spread = f"{secs(min(m.seconds))}–{secs(max(m.seconds))}" if m.runs > 1 else "1 run"
         cpu = secs(m.cpu_median * float(m.extra.get("scale", 1.0)))
-        table_rows.append([m.name, m.runs, secs(m.median), spread, ratio(m.median, base), cpu,
-                           mib(m.max_rss_kib), found])
-    md = table(["tool", "runs", "median wall", "min–max", "wall / si", "median CPU", "peak RSS",
-                "output"], table_rows)
+        table_rows.append(
+            [m.name, m.runs, secs(m.median), spread, ratio(m.median, base), cpu, mib(m.max_rss_kib), found]
+        )
+    md = table(
+        ["tool", "runs", "median wall", "min–max", "wall / si", "median CPU", "peak RSS", "output"],
+        table_rows,
+    )
     mb = stats["bytes"] / 1e6
     figures: dict[str, float] = {
         "si_files_per_s": round(stats["files"] / base, 1),
@@ -200,23 +246,33 @@ def bench_tree(label: str, tree: trees.Tree, args: argparse.Namespace, patterns:
     if not args.quick:
         figures["si_one_worker_over_rg_j1"] = round(by_si_one.median / by_key["rg_j1"].median, 2)
         figures["si_one_worker_seconds"] = round(by_si_one.median, 3)
-    others = ", ".join(f"{figures[f'si_over_{k}']:.2f}x {k.replace('_', ' ')}"
-                       for k in by_key if k != "rg")
-    md += (f"\n\nsi: {figures['si_files_per_s']:.0f} files/s, {figures['si_mb_per_s']:.1f} MB/s; "
-           f"detect-secrets takes {figures['detect_secrets_over_si']:.1f}x si's time; si takes "
-           f"{figures['si_over_rg']:.2f}x rg's time ({others}).")
+    others = ", ".join(f"{figures[f'si_over_{k}']:.2f}x {k.replace('_', ' ')}" for k in by_key if k != "rg")
+    md += (
+        f"\n\nsi: {figures['si_files_per_s']:.0f} files/s, {figures['si_mb_per_s']:.1f} MB/s; "
+        f"detect-secrets takes {figures['detect_secrets_over_si']:.1f}x si's time; si takes "
+        f"{figures['si_over_rg']:.2f}x rg's time ({others})."
+    )
     if not args.quick:
-        md += (f" On one core each, si takes {figures['si_one_worker_over_rg_j1']:.2f}x "
-               "rg -j1's time.")
+        md += f" On one core each, si takes {figures['si_one_worker_over_rg_j1']:.2f}x rg -j1's time."
     if tree.planted:
-        md += (f"\nPlanted secrets: {len(tree.planted)} {tree.planted_by_kind}; si reports "
-               f"{counts.get('si_recall')} of their lines, detect-secrets "
-               f"{counts.get('detect_secrets_recall', 'n/a')}.")
-    return {"label": label, "root": str(root), "stats": stats, "machine": info,
-            "load_average": [load_start, load_average()],
-            "planted": len(tree.planted), "planted_by_kind": tree.planted_by_kind,
-            "measurements": [m.to_dict() for m, _ in rows], "counts": counts,
-            "figures": figures, "markdown": md}
+        md += (
+            f"\nPlanted secrets: {len(tree.planted)} {tree.planted_by_kind}; si reports "
+            f"{counts.get('si_recall')} of their lines, detect-secrets "
+            f"{counts.get('detect_secrets_recall', 'n/a')}."
+        )
+    return {
+        "label": label,
+        "root": str(root),
+        "stats": stats,
+        "machine": info,
+        "load_average": [load_start, load_average()],
+        "planted": len(tree.planted),
+        "planted_by_kind": tree.planted_by_kind,
+        "measurements": [m.to_dict() for m, _ in rows],
+        "counts": counts,
+        "figures": figures,
+        "markdown": md,
+    }
 
 
 def peers_main(args: argparse.Namespace) -> int:
@@ -228,19 +284,21 @@ def peers_main(args: argparse.Namespace) -> int:
     info["peers"] = {name: peers.version(name) for name in peers.BINARIES}
     env = si_env(WORK_DIR / "state-scan")
     real = trees.real_tree(int((args.real_mb or 130.0) * 1e6), name="real")
-    out = [f"Machine: {machine_line(info)}; peers: "
-           + ", ".join(f"{k} {v}" for k, v in info["peers"].items()), ""]
+    out = [
+        f"Machine: {machine_line(info)}; peers: " + ", ".join(f"{k} {v}" for k, v in info["peers"].items()),
+        "",
+    ]
     results = []
     for percent in (25, 50, 100, 200):
         root = real.root if percent == 100 else scaled_tree(real.root, percent)
         stats = tree_stats(root)
-        print(f"[{percent}%] {stats['files']} files, {stats['bytes'] / 1e6:.1f} MB",
-              file=sys.stderr)
+        print(f"[{percent}%] {stats['files']} files, {stats['bytes'] / 1e6:.1f} MB", file=sys.stderr)
         warm(root)
         load_start = load_average()
         cmds = [("si paas scan", [SI, "paas", "scan", "--json", str(root)], env, (0, 1))]
-        cmds += [(name, cmd, env, peers.OK)
-                 for name, cmd in peers.commands("dir", root, WORK_DIR / "peer-reports")]
+        cmds += [
+            (name, cmd, env, peers.OK) for name, cmd in peers.commands("dir", root, WORK_DIR / "peer-reports")
+        ]
         rows = rounds(cmds, repeats=args.rounds, cwd=WORK_DIR, once=("gitleaks dir",))
         res = summary(f"{percent}%", rows)
         res.update(percent=percent, stats=stats, load_average=[load_start, load_average()])
@@ -248,37 +306,63 @@ def peers_main(args: argparse.Namespace) -> int:
         res["si_cpu_seconds_per_mb"] = round(si.cpu_median / (stats["bytes"] / 1e6), 4)
         res["si_wall_seconds_per_mb"] = round(si.median / (stats["bytes"] / 1e6), 4)
         results.append(res)
-        out += [f"### {percent}% of the real tree: {stats['files']} files, "
-                f"{stats['bytes'] / 1e6:.1f} MB", "",
-                f"Load average {load_start} at start, {load_average()} at the end.", "",
-                markdown(rows, si), ""]
-    out += ["### si-paas across the sizes", "",
-            table(["size", "MB", "si median wall", "si CPU", "CPU s per MB", "si peak RSS"],
-                  [[r["label"], f"{r['stats']['bytes'] / 1e6:.1f}",
+        out += [
+            f"### {percent}% of the real tree: {stats['files']} files, {stats['bytes'] / 1e6:.1f} MB",
+            "",
+            f"Load average {load_start} at start, {load_average()} at the end.",
+            "",
+            markdown(rows, si),
+            "",
+        ]
+    out += [
+        "### si-paas across the sizes",
+        "",
+        table(
+            ["size", "MB", "si median wall", "si CPU", "CPU s per MB", "si peak RSS"],
+            [
+                [
+                    r["label"],
+                    f"{r['stats']['bytes'] / 1e6:.1f}",
                     secs(r["measurements"][0]["median"]),
                     secs(r["measurements"][0]["cpu_median"]),
                     f"{r['si_cpu_seconds_per_mb']:.4f}",
-                    f"{r['measurements'][0]['max_rss_mib']} MiB"] for r in results])]
+                    f"{r['measurements'][0]['max_rss_mib']} MiB",
+                ]
+                for r in results
+            ],
+        ),
+    ]
     print("\n".join(out))
-    path = write_json("scan_peers", False, {"machine": info, "rounds": args.rounds,
-                                             "sizes": results, "markdown": "\n".join(out)})
+    path = write_json(
+        "scan_peers",
+        False,
+        {"machine": info, "rounds": args.rounds, "sizes": results, "markdown": "\n".join(out)},
+    )
     print(f"\nwrote {path}", file=sys.stderr)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--peers", action="store_true",
-                        help="si beside gitleaks, betterleaks and kingfisher, scaled tree")
+    parser.add_argument(
+        "--peers", action="store_true", help="si beside gitleaks, betterleaks and kingfisher, scaled tree"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (--peers)")
     parser.add_argument("--quick", action="store_true", help="small trees, 3 runs (< 1 min)")
     parser.add_argument("--repeats", type=int, default=None, help="runs per command (default 5)")
     parser.add_argument("--files", type=int, default=None, help="files of the generated tree")
     parser.add_argument("--real-mb", type=float, default=None, help="MB of the real tree")
-    parser.add_argument("--only", choices=("generated", "real"), default=None,
-                        help="measure one tree; the other's figures come from the last run")
-    parser.add_argument("--detect-secrets-full", action="store_true",
-                        help="run detect-secrets once on the whole real tree, no extrapolation")
+    parser.add_argument(
+        "--only",
+        choices=("generated", "real"),
+        default=None,
+        help="measure one tree; the other's figures come from the last run",
+    )
+    parser.add_argument(
+        "--detect-secrets-full",
+        action="store_true",
+        help="run detect-secrets once on the whole real tree, no extrapolation",
+    )
     args = parser.parse_args(argv)
     if args.peers:
         return peers_main(args)
@@ -299,13 +383,11 @@ def main(argv: list[str] | None = None) -> int:
             res.setdefault("load_average", [last["machine"]["load_average_at_start"], "n/a"])
             results[res["label"]] = res
     if args.only in (None, "generated"):
-        gen = trees.generated_tree(files, secrets=max(15, files * 3 // 200),
-                                   name=f"gen-{files}")
+        gen = trees.generated_tree(files, secrets=max(15, files * 3 // 200), name=f"gen-{files}")
         ds_gen = trees.subset(gen, 25, f"gen-{files}-subset25") if args.quick else None
         results["generated"] = bench_tree("generated", gen, args, patterns, keywords, ds_gen)
     if args.only in (None, "real"):
-        real = trees.real_tree(int(real_mb * 1e6),
-                               name="real" if not args.quick else "real-quick")
+        real = trees.real_tree(int(real_mb * 1e6), name="real" if not args.quick else "real-quick")
         ds_real = None
         if not args.detect_secrets_full:
             n = 25 if args.quick else 2000
@@ -316,30 +398,52 @@ def main(argv: list[str] | None = None) -> int:
     out = [f"rg patterns: {patterns.summary()}; keywords: {n_keywords}.", ""]
     for res in ordered:
         s = res["stats"]
-        out += [f"### {res['label']} tree: {s['files']} files, {s['bytes'] / 1e6:.1f} MB", "",
-                f"Machine: {machine_line(res['machine'])}; load average "
-                f"{res['load_average'][0]} at start, {res['load_average'][1]} at the end.", "",
-                res["markdown"], ""]
+        out += [
+            f"### {res['label']} tree: {s['files']} files, {s['bytes'] / 1e6:.1f} MB",
+            "",
+            f"Machine: {machine_line(res['machine'])}; load average "
+            f"{res['load_average'][0]} at start, {res['load_average'][1]} at the end.",
+            "",
+            res["markdown"],
+            "",
+        ]
     rss: dict[str, float] = {}
     if len(ordered) == 2:
         g, r = ordered
-        rss = {"generated_mib": g["figures"]["si_peak_rss_mib"],
-               "real_mib": r["figures"]["si_peak_rss_mib"],
-               "bytes_ratio": round(r["stats"]["bytes"] / g["stats"]["bytes"], 2)}
+        rss = {
+            "generated_mib": g["figures"]["si_peak_rss_mib"],
+            "real_mib": r["figures"]["si_peak_rss_mib"],
+            "bytes_ratio": round(r["stats"]["bytes"] / g["stats"]["bytes"], 2),
+        }
         rss["rss_ratio"] = round(rss["real_mib"] / rss["generated_mib"], 2)
-        out.append(f"si peak RSS: {rss['generated_mib']} MiB on the generated tree, "
-                   f"{rss['real_mib']} MiB on the real tree ({rss['bytes_ratio']}x the bytes, "
-                   f"{rss['rss_ratio']}x the memory).")
+        out.append(
+            f"si peak RSS: {rss['generated_mib']} MiB on the generated tree, "
+            f"{rss['real_mib']} MiB on the real tree ({rss['bytes_ratio']}x the bytes, "
+            f"{rss['rss_ratio']}x the memory)."
+        )
     print("\n".join(out))
-    path = write_json("scan_speed", args.quick, {
-        "machine": info, "quick": args.quick, "repeats": args.repeats,
-        "patterns": {"summary": patterns.summary(), "rules": patterns.rules,
-                     "rust_used": patterns.rust_used, "pcre_used": patterns.pcre_used,
-                     "skipped_rust": patterns.skipped_rust, "skipped_pcre": patterns.skipped_pcre,
-                     "reduced_multiline": patterns.reduced_multiline,
-                     "translated": patterns.translated, "keywords": n_keywords},
-        "trees": ordered, "memory": rss,
-    })
+    path = write_json(
+        "scan_speed",
+        args.quick,
+        {
+            "machine": info,
+            "quick": args.quick,
+            "repeats": args.repeats,
+            "patterns": {
+                "summary": patterns.summary(),
+                "rules": patterns.rules,
+                "rust_used": patterns.rust_used,
+                "pcre_used": patterns.pcre_used,
+                "skipped_rust": patterns.skipped_rust,
+                "skipped_pcre": patterns.skipped_pcre,
+                "reduced_multiline": patterns.reduced_multiline,
+                "translated": patterns.translated,
+                "keywords": n_keywords,
+            },
+            "trees": ordered,
+            "memory": rss,
+        },
+    )
     print(f"\nwrote {path}", file=sys.stderr)
     return 0
 

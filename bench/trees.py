@@ -35,27 +35,179 @@ B64 = string.ascii_letters + string.digits + "+/"
 HEX = "0123456789abcdef"
 EXTENSIONS = (".py", ".js", ".yaml", ".json", ".env", ".md")
 EXT_WEIGHTS = (30, 22, 14, 14, 5, 15)
-WORDS = ("account", "adapter", "agent", "alert", "archive", "asset", "audit", "backend", "batch",
-         "billing", "bucket", "buffer", "build", "cache", "catalog", "channel", "checkout",
-         "client", "cluster", "config", "consumer", "context", "cursor", "customer", "daemon",
-         "dataset", "deploy", "device", "digest", "domain", "driver", "engine", "entry", "event",
-         "export", "feature", "filter", "gateway", "graph", "handler", "header", "import",
-         "index", "invoice", "job", "kernel", "label", "layer", "ledger", "limit", "listener",
-         "loader", "locale", "manifest", "metric", "mirror", "module", "monitor", "network",
-         "node", "notice", "order", "owner", "packet", "parser", "payload", "pipeline", "plugin",
-         "policy", "pool", "portal", "process", "profile", "project", "provider", "proxy",
-         "queue", "quota", "record", "region", "registry", "release", "replica", "report",
-         "request", "resource", "response", "route", "runner", "sample", "scheduler", "schema",
-         "search", "segment", "sensor", "server", "service", "session", "shard", "signal",
-         "snapshot", "socket", "source", "stage", "status", "storage", "stream", "subject",
-         "summary", "table", "tenant", "ticket", "timer", "topic", "tracker", "transfer",
-         "upload", "user", "value", "vendor", "version", "view", "volume", "watcher", "widget",
-         "worker", "workflow", "zone")
-PROSE = ("the", "a", "each", "when", "this", "that", "every", "runs", "returns", "reads",
-         "writes", "keeps", "sends", "before", "after", "once", "with", "without", "and", "or",
-         "into", "from", "only", "also", "then", "new", "old", "first", "last", "small", "large")
-SECRET_KEYS = ("API_TOKEN", "AUTH_TOKEN", "DB_PASSWORD", "CLIENT_SECRET", "SERVICE_API_KEY",
-               "STRIPE_SECRET", "REDIS_PASSWORD", "SESSION_SECRET")
+WORDS = (
+    "account",
+    "adapter",
+    "agent",
+    "alert",
+    "archive",
+    "asset",
+    "audit",
+    "backend",
+    "batch",
+    "billing",
+    "bucket",
+    "buffer",
+    "build",
+    "cache",
+    "catalog",
+    "channel",
+    "checkout",
+    "client",
+    "cluster",
+    "config",
+    "consumer",
+    "context",
+    "cursor",
+    "customer",
+    "daemon",
+    "dataset",
+    "deploy",
+    "device",
+    "digest",
+    "domain",
+    "driver",
+    "engine",
+    "entry",
+    "event",
+    "export",
+    "feature",
+    "filter",
+    "gateway",
+    "graph",
+    "handler",
+    "header",
+    "import",
+    "index",
+    "invoice",
+    "job",
+    "kernel",
+    "label",
+    "layer",
+    "ledger",
+    "limit",
+    "listener",
+    "loader",
+    "locale",
+    "manifest",
+    "metric",
+    "mirror",
+    "module",
+    "monitor",
+    "network",
+    "node",
+    "notice",
+    "order",
+    "owner",
+    "packet",
+    "parser",
+    "payload",
+    "pipeline",
+    "plugin",
+    "policy",
+    "pool",
+    "portal",
+    "process",
+    "profile",
+    "project",
+    "provider",
+    "proxy",
+    "queue",
+    "quota",
+    "record",
+    "region",
+    "registry",
+    "release",
+    "replica",
+    "report",
+    "request",
+    "resource",
+    "response",
+    "route",
+    "runner",
+    "sample",
+    "scheduler",
+    "schema",
+    "search",
+    "segment",
+    "sensor",
+    "server",
+    "service",
+    "session",
+    "shard",
+    "signal",
+    "snapshot",
+    "socket",
+    "source",
+    "stage",
+    "status",
+    "storage",
+    "stream",
+    "subject",
+    "summary",
+    "table",
+    "tenant",
+    "ticket",
+    "timer",
+    "topic",
+    "tracker",
+    "transfer",
+    "upload",
+    "user",
+    "value",
+    "vendor",
+    "version",
+    "view",
+    "volume",
+    "watcher",
+    "widget",
+    "worker",
+    "workflow",
+    "zone",
+)
+PROSE = (
+    "the",
+    "a",
+    "each",
+    "when",
+    "this",
+    "that",
+    "every",
+    "runs",
+    "returns",
+    "reads",
+    "writes",
+    "keeps",
+    "sends",
+    "before",
+    "after",
+    "once",
+    "with",
+    "without",
+    "and",
+    "or",
+    "into",
+    "from",
+    "only",
+    "also",
+    "then",
+    "new",
+    "old",
+    "first",
+    "last",
+    "small",
+    "large",
+)
+SECRET_KEYS = (
+    "API_TOKEN",
+    "AUTH_TOKEN",
+    "DB_PASSWORD",
+    "CLIENT_SECRET",
+    "SERVICE_API_KEY",
+    "STRIPE_SECRET",
+    "REDIS_PASSWORD",
+    "SESSION_SECRET",
+)
 
 
 def _stamp_ok(stamp: Path, params: dict[str, Any]) -> bool:
@@ -75,6 +227,7 @@ def _read_stamp(stamp: Path) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ file contents
+
 
 class Writer:
     """Random but plausible source text of one kind; every choice comes from one seeded RNG."""
@@ -111,7 +264,7 @@ class Writer:
                 return f'    password = os.environ["{self.ident().upper()}_PASSWORD"]'
             if r < 0.6:
                 return f'    digest = "{self.rand(HEX, 64)}"  # sha256 of the {self.word()} file'
-            return f'    token = get_{self.word()}_token(request)'
+            return f"    token = get_{self.word()}_token(request)"
         if ext == ".js":
             return f'  "integrity": "sha512-{self.rand(B64, 86)}==",'
         if ext == ".yaml":
@@ -140,8 +293,7 @@ class Writer:
                 return f"from {self.word()}.{self.word()} import {self.camel().capitalize()}"
             if r < 0.6:
                 return ""
-            return (f"    {self.word()} = self.{self.ident()}({self.word()}, "
-                    f"'{self.word()}-{self.word()}')")
+            return f"    {self.word()} = self.{self.ident()}({self.word()}, '{self.word()}-{self.word()}')"
         if ext == ".js":
             r = rng.random()
             if r < 0.15:
@@ -159,7 +311,7 @@ class Writer:
             if r < 0.2:
                 return f"{pad}{self.word()}:"
             if r < 0.35:
-                return f"{pad}- name: {self.ident().upper()}\n{pad}  value: \"{self.word()}\""
+                return f'{pad}- name: {self.ident().upper()}\n{pad}  value: "{self.word()}"'
             if r < 0.5:
                 tag = f"{rng.randint(1, 9)}.{rng.randint(0, 20)}"
                 return f"{pad}image: registry.internal/{self.word()}:{tag}"
@@ -208,12 +360,12 @@ class Writer:
             return kind, [f"{key}={value}"]
         if kind == "github":
             token = "ghp_" + self.rand(ALNUM, 36)
-            return kind, [f"GITHUB_TOKEN={token}" if ext in (".env", ".md")
-                          else f'github_token = "{token}"']
+            return kind, [f"GITHUB_TOKEN={token}" if ext in (".env", ".md") else f'github_token = "{token}"']
         if kind == "aws":
             key = "AKIA" + self.rand(UPPER32, 16)
-            return kind, [f"AWS_ACCESS_KEY_ID={key}" if ext in (".env", ".md")
-                          else f'aws_access_key_id = "{key}"']
+            return kind, [
+                f"AWS_ACCESS_KEY_ID={key}" if ext in (".env", ".md") else f'aws_access_key_id = "{key}"'
+            ]
         body = [self.rand(B64, 64) for _ in range(rng.randint(12, 25))]
         body.append(self.rand(B64, rng.randint(8, 60)) + "==")
         return kind, ["-----BEGIN RSA PRIVATE KEY-----", *body, "-----END RSA PRIVATE KEY-----"]
@@ -245,6 +397,7 @@ class Writer:
 
 
 # ------------------------------------------------------------------ generated tree
+
 
 @dataclass
 class Tree:
@@ -278,8 +431,9 @@ def _layout(n: int, rng: random.Random) -> Iterator[tuple[str, str]]:
         yield f"{top}/{mid}/{sub}/{name}", ext
 
 
-def generate_files(root: Path, n: int, seed: int, secrets: int,
-                   size_range: tuple[int, int] = (1024, 8192)) -> tuple[int, list[dict[str, Any]]]:
+def generate_files(
+    root: Path, n: int, seed: int, secrets: int, size_range: tuple[int, int] = (1024, 8192)
+) -> tuple[int, list[dict[str, Any]]]:
     """Write n files under root; about `secrets` of them hold one planted secret."""
     rng = random.Random(seed)
     writer = Writer(rng)
@@ -304,8 +458,9 @@ def generate_files(root: Path, n: int, seed: int, secrets: int,
     return total, planted
 
 
-def generated_tree(n: int = 20_000, seed: int = 20240611, secrets: int = 300,
-                   name: str | None = None) -> Tree:
+def generated_tree(
+    n: int = 20_000, seed: int = 20240611, secrets: int = 300, name: str | None = None
+) -> Tree:
     """A folder of n generated files with planted secrets (rebuilt only when missing)."""
     root = WORK_DIR / (name or f"gen-{n}")
     stamp = WORK_DIR / f"{root.name}.stamp.json"
@@ -321,15 +476,36 @@ def generated_tree(n: int = 20_000, seed: int = 20240611, secrets: int = 300,
 
 # ------------------------------------------------------------------ real tree
 
-TEXT_SUFFIXES = {".py", ".pyi", ".txt", ".md", ".rst", ".json", ".yaml", ".yml", ".toml",
-                 ".cfg", ".ini", ".html", ".js", ".css", ".c", ".h", ".xml", ".csv", ".sh",
-                 ".pem", ".tcl", ".in", ".typed"}
+TEXT_SUFFIXES = {
+    ".py",
+    ".pyi",
+    ".txt",
+    ".md",
+    ".rst",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".html",
+    ".js",
+    ".css",
+    ".c",
+    ".h",
+    ".xml",
+    ".csv",
+    ".sh",
+    ".pem",
+    ".tcl",
+    ".in",
+    ".typed",
+}
 
 
 def _text_files(base: Path, skip: set[Path]) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = sorted(d for d in dirnames
-                             if d != "__pycache__" and Path(dirpath, d) not in skip)
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and Path(dirpath, d) not in skip)
         for name in sorted(filenames):
             path = Path(dirpath, name)
             if path.suffix in TEXT_SUFFIXES and not path.is_symlink():
@@ -390,23 +566,28 @@ def subset(tree: Tree, n: int, name: str) -> Tree:
 
 # ------------------------------------------------------------------ git repositories
 
-def git_repo(n: int, seed: int, secrets: int, name: str,
-             size_range: tuple[int, int] = (512, 4096)) -> Tree:
+
+def git_repo(n: int, seed: int, secrets: int, name: str, size_range: tuple[int, int] = (512, 4096)) -> Tree:
     """A git repository of n generated files in one commit (added in batches of 5000)."""
     root = WORK_DIR / name
     stamp = WORK_DIR / f"{name}.stamp.json"
-    params = {"n": n, "seed": seed, "secrets": secrets, "size": list(size_range),
-              "v": GENERATOR_VERSION}
+    params = {"n": n, "seed": seed, "secrets": secrets, "size": list(size_range), "v": GENERATOR_VERSION}
     if not (_stamp_ok(stamp, params) and (root / ".git").is_dir()):
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
         git(root, "init", "-q", "-b", "main")
         total, planted = generate_files(root, n, seed, secrets, size_range)
-        paths = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                       if p.is_file() and ".git" not in p.parts)
+        paths = sorted(
+            p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts
+        )
         for i in range(0, len(paths), 5000):
-            git(root, "add", "--pathspec-from-file=-", "--pathspec-file-nul",
-                stdin="\0".join(paths[i:i + 5000]).encode())
+            git(
+                root,
+                "add",
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+                stdin="\0".join(paths[i : i + 5000]).encode(),
+            )
         git(root, "commit", "-q", "-m", f"{n} generated files")
         _write_stamp(stamp, params, files=len(paths), bytes=total, planted=planted)
     else:
@@ -439,8 +620,10 @@ def history_repo(commits: int, seed: int, name: str) -> tuple[Tree, dict[str, in
         git(root, "init", "-q", "-b", "main")
         rng = random.Random(seed)
         writer = Writer(rng)
-        pool = [f"{WORDS[i % len(WORDS)]}/{WORDS[(i * 13) % len(WORDS)]}_{i}"
-                + EXTENSIONS[i % 4] for i in range(max(50, commits // 3))]
+        pool = [
+            f"{WORDS[i % len(WORDS)]}/{WORDS[(i * 13) % len(WORDS)]}_{i}" + EXTENSIONS[i % 4]
+            for i in range(max(50, commits // 3))
+        ]
         contents: dict[str, str] = {}
         with_secret: dict[str, int] = {}
         out: list[bytes] = []
@@ -467,16 +650,24 @@ def history_repo(commits: int, seed: int, name: str) -> tuple[Tree, dict[str, in
                 blobs += 1
             when = 1_700_000_000 + c * 600
             msg = f"change {c}".encode()
-            out.append(b"commit refs/heads/main\n"
-                       + b"author bench <bench@example.invalid> %d +0000\n" % when
-                       + b"committer bench <bench@example.invalid> %d +0000\n" % when
-                       + _fi_data(msg) + b"".join(lines))
+            out.append(
+                b"commit refs/heads/main\n"
+                + b"author bench <bench@example.invalid> %d +0000\n" % when
+                + b"committer bench <bench@example.invalid> %d +0000\n" % when
+                + _fi_data(msg)
+                + b"".join(lines)
+            )
         _fast_import(root, b"".join(out))
         files = len(git(root, "ls-files", "-z").split(b"\0")) - 1
         size = int(git(root, "count-objects", "-v").decode().split("size-pack: ")[1].split()[0])
-        _write_stamp(stamp, params, files=files, bytes=size * 1024,
-                     planted=[], stats={"commits": commits, "blobs": blobs,
-                                        "secrets_added": added, "secrets_removed": removed})
+        _write_stamp(
+            stamp,
+            params,
+            files=files,
+            bytes=size * 1024,
+            planted=[],
+            stats={"commits": commits, "blobs": blobs, "secrets_added": added, "secrets_removed": removed},
+        )
     info = _read_stamp(stamp)
     return Tree(root, info["files"], info["bytes"], []), info["stats"]
 
@@ -489,8 +680,9 @@ def replayed_repo(commits: int, seed: int, name: str) -> tuple[Tree, dict[str, i
     """
     root = WORK_DIR / name
     stamp = WORK_DIR / f"{name}.stamp.json"
-    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     params = {"commits": commits, "seed": seed, "head": head, "v": GENERATOR_VERSION}
     if not (_stamp_ok(stamp, params) and (root / ".git").is_dir()):
         shutil.rmtree(root, ignore_errors=True)
@@ -510,15 +702,25 @@ def replayed_repo(commits: int, seed: int, name: str) -> tuple[Tree, dict[str, i
                 blobs += 1
             when = 1_700_000_000 + c * 600
             parent = b"from main^0\n" if c == 0 else b""
-            out.append(b"commit refs/heads/main\n"
-                       + b"author bench <bench@example.invalid> %d +0000\n" % when
-                       + b"committer bench <bench@example.invalid> %d +0000\n" % when
-                       + _fi_data(b"replay %d" % c) + parent + b"".join(lines))
+            out.append(
+                b"commit refs/heads/main\n"
+                + b"author bench <bench@example.invalid> %d +0000\n" % when
+                + b"committer bench <bench@example.invalid> %d +0000\n" % when
+                + _fi_data(b"replay %d" % c)
+                + parent
+                + b"".join(lines)
+            )
         _fast_import(root, b"".join(out))
         files = len(names)
         size = int(git(root, "count-objects", "-v").decode().split("size-pack: ")[1].split()[0])
         total = int(git(root, "rev-list", "--count", "--all"))
-        _write_stamp(stamp, params, files=files, bytes=size * 1024, planted=[],
-                     stats={"commits": total, "synthetic_commits": commits, "blobs": blobs})
+        _write_stamp(
+            stamp,
+            params,
+            files=files,
+            bytes=size * 1024,
+            planted=[],
+            stats={"commits": total, "synthetic_commits": commits, "blobs": blobs},
+        )
     info = _read_stamp(stamp)
     return Tree(root, info["files"], info["bytes"], []), info["stats"]

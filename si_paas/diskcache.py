@@ -31,11 +31,22 @@ _PACKAGE = Path(__file__).resolve().parent
 _stamp: str | None = None
 # The code a checked document depends on, besides engine/checks/ (parameter schemas) and the
 # JSON Schemas: the loaders, the validators and the builders of the checked form.
-_CHECKING_MODULES = ("__init__.py", "diskcache.py", "textfile.py", "resources.py",
-                     "schemacheck.py", "secretwords.py",
-                     "detect/packfile.py", "detect/rulepack.py", "detect/private_state.py",
-                     "detect/prefilter.py", "detect/hsmatch.py",
-                     "engine/policy.py", "engine/registry.py", "services/repoconfig.py")
+_CHECKING_MODULES = (
+    "__init__.py",
+    "diskcache.py",
+    "textfile.py",
+    "resources.py",
+    "schemacheck.py",
+    "secretwords.py",
+    "detect/packfile.py",
+    "detect/rulepack.py",
+    "detect/private_state.py",
+    "detect/prefilter.py",
+    "detect/hsmatch.py",
+    "engine/policy.py",
+    "engine/registry.py",
+    "services/repoconfig.py",
+)
 
 
 def cache_root() -> Path | None:
@@ -67,8 +78,7 @@ def code_stamp() -> str:
 
         files = [_PACKAGE / name for name in _CHECKING_MODULES]
         for folder in (_PACKAGE / "engine" / "checks", data_dir("schemas")):
-            files += sorted(Path(e.path) for e in os.scandir(folder)
-                            if e.name.endswith((".py", ".json")))
+            files += sorted(Path(e.path) for e in os.scandir(folder) if e.name.endswith((".py", ".json")))
         parts = [__version__]
         for path in files:
             st = os.stat(path)
@@ -144,7 +154,7 @@ def get_bytes(key: str) -> bytes | None:
     except OSError:
         return None
     head = key.encode() + b"\n"
-    return data[len(head):] if data.startswith(head) else None
+    return data[len(head) :] if data.startswith(head) else None
 
 
 def put_bytes(key: str, data: bytes) -> None:

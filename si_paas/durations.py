@@ -7,8 +7,14 @@ from datetime import timedelta
 
 _PART_RE = re.compile(r"(\d+)(ms|s|m|h|d|w)")
 _WHOLE_RE = re.compile(r"^(?:\d+(?:ms|s|m|h|d|w))+$")
-_UNITS = {"ms": timedelta(milliseconds=1), "s": timedelta(seconds=1), "m": timedelta(minutes=1),
-          "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+_UNITS = {
+    "ms": timedelta(milliseconds=1),
+    "s": timedelta(seconds=1),
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+}
 DURATION_PATTERN = r"^(?:\d+(?:ms|s|m|h|d|w))+$"
 
 

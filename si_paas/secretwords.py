@@ -20,13 +20,67 @@ from __future__ import annotations
 import re
 
 _METADATA_ENDINGS = (
-    "name", "names", "file", "path", "dir", "url", "uri", "endpoint", "ref", "type", "len",
-    "length", "size", "ttl", "expiry", "expires", "expiration", "lifetime", "seconds",
-    "timeout", "header", "policy", "count", "enabled", "version", "format", "field", "mode",
-    "prefix", "suffix", "id", "ids", "env", "var", "arn", "hash", "sha1", "sha256", "md5",
-    "digest", "checksum", "fingerprint", "min", "max", "limit", "algorithm", "algo",
-    "provider", "source", "location", "template", "pattern", "regex", "validators",
-    "hashers", "storage", "cache", "store", "rotation", "key_id", "keyid",
+    "name",
+    "names",
+    "file",
+    "path",
+    "dir",
+    "url",
+    "uri",
+    "endpoint",
+    "ref",
+    "type",
+    "len",
+    "length",
+    "size",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "lifetime",
+    "seconds",
+    "timeout",
+    "header",
+    "policy",
+    "count",
+    "enabled",
+    "version",
+    "format",
+    "field",
+    "mode",
+    "prefix",
+    "suffix",
+    "id",
+    "ids",
+    "env",
+    "var",
+    "arn",
+    "hash",
+    "sha1",
+    "sha256",
+    "md5",
+    "digest",
+    "checksum",
+    "fingerprint",
+    "min",
+    "max",
+    "limit",
+    "algorithm",
+    "algo",
+    "provider",
+    "source",
+    "location",
+    "template",
+    "pattern",
+    "regex",
+    "validators",
+    "hashers",
+    "storage",
+    "cache",
+    "store",
+    "rotation",
+    "key_id",
+    "keyid",
 )
 
 # A regex fragment matching a whole secret-like key name (no anchors: rules embed it).
@@ -38,25 +92,50 @@ SECRET_KEY = (
 )
 _SECRET_KEY_RE = re.compile(SECRET_KEY)
 
-_PLACEHOLDER_WORDS = frozenset({
-    "", "~", "null", "none", "nil", "undefined", "n/a", "na", "tbd", "todo", "fixme",
-    "true", "false", "yes", "no", "changeit", "removed", "hidden", "test", "mock", "default",
-})
+_PLACEHOLDER_WORDS = frozenset(
+    {
+        "",
+        "~",
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "n/a",
+        "na",
+        "tbd",
+        "todo",
+        "fixme",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "changeit",
+        "removed",
+        "hidden",
+        "test",
+        "mock",
+        "default",
+    }
+)
 # Not placeholders: `secret`, `password`, `token` and the like. As a connection string's
 # password they are a real (weak) credential that the server accepts.
-_PLACEHOLDER_RE = re.compile("|".join((
-    r"^(.)\1*$",                                    # one repeated character
-    r"(?i:x{4,})|\*{3,}|#{3,}|\.{3}|…",              # xxxx, ***, ###, ...
-    r"(?i:change[_-]?me|changeit|replace[_-]?me|insert[_-]?(?:your|the)|your[_-])",
-    r"(?i:example|dummy|placeholder|redacted|fake|sample|not[_-]?(?:a[_-]?)?(?:real|set))",
-    r"^<[^<>]*>?$",                                  # <redacted>, <your-token>
-    r"\$\{|\$\(|\{\{|\{%|\}\}",                      # ${VAR}, $(command), {{ template }}
-    r"^\$[A-Za-z_][A-Za-z0-9_]*(?:$|[/:.])",         # $VAR, $HOME/...
-    r"^%[A-Za-z_][A-Za-z0-9_]*%$",                   # %VAR%
-    r"^ENC[\[(]",                                    # sops, jasypt
-    r"^(?i:vault|ref\+[a-z]+|op|sm|ssm|secretsmanager|awskms|gcpkms|azurekv)://",
-    r"^!(?:vault|ref|sub)\b",                        # YAML tags of references
-)))
+_PLACEHOLDER_RE = re.compile(
+    "|".join(
+        (
+            r"^(.)\1*$",  # one repeated character
+            r"(?i:x{4,})|\*{3,}|#{3,}|\.{3}|…",  # xxxx, ***, ###, ...
+            r"(?i:change[_-]?me|changeit|replace[_-]?me|insert[_-]?(?:your|the)|your[_-])",
+            r"(?i:example|dummy|placeholder|redacted|fake|sample|not[_-]?(?:a[_-]?)?(?:real|set))",
+            r"^<[^<>]*>?$",  # <redacted>, <your-token>
+            r"\$\{|\$\(|\{\{|\{%|\}\}",  # ${VAR}, $(command), {{ template }}
+            r"^\$[A-Za-z_][A-Za-z0-9_]*(?:$|[/:.])",  # $VAR, $HOME/...
+            r"^%[A-Za-z_][A-Za-z0-9_]*%$",  # %VAR%
+            r"^ENC[\[(]",  # sops, jasypt
+            r"^(?i:vault|ref\+[a-z]+|op|sm|ssm|secretsmanager|awskms|gcpkms|azurekv)://",
+            r"^!(?:vault|ref|sub)\b",  # YAML tags of references
+        )
+    )
+)
 
 
 def is_secret_key(name: str) -> bool:

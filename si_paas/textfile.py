@@ -39,17 +39,20 @@ def one_line(text: str, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-          (stat.S_ISDIR, "a directory"))
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a directory"),
+)
 
 
 def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def open_regular(path: Path, what: str = "file", flags: int = os.O_RDONLY,
-                 mode: int = 0o600) -> int:
+def open_regular(path: Path, what: str = "file", flags: int = os.O_RDONLY, mode: int = 0o600) -> int:
     """Open `path` (following symlinks) only if it is a regular file; returns the descriptor.
 
     O_NONBLOCK keeps a FIFO from hanging the open, and fstat on the opened descriptor (not
@@ -150,8 +153,7 @@ def _unreadable(exc: Exception, source: Path | str, what: str) -> InputError:
     if isinstance(exc, RecursionError):
         return InputError(f"{source}: {what} nests deeper than {MAX_DEPTH} levels")
     if "digits" in str(exc):  # int(): "Exceeds the limit (4300 digits) for integer string ..."
-        return InputError(f"{source}: {what} holds an integer with more than "
-                          "4300 digits")
+        return InputError(f"{source}: {what} holds an integer with more than 4300 digits")
     return InputError(f"{source}: {what} cannot be read: {one_line(str(exc))}")
 
 
@@ -174,8 +176,7 @@ def parse_json(text: str, source: Path | str, what: str = "file") -> Any:
     try:
         return decode_json(text, source, what)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{source}: {what} is not valid JSON: {exc.msg} at line {exc.lineno}"
-                         ) from None
+        raise InputError(f"{source}: {what} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,7 @@ class YamlDocument:
             child: yaml.Node | None = None
             if isinstance(node, yaml.MappingNode):
                 child = next((v for k, v in node.value if k.value == part), None)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and (
-                part < len(node.value)
-            ):
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and (part < len(node.value)):
                 child = node.value[part]
             if child is None:
                 break
@@ -232,8 +231,7 @@ def parse_yaml(path: Path, text: str, what: str = "file") -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f":{mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{where}: invalid YAML: {one_line(exc.problem or str(exc))}"
-                         ) from None
+        raise InputError(f"{path}{where}: invalid YAML: {one_line(exc.problem or str(exc))}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: invalid YAML: {one_line(str(exc))}") from None
     except (RecursionError, ValueError) as exc:  # deep nesting, an int over 4300 digits
@@ -241,8 +239,9 @@ def parse_yaml(path: Path, text: str, what: str = "file") -> YamlDocument:
     return YamlDocument(path, text, check_parsed(data, path, what))
 
 
-def checked_yaml(path: Path, what: str, check: Callable[[YamlDocument], Any],
-                 build: Callable[[Path, Any], T]) -> T:
+def checked_yaml(
+    path: Path, what: str, check: Callable[[YamlDocument], Any], build: Callable[[Path, Any], T]
+) -> T:
     """`build(path, check(parsed file))`: the pack loader every policy and rule file goes through.
 
     `check` validates the parsed document and returns its checked JSON form (or raises a

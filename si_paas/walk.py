@@ -26,8 +26,9 @@ def count(skipped: dict[str, int] | None, reason: str, n: int = 1) -> None:
         skipped[reason] = skipped.get(reason, 0) + n
 
 
-def walk(top: Path | str, skipped: dict[str, int] | None = None,
-         max_depth: int = MAX_DEPTH) -> Iterator[tuple[str, list[str], list[str]]]:
+def walk(
+    top: Path | str, skipped: dict[str, int] | None = None, max_depth: int = MAX_DEPTH
+) -> Iterator[tuple[str, list[str], list[str]]]:
     """(dirpath, dirnames, filenames) top-down like `os.walk(top)` (symlinks not followed).
 
     A folder `max_depth` levels below `top` is listed in its parent's `dirnames` but not

@@ -53,18 +53,21 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def env(home: Path, tmp_path: Path) -> dict[str, str]:
     """Environment for `si`: temp HOME and state root, no colour, no inherited overrides."""
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith("SI_PAAS_") and k != "XDG_CACHE_HOME"}
-    base.update({
-        "HOME": str(home),
-        "SI_PAAS_STATE_ROOT": str(home / ".si" / "paas"),
-        "SI_PAAS_KEY_DIR": str(home / ".si" / "keys"),
-        "NO_COLOR": "1",
-        "COLUMNS": "200",
-        "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
-        "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-        "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.invalid",
-    })
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SI_PAAS_") and k != "XDG_CACHE_HOME"}
+    base.update(
+        {
+            "HOME": str(home),
+            "SI_PAAS_STATE_ROOT": str(home / ".si" / "paas"),
+            "SI_PAAS_KEY_DIR": str(home / ".si" / "keys"),
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+            "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
+            "GIT_AUTHOR_NAME": "Test",
+            "GIT_AUTHOR_EMAIL": "t@example.invalid",
+            "GIT_COMMITTER_NAME": "Test",
+            "GIT_COMMITTER_EMAIL": "t@example.invalid",
+        }
+    )
     (tmp_path / "gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
     return base
 
@@ -86,14 +89,21 @@ def si(env: dict[str, str], home: Path) -> Callable[..., Run]:
     """
     assert SI and ZYGOTE, "the `si` console script is not installed"
 
-    def run(*args: str, cwd: Path | None = None, input: str | None = None,
-            extra_env: dict[str, str] | None = None) -> Run:
+    def run(
+        *args: str, cwd: Path | None = None, input: str | None = None, extra_env: dict[str, str] | None = None
+    ) -> Run:
         full_env = {**env, **(extra_env or {})}
         if ZYGOTE.can_run(full_env):
-            return Run(*ZYGOTE.run(list(args), cwd=cwd or home, env=full_env, input=input,
-                                    timeout=120))
-        proc = subprocess.run([SI, *args], cwd=cwd or home, env=full_env,
-                              input=input, capture_output=True, text=True, timeout=120)
+            return Run(*ZYGOTE.run(list(args), cwd=cwd or home, env=full_env, input=input, timeout=120))
+        proc = subprocess.run(
+            [SI, *args],
+            cwd=cwd or home,
+            env=full_env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return Run(proc.returncode, proc.stdout, proc.stderr)
 
     return run
@@ -123,8 +133,9 @@ def make_repo(tmp_path: Path, env: dict[str, str]) -> Callable[..., Path]:
 
 def git(root: Path, env: dict[str, str], *args: str) -> str:
     """Run git in `root`."""
-    return subprocess.run(["git", "-C", str(root), *args], env=env, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(root), *args], env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def files_under(*roots: Path) -> dict[Path, bytes]:

@@ -123,7 +123,10 @@ class Zygote:
             self._env = {k: v for k, v in os.environ.items() if not k.startswith("SI_PAAS_")}
             self._proc = subprocess.Popen(
                 [sys.executable, "-c", f"SI = {self.si!r}\n{_ZYGOTE}"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self._env)
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=self._env,
+            )
         return self._proc
 
     def can_run(self, env: dict[str, str]) -> bool:
@@ -134,13 +137,14 @@ class Zygote:
         keys = {k for k in (*env, *zygote_env) if k.startswith(_STARTUP_VARS)}
         return all(env.get(k) == zygote_env.get(k) for k in keys)
 
-    def run(self, args: list[str], *, cwd: Path, env: dict[str, str], input: str | None,
-            timeout: float) -> tuple[int, str, str]:
+    def run(
+        self, args: list[str], *, cwd: Path, env: dict[str, str], input: str | None, timeout: float
+    ) -> tuple[int, str, str]:
         """Run `si ARGS` in a forked child; (exit code, stdout, stderr) as `text=True` gives."""
         enc = self.encoding
-        code, out, err = self.run_bytes(args, cwd=cwd, env=env,
-                                        stdin=None if input is None else input.encode(enc),
-                                        timeout=timeout)
+        code, out, err = self.run_bytes(
+            args, cwd=cwd, env=env, stdin=None if input is None else input.encode(enc), timeout=timeout
+        )
         return code, _text(out, enc), _text(err, enc)
 
     @property
@@ -150,8 +154,9 @@ class Zygote:
 
         return locale.getpreferredencoding(False)
 
-    def run_bytes(self, args: list[str], *, cwd: Path, env: dict[str, str],
-                  stdin: bytes | None, timeout: float) -> tuple[int, bytes, bytes]:
+    def run_bytes(
+        self, args: list[str], *, cwd: Path, env: dict[str, str], stdin: bytes | None, timeout: float
+    ) -> tuple[int, bytes, bytes]:
         """Run `si ARGS` in a forked child; (exit code, stdout, stderr) as bytes.
 
         A child killed by a signal has the negative signal number as its code, as with
@@ -165,8 +170,7 @@ class Zygote:
             Path(paths["stderr"]).touch()
             proc = self._start()
             assert proc.stdin is not None and proc.stdout is not None
-            request = {"args": args, "cwd": str(cwd), "env": env, "encoding": self.encoding,
-                       **paths}
+            request = {"args": args, "cwd": str(cwd), "env": env, "encoding": self.encoding, **paths}
             proc.stdin.write(json.dumps(request).encode() + b"\n")
             proc.stdin.flush()
             pid = int(self._line(proc, 30.0))

@@ -17,13 +17,20 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads((SCHEMAS / f"{name}.schema.json").read_text()))
 
 
-def test_reports_match_the_schema(baseline: Callable[..., Run],
-                                  make_repo: Callable[..., Path]) -> None:
-    repo = make_repo(files={".env": "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC\n",
-                            "ops/.si/paas/current_context": "oss-demo\n"})
+def test_reports_match_the_schema(baseline: Callable[..., Run], make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        files={
+            ".env": "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC\n",
+            "ops/.si/paas/current_context": "oss-demo\n",
+        }
+    )
     report = _validator("report")
-    for args in (("paas", "doctor", "--json"), ("paas", "scan", "--json"),
-                 ("paas", "scan", "--history", "--json"), ("paas", "scan", "--staged", "--json")):
+    for args in (
+        ("paas", "doctor", "--json"),
+        ("paas", "scan", "--json"),
+        ("paas", "scan", "--history", "--json"),
+        ("paas", "scan", "--staged", "--json"),
+    ):
         run = baseline(*args, cwd=repo)
         assert run.code in (0, 1), run.stderr
         report.validate(run.json)
@@ -37,10 +44,14 @@ def test_every_list_and_show_has_the_envelope(baseline: Callable[..., Run], home
     si("paas", "--context", "oss-demo", "app", "add", "w", "--source", str(src), "--target", "t")
     events = _validator("event")
     for args, kind in [
-        (("context", "list"), "list"), (("context", "show"), "show"),
-        (("target", "list"), "list"), (("target", "show", "t"), "show"),
-        (("app", "list"), "list"), (("app", "show", "w"), "show"),
-        (("events", "list"), "list"), (("policy", "list"), "list"),
+        (("context", "list"), "list"),
+        (("context", "show"), "show"),
+        (("target", "list"), "list"),
+        (("target", "show", "t"), "show"),
+        (("app", "list"), "list"),
+        (("app", "show", "w"), "show"),
+        (("events", "list"), "list"),
+        (("policy", "list"), "list"),
     ]:
         run = si("paas", "--context", "oss-demo", *args, "--json")
         doc = run.json

@@ -28,8 +28,13 @@ OTHER_CHARS = " ,;()<>!?\t\"'éøß"  # surrounding text: nothing in common with
 SECRETS = st.text(alphabet=SECRET_CHARS, min_size=1, max_size=64)
 TAG = re.compile(r"…(?:\[hmac:[0-9a-f]{8}\]|fp:[0-9a-f]{12})")
 
-RULE = SecretRule(id="piped", description="a value between pipes", keywords=("|",),
-                  regex_source=r"\|(?P<secret>[A-Za-z0-9_+/=-]{8,64})\|", severity="high")
+RULE = SecretRule(
+    id="piped",
+    description="a value between pipes",
+    keywords=("|",),
+    regex_source=r"\|(?P<secret>[A-Za-z0-9_+/=-]{8,64})\|",
+    severity="high",
+)
 SCANNER = SecretScanner(SecretRulePack(RULE.source, (RULE,)))
 
 
@@ -47,10 +52,17 @@ def test_the_prefix_is_at_most_four_characters_and_a_quarter(secret: str) -> Non
     assert len(shown) <= PREFIX_MAX and len(shown) * 4 <= len(secret)
 
 
-@pytest.mark.parametrize(("secret", "shown"), [
-    ("", ""), ("abc", ""), ("abcd", "a"), ("abcdefgh", "ab"), ("abcdefghijklmnop", "abcd"),
-    ("x" * 200, "xxxx"),
-])
+@pytest.mark.parametrize(
+    ("secret", "shown"),
+    [
+        ("", ""),
+        ("abc", ""),
+        ("abcd", "a"),
+        ("abcdefgh", "ab"),
+        ("abcdefghijklmnop", "abcd"),
+        ("x" * 200, "xxxx"),
+    ],
+)
 def test_prefix_table(secret: str, shown: str) -> None:
     assert visible_prefix(secret) == shown
     assert redacted(secret, "fp:1") == f"{shown}…fp:1"
@@ -67,8 +79,11 @@ def test_every_redacted_form_shows_the_same_prefix(secret: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.text(alphabet=SECRET_CHARS, min_size=12, max_size=64).filter(
-    lambda s: len(set(s)) > 4 and any(c.isdigit() for c in s)))  # not a word of the message
+@given(
+    st.text(alphabet=SECRET_CHARS, min_size=12, max_size=64).filter(
+        lambda s: len(set(s)) > 4 and any(c.isdigit() for c in s)
+    )
+)  # not a word of the message
 def test_bundle_and_backup_refusals_show_the_same_prefix(secret: str) -> None:
     doc = {"labels": {"api_token": secret}}
     with pytest.raises(UsageError) as bundle:
@@ -86,12 +101,17 @@ def test_bundle_and_backup_refusals_show_the_same_prefix(secret: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(secret=st.text(alphabet=SECRET_CHARS, min_size=8, max_size=64),
-       pieces=st.lists(st.one_of(st.text(alphabet=OTHER_CHARS, max_size=30),
-                                 st.sampled_from(["SECRET", "QUOTED"])), max_size=6),
-       at=st.integers(min_value=0, max_value=6))
+@given(
+    secret=st.text(alphabet=SECRET_CHARS, min_size=8, max_size=64),
+    pieces=st.lists(
+        st.one_of(st.text(alphabet=OTHER_CHARS, max_size=30), st.sampled_from(["SECRET", "QUOTED"])),
+        max_size=6,
+    ),
+    at=st.integers(min_value=0, max_value=6),
+)
 def test_an_excerpt_never_shows_more_of_a_secret_than_the_prefix(
-        secret: str, pieces: list[str], at: int) -> None:
+    secret: str, pieces: list[str], at: int
+) -> None:
     """Whatever surrounds the secret, and wherever it is written again (as is or
     URL-encoded), the excerpt holds no piece of it longer than the visible prefix."""
     forms = {"SECRET": secret, "QUOTED": quote(secret, safe="")}
@@ -100,5 +120,4 @@ def test_an_excerpt_never_shows_more_of_a_secret_than_the_prefix(
     findings = SCANNER.scan_text("notes.txt", "".join(line) + "\n")
     assume(findings)  # not a placeholder (`xxxx`, one repeated character, ...)
     for finding in findings:
-        assert _longest_secret_run(finding.excerpt or "") <= len(visible_prefix(secret)), \
-            finding.excerpt
+        assert _longest_secret_run(finding.excerpt or "") <= len(visible_prefix(secret)), finding.excerpt

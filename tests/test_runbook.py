@@ -42,13 +42,17 @@ def test_runbook_sections_3_4_7_verbatim(si: Callable[..., Run], state_root: Pat
         assert run.code == 0, (args, run.stderr)
         doc = run.json
         assert doc["ok"] is True
-        assert doc["command"] in {"doctor", "target list", "app list", "events list",
-                                  "context show"}
+        assert doc["command"] in {"doctor", "target list", "app list", "events list", "context show"}
     doctor = si("paas", "doctor", "--json").json
     assert {c["id"] for c in doctor["checks"]} >= {
-        "state-root-outside-repo", "vault-outside-repo", "no-repo-private-state",
-        "no-plaintext-secrets", "no-cross-context-data", "oss-demo-public-safe",
-        "state-permissions"}
+        "state-root-outside-repo",
+        "vault-outside-repo",
+        "no-repo-private-state",
+        "no-plaintext-secrets",
+        "no-cross-context-data",
+        "oss-demo-public-safe",
+        "state-permissions",
+    }
     assert doctor["state_root"] == str(state_root)
     events = si("paas", "--context", "oss-demo", "events", "list", "--json").json
     assert events["count"] >= 1 and all(e["context"] == "oss-demo" for e in events["items"])

@@ -13,17 +13,35 @@ from hypothesis import strategies as st
 from si_paas import schemacheck
 from si_paas.errors import ExitCode, InputError
 
-TARGET = {"name": "web", "host": "web.example.test", "transport": "ssh", "disposable": True,
-          "labels": {}, "context": "oss-demo", "context_id": "ctx_0123456789abcdef",
-          "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
-DOC = {"schema_version": 1, "context": "oss-demo", "context_id": "ctx_0123456789abcdef",
-       "items": [TARGET, TARGET, TARGET]}
+TARGET = {
+    "name": "web",
+    "host": "web.example.test",
+    "transport": "ssh",
+    "disposable": True,
+    "labels": {},
+    "context": "oss-demo",
+    "context_id": "ctx_0123456789abcdef",
+    "created_at": "2026-01-01T00:00:00Z",
+    "updated_at": "2026-01-01T00:00:00Z",
+}
+DOC = {
+    "schema_version": 1,
+    "context": "oss-demo",
+    "context_id": "ctx_0123456789abcdef",
+    "items": [TARGET, TARGET, TARGET],
+}
 
 
-@pytest.mark.parametrize(("parts", "rendered"), [
-    ([], "(top level)"), (["items"], "items"), (["items", 2, "port"], "items[2].port"),
-    (["a", 0, 1, "b"], "a[0][1].b"), (["labels", "k.v"], "labels.k.v"),
-])
+@pytest.mark.parametrize(
+    ("parts", "rendered"),
+    [
+        ([], "(top level)"),
+        (["items"], "items"),
+        (["items", 2, "port"], "items[2].port"),
+        (["a", 0, 1, "b"], "a[0][1].b"),
+        (["labels", "k.v"], "labels.k.v"),
+    ],
+)
 def test_field_path(parts: list[Any], rendered: str) -> None:
     assert schemacheck.field_path(parts) == rendered
 

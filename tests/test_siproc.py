@@ -24,8 +24,9 @@ COMMANDS = [
 
 
 def _spawned(args: list[str], cwd: Path, env: dict[str, str], stdin: str | None = None) -> Run:
-    proc = subprocess.run([str(SI), *args], cwd=cwd, env=env, input=stdin, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [str(SI), *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -40,8 +41,9 @@ def test_forked_and_spawned_runs_agree(args: list[str], env: dict[str, str], hom
     assert _forked(args, home, env) == spawned
 
 
-def test_a_forked_run_has_its_own_folder_environment_and_stdin(env: dict[str, str], home: Path,
-                                                               tmp_path: Path) -> None:
+def test_a_forked_run_has_its_own_folder_environment_and_stdin(
+    env: dict[str, str], home: Path, tmp_path: Path
+) -> None:
     other_root = tmp_path / "elsewhere"
     run_env = {**env, "SI_PAAS_STATE_ROOT": str(other_root)}
     init = ["paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo", "--json"]
@@ -51,12 +53,17 @@ def test_a_forked_run_has_its_own_folder_environment_and_stdin(env: dict[str, st
     assert not (home / ".si").exists()  # the test's own environment did not leak in
     # the value arrives on stdin, never on the command line
     value = "stdin-delivered-value-7f3a"
-    put = _forked(["paas", "--context", "oss-demo", "secret", "set", "DEMO_TOKEN", "--json"],
-                  home, run_env, stdin=value)
+    put = _forked(
+        ["paas", "--context", "oss-demo", "secret", "set", "DEMO_TOKEN", "--json"], home, run_env, stdin=value
+    )
     spawned_env = {**env, "SI_PAAS_STATE_ROOT": str(tmp_path / "spawned")}
     assert _spawned(init, home, spawned_env).code == 0
-    again = _spawned(["paas", "--context", "oss-demo", "secret", "set", "DEMO_TOKEN", "--json"],
-                     home, spawned_env, stdin=value)
+    again = _spawned(
+        ["paas", "--context", "oss-demo", "secret", "set", "DEMO_TOKEN", "--json"],
+        home,
+        spawned_env,
+        stdin=value,
+    )
     assert (put.code, put.stderr) == (again.code, again.stderr)
     assert value not in put.stdout
     vault = other_root / "contexts" / "oss-demo" / "vault"
@@ -64,8 +71,7 @@ def test_a_forked_run_has_its_own_folder_environment_and_stdin(env: dict[str, st
     assert os.getcwd() != str(home)  # the child's chdir stayed in the child
 
 
-def test_a_run_past_its_timeout_is_killed_and_the_zygote_serves_on(env: dict[str, str],
-                                                                     home: Path) -> None:
+def test_a_run_past_its_timeout_is_killed_and_the_zygote_serves_on(env: dict[str, str], home: Path) -> None:
     init = ["paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo"]
     assert _forked(init, home, env).code == 0
     assert ZYGOTE is not None
@@ -84,5 +90,6 @@ def test_startup_variables_make_the_console_script_run(env: dict[str, str]) -> N
     assert ZYGOTE is not None
     assert ZYGOTE.can_run(env)
     assert not ZYGOTE.can_run({**env, "PYTHONPROFILEIMPORTTIME": "1"})
-    assert not ZYGOTE.can_run({**env, "LC_ALL": "C"} if env.get("LC_ALL") != "C" else
-                              {**env, "LC_ALL": "POSIX"})
+    assert not ZYGOTE.can_run(
+        {**env, "LC_ALL": "C"} if env.get("LC_ALL") != "C" else {**env, "LC_ALL": "POSIX"}
+    )

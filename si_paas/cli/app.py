@@ -23,11 +23,9 @@ def app() -> None:
 @click.option("--label", "labels", multiple=True, metavar="K=V", help="Label; repeatable.")
 @command_options
 @declared(svc.add_app)
-def add_cmd(name: str, source: str, targets: tuple[str, ...], labels: tuple[str, ...],
-            **_: Any) -> None:
+def add_cmd(name: str, source: str, targets: tuple[str, ...], labels: tuple[str, ...], **_: Any) -> None:
     """Add an app (requires --context)."""
-    run(name, source, targets, labels,
-        render=lambda p: human.object_table(f"added app {name}", p["app"]))
+    run(name, source, targets, labels, render=lambda p: human.object_table(f"added app {name}", p["app"]))
 
 
 @app.command("list")
@@ -35,8 +33,11 @@ def add_cmd(name: str, source: str, targets: tuple[str, ...], labels: tuple[str,
 @declared(svc.list_apps)
 def list_cmd(**_: Any) -> None:
     """List apps of the context."""
-    run(render=lambda p: human.items_table(f"apps of {p['context']}", p["items"],
-                                           ["name", "source", "targets", "labels"]))
+    run(
+        render=lambda p: human.items_table(
+            f"apps of {p['context']}", p["items"], ["name", "source", "targets", "labels"]
+        )
+    )
 
 
 @app.command("show")

@@ -42,9 +42,14 @@ class _Bar:
 
         from si_paas.report.console import err
 
-        self._progress = Progress("[progress.description]{task.description}", BarColumn(),
-                                  DownloadColumn(), TimeRemainingColumn(), console=err(),
-                                  transient=True)
+        self._progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err(),
+            transient=True,
+        )
         self._progress.start()
         self._task = self._progress.add_task(label, total=max(total, 1))
 
@@ -67,10 +72,14 @@ def create_cmd(**_: Any) -> None:
     The first snapshot of a context makes its backup key in $SI_PAAS_KEY_DIR
     (<context_id>.backup.key); export a copy with `backup key export`.
     """
+
     def render(p: dict[str, Any]) -> None:
         s = p["snapshot"]
-        human.out().print(f"snapshot {s['snapshot_id']}: {s['files']} files, {s['bytes']} bytes "
-                          f"-> {s['archive_size']} bytes encrypted in {p['folder']}", markup=False)
+        human.out().print(
+            f"snapshot {s['snapshot_id']}: {s['files']} files, {s['bytes']} bytes "
+            f"-> {s['archive_size']} bytes encrypted in {p['folder']}",
+            markup=False,
+        )
 
     run(_Bar(), render=render)
 
@@ -80,12 +89,22 @@ def create_cmd(**_: Any) -> None:
 @declared(svc.list_all)
 def list_cmd(**_: Any) -> None:
     """List the context's complete snapshots, newest first, with their last verification."""
+
     def render(p: dict[str, Any]) -> None:
-        rows = [{**i, "verified": (f"{i['last_verify']['level']} "
-                                   f"{'ok' if i['last_verify']['ok'] else 'FAILED'}")
-                 if i.get("last_verify") else "never"} for i in p["items"]]
-        human.items_table(f"snapshots in {p['backup_root']}", rows,
-                          ["snapshot_id", "created_at", "files", "archive_size", "verified"])
+        rows = [
+            {
+                **i,
+                "verified": (f"{i['last_verify']['level']} {'ok' if i['last_verify']['ok'] else 'FAILED'}")
+                if i.get("last_verify")
+                else "never",
+            }
+            for i in p["items"]
+        ]
+        human.items_table(
+            f"snapshots in {p['backup_root']}",
+            rows,
+            ["snapshot_id", "created_at", "files", "archive_size", "verified"],
+        )
 
     run(render=render)
 
@@ -98,11 +117,13 @@ def _steps(p: dict[str, Any]) -> None:
 
 @backup.command("verify")
 @click.argument("snapshot", required=False)
-@click.option("--latest", is_flag=True, help="The newest snapshot (the default); implies "
-              "--read-data.")
-@click.option("--read-data", is_flag=True,
-              help="Decrypt every chunk and check every file (level 3), not just the manifest "
-                   "and the archive's digest.")
+@click.option("--latest", is_flag=True, help="The newest snapshot (the default); implies --read-data.")
+@click.option(
+    "--read-data",
+    is_flag=True,
+    help="Decrypt every chunk and check every file (level 3), not just the manifest "
+    "and the archive's digest.",
+)
 @command_options
 @declared(svc.verify)
 def verify_cmd(snapshot: str | None, latest: bool, read_data: bool, **_: Any) -> None:
@@ -119,11 +140,15 @@ def verify_cmd(snapshot: str | None, latest: bool, read_data: bool, **_: Any) ->
 
 @backup.command("restore")
 @click.argument("snapshot")
-@click.option("--to", "to", metavar="DIR",
-              help="Restore into a new (or empty) folder outside every repository.")
-@click.option("--in-place", is_flag=True,
-              help="Replace the context's records (vault and keys untouched), then run doctor "
-                   "and context show; exit 1 if the doctor fails.")
+@click.option(
+    "--to", "to", metavar="DIR", help="Restore into a new (or empty) folder outside every repository."
+)
+@click.option(
+    "--in-place",
+    is_flag=True,
+    help="Replace the context's records (vault and keys untouched), then run doctor "
+    "and context show; exit 1 if the doctor fails.",
+)
 @command_options
 @declared(svc.restore)
 def restore_cmd(snapshot: str, to: str | None, in_place: bool, **_: Any) -> None:
@@ -133,16 +158,18 @@ def restore_cmd(snapshot: str, to: str | None, in_place: bool, **_: Any) -> None
     si paas --context internal-dogfood backup restore SNAPSHOT --to ~/restored
     si paas --context internal-dogfood backup restore SNAPSHOT --in-place
     """
+
     def render(p: dict[str, Any]) -> None:
         r = p["restore"]
         where = r.get("destination") or "the context in place"
-        human.out().print(f"restored {r['files']} files of {r['snapshot']} to {where}",
-                          markup=False)
+        human.out().print(f"restored {r['files']} files of {r['snapshot']} to {where}", markup=False)
         if "doctor" in p:
             summary = p["doctor"]["summary"]
-            human.out().print(f"doctor: {'ok' if p['doctor']['ok'] else 'FAILED'} "
-                              f"({summary['passed']}/{summary['total']} policies passed)",
-                              markup=False)
+            human.out().print(
+                f"doctor: {'ok' if p['doctor']['ok'] else 'FAILED'} "
+                f"({summary['passed']}/{summary['total']} policies passed)",
+                markup=False,
+            )
             human.object_table(f"context {p['context']}", p["context_show"]["context_config"])
 
     run(snapshot, to, in_place, _Bar(), render=render)
@@ -150,27 +177,46 @@ def restore_cmd(snapshot: str, to: str | None, in_place: bool, **_: Any) -> None
 
 @backup.command("prune")
 @click.option("--keep-last", type=int, default=0, metavar="N", help="Keep the newest N.")
-@click.option("--keep-daily", type=int, default=0, metavar="D",
-              help="Keep the newest of each of the last D days with snapshots.")
-@click.option("--keep-weekly", type=int, default=0, metavar="W",
-              help="Keep the newest of each of the last W ISO weeks with snapshots.")
-@click.option("--keep-monthly", type=int, default=0, metavar="M",
-              help="Keep the newest of each of the last M months with snapshots.")
+@click.option(
+    "--keep-daily",
+    type=int,
+    default=0,
+    metavar="D",
+    help="Keep the newest of each of the last D days with snapshots.",
+)
+@click.option(
+    "--keep-weekly",
+    type=int,
+    default=0,
+    metavar="W",
+    help="Keep the newest of each of the last W ISO weeks with snapshots.",
+)
+@click.option(
+    "--keep-monthly",
+    type=int,
+    default=0,
+    metavar="M",
+    help="Keep the newest of each of the last M months with snapshots.",
+)
 @click.option("--confirm", is_flag=True, help="Really remove; without it prune only shows.")
 @command_options
 @declared(svc.prune)
-def prune_cmd(keep_last: int, keep_daily: int, keep_weekly: int, keep_monthly: int,
-              confirm: bool, **_: Any) -> None:
+def prune_cmd(
+    keep_last: int, keep_daily: int, keep_weekly: int, keep_monthly: int, confirm: bool, **_: Any
+) -> None:
     """Remove old snapshots; a dry run unless --confirm. The newest verified one always stays.
 
     \b
     si paas --context oss-demo backup prune --keep-last 3 --keep-daily 7 --keep-weekly 4
     """
+
     def render(p: dict[str, Any]) -> None:
         verb = "would remove" if p["dry_run"] else "removed"
         gone = p["remove"] if p["dry_run"] else p["removed"]
-        human.out().print(f"{verb} {len(gone)} snapshot(s): {', '.join(gone) or 'none'}; "
-                          f"kept {len(p['kept'])}", markup=False)
+        human.out().print(
+            f"{verb} {len(gone)} snapshot(s): {', '.join(gone) or 'none'}; kept {len(p['kept'])}",
+            markup=False,
+        )
 
     run(keep_last, keep_daily, keep_weekly, keep_monthly, confirm, render=render)
 
@@ -181,8 +227,12 @@ def key() -> None:
 
 
 @key.command("export")
-@click.option("--output", required=True, metavar="FILE",
-              help="Write the key here (0600); never inside a repository or the backup root.")
+@click.option(
+    "--output",
+    required=True,
+    metavar="FILE",
+    help="Write the key here (0600); never inside a repository or the backup root.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing FILE.")
 @command_options
 @declared(svc.key_export)
@@ -193,5 +243,10 @@ def key_export_cmd(output: str, force: bool, **_: Any) -> None:
     read it. Put it back as $SI_PAAS_KEY_DIR/<context_id>.backup.key or in
     $SI_PAAS_BACKUP_KEY_<CTX>.
     """
-    run(output, force, render=lambda p: human.out().print(
-        f"backup key (id {p['key_id']}) written to {p['output']}", markup=False))
+    run(
+        output,
+        force,
+        render=lambda p: human.out().print(
+            f"backup key (id {p['key_id']}) written to {p['output']}", markup=False
+        ),
+    )

@@ -12,8 +12,11 @@ from si_paas.services import checklist as svc
 
 
 @click.command()
-@click.option("--as-of", metavar="TIME",
-              help="Judge the week ending at this ISO 8601 time instead of now (no alerts sent).")
+@click.option(
+    "--as-of",
+    metavar="TIME",
+    help="Judge the week ending at this ISO 8601 time instead of now (no alerts sent).",
+)
 @format_option
 @command_options
 @declared(svc.run)
@@ -36,7 +39,10 @@ def checklist(as_of: str | None, fmt: str, as_json: bool, **_: Any) -> None:
     si paas checklist --format junit > checklist.xml
     """
     fmt = chosen_format(fmt, as_json)
-    run(as_of,
-        render=lambda p: print_verdict(fmt, "checklist", p, title="checklist", view="checklist",
-                                       suite="si-paas-checklist"),
-        as_json=fmt == "json")
+    run(
+        as_of,
+        render=lambda p: print_verdict(
+            fmt, "checklist", p, title="checklist", view="checklist", suite="si-paas-checklist"
+        ),
+        as_json=fmt == "json",
+    )

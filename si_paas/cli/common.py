@@ -27,19 +27,26 @@ def command_options(fn: F) -> F:
     names the context for every command, is still only checked).
     """
     cmd: DeclaredCommand[Any] | None = getattr(fn, "declared", None)
-    fn = click.option("--json", "as_json", is_flag=True,
-                      help="Print one JSON object on stdout instead of tables.")(fn)
-    fn = click.option("--context", "context", metavar="NAME",
-                      hidden=cmd is not None and cmd.declaration.uses_no_context,
-                      help="Context to act on (same as `si paas --context NAME ...`).")(fn)
+    fn = click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of tables."
+    )(fn)
+    fn = click.option(
+        "--context",
+        "context",
+        metavar="NAME",
+        hidden=cmd is not None and cmd.declaration.uses_no_context,
+        help="Context to act on (same as `si paas --context NAME ...`).",
+    )(fn)
     return fn
 
 
 def declared(cmd: DeclaredCommand[Any]) -> Callable[[F], F]:
     """Link a click command to the declared service command it runs (`run` calls it)."""
+
     def mark(fn: F) -> F:
         fn.declared = cmd  # type: ignore[attr-defined]
         return fn
+
     return mark
 
 
@@ -50,13 +57,16 @@ def _context_from(click_ctx: click.Context, local: str | None) -> str | None:
         group_value = group_value or (parent.obj or {}).get("context")
         parent = parent.parent
     if local and group_value and local != group_value:
-        raise click.UsageError(f"--context given twice with different values "
-                               f"({group_value!r} and {local!r})")
+        raise click.UsageError(f"--context given twice with different values ({group_value!r} and {local!r})")
     return local or group_value
 
 
-def run(*args: Any, render: Callable[[dict[str, Any]], None] | None = None,
-        as_json: bool | None = None, **kwargs: Any) -> NoReturn:
+def run(
+    *args: Any,
+    render: Callable[[dict[str, Any]], None] | None = None,
+    as_json: bool | None = None,
+    **kwargs: Any,
+) -> NoReturn:
     """Call the current click command's declared command with args, print, exit.
 
     The declared command resolves the context, gates, acts and audits; this prints its
@@ -74,8 +84,12 @@ def run(*args: Any, render: Callable[[dict[str, Any]], None] | None = None,
     command = cmd.declaration.reported
     inv = Invocation(command=command, context_opt=_context_from(click_ctx, params.get("context")))
     if params.get("context") and cmd.declaration.uses_no_context:
-        _fail(command, inv, UsageError(f"--context {params['context']!r}: `{command}` uses no "
-                                       "context; drop --context"), as_json)
+        _fail(
+            command,
+            inv,
+            UsageError(f"--context {params['context']!r}: `{command}` uses no context; drop --context"),
+            as_json,
+        )
     try:
         result = cmd.invoke(inv, args, kwargs, audit_args=audit_args(params))
     except SiPaasError as exc:
@@ -96,12 +110,21 @@ def _audit_failure(inv: Invocation) -> None:
     from si_paas.report.console import err
 
     if inv.audit_failure is not None:
-        err().print(f"warning: audit event not written: {inv.audit_failure}", markup=False,
-                    style="yellow", soft_wrap=True)
+        err().print(
+            f"warning: audit event not written: {inv.audit_failure}",
+            markup=False,
+            style="yellow",
+            soft_wrap=True,
+        )
 
 
-def _print(command: str, inv: Invocation, result: Result,
-           render: Callable[[dict[str, Any]], None] | None, as_json: bool) -> None:
+def _print(
+    command: str,
+    inv: Invocation,
+    result: Result,
+    render: Callable[[dict[str, Any]], None] | None,
+    as_json: bool,
+) -> None:
     _audit_failure(inv)
     warnings = [*inv.warnings, *result.warnings]
     if as_json:
@@ -123,6 +146,7 @@ def _fail(command: str, inv: Invocation, exc: SiPaasError, as_json: bool) -> NoR
         emit_json(doc)
     else:
         _warn(inv.warnings)
-    err().print(f"si paas {command}: error: {printable(exc.message)}", markup=False,
-                highlight=False, soft_wrap=True)
+    err().print(
+        f"si paas {command}: error: {printable(exc.message)}", markup=False, highlight=False, soft_wrap=True
+    )
     sys.exit(int(exc.exit_code))

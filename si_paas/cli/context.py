@@ -28,10 +28,14 @@ def _show(payload: dict[str, Any]) -> None:
 
 @context.command("init")
 @click.option("--name", required=True, help="Context name (letters, digits, . _ -).")
-@click.option("--type", "ctype", required=True, metavar="|".join(CONTEXT_TYPES),
-              help="What the context is for.")
-@click.option("--vault-file", metavar="PATH",
-              help="Vault file (default: contexts/NAME/vault/secrets.env). Never inside a repo.")
+@click.option(
+    "--type", "ctype", required=True, metavar="|".join(CONTEXT_TYPES), help="What the context is for."
+)
+@click.option(
+    "--vault-file",
+    metavar="PATH",
+    help="Vault file (default: contexts/NAME/vault/secrets.env). Never inside a repo.",
+)
 @command_options
 @declared(svc.init)
 def init_cmd(name: str, ctype: str, vault_file: str | None, **_: Any) -> None:
@@ -41,6 +45,7 @@ def init_cmd(name: str, ctype: str, vault_file: str | None, **_: Any) -> None:
     si paas context init --name internal-dogfood --type internal-dogfood
     si paas context init --name oss-demo --type oss-demo
     """
+
     def render(p: dict[str, Any]) -> None:
         verb = "created" if p["created"] else "already exists"
         human.object_table(f"context {name} {verb}", p["context_config"])
@@ -53,9 +58,11 @@ def init_cmd(name: str, ctype: str, vault_file: str | None, **_: Any) -> None:
 @declared(svc.list_all)
 def list_cmd(**_: Any) -> None:
     """List contexts; the selected one is marked."""
-    run(render=lambda p: human.items_table("contexts", p["items"],
-                                           ["name", "type", "current", "context_id",
-                                            "vault_file"]))
+    run(
+        render=lambda p: human.items_table(
+            "contexts", p["items"], ["name", "type", "current", "context_id", "vault_file"]
+        )
+    )
 
 
 @context.command("show")
@@ -102,6 +109,7 @@ def relocate_cmd(name: str | None, **_: Any) -> None:
     si paas context relocate
     si paas context relocate internal-dogfood --json
     """
+
     def render(p: dict[str, Any]) -> None:
         if not p["relocated"]:
             human.out().print("nothing to relocate: every context belongs to this state root")
@@ -112,8 +120,11 @@ def relocate_cmd(name: str | None, **_: Any) -> None:
 
 
 @context.command("export")
-@click.option("--output", metavar="FILE",
-              help="Write the bundle here (0600, never inside a repository); default stdout.")
+@click.option(
+    "--output",
+    metavar="FILE",
+    help="Write the bundle here (0600, never inside a repository); default stdout.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing --output file.")
 @command_options
 @declared(bundle_svc.export_context)
@@ -125,13 +136,17 @@ def export_cmd(output: str | None, force: bool, **_: Any) -> None:
     \b
     si paas --context oss-demo context export --output ~/exports/oss-demo.json
     """
+
     def render(p: dict[str, Any]) -> None:
         if "bundle" in p:
             click.echo(bundle_svc.bundle_text(p["bundle"]), nl=False)
         else:
             c = p["counts"]
-            human.out().print(f"exported context {p['context']} to {p['output']} "
-                              f"({c['targets']} targets, {c['apps']} apps)", markup=False)
+            human.out().print(
+                f"exported context {p['context']} to {p['output']} "
+                f"({c['targets']} targets, {c['apps']} apps)",
+                markup=False,
+            )
 
     run(output, force, render=render)
 
@@ -139,8 +154,11 @@ def export_cmd(output: str | None, force: bool, **_: Any) -> None:
 @context.command("import")
 @click.argument("file", metavar="FILE")
 @click.option("--force", is_flag=True, help="Replace targets and apps that already exist.")
-@click.option("--allow-cross-type", is_flag=True,
-              help="Accept a bundle exported from a context of the other type (audited).")
+@click.option(
+    "--allow-cross-type",
+    is_flag=True,
+    help="Accept a bundle exported from a context of the other type (audited).",
+)
 @command_options
 @declared(bundle_svc.import_context)
 def import_cmd(file: str, force: bool, allow_cross_type: bool, **_: Any) -> None:
@@ -152,9 +170,13 @@ def import_cmd(file: str, force: bool, allow_cross_type: bool, **_: Any) -> None
     \b
     si paas --context oss-demo context import ~/exports/oss-demo.json
     """
+
     def render(p: dict[str, Any]) -> None:
         got = p["imported"]
-        human.out().print(f"imported {len(got['targets'])} targets and {len(got['apps'])} apps "
-                          f"from {p['origin']['context']} into {p['context']}", markup=False)
+        human.out().print(
+            f"imported {len(got['targets'])} targets and {len(got['apps'])} apps "
+            f"from {p['origin']['context']} into {p['context']}",
+            markup=False,
+        )
 
     run(file, force, allow_cross_type, render=render)

@@ -15,10 +15,17 @@ from si_paas.report import human
 from si_paas.report.console import err, out
 from si_paas.services import deploy as svc
 
-STEP_LABELS = {"pack": "pack", "gate": "doctor gate", "upload": "upload", "verify": "verify",
-               "health": "health (release folder)", "switch": "switch current",
-               "post-health": "health (current)", "rollback": "roll back",
-               "roll-forward": "roll forward"}
+STEP_LABELS = {
+    "pack": "pack",
+    "gate": "doctor gate",
+    "upload": "upload",
+    "verify": "verify",
+    "health": "health (release folder)",
+    "switch": "switch current",
+    "post-health": "health (current)",
+    "rollback": "roll back",
+    "roll-forward": "roll forward",
+}
 
 
 def progress_printer(as_json: bool) -> Callable[[str, str], None]:
@@ -28,7 +35,8 @@ def progress_printer(as_json: bool) -> Callable[[str, str], None]:
 
     def show(step: str, status: str) -> None:
         mark = {"ok": "[green]✓[/]", "failed": "[bold red]✗[/]", "start": "[dim]…[/]"}.get(
-            status, "[green]✓[/]")
+            status, "[green]✓[/]"
+        )
         detail = "" if status in ("ok", "failed", "start") else f" {escape(status)}"
         err().print(f"  {mark} {escape(STEP_LABELS.get(step, step))}{detail}")
 
@@ -37,29 +45,52 @@ def progress_printer(as_json: bool) -> Callable[[str, str], None]:
 
 def health_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--health-cmd, --health-timeout, --health-attempts, --health-interval."""
-    fn = click.option("--health-interval", type=float, default=1.0, show_default=True,
-                      metavar="SECONDS", help="Pause between health attempts.")(fn)
-    fn = click.option("--health-attempts", type=int, default=1, show_default=True,
-                      help="Attempts before the health check fails.")(fn)
-    fn = click.option("--health-timeout", type=float, default=60.0, show_default=True,
-                      metavar="SECONDS", help="Bound on each health attempt.")(fn)
-    fn = click.option("--health-cmd", metavar="CMD",
-                      help="Shell command run in the release folder on the target; exit 0 is "
-                           "healthy. Default: the last one given for this app and target.")(fn)
+    fn = click.option(
+        "--health-interval",
+        type=float,
+        default=1.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Pause between health attempts.",
+    )(fn)
+    fn = click.option(
+        "--health-attempts",
+        type=int,
+        default=1,
+        show_default=True,
+        help="Attempts before the health check fails.",
+    )(fn)
+    fn = click.option(
+        "--health-timeout",
+        type=float,
+        default=60.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Bound on each health attempt.",
+    )(fn)
+    fn = click.option(
+        "--health-cmd",
+        metavar="CMD",
+        help="Shell command run in the release folder on the target; exit 0 is "
+        "healthy. Default: the last one given for this app and target.",
+    )(fn)
     return fn
 
 
 def _health(kw: dict[str, Any]) -> svc.Health:
-    return svc.Health(kw.get("health_cmd"), kw["health_timeout"], kw["health_attempts"],
-                      kw["health_interval"])
+    return svc.Health(
+        kw.get("health_cmd"), kw["health_timeout"], kw["health_attempts"], kw["health_interval"]
+    )
 
 
 def render_result(p: dict[str, Any]) -> None:
     """Human output of a deploy or rollback."""
     if p.get("dry_run"):
-        out().print(f"[bold]dry run[/]: would deploy {escape(p['release'])} "
-                    f"({p['bundle']['files']} files, {p['bundle']['bytes']} bytes, "
-                    f"{escape(p['bundle']['bundle_digest'][:19])}…)")
+        out().print(
+            f"[bold]dry run[/]: would deploy {escape(p['release'])} "
+            f"({p['bundle']['files']} files, {p['bundle']['bytes']} bytes, "
+            f"{escape(p['bundle']['bundle_digest'][:19])}…)"
+        )
         for i, step in enumerate(p["steps"], 1):
             out().print(f"  {i}. {escape(step)}")
         rb = p["plan"].get("rollback_release")
@@ -71,8 +102,9 @@ def render_result(p: dict[str, Any]) -> None:
             extra = f" (from {p['from_release']})"
         out().print(f"[green]{escape(p['release'])} is current[/]{escape(extra)}")
         return
-    err().print(f"[bold red]failed[/]: {escape(p['release'])}: {escape(p.get('error') or '')}",
-                soft_wrap=True)
+    err().print(
+        f"[bold red]failed[/]: {escape(p['release'])}: {escape(p.get('error') or '')}", soft_wrap=True
+    )
     if p.get("current"):
         err().print(f"current: {escape(p['current'])}")
 
@@ -81,17 +113,28 @@ def render_result(p: dict[str, Any]) -> None:
 @click.option("--app", metavar="APP", help="The app to deploy.")
 @click.option("--target", metavar="TARGET", help="The target to deploy to.")
 @health_options
-@click.option("--first-deploy", is_flag=True,
-              help="No earlier release exists to roll back to (recorded).")
+@click.option("--first-deploy", is_flag=True, help="No earlier release exists to roll back to (recorded).")
 @click.option("--dry-run", is_flag=True, help="Show the plan; change nothing.")
 @click.option("--message", "-m", metavar="TEXT", help="Why: kept in the lock and the event.")
-@click.option("--auto-rollback/--no-auto-rollback", default=None,
-              help="Switch back when health fails after the switch (default: on).")
+@click.option(
+    "--auto-rollback/--no-auto-rollback",
+    default=None,
+    help="Switch back when health fails after the switch (default: on).",
+)
 @command_options
 @declared(svc.deploy)
 @click.pass_context
-def deploy(click_ctx: click.Context, /, app: str | None, target: str | None, first_deploy: bool,
-           dry_run: bool, message: str | None, auto_rollback: bool | None, **kw: Any) -> None:
+def deploy(
+    click_ctx: click.Context,
+    /,
+    app: str | None,
+    target: str | None,
+    first_deploy: bool,
+    dry_run: bool,
+    message: str | None,
+    auto_rollback: bool | None,
+    **kw: Any,
+) -> None:
     """Deploy an app's source to a target, gated on the doctor verdict.
 
     \b
@@ -109,8 +152,17 @@ def deploy(click_ctx: click.Context, /, app: str | None, target: str | None, fir
     if not app or not target:
         raise click.UsageError("deploy needs --app APP and --target TARGET")
     show = progress_printer(bool(kw.get("as_json")))
-    run(app, target, _health(kw), first_deploy=first_deploy, dry_run=dry_run, message=message,
-        auto_rollback=auto_rollback, progress=show, render=render_result)
+    run(
+        app,
+        target,
+        _health(kw),
+        first_deploy=first_deploy,
+        dry_run=dry_run,
+        message=message,
+        auto_rollback=auto_rollback,
+        progress=show,
+        render=render_result,
+    )
 
 
 @deploy.group("lock")
@@ -147,8 +199,12 @@ def lock_release_cmd(app: str, target: str, force: bool, **_: Any) -> None:
 @click.command()
 @click.option("--app", required=True, metavar="APP")
 @click.option("--target", required=True, metavar="TARGET")
-@click.option("--to", "to", metavar="RELEASE", help="Release id to re-activate "
-              "(default: the newest succeeded release before current that verifies).")
+@click.option(
+    "--to",
+    "to",
+    metavar="RELEASE",
+    help="Release id to re-activate (default: the newest succeeded release before current that verifies).",
+)
 @health_options
 @click.option("--message", "-m", metavar="TEXT", help="Why: kept in the lock and the event.")
 @command_options

@@ -15,16 +15,25 @@ from si_paas.services import doctor as svc
 
 
 @click.command()
-@click.option("--repo", "repos", multiple=True, metavar="PATH",
-              help="Also judge this git repository (repeatable). The current one is always "
-                   "judged; a plain folder is refused (use `si paas scan PATH`).")
-@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
-              help="Extra policy folder (repeatable); same id replaces the default.")
+@click.option(
+    "--repo",
+    "repos",
+    multiple=True,
+    metavar="PATH",
+    help="Also judge this git repository (repeatable). The current one is always "
+    "judged; a plain folder is refused (use `si paas scan PATH`).",
+)
+@click.option(
+    "--policies",
+    "policy_dirs",
+    multiple=True,
+    metavar="DIR",
+    help="Extra policy folder (repeatable); same id replaces the default.",
+)
 @format_option
 @command_options
 @declared(svc.doctor)
-def doctor(repos: tuple[str, ...], policy_dirs: tuple[str, ...], fmt: str, as_json: bool,
-           **_: Any) -> None:
+def doctor(repos: tuple[str, ...], policy_dirs: tuple[str, ...], fmt: str, as_json: bool, **_: Any) -> None:
     """Judge the state root and repositories against every doctor policy.
 
     With --context, judges that context plus the global checks; without, every context.
@@ -39,10 +48,15 @@ def doctor(repos: tuple[str, ...], policy_dirs: tuple[str, ...], fmt: str, as_js
     """
     fmt = chosen_format(fmt, as_json)
     with _progress() as progress:
-        run(repos, policy_dirs, progress=progress,
-            render=lambda p: print_verdict(fmt, "doctor", p, title="doctor",
-                                           suite="si-paas-doctor", header=_judged(p)),
-            as_json=fmt == "json")
+        run(
+            repos,
+            policy_dirs,
+            progress=progress,
+            render=lambda p: print_verdict(
+                fmt, "doctor", p, title="doctor", suite="si-paas-doctor", header=_judged(p)
+            ),
+            as_json=fmt == "json",
+        )
 
 
 def _judged(p: dict[str, Any]) -> list[tuple[str, str]]:
@@ -54,10 +68,13 @@ def _judged(p: dict[str, Any]) -> list[tuple[str, str]]:
         return f"{root} ({files} file{'s' * (files != 1)})" if files is not None else root
 
     repos = ", ".join(repo_line(r) for r in p["repos"]) or (
-        "none (run inside a repository or pass --repo PATH)")
-    rows = [("state root", p["state_root"]),
-            ("contexts", ", ".join(p["contexts"]) or "none"),
-            ("repositories", repos)]
+        "none (run inside a repository or pass --repo PATH)"
+    )
+    rows = [
+        ("state root", p["state_root"]),
+        ("contexts", ", ".join(p["contexts"]) or "none"),
+        ("repositories", repos),
+    ]
     if p.get("config"):
         rows.append(("repo config", p["config"]))
     return rows
@@ -74,8 +91,9 @@ def _progress() -> Iterator[Callable[[str], None] | None]:
 
     from si_paas.report.console import err
 
-    with Live(Spinner("dots", "doctor: reading the state root"), console=err(),
-              transient=True, refresh_per_second=8) as live:
+    with Live(
+        Spinner("dots", "doctor: reading the state root"), console=err(), transient=True, refresh_per_second=8
+    ) as live:
 
         def update(message: str) -> None:
             live.update(Spinner("dots", f"doctor: {message}"), refresh=True)

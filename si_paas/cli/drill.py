@@ -36,8 +36,10 @@ def rollback_cmd(app: str, target: str, **kw: Any) -> None:
     def render(p: dict[str, Any]) -> None:
         d = p["drill"]
         style = "green" if d["status"] == "completed" else "bold red"
-        out().print(f"[{style}]drill {escape(d['drill_id'])} {d['status']}[/] "
-                    f"in {d['duration_seconds']}s; current: {escape(str(d['final_release']))}")
+        out().print(
+            f"[{style}]drill {escape(d['drill_id'])} {d['status']}[/] "
+            f"in {d['duration_seconds']}s; current: {escape(str(d['final_release']))}"
+        )
         for s in d["steps"]:
             out().print(f"  {escape(s['step'])} {escape(str(s['release']))}: {s['result']}")
         if d.get("message"):

@@ -17,8 +17,13 @@ def escalation() -> None:
 
 
 @escalation.command("check")
-@click.option("--repo", "repos", multiple=True, metavar="PATH",
-              help="Also judge this repository (repeatable). The current one is always judged.")
+@click.option(
+    "--repo",
+    "repos",
+    multiple=True,
+    metavar="PATH",
+    help="Also judge this repository (repeatable). The current one is always judged.",
+)
 @format_option
 @command_options
 @declared(svc.check)
@@ -39,7 +44,15 @@ def check(repos: tuple[str, ...], fmt: str, as_json: bool, **_: Any) -> None:
     si paas escalation check --format junit > escalation.xml
     """
     fmt = chosen_format(fmt, as_json)
-    run(repos,
-        render=lambda p: print_verdict(fmt, "escalation check", p, title="escalation check",
-                                       view="escalation", suite="si-paas-escalation"),
-        as_json=fmt == "json")
+    run(
+        repos,
+        render=lambda p: print_verdict(
+            fmt,
+            "escalation check",
+            p,
+            title="escalation check",
+            view="escalation",
+            suite="si-paas-escalation",
+        ),
+        as_json=fmt == "json",
+    )

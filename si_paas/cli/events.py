@@ -28,6 +28,11 @@ def list_cmd(limit: int, kind: str | None, since: str | None, **_: Any) -> None:
     \b
     si paas --context oss-demo events list --limit 50 --json
     """
-    run(limit, kind, since,
-        render=lambda p: human.items_table(f"events of {p['context']}", p["items"],
-                                           ["time", "kind", "command", "status", "actor"]))
+    run(
+        limit,
+        kind,
+        since,
+        render=lambda p: human.items_table(
+            f"events of {p['context']}", p["items"], ["time", "kind", "command", "status", "actor"]
+        ),
+    )

@@ -42,8 +42,7 @@ def _removed(p: dict[str, Any]) -> None:
 
 @hook.command("install")
 @click.option("--repo", metavar="PATH", help="Repository (default: the current one).")
-@click.option("--force", is_flag=True,
-              help="Keep an existing foreign hook aside and run it before si-paas.")
+@click.option("--force", is_flag=True, help="Keep an existing foreign hook aside and run it before si-paas.")
 @command_options
 @declared(svc.install)
 def install_cmd(repo: str | None, force: bool, **_: Any) -> None:
@@ -58,8 +57,9 @@ def install_cmd(repo: str | None, force: bool, **_: Any) -> None:
 
 @hook.command("uninstall")
 @click.option("--repo", metavar="PATH", help="Repository (default: the current one).")
-@click.option("--force", is_flag=True,
-              help="Drop lines you added when a kept-aside hook is restored over them.")
+@click.option(
+    "--force", is_flag=True, help="Drop lines you added when a kept-aside hook is restored over them."
+)
 @command_options
 @declared(svc.uninstall)
 def uninstall_cmd(repo: str | None, force: bool, **_: Any) -> None:

@@ -11,8 +11,7 @@ import click
 class LazyGroup(click.Group):
     """Subcommands given as {"name": ("module.path:attr", "one-line help")}."""
 
-    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lazy = lazy or {}
 

@@ -41,18 +41,29 @@ def main(argv: list[str] | None = None) -> None:
             _fail(args, None, command, f"si paas {command}: error: {bad.message}", bad.exit_code)
         if os.environ.get("SI_PAAS_DEBUG"):
             raise
-        _fail(args, None, None, f"si: internal error: {type(exc).__name__}: {exc} "
-              "(set SI_PAAS_DEBUG=1 for a traceback)", ExitCode.INTERNAL)
+        _fail(
+            args,
+            None,
+            None,
+            f"si: internal error: {type(exc).__name__}: {exc} (set SI_PAAS_DEBUG=1 for a traceback)",
+            ExitCode.INTERNAL,
+        )
 
 
 def wants_json(args: list[str]) -> bool:
     """True when `--json` is on the command line (before a `--` that ends the options)."""
-    head = args[:args.index("--")] if "--" in args else args
+    head = args[: args.index("--")] if "--" in args else args
     return "--json" in head
 
 
-def _fail(args: list[str], ctx: click.Context | None, command: str | None, line: str,
-          code: ExitCode, message: str | None = None) -> NoReturn:
+def _fail(
+    args: list[str],
+    ctx: click.Context | None,
+    command: str | None,
+    line: str,
+    code: ExitCode,
+    message: str | None = None,
+) -> NoReturn:
     """One line on stderr; with --json also the error document on stdout; exit."""
     if wants_json(args):
         from si_paas.cli.output import emit_json, error_doc
@@ -111,22 +122,31 @@ def _run_click(args: list[str]) -> None:
         cli.main(args=args, prog_name="si", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
         if wants_json(args):
-            _fail(args, exc.ctx, None, f"{exc.ctx.command_path if exc.ctx else 'si'}: error: "
-                  "a subcommand is needed", ExitCode.USAGE)
+            _fail(
+                args,
+                exc.ctx,
+                None,
+                f"{exc.ctx.command_path if exc.ctx else 'si'}: error: a subcommand is needed",
+                ExitCode.USAGE,
+            )
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         sys.exit(ExitCode.USAGE)
     except click.UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "si"
-        _fail(args, exc.ctx, None,
-              f"{where}: error: {exc.format_message()} (see `{where} --help`)", ExitCode.USAGE,
-              exc.format_message())
+        _fail(
+            args,
+            exc.ctx,
+            None,
+            f"{where}: error: {exc.format_message()} (see `{where} --help`)",
+            ExitCode.USAGE,
+            exc.format_message(),
+        )
     except click.exceptions.Abort:
         _fail(args, None, None, "si: error: aborted", ExitCode.USAGE)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        _fail(args, getattr(exc, "ctx", None), None, f"si: error: {exc.format_message()}",
-              ExitCode.USAGE)
+        _fail(args, getattr(exc, "ctx", None), None, f"si: error: {exc.format_message()}", ExitCode.USAGE)
     except SiPaasError as exc:  # raised outside `common.run` (a renderer, an option check)
         command = _command_of(None, args)
         _fail(args, None, command, f"si paas {command}: error: {exc.message}", exc.exit_code)

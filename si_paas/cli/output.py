@@ -29,14 +29,23 @@ def emit_json(doc: dict[str, Any]) -> None:
 
 def result_doc(command: str, result: Result, warnings: list[str]) -> dict[str, Any]:
     """The document of a command that ran: `ok`, `command`, `context`, its payload."""
-    return {"ok": result.ok, "command": command, "context": result.context,
-            **result.payload, **({"warnings": warnings} if warnings else {})}
+    return {
+        "ok": result.ok,
+        "command": command,
+        "context": result.context,
+        **result.payload,
+        **({"warnings": warnings} if warnings else {}),
+    }
 
 
 def error_doc(command: str, context: str | None, exc: SiPaasError) -> dict[str, Any]:
     """The document of a command that failed: the message, exit code and refusing checks."""
-    doc: dict[str, Any] = {"ok": False, "command": command, "context": context,
-                           "error": {"message": exc.message, "exit_code": int(exc.exit_code)}}
+    doc: dict[str, Any] = {
+        "ok": False,
+        "command": command,
+        "context": context,
+        "error": {"message": exc.message, "exit_code": int(exc.exit_code)},
+    }
     if isinstance(exc, PolicyRefusal):
         doc["error"]["failed_checks"] = exc.failed
     return doc
@@ -48,9 +57,14 @@ def format_option(fn: F) -> F:
 
     from si_paas.report.renderers import DEFAULT, names
 
-    return click.option("--format", "fmt", type=click.Choice(names()), default=DEFAULT,
-                        show_default=True,
-                        help="Report format (--json is --format json).")(fn)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(names()),
+        default=DEFAULT,
+        show_default=True,
+        help="Report format (--json is --format json).",
+    )(fn)
 
 
 def chosen_format(fmt: str, as_json: bool) -> str:
@@ -61,8 +75,7 @@ def chosen_format(fmt: str, as_json: bool) -> str:
     import click
     from click.core import ParameterSource
 
-    given = click.get_current_context().get_parameter_source("fmt") not in (
-        ParameterSource.DEFAULT, None)
+    given = click.get_current_context().get_parameter_source("fmt") not in (ParameterSource.DEFAULT, None)
     if as_json and given and fmt != "json":
         raise click.UsageError(f"--json and --format {fmt} both write to stdout: drop one of them")
     return "json" if as_json else fmt
@@ -70,17 +83,29 @@ def chosen_format(fmt: str, as_json: bool) -> str:
 
 def verdict_document(command: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The document a render function gets (`ok`, `context`, payload) with `command` added."""
-    return {"ok": payload["ok"], "command": command, "context": payload.get("context"),
-            **{k: v for k, v in payload.items() if k not in ("ok", "context")}}
+    return {
+        "ok": payload["ok"],
+        "command": command,
+        "context": payload.get("context"),
+        **{k: v for k, v in payload.items() if k not in ("ok", "context")},
+    }
 
 
-def print_verdict(fmt: str, command: str, payload: dict[str, Any], *, title: str,
-                  view: View = "verdict", suite: str = "si-paas",
-                  header: Sequence[tuple[str, str]] = ()) -> None:
+def print_verdict(
+    fmt: str,
+    command: str,
+    payload: dict[str, Any],
+    *,
+    title: str,
+    view: View = "verdict",
+    suite: str = "si-paas",
+    header: Sequence[tuple[str, str]] = (),
+) -> None:
     """Render a verdict command's payload to stdout in format `fmt`."""
     from si_paas.report.renderers import render
     from si_paas.report.verdict import from_document
 
-    verdict = from_document(verdict_document(command, payload), title=title, view=view,
-                            suite=suite, header=header)
+    verdict = from_document(
+        verdict_document(command, payload), title=title, view=view, suite=suite, header=header
+    )
     render(fmt, verdict, sys.stdout)

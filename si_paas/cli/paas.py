@@ -43,10 +43,10 @@ Exit codes: 0 ok; 1 a blocking policy failed or the doctor gate refused;
 """
 
 
-@click.group(cls=LazyGroup, lazy=SUBCOMMANDS, epilog=EPILOG,
-             context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--context", metavar="NAME",
-              help="Context to act on. Mutating commands require it explicitly.")
+@click.group(
+    cls=LazyGroup, lazy=SUBCOMMANDS, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option("--context", metavar="NAME", help="Context to act on. Mutating commands require it explicitly.")
 @click.version_option(__version__, "--version", prog_name="si paas")
 @click.pass_context
 def paas(ctx: click.Context, context: str | None) -> None:

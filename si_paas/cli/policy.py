@@ -10,8 +10,9 @@ from si_paas.cli.common import command_options, declared, run
 from si_paas.report import human
 from si_paas.services import policytest as svc
 
-_DIRS = click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
-                     help="Extra policy folder (repeatable).")
+_DIRS = click.option(
+    "--policies", "policy_dirs", multiple=True, metavar="DIR", help="Extra policy folder (repeatable)."
+)
 
 
 @click.group()
@@ -25,8 +26,12 @@ def policy() -> None:
 @declared(svc.list_policies)
 def list_cmd(policy_dirs: tuple[str, ...], **_: Any) -> None:
     """List policies with severity, scopes and check kind."""
-    run(policy_dirs, render=lambda p: human.items_table(
-        "policies", p["items"], ["id", "severity", "blocking", "scopes", "check"]))
+    run(
+        policy_dirs,
+        render=lambda p: human.items_table(
+            "policies", p["items"], ["id", "severity", "blocking", "scopes", "check"]
+        ),
+    )
 
 
 @policy.command("test")
@@ -39,6 +44,7 @@ def test_cmd(policy_dirs: tuple[str, ...], **_: Any) -> None:
     An example is a set of files: `repo/PATH` lands in a fresh git repository and
     `state/PATH` in a fresh state root. Exit 1 if any example disagrees.
     """
+
     def render(p: dict[str, Any]) -> None:
         human.items_table("policy examples", p["items"], ["policy", "expect", "name", "ok", "detail"])
         if p["without_examples"]:

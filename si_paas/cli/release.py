@@ -30,13 +30,17 @@ def list_cmd(app: str, target: str | None, **_: Any) -> None:
     """
 
     def render(p: dict[str, Any]) -> None:
-        human.items_table(f"releases of {app}", p["items"],
-                          ["release_id", "target", "state", "created_at", "actor", "git_sha",
-                           "files", "bytes"])
+        human.items_table(
+            f"releases of {app}",
+            p["items"],
+            ["release_id", "target", "state", "created_at", "actor", "git_sha", "files", "bytes"],
+        )
         for h in p["history"]:
-            human.items_table(f"history of {app} on {h['target']}", h["rows"],
-                              ["row", "kind", "release", "from_release", "state", "actor",
-                               "started_at", "error_stage"])
+            human.items_table(
+                f"history of {app} on {h['target']}",
+                h["rows"],
+                ["row", "kind", "release", "from_release", "state", "actor", "started_at", "error_stage"],
+            )
 
     run(app, target, render=render)
 
@@ -49,9 +53,14 @@ def list_cmd(app: str, target: str | None, **_: Any) -> None:
 @declared(svc.verify)
 def verify_cmd(app: str, target: str, release_id: str | None, **_: Any) -> None:
     """Check release folders on the target against their records (exit 1 on a mismatch)."""
-    run(app, target, release_id,
-        render=lambda p: human.items_table(f"verify {app} on {target}", p["items"],
-                                           ["release_id", "ok", "problem"]))
+    run(
+        app,
+        target,
+        release_id,
+        render=lambda p: human.items_table(
+            f"verify {app} on {target}", p["items"], ["release_id", "ok", "problem"]
+        ),
+    )
 
 
 @release.command("prune")
@@ -73,8 +82,7 @@ def prune_cmd(app: str, target: str | None, keep: int, confirm: bool, **_: Any) 
         verb = "would remove" if p["dry_run"] else "removed"
         for plan in p["items"]:
             gone = plan["removed"] if not p["dry_run"] else [r["release_id"] for r in plan["remove"]]
-            out().print(f"{escape(plan['target'])}: {verb} {len(gone)}: "
-                        f"{escape(', '.join(gone) or '-')}")
+            out().print(f"{escape(plan['target'])}: {verb} {len(gone)}: {escape(', '.join(gone) or '-')}")
             for k in plan["kept"]:
                 out().print(f"  keep {escape(k['release_id'])} ({', '.join(k['kept_because'])})")
 

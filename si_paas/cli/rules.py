@@ -18,17 +18,21 @@ def rules() -> None:
 
 @rules.command("test")
 @click.option("--secrets", "secrets_file", metavar="FILE", help="Secret rule pack to test.")
-@click.option("--private-state", "private_state_file", metavar="FILE",
-              help="Private-state pattern pack to test.")
+@click.option(
+    "--private-state", "private_state_file", metavar="FILE", help="Private-state pattern pack to test."
+)
 @command_options
 @declared(svc.test_rules)
 def test_cmd(secrets_file: str | None, private_state_file: str | None, **_: Any) -> None:
     """Run every rule's `examples` (match and no_match); exit 1 if one misbehaves."""
+
     def render(p: dict[str, Any]) -> None:
         if p["items"]:
             human.items_table("failing examples", p["items"], ["kind", "rule", "problem"])
-        human.out().print(f"{p['rules']} secret rules, {p['patterns']} private-state patterns, "
-                          f"{p['content_rules']} content rules: "
-                          f"{p['examples'] - p['failed']} examples passed, {p['failed']} failed")
+        human.out().print(
+            f"{p['rules']} secret rules, {p['patterns']} private-state patterns, "
+            f"{p['content_rules']} content rules: "
+            f"{p['examples'] - p['failed']} examples passed, {p['failed']} failed"
+        )
 
     run(secrets_file, private_state_file, render=render)

@@ -37,28 +37,54 @@ def _write(text: str, output: str | None) -> None:
 @click.option("--output", metavar="FILE", help="Write the report to FILE (a summary still prints).")
 @click.option("--baseline", metavar="FILE", help="Ignore findings whose fingerprint is in FILE.")
 @click.option("--update-baseline", is_flag=True, help="Write every current finding to --baseline.")
-@click.option("--policies", "policy_dirs", multiple=True, metavar="DIR",
-              help="Extra policy folder (repeatable).")
-@click.option("--max-file-size", type=click.IntRange(1), metavar="BYTES",
-              help="Skip files larger than this (default 1 MiB); skips are counted.")
-@click.option("--staged", is_flag=True,
-              help="Judge the staged blobs (the pre-commit policies), not the working files.")
+@click.option(
+    "--policies", "policy_dirs", multiple=True, metavar="DIR", help="Extra policy folder (repeatable)."
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(1),
+    metavar="BYTES",
+    help="Skip files larger than this (default 1 MiB); skips are counted.",
+)
+@click.option(
+    "--staged", is_flag=True, help="Judge the staged blobs (the pre-commit policies), not the working files."
+)
 @click.option("--history", is_flag=True, help="Judge every blob introduced by commits of HEAD.")
 @click.option("--since", metavar="REV", help="With --history: only commits after REV.")
 @click.option("--all", "all_refs", is_flag=True, help="With --history: commits of every ref.")
-@click.option("--min-confidence", type=click.Choice(["high", "medium", "low"]), default="low",
-              show_default=True,
-              help="Report secrets at this confidence or above: high = a known token format, "
-                   "medium = a secret-like key with a plaintext value, low = weaker evidence.")
-@click.option("--explain", is_flag=True,
-              help="Add to each secret finding the filters it passed, and list (under "
-                   "`suppressed`) the candidates a false-positive filter dropped, and why.")
+@click.option(
+    "--min-confidence",
+    type=click.Choice(["high", "medium", "low"]),
+    default="low",
+    show_default=True,
+    help="Report secrets at this confidence or above: high = a known token format, "
+    "medium = a secret-like key with a plaintext value, low = weaker evidence.",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Add to each secret finding the filters it passed, and list (under "
+    "`suppressed`) the candidates a false-positive filter dropped, and why.",
+)
 @command_options
 @declared(scan_command)
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | None,
-         update_baseline: bool, policy_dirs: tuple[str, ...], max_file_size: int | None,
-         staged: bool, history: bool, since: str | None, all_refs: bool,
-         min_confidence: str, explain: bool, as_json: bool, **_: Any) -> None:
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    baseline: str | None,
+    update_baseline: bool,
+    policy_dirs: tuple[str, ...],
+    max_file_size: int | None,
+    staged: bool,
+    history: bool,
+    since: str | None,
+    all_refs: bool,
+    min_confidence: str,
+    explain: bool,
+    as_json: bool,
+    **_: Any,
+) -> None:
     """Scan repositories or folders for secrets and private state (the `ci` policies).
 
     \b
@@ -71,11 +97,12 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
 
     Exit 0 clean, 1 blocking findings, 2 usage or input error.
     """
-    fmt_given = click.get_current_context().get_parameter_source("fmt") not in (
-        ParameterSource.DEFAULT, None)
+    fmt_given = click.get_current_context().get_parameter_source("fmt") not in (ParameterSource.DEFAULT, None)
     if as_json and fmt_given and fmt != "json" and not output:
-        raise click.UsageError(f"--json and --format {fmt} both write to stdout: pass "
-                               f"--output FILE for the {fmt} report, or drop one of them")
+        raise click.UsageError(
+            f"--json and --format {fmt} both write to stdout: pass "
+            f"--output FILE for the {fmt} report, or drop one of them"
+        )
     if as_json and not fmt_given:
         fmt = "json"
     if fmt == "json" and not output:
@@ -106,15 +133,30 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, baseline: str | N
             _write(_report(fmt, doc), None)
 
     with _progress(enabled=history) as progress:
-        run(paths, policy_dirs=policy_dirs, baseline=baseline, update_baseline=update_baseline,
-            max_file_size=max_file_size, staged=staged, history=rev_range, progress=progress,
-            min_confidence=min_confidence, explain=explain, report=report, render=render,
-            as_json=as_json)
+        run(
+            paths,
+            policy_dirs=policy_dirs,
+            baseline=baseline,
+            update_baseline=update_baseline,
+            max_file_size=max_file_size,
+            staged=staged,
+            history=rev_range,
+            progress=progress,
+            min_confidence=min_confidence,
+            explain=explain,
+            report=report,
+            render=render,
+            as_json=as_json,
+        )
 
 
 def _doc(payload: dict[str, Any], ok: bool) -> dict[str, Any]:
-    return {"ok": ok, "command": "scan", "context": None,
-            **{k: v for k, v in payload.items() if k not in ("ok", "context")}}
+    return {
+        "ok": ok,
+        "command": "scan",
+        "context": None,
+        **{k: v for k, v in payload.items() if k not in ("ok", "context")},
+    }
 
 
 def _report(fmt: str, doc: dict[str, Any]) -> str:

@@ -34,15 +34,18 @@ def _value_reader(key: str, value: str | None) -> Callable[[], str]:
             try:
                 data = sys.stdin.buffer.read().decode("utf-8")
             except UnicodeDecodeError:
-                raise UsageError(f"secret {key}: the value on stdin is not UTF-8 text "
-                                 "(encode binary values, e.g. with base64)") from None
+                raise UsageError(
+                    f"secret {key}: the value on stdin is not UTF-8 text "
+                    "(encode binary values, e.g. with base64)"
+                ) from None
             # One trailing newline is how `echo` and here-strings end a line, not part of it.
             if data.endswith("\r\n"):
                 return data[:-2]
             return data[:-1] if data.endswith("\n") else data
         try:
-            entered: str = click.prompt(f"value for {key}", hide_input=True,
-                                        confirmation_prompt=True, err=True)
+            entered: str = click.prompt(
+                f"value for {key}", hide_input=True, confirmation_prompt=True, err=True
+            )
         except click.exceptions.Abort:
             raise UsageError("no value entered") from None
         return entered
@@ -53,9 +56,12 @@ def _value_reader(key: str, value: str | None) -> Callable[[], str]:
 @secret.command("set")
 @click.argument("key")
 @click.argument("stray", nargs=-1, metavar="")
-@click.option("--value", metavar="VALUE",
-              help="The value on the command line. Unsafe: argv is visible in `ps` and shell "
-                   "history; prefer stdin or the prompt.")
+@click.option(
+    "--value",
+    metavar="VALUE",
+    help="The value on the command line. Unsafe: argv is visible in `ps` and shell "
+    "history; prefer stdin or the prompt.",
+)
 @command_options
 @declared(svc.set_secret)
 def set_cmd(key: str, stray: tuple[str, ...], value: str | None, **_: Any) -> None:
@@ -72,14 +78,23 @@ def set_cmd(key: str, stray: tuple[str, ...], value: str | None, **_: Any) -> No
         raise click.UsageError(
             "secret set takes only KEY; a value given after it is visible in `ps` and shell "
             "history, so it was not stored: treat it as exposed, rotate it, and pipe the new "
-            "value on stdin")
+            "value on stdin"
+        )
     if value is not None:
-        err().print("warning: --value puts the secret in argv, where `ps` and shell history can "
-                    "read it; pipe it on stdin instead", markup=False, style="yellow")
-    run(key, _value_reader(key, value),
+        err().print(
+            "warning: --value puts the secret in argv, where `ps` and shell history can "
+            "read it; pipe it on stdin instead",
+            markup=False,
+            style="yellow",
+        )
+    run(
+        key,
+        _value_reader(key, value),
         render=lambda p: human.out().print(
-            f"{'stored' if p['created'] else 'updated'} {key} in context {p['context']} "
-            f"({p['fingerprint']})", markup=False))
+            f"{'stored' if p['created'] else 'updated'} {key} in context {p['context']} ({p['fingerprint']})",
+            markup=False,
+        ),
+    )
 
 
 @secret.command("list")
@@ -87,15 +102,17 @@ def set_cmd(key: str, stray: tuple[str, ...], value: str | None, **_: Any) -> No
 @declared(svc.list_secrets)
 def list_cmd(**_: Any) -> None:
     """List key names, short fingerprints and update times (never values)."""
-    run(render=lambda p: human.items_table(f"secrets of {p['context']}", p["items"],
-                                           ["key", "fingerprint", "updated_at"]))
+    run(
+        render=lambda p: human.items_table(
+            f"secrets of {p['context']}", p["items"], ["key", "fingerprint", "updated_at"]
+        )
+    )
 
 
 @secret.command("get")
 @click.argument("key")
 @click.option("--reveal", is_flag=True, help="Print the plaintext value (needs --allow-plaintext).")
-@click.option("--allow-plaintext", is_flag=True,
-              help="Confirm that --reveal may print the plaintext value.")
+@click.option("--allow-plaintext", is_flag=True, help="Confirm that --reveal may print the plaintext value.")
 @command_options
 @declared(svc.get_secret)
 def get_cmd(key: str, reveal: bool, allow_plaintext: bool, **_: Any) -> None:
@@ -105,6 +122,7 @@ def get_cmd(key: str, reveal: bool, allow_plaintext: bool, **_: Any) -> None:
     si paas --context oss-demo secret get DEMO_API_TOKEN
     si paas --context oss-demo secret get DEMO_API_TOKEN --reveal --allow-plaintext
     """
+
     def render(p: dict[str, Any]) -> None:
         if "value" in p:
             click.echo(p["value"])

@@ -30,15 +30,33 @@ def target() -> None:
 @click.option("--label", "labels", multiple=True, metavar="K=V", help="Label; repeatable.")
 @command_options
 @declared(svc.add_target)
-def add_cmd(name: str, host: str, port: int | None, user: str | None, transport: str,
-            path: str | None, disposable: bool, labels: tuple[str, ...], **_: Any) -> None:
+def add_cmd(
+    name: str,
+    host: str,
+    port: int | None,
+    user: str | None,
+    transport: str,
+    path: str | None,
+    disposable: bool,
+    labels: tuple[str, ...],
+    **_: Any,
+) -> None:
     """Add a target.
 
     \b
     si paas --context oss-demo target add demo-1 --host demo-1.example.test --disposable
     """
-    run(name, host, port, user, transport, path, disposable, labels,
-        render=lambda p: human.object_table(f"added target {name}", p["target"]))
+    run(
+        name,
+        host,
+        port,
+        user,
+        transport,
+        path,
+        disposable,
+        labels,
+        render=lambda p: human.object_table(f"added target {name}", p["target"]),
+    )
 
 
 @target.command("list")
@@ -79,20 +97,48 @@ def remove_cmd(name: str, **_: Any) -> None:
 @click.option("--unlabel", "unlabels", multiple=True, metavar="K", help="Drop a label.")
 @command_options
 @declared(svc.update_target)
-def update_cmd(name: str, host: str | None, port: int | None, user: str | None,
-               transport: str | None, path: str | None, disposable: bool | None,
-               labels: tuple[str, ...], unlabels: tuple[str, ...], **_: Any) -> None:
+def update_cmd(
+    name: str,
+    host: str | None,
+    port: int | None,
+    user: str | None,
+    transport: str | None,
+    path: str | None,
+    disposable: bool | None,
+    labels: tuple[str, ...],
+    unlabels: tuple[str, ...],
+    **_: Any,
+) -> None:
     """Change a target; only the flags given are touched."""
-    changes = {k: v for k, v in {"host": host, "port": port, "user": user, "transport": transport,
-                                 "path": path, "disposable": disposable}.items() if v is not None}
-    run(name, changes, labels, unlabels,
-        render=lambda p: human.object_table(f"updated target {name}", p["target"]))
+    changes = {
+        k: v
+        for k, v in {
+            "host": host,
+            "port": port,
+            "user": user,
+            "transport": transport,
+            "path": path,
+            "disposable": disposable,
+        }.items()
+        if v is not None
+    }
+    run(
+        name,
+        changes,
+        labels,
+        unlabels,
+        render=lambda p: human.object_table(f"updated target {name}", p["target"]),
+    )
 
 
 @target.command("trust-host")
 @click.argument("name")
-@click.option("--known-hosts", "known_hosts", metavar="FILE",
-              help="Import the key lines for this host from FILE instead of ssh-keyscan.")
+@click.option(
+    "--known-hosts",
+    "known_hosts",
+    metavar="FILE",
+    help="Import the key lines for this host from FILE instead of ssh-keyscan.",
+)
 @command_options
 @declared(deploy_svc.trust_host)
 def trust_host_cmd(name: str, known_hosts: str | None, **_: Any) -> None:
@@ -101,6 +147,7 @@ def trust_host_cmd(name: str, known_hosts: str | None, **_: Any) -> None:
     Without --known-hosts the key is fetched with ssh-keyscan: compare the printed
     fingerprint with the one the host's owner gives you.
     """
+
     def render(p: dict[str, Any]) -> None:
         human.out().print(f"trusted {p['host']} for target {name}:")
         for fp in p["fingerprints"]:

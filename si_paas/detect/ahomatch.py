@@ -16,8 +16,7 @@ _FOLDS_TO_ASCII = ("\u0130", "\u212a")
 def ascii_lower(text: str) -> str:
     """`text` with A-Z lower-cased and every other character kept (same length)."""
     lowered = text.lower()
-    if len(lowered) != len(text) or (not text.isascii()
-                                     and any(c in text for c in _FOLDS_TO_ASCII)):
+    if len(lowered) != len(text) or (not text.isascii() and any(c in text for c in _FOLDS_TO_ASCII)):
         return text.translate(_ASCII_LOWER)
     return lowered
 
@@ -70,8 +69,9 @@ class AhoCorasickMatcher:
         return wanted
 
 
-def _keyword_lines(automaton: ahocorasick.Automaton, haystack: str, lines: Lines,
-                   wanted: dict[int, set[int]]) -> None:
+def _keyword_lines(
+    automaton: ahocorasick.Automaton, haystack: str, lines: Lines, wanted: dict[int, set[int]]
+) -> None:
     """Add, per rule, the lines holding one of its keywords."""
     text = lines.text
     line, line_end = -1, -1

@@ -66,25 +66,27 @@ def load_baseline(path: Path, *, missing_ok: bool = False) -> Baseline:
 def _entries(path: Path, doc: Any) -> dict[str, BaselineEntry]:
     if not isinstance(doc, dict):
         raise InputError(f"{path}: baseline must be a JSON object")
-    if doc.get("version") not in (LEGACY_VERSION, BASELINE_VERSION) or isinstance(
-            doc.get("version"), bool):
-        raise InputError(f"{path}: baseline field 'version': expected {BASELINE_VERSION} "
-                         f"(or {LEGACY_VERSION}), got {doc.get('version')!r}")
+    if doc.get("version") not in (LEGACY_VERSION, BASELINE_VERSION) or isinstance(doc.get("version"), bool):
+        raise InputError(
+            f"{path}: baseline field 'version': expected {BASELINE_VERSION} "
+            f"(or {LEGACY_VERSION}), got {doc.get('version')!r}"
+        )
     fps = doc.get("fingerprints")
     if not isinstance(fps, dict):
         raise InputError(f"{path}: baseline field 'fingerprints': expected an object")
     entries: dict[str, BaselineEntry] = {}
     for fp, meta in fps.items():
-        if not isinstance(meta, dict) or not all(
-                isinstance(meta.get(k), str) for k in ("rule", "path")):
-            raise InputError(f"{path}: baseline fingerprint {fp!r}: expected "
-                             "{\"rule\": string, \"path\": string}")
+        if not isinstance(meta, dict) or not all(isinstance(meta.get(k), str) for k in ("rule", "path")):
+            raise InputError(
+                f'{path}: baseline fingerprint {fp!r}: expected {{"rule": string, "path": string}}'
+            )
         entries[fp] = BaselineEntry(rule=meta["rule"], path=meta["path"])
     return entries
 
 
-def filter_findings(findings: Iterable[Finding],
-                    baseline: Baseline) -> tuple[list[Finding], list[Finding], list[str]]:
+def filter_findings(
+    findings: Iterable[Finding], baseline: Baseline
+) -> tuple[list[Finding], list[Finding], list[str]]:
     """Split findings into (kept, ignored by the baseline, stale baseline fingerprints).
 
     A fingerprint is stale when no current finding has it: the secret was removed (or moved
@@ -106,13 +108,12 @@ def filter_findings(findings: Iterable[Finding],
 
 def write_baseline(path: Path, findings: Iterable[Finding]) -> Baseline:
     """Record the fingerprints of `findings` (those that have one) in `path`, atomically."""
-    entries = {f.fingerprint: BaselineEntry(rule=f.rule, path=f.path or "")
-               for f in findings if f.fingerprint}
+    entries = {
+        f.fingerprint: BaselineEntry(rule=f.rule, path=f.path or "") for f in findings if f.fingerprint
+    }
     doc = {
         "version": BASELINE_VERSION,
-        "fingerprints": {fp: {"rule": e.rule, "path": e.path}
-                         for fp, e in sorted(entries.items())},
+        "fingerprints": {fp: {"rule": e.rule, "path": e.path} for fp, e in sorted(entries.items())},
     }
     atomic_write_json(path, doc)
     return Baseline(entries=entries, path=path)
-

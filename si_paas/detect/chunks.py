@@ -77,7 +77,7 @@ def line_start_after(data: Content, pos: int) -> int:
         return 0
     at = pos - 1  # a line starts at pos when the byte before it is a newline
     while at < size:
-        block = data[at:at + _BLOCK]
+        block = data[at : at + _BLOCK]
         found = block.find(b"\n")
         if found != -1:
             return at + found + 1

@@ -29,8 +29,9 @@ class ExampleFailure:
         return f"{self.kind} rule {self.rule}: example {shown!r} {want}"
 
 
-def run_examples(pack: SecretRulePack | None = None,
-                 private_state: PrivateStatePatterns | None = None) -> list[ExampleFailure]:
+def run_examples(
+    pack: SecretRulePack | None = None, private_state: PrivateStatePatterns | None = None
+) -> list[ExampleFailure]:
     """Failures of all examples; an empty list means every example behaves.
 
     Each secret rule is checked with a scanner built from that rule alone (plus the pack's
@@ -55,18 +56,18 @@ def run_examples(pack: SecretRulePack | None = None,
                 failures.append(ExampleFailure("private-state", pattern.id, "match", relpath))
         for relpath in pattern.no_match_examples:
             if pattern.matches(relpath):
-                failures.append(
-                    ExampleFailure("private-state", pattern.id, "no_match", relpath))
+                failures.append(ExampleFailure("private-state", pattern.id, "no_match", relpath))
     for crule in private_state.content:
         only = PrivateStatePatterns(private_state.path, private_state.patterns, (crule,))
-        for expected, texts in (("match", crule.match_examples),
-                                ("no_match", crule.no_match_examples)):
+        for expected, texts in (("match", crule.match_examples), ("no_match", crule.no_match_examples)):
             for text in texts:
-                data = (tar_of(text.splitlines()) if crule.detector == ARCHIVE_DETECTOR
-                        else text.encode("utf-8"))
+                data = (
+                    tar_of(text.splitlines()) if crule.detector == ARCHIVE_DETECTOR else text.encode("utf-8")
+                )
                 if (only.match_content(data) is not None) != (expected == "match"):
-                    failures.append(ExampleFailure("private-state", crule.id,
-                                                   cast(Expectation, expected), text))
+                    failures.append(
+                        ExampleFailure("private-state", crule.id, cast(Expectation, expected), text)
+                    )
     return failures
 
 

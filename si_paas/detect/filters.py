@@ -29,40 +29,48 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)")
 _PATH = re.compile(r"^(?:~|\.{1,2}|[A-Za-z]:)?[/\\][\w .@+-]+(?:[/\\][\w .@+-]*)*$")
 _RELATIVE_FILE = re.compile(r"^[A-Za-z][\w-]*(?:/[\w.-]+)+\.[a-z]{2,4}$")
 _UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
-_TOKEN_KEY = re.compile(r"(?:[a-z0-9]Token|(?i:(?:next|continuation|pagination|page|idempotency"
-                        r"|client|change|request|sync|resume|marker|cursor|csrf|xsrf)[_.-]?token))"
-                        r"(?:s|Id)?$"
-                        r"|(?:^|[a-z0-9_.-])(?:[Kk]ey|KEY|[Ii]d|ID)$")
+_TOKEN_KEY = re.compile(
+    r"(?:[a-z0-9]Token|(?i:(?:next|continuation|pagination|page|idempotency"
+    r"|client|change|request|sync|resume|marker|cursor|csrf|xsrf)[_.-]?token))"
+    r"(?:s|Id)?$"
+    r"|(?:^|[a-z0-9_.-])(?:[Kk]ey|KEY|[Ii]d|ID)$"
+)
 _AUTH_NAME = re.compile(r"(?i)auth|access|bearer|refresh|session|secret|api[_.-]?")
-_TEMPLATE = re.compile(r"\$\{|\{\{|\}\}|\{%|%\([A-Za-z_]\w*\)[sdr]|#\{|^\$[A-Za-z_]\w*$"
-                       r"|^%[A-Za-z_]\w*%$|^@[A-Za-z_]\w*@$|^__[A-Z_]+__$|^\{[\w.]*\}$"
-                       r"|^<[^<>]*>$|#[A-Za-z_]+#")
+_TEMPLATE = re.compile(
+    r"\$\{|\{\{|\}\}|\{%|%\([A-Za-z_]\w*\)[sdr]|#\{|^\$[A-Za-z_]\w*$"
+    r"|^%[A-Za-z_]\w*%$|^@[A-Za-z_]\w*@$|^__[A-Z_]+__$|^\{[\w.]*\}$"
+    r"|^<[^<>]*>$|#[A-Za-z_]+#"
+)
 _PRINTF = re.compile(r"%(?:[-+ #0]*\d+(?:\.\d+)?|[-+ #0]*\d*\.\d*)[sdifrxXeEgGcou]")
 _NON_SECRET_NAME = re.compile(r"(?i)public|publishable|(?<![a-z])pub[_.-]?key|csrf|xsrf")
-_NUMBER = re.compile(r"^[-+]?(?:0x[0-9a-fA-F]+|\d+(?:[.:,]\d+)*(?:[eE][-+]?\d+)?[a-zA-Z]{0,3})$"
-                     r"|^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$")
+_NUMBER = re.compile(
+    r"^[-+]?(?:0x[0-9a-fA-F]+|\d+(?:[.:,]\d+)*(?:[eE][-+]?\d+)?[a-zA-Z]{0,3})$"
+    r"|^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$"
+)
 
 # SHA-256 digests of published sample credentials: the Firebase Android SDK's sample
 # google-services.json API keys and similar keys printed in vendors' documentation and
 # SDK test suites. Kept as digests so the list itself holds no key-shaped text.
-PUBLISHED_SAMPLE_DIGESTS = frozenset({
-    # Firebase Android SDK sample google-services.json API keys (AIza...)
-    "2037abcaffb2b77785da716cf7ccff4ff4d00c4ea930db0167b7d71f50af7eb4",
-    "3f370c9dd8225c63b5c77de1f785edc9712958f18bb612d5fa2e0ae33aeca682",
-    "e4a5542bb7fd7b67e943c71ad29c34b5972c9840597e7eda53e666f44d5da0b9",
-    "a19f89ab3555eac10c40741f6df79ecf0935998f15569f8db9d67bce0181fff6",
-    "0b476bdf9acf2123d547b5ae76f1e59884d8ec9553ee0c47e9f31fd4768f3f3c",
-    "eb540d2b6ee2a0a47c5779bc8a0141784c6b753840d4c6f4e2428a6e86e9e0b1",
-    "37f8f09bdf12c2f2eae4ead7273a62ddb0c23459cbf902892f282b57f7ed6619",
-    "8731261cb72d86267a32a532ebd3df429e2144e5e4ced7e13568bc9e6c8fb1b1",
-    "49f777db995e8260da7ca9ffdf0c08d66f0453e97ec967018baf2cdfe3b582d0",
-    "27a9a42931dff7eb2f8434e20a9bce976ea364e7bee49187f19d5cfeca9c7045",
-    "dc0fcf046c61640cbd1e8b999ada3262d722c2ca4bf42dceac999020ffdbb614",
-    "4c98242dcadc8b29005c6b4aad526552d5ea1842149154c0694adeec75847583",
-    "ea9bb1082cf95663f5faca23b8b15ef2aa0fce0a5c6df9c32dcb85b2e0a4513d",
-    "3a8b61d0f636b007840c0d40ba12bcf48465dc054cdc1a68704a33521d84b665",
-    "a6c814bc555ae62c7bd8b58ec07bf559c7ed3a009976a1e0acc9cef0d4473b41",
-})
+PUBLISHED_SAMPLE_DIGESTS = frozenset(
+    {
+        # Firebase Android SDK sample google-services.json API keys (AIza...)
+        "2037abcaffb2b77785da716cf7ccff4ff4d00c4ea930db0167b7d71f50af7eb4",
+        "3f370c9dd8225c63b5c77de1f785edc9712958f18bb612d5fa2e0ae33aeca682",
+        "e4a5542bb7fd7b67e943c71ad29c34b5972c9840597e7eda53e666f44d5da0b9",
+        "a19f89ab3555eac10c40741f6df79ecf0935998f15569f8db9d67bce0181fff6",
+        "0b476bdf9acf2123d547b5ae76f1e59884d8ec9553ee0c47e9f31fd4768f3f3c",
+        "eb540d2b6ee2a0a47c5779bc8a0141784c6b753840d4c6f4e2428a6e86e9e0b1",
+        "37f8f09bdf12c2f2eae4ead7273a62ddb0c23459cbf902892f282b57f7ed6619",
+        "8731261cb72d86267a32a532ebd3df429e2144e5e4ced7e13568bc9e6c8fb1b1",
+        "49f777db995e8260da7ca9ffdf0c08d66f0453e97ec967018baf2cdfe3b582d0",
+        "27a9a42931dff7eb2f8434e20a9bce976ea364e7bee49187f19d5cfeca9c7045",
+        "dc0fcf046c61640cbd1e8b999ada3262d722c2ca4bf42dceac999020ffdbb614",
+        "4c98242dcadc8b29005c6b4aad526552d5ea1842149154c0694adeec75847583",
+        "ea9bb1082cf95663f5faca23b8b15ef2aa0fce0a5c6df9c32dcb85b2e0a4513d",
+        "3a8b61d0f636b007840c0d40ba12bcf48465dc054cdc1a68704a33521d84b665",
+        "a6c814bc555ae62c7bd8b58ec07bf559c7ed3a009976a1e0acc9cef0d4473b41",
+    }
+)
 
 
 def is_identifier(key: str, value: str) -> bool:
@@ -73,8 +81,7 @@ def is_identifier(key: str, value: str) -> bool:
 def is_dotted_path(key: str, value: str) -> bool:
     """An attribute or JSON path such as `DistributionList.NextMarker` or `os.environ.get`."""
     parts = _PATH_SEP.split(_INDEX.sub("", _CALL_TAIL.sub("", value)))
-    return len(parts) >= 2 and all(_identifier_like(p) or p in ("%s", "%d")
-                                   for p in parts if p)
+    return len(parts) >= 2 and all(_identifier_like(p) or p in ("%s", "%d") for p in parts if p)
 
 
 def _identifier_like(value: str) -> bool:
@@ -113,7 +120,8 @@ def is_url_without_credentials(key: str, value: str) -> bool:
         return len(parts) >= 2 and all(_wordy(part) for part in parts)
     # a relative file path whose every folder and name holds a word (`my-app/v2-stage.war`)
     return bool(_RELATIVE_FILE.match(value)) and all(
-        re.search(r"[a-z]{2}", part) for part in value.rsplit(".", 1)[0].split("/"))
+        re.search(r"[a-z]{2}", part) for part in value.rsplit(".", 1)[0].split("/")
+    )
 
 
 def _wordy(part: str) -> bool:
@@ -125,8 +133,7 @@ def _wordy(part: str) -> bool:
 def is_uuid_under_token_key(key: str, value: str) -> bool:
     """A UUID under a `*Token` key (idempotency and pagination tokens in API examples) or
     under a `*Key` or `*Id` name (resource and key ids)."""
-    return (bool(_UUID.match(value)) and bool(_TOKEN_KEY.search(key))
-            and not _AUTH_NAME.search(key))
+    return bool(_UUID.match(value)) and bool(_TOKEN_KEY.search(key)) and not _AUTH_NAME.search(key)
 
 
 def is_template(key: str, value: str) -> bool:
@@ -175,7 +182,7 @@ def is_sequential(key: str, value: str) -> bool:
     if max(_runs(value), default=0) * 5 >= len(value) * 4:
         return True
     for unit in range(1, min(8, len(value) // 3) + 1):
-        if value == (value[:unit] * (len(value) // unit + 1))[:len(value)]:
+        if value == (value[:unit] * (len(value) // unit + 1))[: len(value)]:
             return True
     return False
 

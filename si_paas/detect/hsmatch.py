@@ -55,6 +55,7 @@ def unavailable_reason() -> str:
 
 def _collector(out: list[tuple[int, int]]) -> Callable[[int, int, int, int, Any], None]:
     """A match handler that keeps (end offset, pattern id) of every match in `out`."""
+
     def on_match(pattern: int, _start: int, end: int, _flags: int, _context: Any) -> None:
         out.append((end, pattern))
 
@@ -78,8 +79,12 @@ def _plan(pack: SecretRulePack, hs: Any) -> dict[str, Any]:
         try:
             pattern = prefilter_pattern(rule.regex_source)
             db = hs.Database()
-            db.compile(expressions=[pattern.encode("ascii")], ids=[0], elements=1,
-                       flags=[hs.HS_FLAG_CASELESS | hs.HS_FLAG_PREFILTER])
+            db.compile(
+                expressions=[pattern.encode("ascii")],
+                ids=[0],
+                elements=1,
+                flags=[hs.HS_FLAG_CASELESS | hs.HS_FLAG_PREFILTER],
+            )
         except (Unsupported, hs.error, UnicodeEncodeError):
             continue  # this rule joins through its keywords
         prefilters[index] = pattern
@@ -90,16 +95,14 @@ def _plan(pack: SecretRulePack, hs: Any) -> dict[str, Any]:
             if bool(rule.paths) != db_name.endswith("-paths"):
                 continue
             if db_name.startswith("ascii") and index in prefilters:
-                plan[db_name].append({"pattern": prefilters[index], "prefilter": True,
-                                      "id": ["pre", index]})
+                plan[db_name].append({"pattern": prefilters[index], "prefilter": True, "id": ["pre", index]})
                 continue
             for word in rule.keywords:
                 words.setdefault((word.lower(), True), []).append(index)
             for word in rule.case_sensitive_keywords:
                 words.setdefault((word, False), []).append(index)
         for (word, caseless), indexes in words.items():
-            plan[db_name].append({"literal": word, "caseless": caseless,
-                                  "id": ["kw", sorted(set(indexes))]})
+            plan[db_name].append({"literal": word, "caseless": caseless, "id": ["kw", sorted(set(indexes))]})
     return plan
 
 
@@ -115,8 +118,7 @@ def _compile(plan: list[dict[str, Any]], hs: Any) -> hyperscan.Database | None:
             expressions.append(_literal(entry["literal"]))
             flags.append(hs.HS_FLAG_CASELESS if entry["caseless"] else 0)
     db: hyperscan.Database = hs.Database()
-    db.compile(expressions=expressions, ids=list(range(len(plan))), elements=len(plan),
-               flags=flags)
+    db.compile(expressions=expressions, ids=list(range(len(plan))), elements=len(plan), flags=flags)
     return db
 
 
@@ -131,8 +133,7 @@ def load(pack: SecretRulePack, *, may_compile: bool) -> HyperscanMatcher | None:
     database is not cached and `may_compile` is false.
     """
     global _reason
-    if any(not w.isascii() for r in pack.rules
-           for w in (*r.keywords, *r.case_sensitive_keywords)):
+    if any(not w.isascii() for r in pack.rules for w in (*r.keywords, *r.case_sensitive_keywords)):
         _reason = "a rule keyword is not ASCII"
         return None
     try:
@@ -171,19 +172,26 @@ class HyperscanMatcher:
 
     name = "hyperscan"
 
-    def __init__(self, pack: SecretRulePack, plan: dict[str, list[dict[str, Any]]],
-                 dbs: dict[str, hyperscan.Database | None], hs: Any) -> None:
+    def __init__(
+        self,
+        pack: SecretRulePack,
+        plan: dict[str, list[dict[str, Any]]],
+        dbs: dict[str, hyperscan.Database | None],
+        hs: Any,
+    ) -> None:
         self.rules: tuple[SecretRule, ...] = pack.rules
         self.plan = plan
         self.dbs = dbs
-        self._ids = {name: [tuple(e["id"][:1]) + (e["id"][1],) for e in entries]
-                     for name, entries in plan.items()}
+        self._ids = {
+            name: [tuple(e["id"][:1]) + (e["id"][1],) for e in entries] for name, entries in plan.items()
+        }
         self._scratch = {name: hs.Scratch(db) for name, db in dbs.items() if db is not None}
         self._path_bound = tuple(i for i, r in enumerate(self.rules) if r.paths)
         # When every `paths` pattern depends on the file name alone (the shipped ones do),
         # which rules apply is worked out once per file name, not once per file.
         self._by_name: dict[str, frozenset[int]] | None = (
-            {} if all(basename_only(p.pattern) for r in self.rules for p in r.paths) else None)
+            {} if all(basename_only(p.pattern) for r in self.rules for p in r.paths) else None
+        )
         self._lower_keywords = tuple(tuple(w.lower() for w in r.keywords) for r in self.rules)
         # Most files match no rule's `paths`: a search for the plain strings every match
         # needs, then one search of all of them, say so before any rule is tried.
@@ -201,7 +209,7 @@ class HyperscanMatcher:
     @classmethod
     def from_bytes(cls, pack: SecretRulePack, data: bytes, hs: Any) -> HyperscanMatcher:
         (size,) = struct.unpack(">I", data[:4])
-        head = json.loads(data[4:4 + size])
+        head = json.loads(data[4 : 4 + size])
         at = 4 + size
         dbs: dict[str, Any] = {name: None for name in head["plan"]}
         for name in sorted(head["sizes"]):
@@ -212,8 +220,9 @@ class HyperscanMatcher:
 
     def _may_apply(self, path: str) -> bool:
         """False when no path-bound rule can apply to `path`."""
-        return ((self._screen is None or self._screen.search(path) is not None)
-                and (self._any_path is None or self._any_path.search(path) is not None))
+        return (self._screen is None or self._screen.search(path) is not None) and (
+            self._any_path is None or self._any_path.search(path) is not None
+        )
 
     def _applicable(self, path: str) -> frozenset[int]:
         """The path-bound rules that apply to `path`."""
@@ -285,5 +294,6 @@ class HyperscanMatcher:
         end = lines.text.find("\n", start)
         raw = lines.text[start:] if end == -1 else lines.text[start:end]
         lowered = raw.lower()
-        return (any(w in lowered for w in self._lower_keywords[index])
-                or any(w in raw for w in self.rules[index].case_sensitive_keywords))
+        return any(w in lowered for w in self._lower_keywords[index]) or any(
+            w in raw for w in self.rules[index].case_sensitive_keywords
+        )

@@ -36,8 +36,7 @@ class Lines:
     def count(self) -> int:
         """Number of lines."""
         if self._count is None:
-            self._count = (len(self._newlines) if self._newlines is not None
-                           else self.text.count("\n")) + 1
+            self._count = (len(self._newlines) if self._newlines is not None else self.text.count("\n")) + 1
         return self._count
 
     def _table(self) -> list[int] | None:
@@ -70,8 +69,11 @@ class Lines:
         """Remember that `offset` lies on line `index` (its start is found from there)."""
         if index not in self._starts:
             table = self._newlines
-            self._starts[index] = (table[index - 1] + 1 if index else 0) if table is not None \
+            self._starts[index] = (
+                (table[index - 1] + 1 if index else 0)
+                if table is not None
                 else self.text.rfind("\n", 0, offset) + 1
+            )
 
     def start(self, index: int) -> int:
         """Offset where line `index` starts (len(text) past the last line)."""

@@ -48,13 +48,11 @@ def requested() -> str:
     """The backend $SI_PAAS_MATCHER asks for (auto when unset); InputError if unknown."""
     asked = os.environ.get(MATCHER_ENV, "").strip().lower() or "auto"
     if asked not in BACKENDS:
-        raise InputError(f"{MATCHER_ENV}: unknown matcher {asked!r} (expected one of "
-                         f"{', '.join(BACKENDS)})")
+        raise InputError(f"{MATCHER_ENV}: unknown matcher {asked!r} (expected one of {', '.join(BACKENDS)})")
     return asked
 
 
-def select_matcher(pack: SecretRulePack, *, may_compile: bool = True,
-                   files: int | None = None) -> Matcher:
+def select_matcher(pack: SecretRulePack, *, may_compile: bool = True, files: int | None = None) -> Matcher:
     """The matcher for `pack`: the one asked for, or the fastest one this machine has.
 
     `may_compile=False` (the pre-commit hook) takes Hyperscan only when its database is in

@@ -46,8 +46,9 @@ def compile_regex(source: str, path: Path, where: str) -> re.Pattern[str]:
     try:
         return re.compile(source)
     except re.error as exc:
-        raise InputError(f"{path}: {where}: invalid regex: {one_line(exc.msg)} "
-                         f"at position {exc.pos}") from None
+        raise InputError(
+            f"{path}: {where}: invalid regex: {one_line(exc.msg)} at position {exc.pos}"
+        ) from None
     except (OverflowError, RecursionError, ValueError) as exc:
         raise InputError(f"{path}: {where}: invalid regex: {one_line(str(exc))}") from None
 
@@ -61,8 +62,7 @@ def union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
 
     It lets a path be tried once against many patterns: most paths match none of them.
     """
-    if not patterns or any(_NOT_UNITABLE.search(p.pattern) or p.flags & ~re.UNICODE
-                           for p in patterns):
+    if not patterns or any(_NOT_UNITABLE.search(p.pattern) or p.flags & ~re.UNICODE for p in patterns):
         return None
     try:
         return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))

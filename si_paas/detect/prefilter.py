@@ -23,13 +23,20 @@ from typing import Any
 
 _SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f "  # Python's \s on ASCII text
 _CATEGORY_IN_SET = {
-    C.CATEGORY_DIGIT: "0-9", C.CATEGORY_WORD: "a-zA-Z0-9_", C.CATEGORY_SPACE: _SPACE,
+    C.CATEGORY_DIGIT: "0-9",
+    C.CATEGORY_WORD: "a-zA-Z0-9_",
+    C.CATEGORY_SPACE: _SPACE,
     # Negated categories inside a set: PCRE's \S allows \x1c-\x1f, a superset of Python's.
-    C.CATEGORY_NOT_DIGIT: "\\D", C.CATEGORY_NOT_WORD: "\\W", C.CATEGORY_NOT_SPACE: "\\S",
+    C.CATEGORY_NOT_DIGIT: "\\D",
+    C.CATEGORY_NOT_WORD: "\\W",
+    C.CATEGORY_NOT_SPACE: "\\S",
 }
 _CATEGORY = {
-    C.CATEGORY_DIGIT: "[0-9]", C.CATEGORY_WORD: "[a-zA-Z0-9_]", C.CATEGORY_SPACE: f"[{_SPACE}]",
-    C.CATEGORY_NOT_DIGIT: "[^0-9]", C.CATEGORY_NOT_WORD: "[^a-zA-Z0-9_]",
+    C.CATEGORY_DIGIT: "[0-9]",
+    C.CATEGORY_WORD: "[a-zA-Z0-9_]",
+    C.CATEGORY_SPACE: f"[{_SPACE}]",
+    C.CATEGORY_NOT_DIGIT: "[^0-9]",
+    C.CATEGORY_NOT_WORD: "[^a-zA-Z0-9_]",
     C.CATEGORY_NOT_SPACE: f"[^{_SPACE}]",
 }
 # Characters outside ASCII that a case-insensitive Python regex matches to ASCII letters.
@@ -223,8 +230,7 @@ def _may_match_slash(items: Any) -> bool:
         elif op is C.IN:
             negate = any(o is C.NEGATE for o, _ in av)
             members = _charset([m for m in av if m[0] is not C.NEGATE])
-            holds = bool(re.fullmatch(f"[{members[1:-1]}]", "/")) if members.startswith("[") \
-                else False
+            holds = bool(re.fullmatch(f"[{members[1:-1]}]", "/")) if members.startswith("[") else False
             if holds != negate:
                 return True
         elif op is C.BRANCH:

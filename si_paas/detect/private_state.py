@@ -124,8 +124,10 @@ def _check(doc: YamlDocument) -> Any:
     for raw in doc.data["patterns"]:  # the shipped patterns pass this too
         why = exponential_shape(raw["pattern"])
         if why is not None:
-            raise InputError(f"{doc.path}: pattern {raw['id']!r} field 'pattern': regex can "
-                             f"backtrack catastrophically: {why}")
+            raise InputError(
+                f"{doc.path}: pattern {raw['id']!r} field 'pattern': regex can "
+                f"backtrack catastrophically: {why}"
+            )
     return doc.data
 
 
@@ -139,11 +141,20 @@ def _build_content(path: Path, doc: Any, seen: set[str]) -> tuple[ContentRule, .
             raise InputError(f"{path}: content rule {rid!r}: duplicate id")
         seen.add(rid)
         if raw["detector"] not in KNOWN:
-            raise InputError(f"{path}: content rule {rid!r} field 'detector': unknown detector "
-                             f"{raw['detector']!r} (known: {', '.join(KNOWN)})")
-        rules.append(ContentRule(rid, raw["description"], raw["detector"], raw["severity"],
-                                 tuple(raw["examples"]["match"]),
-                                 tuple(raw["examples"]["no_match"])))
+            raise InputError(
+                f"{path}: content rule {rid!r} field 'detector': unknown detector "
+                f"{raw['detector']!r} (known: {', '.join(KNOWN)})"
+            )
+        rules.append(
+            ContentRule(
+                rid,
+                raw["description"],
+                raw["detector"],
+                raw["severity"],
+                tuple(raw["examples"]["match"]),
+                tuple(raw["examples"]["no_match"]),
+            )
+        )
     return tuple(rules)
 
 
@@ -155,19 +166,21 @@ def _build(path: Path, doc: Any) -> PrivateStatePatterns:
         if pid in seen:
             raise InputError(f"{path}: pattern {pid!r}: duplicate id")
         seen.add(pid)
-        patterns.append(PrivateStatePattern(
-            id=pid,
-            description=raw["description"],
-            pattern=compile_regex(raw["pattern"], path, f"pattern {pid!r} field 'pattern'"),
-            severity=raw["severity"],
-            match_examples=tuple(raw["examples"]["match"]),
-            no_match_examples=tuple(raw["examples"]["no_match"]),
-        ))
-    return PrivateStatePatterns(path=path, patterns=tuple(patterns),
-                                content=_build_content(path, doc, seen))
+        patterns.append(
+            PrivateStatePattern(
+                id=pid,
+                description=raw["description"],
+                pattern=compile_regex(raw["pattern"], path, f"pattern {pid!r} field 'pattern'"),
+                severity=raw["severity"],
+                match_examples=tuple(raw["examples"]["match"]),
+                no_match_examples=tuple(raw["examples"]["no_match"]),
+            )
+        )
+    return PrivateStatePatterns(path=path, patterns=tuple(patterns), content=_build_content(path, doc, seen))
 
 
-def match_private_state(relpath: str,
-                        patterns: PrivateStatePatterns | None = None) -> PrivateStateMatch | None:
+def match_private_state(
+    relpath: str, patterns: PrivateStatePatterns | None = None
+) -> PrivateStateMatch | None:
     """The private-state pattern a repo-relative path matches, or None."""
     return (patterns or load_private_state_patterns()).match(relpath)

@@ -68,12 +68,20 @@ def redact(secret: str, key: bytes | None = None) -> str:
 def secret_forms(secret: str) -> set[str]:
     """The ways one secret value can be written: as is, JSON/Python/shell-quoted or escaped
     (quotes and backslashes), unescaped, URL- and HTML-encoded."""
-    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
-             secret.encode("unicode_escape").decode("ascii", "replace"),
-             quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret),
-             unquote(secret), html.escape(secret), html.unescape(secret),
-             secret.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"'),
-             shlex.quote(secret).strip("'")}
+    forms = {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        secret.encode("unicode_escape").decode("ascii", "replace"),
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        quote(secret),
+        unquote(secret),
+        html.escape(secret),
+        html.unescape(secret),
+        secret.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"'),
+        shlex.quote(secret).strip("'"),
+    }
     with contextlib.suppress(ValueError, RecursionError):
         forms.add(str(json.loads(f'"{secret}"')))
     return {f for f in forms if len(f) >= _MIN_FORM}

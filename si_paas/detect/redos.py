@@ -27,9 +27,12 @@ OUTER_MIN = 3  # a repeat that can run this many times multiplies ambiguity
 PREFIX = 6  # positions compared between alternatives
 SAMPLE = frozenset([chr(c) for c in range(128)] + ["é", "ß", "中", "\u00a0", "\u2028", "😀"])
 _CATEGORY = {
-    sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_NOT_DIGIT: r"\D",
-    sre.CATEGORY_SPACE: r"\s", sre.CATEGORY_NOT_SPACE: r"\S",
-    sre.CATEGORY_WORD: r"\w", sre.CATEGORY_NOT_WORD: r"\W",
+    sre.CATEGORY_DIGIT: r"\d",
+    sre.CATEGORY_NOT_DIGIT: r"\D",
+    sre.CATEGORY_SPACE: r"\s",
+    sre.CATEGORY_NOT_SPACE: r"\S",
+    sre.CATEGORY_WORD: r"\w",
+    sre.CATEGORY_NOT_WORD: r"\W",
 }
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT)
 _ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
@@ -173,7 +176,7 @@ class _Analysis:
     def walk(self, items: Items, follow: Chars, outer: int) -> None:
         """Check `items`; `follow` may come after them, `outer` is the enclosing repeat count."""
         for k, (op, av) in enumerate(items):
-            rest = items[k + 1:]
+            rest = items[k + 1 :]
             after = self.first(rest) | (follow if self.nullable(rest) else frozenset())
             self.item(op, av, after, outer)
 
@@ -224,7 +227,8 @@ class _Analysis:
 
 def _shape(what: str, overlap: Chars) -> str:
     readable = sorted(c for c in overlap if c.isalnum()) or sorted(
-        c for c in overlap if c.isprintable() and not c.isspace())
+        c for c in overlap if c.isprintable() and not c.isspace()
+    )
     shown = repr(readable[0]) if readable else "a shared character"
     return f"{what} inside a repeat, followed by what it can also match ({shown})"
 

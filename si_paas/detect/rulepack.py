@@ -61,8 +61,10 @@ class SecretRule:
 
     @cached_property
     def allow(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(compile_regex(src, self.source, f"rule {self.id!r} field 'allow[{i}]'")
-                     for i, src in enumerate(self.allow_sources))
+        return tuple(
+            compile_regex(src, self.source, f"rule {self.id!r} field 'allow[{i}]'")
+            for i, src in enumerate(self.allow_sources)
+        )
 
     @property
     def family(self) -> str:
@@ -103,8 +105,7 @@ class SecretRulePack:
     def only(self, *rule_ids: str) -> SecretRulePack:
         """A pack with just these rules (and the same pack-level allow list)."""
         wanted = set(rule_ids)
-        return SecretRulePack(self.path, tuple(r for r in self.rules if r.id in wanted),
-                              self.allow)
+        return SecretRulePack(self.path, tuple(r for r in self.rules if r.id in wanted), self.allow)
 
     @cached_property
     def digest(self) -> str:
@@ -113,6 +114,7 @@ class SecretRulePack:
         Examples and the file's name are left out; any other field, including one added
         later, is in, so a compiled matcher or a cached verdict never outlives a change.
         """
+
         def plain(value: Any) -> Any:
             if isinstance(value, re.Pattern):
                 return value.pattern
@@ -122,8 +124,13 @@ class SecretRulePack:
 
         parts = [[plain(p) for p in self.allow]]
         for rule in self.rules:
-            parts.append([[f.name, plain(getattr(rule, f.name))] for f in fields(rule)
-                          if f.name not in ("examples", "source")])
+            parts.append(
+                [
+                    [f.name, plain(getattr(rule, f.name))]
+                    for f in fields(rule)
+                    if f.name not in ("examples", "source")
+                ]
+            )
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def is_placeholder(self, rule: SecretRule, secret: str) -> bool:
@@ -168,8 +175,11 @@ def refuse_backtracking(pack: SecretRulePack) -> None:
 
     shipped: set[str] | None = None
     fields = [(f"rule {r.id!r} field 'regex'", r.regex_source) for r in pack.rules]
-    fields += [(f"rule {r.id!r} field 'allow[{i}]'", src) for r in pack.rules
-               for i, src in enumerate(r.allow_sources)]
+    fields += [
+        (f"rule {r.id!r} field 'allow[{i}]'", src)
+        for r in pack.rules
+        for i, src in enumerate(r.allow_sources)
+    ]
     fields += [(f"allow[{i}]", p.pattern) for i, p in enumerate(pack.allow)]
     for where, source in fields:
         why = exponential_shape(source)
@@ -178,12 +188,15 @@ def refuse_backtracking(pack: SecretRulePack) -> None:
         if shipped is None:
             ref = load_secret_rules()
             shipped = {r.regex_source for r in ref.rules} | {
-                src for r in ref.rules for src in r.allow_sources}
+                src for r in ref.rules for src in r.allow_sources
+            }
         if source in shipped:
             continue
-        raise InputError(f"{pack.path}: {where}: regex can backtrack catastrophically: {why}; "
-                         "make the repeats unambiguous (or possessive, `a++`, or atomic, "
-                         "`(?>...)`)")
+        raise InputError(
+            f"{pack.path}: {where}: regex can backtrack catastrophically: {why}; "
+            "make the repeats unambiguous (or possessive, `a++`, or atomic, "
+            "`(?>...)`)"
+        )
 
 
 def _check(doc: YamlDocument) -> dict[str, Any]:
@@ -202,17 +215,25 @@ def _check(doc: YamlDocument) -> dict[str, Any]:
         if rid in seen:
             raise InputError(f"{path}: {where}: duplicate id")
         seen.add(rid)
-        expanded = {**raw, "regex": _expand(raw["regex"], fragments, path, f"{where} field 'regex'"),
-                    "allow": [_expand(src, fragments, path, f"{where} field 'allow[{i}]'")
-                              for i, src in enumerate(raw.get("allow") or [])]}
+        expanded = {
+            **raw,
+            "regex": _expand(raw["regex"], fragments, path, f"{where} field 'regex'"),
+            "allow": [
+                _expand(src, fragments, path, f"{where} field 'allow[{i}]'")
+                for i, src in enumerate(raw.get("allow") or [])
+            ],
+        }
         rule = _build_rule(path, expanded)
         for name in rule.filters:
             if name not in FILTERS:
-                raise InputError(f"{path}: {where} field 'filters': unknown filter {name!r} "
-                                 f"(known: {', '.join(FILTERS)})")
+                raise InputError(
+                    f"{path}: {where} field 'filters': unknown filter {name!r} (known: {', '.join(FILTERS)})"
+                )
         if rule.paths and not rule.applies_to(rule.examples.path):
-            raise InputError(f"{path}: {where} field 'examples.path': {rule.examples.path!r} "
-                             "does not match the rule's paths")
+            raise InputError(
+                f"{path}: {where} field 'examples.path': {rule.examples.path!r} "
+                "does not match the rule's paths"
+            )
         rules.append(expanded)
     for i, src in enumerate(doc.data.get("allow") or []):
         compile_regex(src, path, f"allow[{i}]")
@@ -220,8 +241,7 @@ def _check(doc: YamlDocument) -> dict[str, Any]:
 
 
 def _build(path: Path, data: dict[str, Any]) -> SecretRulePack:
-    pack_allow = tuple(compile_regex(src, path, f"allow[{i}]")
-                       for i, src in enumerate(data["allow"]))
+    pack_allow = tuple(compile_regex(src, path, f"allow[{i}]") for i, src in enumerate(data["allow"]))
     rules = tuple(_build_rule(path, raw) for raw in data["rules"])
     return SecretRulePack(path=path, rules=rules, allow=pack_allow)
 
@@ -239,8 +259,10 @@ def _expand(source: str, fragments: dict[str, str], path: Path, where: str) -> s
 def _build_rule(path: Path, raw: dict[str, Any]) -> SecretRule:
     """A rule from its checked form (fragments already expanded)."""
     rid: str = raw["id"]
-    paths = tuple(compile_regex(src, path, f"rule {rid!r} field 'paths[{i}]'")
-                  for i, src in enumerate(raw.get("paths") or []))
+    paths = tuple(
+        compile_regex(src, path, f"rule {rid!r} field 'paths[{i}]'")
+        for i, src in enumerate(raw.get("paths") or [])
+    )
     ex = raw["examples"]
     return SecretRule(
         id=rid,
@@ -256,6 +278,9 @@ def _build_rule(path: Path, raw: dict[str, Any]) -> SecretRule:
         multiline=bool(raw.get("multiline", False)),
         confidence=cast(Confidence, raw.get("confidence", "high")),
         filters=tuple(raw.get("filters") or ()),
-        examples=RuleExamples(match=tuple(ex["match"]), no_match=tuple(ex["no_match"]),
-                              path=ex.get("path", DEFAULT_EXAMPLE_PATH)),
+        examples=RuleExamples(
+            match=tuple(ex["match"]),
+            no_match=tuple(ex["no_match"]),
+            path=ex.get("path", DEFAULT_EXAMPLE_PATH),
+        ),
     )

@@ -39,8 +39,12 @@ MULTILINE_MIN_LINES = 3
 EXCERPT_CONTEXT = 60
 
 
-_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
-         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
 _BOM_PREFIXES = tuple(bom for bom, _ in _BOMS)
 _BOM_FIRST = frozenset(bom[:1] for bom in _BOM_PREFIXES)
 
@@ -66,7 +70,7 @@ def decode_text(data: bytes) -> str | None:
     if data[:1] in _BOM_FIRST:  # most files start with no byte of a byte-order mark
         for bom, codec in _BOMS:
             if data.startswith(bom):
-                return data[len(bom):].decode(codec, errors="replace")
+                return data[len(bom) :].decode(codec, errors="replace")
     if is_binary(data):
         return None
     return data.decode("utf-8", errors="replace")
@@ -93,9 +97,15 @@ class _Hit:
 class SecretScanner:
     """A compiled scanner for one rule pack; reusable and safe to share across files."""
 
-    def __init__(self, pack: SecretRulePack, matcher: Matcher | None = None, *,
-                 may_compile: bool = True, files: int | None = None,
-                 explain: bool = False) -> None:
+    def __init__(
+        self,
+        pack: SecretRulePack,
+        matcher: Matcher | None = None,
+        *,
+        may_compile: bool = True,
+        files: int | None = None,
+        explain: bool = False,
+    ) -> None:
         """`may_compile` and `files` (how many files will be scanned) steer the choice of
         matcher backend, made on first use unless `matcher` is given. `explain`: also
         return the candidates a filter suppressed, marked `suppressed_by` in `extra`."""
@@ -110,8 +120,7 @@ class SecretScanner:
     def matcher(self) -> Matcher:
         """The matcher backend, chosen on first use (see `detect/matcher.py`)."""
         if self._matcher is None:
-            self._matcher = select_matcher(self.pack, may_compile=self._may_compile,
-                                           files=self._files)
+            self._matcher = select_matcher(self.pack, may_compile=self._may_compile, files=self._files)
         return self._matcher
 
     def scan_bytes(self, path: str, data: Content) -> list[Finding]:
@@ -122,7 +131,7 @@ class SecretScanner:
         (a byte-order mark) is decoded whole.
         """
         if len(data) <= chunks.LARGE_FILE_BYTES or data[:4].startswith(_BOM_PREFIXES):
-            text = decode_text(data if isinstance(data, bytes) else data[0:len(data)])
+            text = decode_text(data if isinstance(data, bytes) else data[0 : len(data)])
             return [] if text is None else self.scan_text(path, text)
         if is_binary_content(data) or not self.rules:
             return []
@@ -146,9 +155,10 @@ class SecretScanner:
             pieces.append((chunk.owned, chunk.owned_end, char_at, line_at))
             wanted = self.matcher.candidates(path, lines)
             if wanted:
-                candidates += [replace(h, start=h.start + base, end=h.end + base,
-                                       match_start=h.match_start + base)
-                               for h in self._candidates(text, lines, wanted, (first, last))]
+                candidates += [
+                    replace(h, start=h.start + base, end=h.end + base, match_start=h.match_start + base)
+                    for h in self._candidates(text, lines, wanted, (first, last))
+                ]
             char_at += lines.start(last) - char_first
             line_at += last - first
         candidates.sort(key=lambda h: h.rule_index)  # stable: file order within each rule
@@ -162,8 +172,10 @@ class SecretScanner:
         explained: dict[int, list[Finding]] = {}  # by place in `suppressed`
         owned_starts = [p[2] for p in pieces]
         for number, (owned, owned_end, char_owned, line_owned) in enumerate(pieces):
+
             def here(h: _Hit) -> bool:
                 return bisect_right(owned_starts, h.start) - 1 == number  # noqa: B023
+
             mine = [h for h in hits if here(h)]
             theirs = [(i, h) for i, h in enumerate(suppressed) if here(h)]
             if not mine and not theirs:
@@ -173,15 +185,15 @@ class SecretScanner:
             base = char_owned - lines.start(first)
             line_base = line_owned - first
 
-            def local(h: _Hit) -> _Hit:
-                return replace(h, start=h.start - base, end=h.end - base,  # noqa: B023
-                               match_start=h.match_start - base)  # noqa: B023
+            def local(h: _Hit, base: int = base) -> _Hit:
+                return replace(h, start=h.start - base, end=h.end - base, match_start=h.match_start - base)
+
             near = [local(h) for h in hits]
-            findings += self._findings(path, lines, near, repeats,
-                                       emit=[local(h) for h in mine], line_base=line_base)
+            findings += self._findings(
+                path, lines, near, repeats, emit=[local(h) for h in mine], line_base=line_base
+            )
             for i, candidate in theirs:
-                explained[i] = self._findings(path, lines, [local(candidate)], repeats,
-                                              line_base=line_base)
+                explained[i] = self._findings(path, lines, [local(candidate)], repeats, line_base=line_base)
         findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         for i in sorted(explained):  # in candidate order, as a whole-file scan gives them
             findings += explained[i]
@@ -209,12 +221,14 @@ class SecretScanner:
             findings += self._findings(path, lines, [candidate], repeats)
         return findings
 
-    def _collect(self, path: str, text: str, lines: Lines,
-                 wanted: dict[int, set[int]], suppressed: list[_Hit]) -> list[_Hit]:
+    def _collect(
+        self, path: str, text: str, lines: Lines, wanted: dict[int, set[int]], suppressed: list[_Hit]
+    ) -> list[_Hit]:
         return self._accept(self._candidates(text, lines, wanted), suppressed)
 
-    def _candidates(self, text: str, lines: Lines, wanted: dict[int, set[int]],
-                    owned: tuple[int, int] | None = None) -> list[_Hit]:
+    def _candidates(
+        self, text: str, lines: Lines, wanted: dict[int, set[int]], owned: tuple[int, int] | None = None
+    ) -> list[_Hit]:
         """Every candidate hit (those a filter suppressed marked), rule by rule in pack
         order, each rule's in line order; only hits starting on lines in `owned`, if given."""
         found: list[_Hit] = []
@@ -229,8 +243,9 @@ class SecretScanner:
                 if rule.multiline:
                     # Up to the next line holding one of the rule's keywords (a key block
                     # never holds a second BEGIN), but over at least MULTILINE_MIN_LINES.
-                    following = (keyword_lines[position + 1]
-                                 if position + 1 < len(keyword_lines) else lines.count)
+                    following = (
+                        keyword_lines[position + 1] if position + 1 < len(keyword_lines) else lines.count
+                    )
                     stop = max(following, line + MULTILINE_MIN_LINES)
                     stop_offset = lines.start(stop)
                     window_end = min(len(text), start + MULTILINE_WINDOW, stop_offset)
@@ -262,8 +277,7 @@ class SecretScanner:
             accepted.insert(at, hit)
         return accepted
 
-    def _check(self, rule: SecretRule, index: int, match: re.Match[str],
-               base: int) -> _Hit | None:
+    def _check(self, rule: SecretRule, index: int, match: re.Match[str], base: int) -> _Hit | None:
         s_start, s_end = rule.secret_span(match)
         secret = match.string[s_start:s_end]
         if not secret.strip():
@@ -289,9 +303,15 @@ class SecretScanner:
     def _explanation(self, rule: SecretRule, hit: _Hit) -> dict[str, object]:
         return _explained(rule, hit) if self.explain or hit.suppressed_by else {}
 
-    def _findings(self, path: str, lines: Lines, hits: list[_Hit],
-                  repeats: RepeatedForms, emit: list[_Hit] | None = None,
-                  line_base: int = 0) -> list[Finding]:
+    def _findings(
+        self,
+        path: str,
+        lines: Lines,
+        hits: list[_Hit],
+        repeats: RepeatedForms,
+        emit: list[_Hit] | None = None,
+        line_base: int = 0,
+    ) -> list[Finding]:
         """Findings of accepted hits (sorted, never overlapping), or of suppressed ones.
 
         `repeats` holds the written forms of every secret found in the file, so each of
@@ -310,21 +330,22 @@ class SecretScanner:
             begin = max(line_start, hit.start - EXCERPT_CONTEXT)
             stop = min(line_end, hit.end + EXCERPT_CONTEXT)
             first = max(0, bisect_right(starts, begin) - 1)
-            neighbours = hits[first:bisect_right(starts, stop)]
-            findings.append(Finding(
-                rule=rule.id,
-                message=rule.description,
-                path=path,
-                line=line_base + line + 1,
-                column=column,
-                excerpt=_excerpt(lines.text, line_start, line_end, begin, stop, neighbours,
-                                 repeats, key),
-                fingerprint=fingerprint(rule.id, path, hit.secret, key),
-                severity=rule.severity,
-                confidence=rule.confidence,
-                extra=self._explanation(rule, hit),
-                legacy_fingerprint=legacy_fingerprint(rule.id, path, hit.secret),
-            ))
+            neighbours = hits[first : bisect_right(starts, stop)]
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    message=rule.description,
+                    path=path,
+                    line=line_base + line + 1,
+                    column=column,
+                    excerpt=_excerpt(lines.text, line_start, line_end, begin, stop, neighbours, repeats, key),
+                    fingerprint=fingerprint(rule.id, path, hit.secret, key),
+                    severity=rule.severity,
+                    confidence=rule.confidence,
+                    extra=self._explanation(rule, hit),
+                    legacy_fingerprint=legacy_fingerprint(rule.id, path, hit.secret),
+                )
+            )
         findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))
         return findings
 
@@ -338,12 +359,12 @@ def _chunk_text(chunk: chunks.Chunk, size: int) -> tuple[str, Lines, int, int]:
     lines = Lines(text)
     head, owned = chunk.owned - chunk.start, chunk.owned_end - chunk.start
     first = chunk.data.count(b"\n", 0, head)
-    last = (lines.count if chunk.owned_end >= size
-            else first + chunk.data.count(b"\n", head, owned))
+    last = lines.count if chunk.owned_end >= size else first + chunk.data.count(b"\n", head, owned)
     ascii_only = len(text) == len(chunk.data)
 
     def chars(end: int) -> int:
         return end if ascii_only else len(chunk.data[:end].decode("utf-8", errors="replace"))
+
     lines.learn(first, chars(head))
     if chunk.owned_end < size:
         lines.learn(last, chars(owned))
@@ -358,8 +379,16 @@ def _explained(rule: SecretRule, hit: _Hit) -> dict[str, object]:
     return {"explain": {"confidence": rule.confidence, "filters_passed": list(rule.filters)}}
 
 
-def _excerpt(text: str, line_start: int, line_end: int, begin: int, stop: int,
-             neighbours: list[_Hit], repeats: RepeatedForms, key: bytes) -> str:
+def _excerpt(
+    text: str,
+    line_start: int,
+    line_end: int,
+    begin: int,
+    stop: int,
+    neighbours: list[_Hit],
+    repeats: RepeatedForms,
+    key: bytes,
+) -> str:
     """Text of one line from `begin` to `stop`, with every found secret in it redacted.
 
     Built from spans, so no part of a found secret is copied: the spans are the hits on the

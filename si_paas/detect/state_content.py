@@ -37,7 +37,8 @@ ARCHIVE_BUDGET = 16 * 1024 * 1024
 ARCHIVE_MEMBERS = 10_000
 _CONTEXT_ID = re.compile(r"^ctx_[0-9a-f]{32}$")
 _VAULT_LINE = re.compile(
-    rb"(?m)^[A-Za-z_][A-Za-z0-9_]*=ENC\[v1,[A-Za-z0-9+/]{16},[A-Za-z0-9+/]{22,}={0,2}\]\s*$")
+    rb"(?m)^[A-Za-z_][A-Za-z0-9_]*=ENC\[v1,[A-Za-z0-9+/]{16},[A-Za-z0-9+/]{22,}={0,2}\]\s*$"
+)
 _VAULT_HEADER = re.compile(rb"^\s*# si-paas vault, format \d+\. ")
 _B64_KEY = re.compile(rb"^[A-Za-z0-9+/]{43}=$")
 _GZIP, _BZIP2, _XZ, _ZIP = b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"PK\x03\x04"
@@ -52,8 +53,11 @@ def _json(data: bytes) -> Any:
 
 
 def _has_context_id(doc: Any) -> bool:
-    return isinstance(doc, dict) and isinstance(doc.get("context_id"), str) and bool(
-        _CONTEXT_ID.match(doc["context_id"]))
+    return (
+        isinstance(doc, dict)
+        and isinstance(doc.get("context_id"), str)
+        and bool(_CONTEXT_ID.match(doc["context_id"]))
+    )
 
 
 def vault_file(data: bytes) -> bool:
@@ -69,7 +73,8 @@ def context_config(data: bytes) -> bool:
         return False
     doc = _json(data)
     return _has_context_id(doc) and (
-        {"name", "type"} <= set(doc) or "vault_file" in doc or "state_root" in doc)
+        {"name", "type"} <= set(doc) or "vault_file" in doc or "state_root" in doc
+    )
 
 
 def context_records(data: bytes) -> bool:
@@ -104,8 +109,7 @@ def vault_key(data: bytes) -> bool:
 
 def is_archive(data: bytes) -> bool:
     """True if the bytes start like a tar, gzip, bzip2, xz or zip archive."""
-    return (data.startswith((_GZIP, _BZIP2, _XZ, _ZIP))
-            or data[257:262] == b"ustar")
+    return data.startswith((_GZIP, _BZIP2, _XZ, _ZIP)) or data[257:262] == b"ustar"
 
 
 def _decompress(data: bytes) -> bytes:
@@ -170,6 +174,11 @@ def worth_reading(head: bytes) -> bool:
     Each marker sits at the start of its format (vault header, JSON keys written first,
     archive magic), or the file is as short as a key.
     """
-    return (b"context_id" in head or b"ENC[v1," in head or b"# si-paas vault" in head
-            or b"si-paas-context-export" in head or is_archive(head)
-            or len(head.strip()) <= 64)
+    return (
+        b"context_id" in head
+        or b"ENC[v1," in head
+        or b"# si-paas vault" in head
+        or b"si-paas-context-export" in head
+        or is_archive(head)
+        or len(head.strip()) <= 64
+    )

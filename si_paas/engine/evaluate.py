@@ -23,23 +23,41 @@ def _severity(policy: Policy, findings: list[Finding]) -> str:
     return min(levels, key=lambda s: SEVERITY_ORDER[s])
 
 
-def evaluate(
-    policies: Iterable[Policy], snap: Snapshot, scope: str, disabled: Iterable[str] = ()
-) -> Verdict:
+def evaluate(policies: Iterable[Policy], snap: Snapshot, scope: str, disabled: Iterable[str] = ()) -> Verdict:
     """Run every policy of `scope`; disabled ones are listed, never silently dropped."""
     off = set(disabled)
     results = []
     for policy in in_scope(policies, scope):
         if policy.id in off:
-            results.append(CheckResult(policy.id, policy.title, policy.severity, True,
-                                       False, (), policy.remediation, status="disabled",
-                                       note="disabled by repository config"))
+            results.append(
+                CheckResult(
+                    policy.id,
+                    policy.title,
+                    policy.severity,
+                    True,
+                    False,
+                    (),
+                    policy.remediation,
+                    status="disabled",
+                    note="disabled by repository config",
+                )
+            )
             continue
         findings = get_check(policy.check).fn(snap, policy.params, policy)
         severity = _severity(policy, findings)
         blocking = policy.blocking or (severity != policy.severity and severity == "critical")
         ok = not findings
         status = "pass" if ok else ("fail" if blocking else "warn")
-        results.append(CheckResult(policy.id, policy.title, severity, ok, blocking,
-                                   tuple(findings), policy.remediation, status=status))
+        results.append(
+            CheckResult(
+                policy.id,
+                policy.title,
+                severity,
+                ok,
+                blocking,
+                tuple(findings),
+                policy.remediation,
+                status=status,
+            )
+        )
     return Verdict(tuple(results), stats=snap.stats())

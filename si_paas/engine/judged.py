@@ -57,8 +57,9 @@ class JudgedBlobs:
         self.added = 0
 
     @classmethod
-    def open(cls, repo_root: Path, pack_digest: str, max_file_size: int, *,
-             explain: bool = False) -> JudgedBlobs:
+    def open(
+        cls, repo_root: Path, pack_digest: str, max_file_size: int, *, explain: bool = False
+    ) -> JudgedBlobs:
         """The cache of `repo_root` for this pack, size cap, code, fingerprint key and
         explain mode (empty if none)."""
         from si_paas.state.fingerprintkey import key_identity
@@ -66,13 +67,22 @@ class JudgedBlobs:
         root = diskcache.cache_root()
         repo_key = hashlib.sha256(os.fsencode(os.path.realpath(repo_root))).hexdigest()[:32]
         folder = None if root is None else root / _SUBDIR / repo_key
-        stamp = "\0".join((pack_digest, str(max_file_size), _code_stamp(),
-                           key_identity() if folder is not None else "", str(explain)))
+        stamp = "\0".join(
+            (
+                pack_digest,
+                str(max_file_size),
+                _code_stamp(),
+                key_identity() if folder is not None else "",
+                str(explain),
+            )
+        )
         name = hashlib.sha256(stamp.encode()).hexdigest()[:32] + ".json"
         cache = cls(folder, name)
         if folder is not None and diskcache.trusted(folder):
-            with contextlib.suppress(OSError, ValueError, RecursionError), \
-                    open(folder / name, encoding="utf-8") as fh:
+            with (
+                contextlib.suppress(OSError, ValueError, RecursionError),
+                open(folder / name, encoding="utf-8") as fh,
+            ):
                 data = json.load(fh)
                 if isinstance(data, dict) and isinstance(data.get("blobs"), dict):
                     cache.entries = data["blobs"]
@@ -97,14 +107,12 @@ class JudgedBlobs:
         except TypeError:
             return False, None
 
-    def put(self, f: RepoFile, findings: list[Finding] | None,
-            plain_head: bool = False) -> None:
+    def put(self, f: RepoFile, findings: list[Finding] | None, plain_head: bool = False) -> None:
         """Remember what judging `f` gave (None: binary), and whether its head was found
         unable to be private state."""
         if f.blob is None:
             return
-        self.entries[self._key(f)] = (BINARY if findings is None
-                                      else [item.to_dict() for item in findings])
+        self.entries[self._key(f)] = BINARY if findings is None else [item.to_dict() for item in findings]
         if plain_head:
             self.plain_heads.add(f.blob)
         self.added += 1
@@ -113,8 +121,9 @@ class JudgedBlobs:
         """Write the cache when something was added, and drop the files of older packs."""
         if self.folder is None or not self.added:
             return
-        text = json.dumps({"blobs": self.entries, "plain_heads": sorted(self.plain_heads)},
-                          separators=(",", ":"))
+        text = json.dumps(
+            {"blobs": self.entries, "plain_heads": sorted(self.plain_heads)}, separators=(",", ":")
+        )
         diskcache.write_entry(self.folder, self.name, text.encode("utf-8"), prune=False)
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.folder):

@@ -26,8 +26,7 @@ _BLOB_CHUNK = 1000
 _JOB: tuple[FileSource, Callable[[RepoFile, Content], Any], int | None] | None = None
 
 
-def _read(repo: FileSource, files: Sequence[RepoFile], cap: int | None
-          ) -> Iterator[tuple[RepoFile, Content]]:
+def _read(repo: FileSource, files: Sequence[RepoFile], cap: int | None) -> Iterator[tuple[RepoFile, Content]]:
     """Each readable file's bytes: one streamed git reader for blobs, else file by file."""
     read_all = getattr(repo, "read_all", None)
     if read_all is not None:
@@ -79,9 +78,12 @@ def workers_for(repo: FileSource, count: int) -> int:
     return 1 if count < floor else limit
 
 
-def map_files(repo: FileSource, files: Sequence[RepoFile],
-              work: Callable[[RepoFile, Content], T], cap: int | None = None
-              ) -> Iterator[tuple[RepoFile, T]]:
+def map_files(
+    repo: FileSource,
+    files: Sequence[RepoFile],
+    work: Callable[[RepoFile, Content], T],
+    cap: int | None = None,
+) -> Iterator[tuple[RepoFile, T]]:
     """`work(file, bytes)` for every readable file no larger than `cap` (else the source's
     `max_file_size`); skips are counted on `repo`.
 
@@ -98,14 +100,13 @@ def map_files(repo: FileSource, files: Sequence[RepoFile],
         return
     _JOB = (repo, work, cap)
     size = _CHUNK if isinstance(repo, WorktreeSnapshot) else _BLOB_CHUNK
-    chunks = [list(files[i:i + size]) for i in range(0, len(files), size)]
+    chunks = [list(files[i : i + size]) for i in range(0, len(files), size)]
     try:
         import multiprocessing  # only for large scans; a staged scan never forks
 
         with multiprocessing.get_context("fork").Pool(procs) as pool:
             advance = getattr(repo, "advance", None)
-            for chunk, (results, skipped, heads) in zip(chunks, pool.imap(_run_chunk, chunks),
-                                                        strict=True):
+            for chunk, (results, skipped, heads) in zip(chunks, pool.imap(_run_chunk, chunks), strict=True):
                 for reason, n in skipped.items():
                     repo.skipped[reason] = repo.skipped.get(reason, 0) + n
                 repo.heads.update(heads)

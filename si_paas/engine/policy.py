@@ -42,8 +42,10 @@ def schema_error(doc: YamlDocument, schema_name: str) -> None:
     if err is None:
         return
     where = list(err.absolute_path)
-    raise InputError(f"{doc.path}:{doc.line_of(where) or 1}: field "
-                     f"{schemacheck.field_path(where)}: {schemacheck.message(err)}")
+    raise InputError(
+        f"{doc.path}:{doc.line_of(where) or 1}: field "
+        f"{schemacheck.field_path(where)}: {schemacheck.message(err)}"
+    )
 
 
 def load_policy_file(path: Path) -> Policy:
@@ -61,8 +63,10 @@ def _check_policy(doc: YamlDocument) -> dict[str, Any]:
         for i, example in enumerate(examples):
             for part, name, problem in _example_problems(example):
                 where = ["examples", expect, i, part, name]
-                raise InputError(f"{doc.path}:{doc.line_of(where) or 1}: field "
-                                 f"{schemacheck.field_path(where[:-1])}: {name!r}: {problem}")
+                raise InputError(
+                    f"{doc.path}:{doc.line_of(where) or 1}: field "
+                    f"{schemacheck.field_path(where[:-1])}: {name!r}: {problem}"
+                )
     params = normalize_params(data["check"], data.get("with") or {}, doc.path, doc.line_of)
     return {**data, "with": params}
 
@@ -112,8 +116,7 @@ def _example_problems(example: dict[str, Any]) -> Iterator[tuple[str, str, str]]
         elif name in known or any(a in files or a in links for a in above):
             yield "links", name, "must be a new name below no file and no other link"
         elif target not in known:
-            yield "links", name, (f"target {target!r} must name a file of the example "
-                                  "or a folder of one")
+            yield "links", name, (f"target {target!r} must name a file of the example or a folder of one")
 
 
 EXAMPLE_ROOTS = ("repo", "state", "backups")
@@ -168,9 +171,14 @@ class PolicyOverride:
     blocking: tuple[bool, bool]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "source": self.source, "origin": self.origin,
-                "replaced": self.replaced, "severity": list(self.severity),
-                "blocking": list(self.blocking)}
+        return {
+            "id": self.id,
+            "source": self.source,
+            "origin": self.origin,
+            "replaced": self.replaced,
+            "severity": list(self.severity),
+            "blocking": list(self.blocking),
+        }
 
 
 @dataclass(frozen=True)
@@ -196,15 +204,17 @@ def load_policies(extra_dirs: Iterable[Path] = (), include_default: bool = True)
     return load_policy_set([PolicyFolder(d) for d in extra_dirs], include_default)[0]
 
 
-def load_policy_set(folders: Iterable[PolicyFolder], include_default: bool = True,
-                    allow_critical: frozenset[str] = frozenset()
-                    ) -> tuple[list[Policy], list[PolicyOverride]]:
+def load_policy_set(
+    folders: Iterable[PolicyFolder],
+    include_default: bool = True,
+    allow_critical: frozenset[str] = frozenset(),
+) -> tuple[list[Policy], list[PolicyOverride]]:
     """Policies and the replacements made: the default pack, then each folder in order.
 
     A repository's folder may not replace a critical policy (by reusing its id) unless that
     id, or `*`, is in `allow_critical` (the user's opt-in); the refusal names the file.
     """
-    dirs = ([PolicyFolder(default_policy_dir(), "default")] if include_default else [])
+    dirs = [PolicyFolder(default_policy_dir(), "default")] if include_default else []
     dirs += list(folders)
     by_id: dict[str, Policy] = {}
     overrides: list[PolicyOverride] = []
@@ -213,20 +223,33 @@ def load_policy_set(folders: Iterable[PolicyFolder], include_default: bool = Tru
             raise InputError(f"{folder.label} {folder.path}: not a directory")
         for path in sorted(folder.path.glob("*.y*ml")):
             if folder.inside is not None and not _within(path, folder.inside):
-                raise InputError(f"{folder.label} {path}: resolves to {os.path.realpath(path)}, "
-                                 f"outside the repository {folder.inside}")
+                raise InputError(
+                    f"{folder.label} {path}: resolves to {os.path.realpath(path)}, "
+                    f"outside the repository {folder.inside}"
+                )
             policy = load_policy_file(path)
             old = by_id.get(policy.id)
             if old is not None:
-                if (folder.origin == "repo" and old.severity == "critical"
-                        and not {policy.id, "*"} & allow_critical):
+                if (
+                    folder.origin == "repo"
+                    and old.severity == "critical"
+                    and not {policy.id, "*"} & allow_critical
+                ):
                     raise InputError(
                         f"{path}: policy {policy.id!r} would replace the critical policy of "
                         f"{old.source}; a repository config cannot replace a critical policy "
-                        f"(the user can allow it with {ALLOW_OVERRIDE_ENV}={policy.id})")
-                overrides.append(PolicyOverride(
-                    policy.id, policy.source, folder.origin, old.source,
-                    (old.severity, policy.severity), (old.blocking, policy.blocking)))
+                        f"(the user can allow it with {ALLOW_OVERRIDE_ENV}={policy.id})"
+                    )
+                overrides.append(
+                    PolicyOverride(
+                        policy.id,
+                        policy.source,
+                        folder.origin,
+                        old.source,
+                        (old.severity, policy.severity),
+                        (old.blocking, policy.blocking),
+                    )
+                )
             by_id[policy.id] = policy
     return list(by_id.values()), overrides
 

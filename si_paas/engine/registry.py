@@ -21,8 +21,7 @@ if TYPE_CHECKING:
 class CheckFn(Protocol):
     """A check kind: reads the snapshot, returns findings; never touches the disk itself."""
 
-    def __call__(self, snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
-        ...
+    def __call__(self, snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]: ...
 
 
 @dataclass(frozen=True)
@@ -114,8 +113,9 @@ def normalize_params(
     kind = load_builtin().get(check)
     if kind is None:
         known = ", ".join(sorted(CHECKS))
-        raise InputError(f"{source}:{line_of(['check']) or 1}: field check: unknown check kind "
-                         f"{check!r} (known: {known})")
+        raise InputError(
+            f"{source}:{line_of(['check']) or 1}: field check: unknown check kind {check!r} (known: {known})"
+        )
     from cerberus import Validator
 
     validator = Validator(kind.params_schema, purge_unknown=False)

@@ -53,8 +53,14 @@ class Verdict:
         return [c for c in self.checks if not c.ok and (c.blocking or not blocking_only)]
 
     def summary(self) -> dict[str, int]:
-        counts = {"total": len(self.checks), "passed": 0, "failed": 0, "warnings": 0,
-                  "disabled": 0, "findings": 0}
+        counts = {
+            "total": len(self.checks),
+            "passed": 0,
+            "failed": 0,
+            "warnings": 0,
+            "disabled": 0,
+            "findings": 0,
+        }
         for c in self.checks:
             counts["findings"] += len(c.findings)
             if c.status == "disabled":

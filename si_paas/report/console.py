@@ -13,8 +13,12 @@ from rich.console import Console
 @cache
 def out() -> Console:
     """The stdout console."""
-    return Console(no_color="NO_COLOR" in os.environ, highlight=False, soft_wrap=False,
-                   width=None if sys.stdout.isatty() else 120)
+    return Console(
+        no_color="NO_COLOR" in os.environ,
+        highlight=False,
+        soft_wrap=False,
+        width=None if sys.stdout.isatty() else 120,
+    )
 
 
 @cache

@@ -54,8 +54,12 @@ def object_table(title: str, obj: dict[str, Any]) -> None:
     out().print(table)
 
 
-STATUS_STYLE = {"pass": "[green]PASS[/]", "fail": "[bold red]FAIL[/]", "warn": "[yellow]WARN[/]",
-                "disabled": "[dim]OFF[/]"}
+STATUS_STYLE = {
+    "pass": "[green]PASS[/]",
+    "fail": "[bold red]FAIL[/]",
+    "warn": "[yellow]WARN[/]",
+    "disabled": "[dim]OFF[/]",
+}
 
 
 def verdict(v: VerdictDoc, console: Console | None = None) -> None:
@@ -66,10 +70,13 @@ def verdict(v: VerdictDoc, console: Console | None = None) -> None:
         table.add_column(col)
     for item in v.items:
         n = len(item.findings)
-        detail = item.note or (item.title if not n else
-                               f"{n} finding{'s' * (n != 1)}: {item.title}")
-        table.add_row(STATUS_STYLE.get(item.status, escape(item.status)),
-                      escape(item.rule_id), escape(item.severity), escape(detail))
+        detail = item.note or (item.title if not n else f"{n} finding{'s' * (n != 1)}: {item.title}")
+        table.add_row(
+            STATUS_STYLE.get(item.status, escape(item.status)),
+            escape(item.rule_id),
+            escape(item.severity),
+            escape(detail),
+        )
     console.print(table)
     for item in v.items:
         if item.ok:
@@ -79,8 +86,10 @@ def verdict(v: VerdictDoc, console: Console | None = None) -> None:
             loc = (f.location.path or "") + (f":{f.location.line}" if f.location.line else "")
             excerpt = f"  {f.excerpt}" if f.excerpt else ""
             confidence = f" ({f.confidence} confidence)" if f.confidence else ""
-            console.print(f"  - {escape(loc)}{' ' if loc else ''}{escape(f.message)}"
-                          f"{escape(confidence)}{escape(excerpt)}")
+            console.print(
+                f"  - {escape(loc)}{' ' if loc else ''}{escape(f.message)}"
+                f"{escape(confidence)}{escape(excerpt)}"
+            )
         if len(item.findings) > 20:
             console.print(f"  ... {len(item.findings) - 20} more (use --json for all)")
         console.print(f"  [cyan]fix:[/] {escape(item.remediation)}")

@@ -85,33 +85,62 @@ class VerdictDoc:
 def _finding(raw: Mapping[str, Any]) -> FindingDoc:
     extra = raw.get("extra") or {}
     return FindingDoc(
-        rule=str(raw.get("rule") or ""), message=str(raw.get("message") or ""),
-        location=Location(path=raw.get("path"), line=raw.get("line"), column=raw.get("column"),
-                          repo=extra.get("repo"), relpath=extra.get("relpath")),
-        severity=raw.get("severity"), excerpt=raw.get("excerpt"),
-        confidence=raw.get("confidence"), fingerprint=raw.get("fingerprint"))
+        rule=str(raw.get("rule") or ""),
+        message=str(raw.get("message") or ""),
+        location=Location(
+            path=raw.get("path"),
+            line=raw.get("line"),
+            column=raw.get("column"),
+            repo=extra.get("repo"),
+            relpath=extra.get("relpath"),
+        ),
+        severity=raw.get("severity"),
+        excerpt=raw.get("excerpt"),
+        confidence=raw.get("confidence"),
+        fingerprint=raw.get("fingerprint"),
+    )
 
 
 def _item(check: Mapping[str, Any], evidence: str | None) -> Item:
-    return Item(rule_id=check["id"], title=check.get("title") or "",
-                severity=check["severity"], status=check["status"], ok=bool(check["ok"]),
-                blocking=bool(check["blocking"]), remediation=check.get("remediation") or "",
-                findings=tuple(_finding(f) for f in check.get("findings") or ()),
-                note=check.get("note"), evidence=evidence)
+    return Item(
+        rule_id=check["id"],
+        title=check.get("title") or "",
+        severity=check["severity"],
+        status=check["status"],
+        ok=bool(check["ok"]),
+        blocking=bool(check["blocking"]),
+        remediation=check.get("remediation") or "",
+        findings=tuple(_finding(f) for f in check.get("findings") or ()),
+        note=check.get("note"),
+        evidence=evidence,
+    )
 
 
-def from_document(document: Mapping[str, Any], *, title: str, view: View = "verdict",
-                  suite: str = "si-paas",
-                  header: Sequence[tuple[str, str]] = ()) -> VerdictDoc:
+def from_document(
+    document: Mapping[str, Any],
+    *,
+    title: str,
+    view: View = "verdict",
+    suite: str = "si-paas",
+    header: Sequence[tuple[str, str]] = (),
+) -> VerdictDoc:
     """Adapt a command's document (`ok`, `command`, `checks`, `summary`, ...) to a VerdictDoc.
 
     Checklist documents also carry `items` with each item's evidence, kept on its Item.
     """
     evidence = {i["id"]: i.get("evidence") for i in document.get("items") or ()}
     return VerdictDoc(
-        command=str(document.get("command") or title), ok=bool(document["ok"]), title=title,
+        command=str(document.get("command") or title),
+        ok=bool(document["ok"]),
+        title=title,
         items=tuple(_item(c, evidence.get(c["id"])) for c in document["checks"]),
-        document=document, view=view, suite=suite, header=tuple(header),
+        document=document,
+        view=view,
+        suite=suite,
+        header=tuple(header),
         summary=summary_line(document) if "summary" in document else "",
-        tuning=tuple(tuning_lines(document)), tuning_config=document.get("tuning") or {},
-        repos=tuple(document.get("repos") or ()), state_root=document.get("state_root"))
+        tuning=tuple(tuning_lines(document)),
+        tuning_config=document.get("tuning") or {},
+        repos=tuple(document.get("repos") or ()),
+        state_root=document.get("state_root"),
+    )

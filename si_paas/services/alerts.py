@@ -43,6 +43,7 @@ MAX_TIMEOUT = timedelta(seconds=60)
 
 # -- the alert and its fingerprint ------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Alert:
     """One alert: labels identify it (and make its fingerprint), annotations describe it."""
@@ -58,12 +59,23 @@ class Alert:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def make_alert(ctx: Context, severity: str, kind: str, summary: str,
-               labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None,
-               now: datetime | None = None) -> Alert:
+def make_alert(
+    ctx: Context,
+    severity: str,
+    kind: str,
+    summary: str,
+    labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> Alert:
     """The alert `raise_alert` sends; `alertname` defaults to `si-paas-<kind>`."""
-    all_labels = {"alertname": f"si-paas-{kind}", **(labels or {}), "severity": severity,
-                  "kind": kind, "context": ctx.name}
+    all_labels = {
+        "alertname": f"si-paas-{kind}",
+        **(labels or {}),
+        "severity": severity,
+        "kind": kind,
+        "context": ctx.name,
+    }
     notes = {"summary": summary, **(annotations or {})}
     when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return Alert({k: str(v) for k, v in all_labels.items()}, notes, when)
@@ -82,19 +94,22 @@ def webhook_payload(alert: Alert, receiver: str) -> dict[str, Any]:
         "commonLabels": dict(alert.labels),
         "commonAnnotations": dict(alert.annotations),
         "externalURL": "",
-        "alerts": [{
-            "status": "firing",
-            "labels": dict(alert.labels),
-            "annotations": dict(alert.annotations),
-            "startsAt": alert.starts_at,
-            "endsAt": ZERO_TIME,
-            "generatorURL": "",
-            "fingerprint": alert.fingerprint,
-        }],
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": dict(alert.labels),
+                "annotations": dict(alert.annotations),
+                "startsAt": alert.starts_at,
+                "endsAt": ZERO_TIME,
+                "generatorURL": "",
+                "fingerprint": alert.fingerprint,
+            }
+        ],
     }
 
 
 # -- routing and silences ---------------------------------------------------------------------
+
 
 def route(policy: dict[str, Any], labels: dict[str, str]) -> tuple[list[str], list[int]]:
     """(channels, indexes of the routes that matched): first match wins unless `continue`."""
@@ -112,17 +127,20 @@ def route(policy: dict[str, Any], labels: dict[str, str]) -> tuple[list[str], li
     return chosen, matched
 
 
-def active_silence(silences: Iterable[dict[str, Any]], labels: dict[str, str],
-                   now: datetime) -> dict[str, Any] | None:
+def active_silence(
+    silences: Iterable[dict[str, Any]], labels: dict[str, str], now: datetime
+) -> dict[str, Any] | None:
     """The first silence in force at `now` whose matchers all equal the alert's labels."""
     for s in silences:
         if parse_time(s["starts_at"]) <= now < parse_time(s["ends_at"]) and all(
-                labels.get(k) == v for k, v in s["matchers"].items()):
+            labels.get(k) == v for k, v in s["matchers"].items()
+        ):
             return s
     return None
 
 
 # -- raising ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -138,9 +156,19 @@ class Outcome:
 
 
 def _record(inv: Invocation, ctx: Context, alert: Alert, status: str, **fields: Any) -> None:
-    append_event(inv.layout, ctx, "alert", inv.command, status, fingerprint=alert.fingerprint,
-                 severity=alert.labels["severity"], alert_kind=alert.labels["kind"],
-                 labels=alert.labels, summary=alert.annotations.get("summary"), **fields)
+    append_event(
+        inv.layout,
+        ctx,
+        "alert",
+        inv.command,
+        status,
+        fingerprint=alert.fingerprint,
+        severity=alert.labels["severity"],
+        alert_kind=alert.labels["kind"],
+        labels=alert.labels,
+        summary=alert.annotations.get("summary"),
+        **fields,
+    )
 
 
 def alert_records(inv: Invocation, ctx: Context) -> list[dict[str, Any]]:
@@ -148,8 +176,9 @@ def alert_records(inv: Invocation, ctx: Context) -> list[dict[str, Any]]:
     return [r for _, r in jsonl.read_lines(inv.layout.events_file(ctx.name, "alert"))]
 
 
-def _recently(records: list[dict[str, Any]], fingerprint: str, channel: str | None,
-              status: str, since: datetime) -> bool:
+def _recently(
+    records: list[dict[str, Any]], fingerprint: str, channel: str | None, status: str, since: datetime
+) -> bool:
     for r in reversed(records):
         if r.get("fingerprint") != fingerprint or r.get("status") != status:
             continue
@@ -171,44 +200,75 @@ def _channel_secrets(ctx: Context, channel: dict[str, Any]) -> tuple[str, str | 
     vf, values = vault.verified_entries(ctx, load_context_key(ctx.name, ctx.context_id))
     url = values.get(channel["url_ref"])
     if url is None:
-        raise InputError(f"channel {channel['name']!r}: vault key {channel['url_ref']} is missing "
-                         f"from the vault of context {ctx.name!r}")
+        raise InputError(
+            f"channel {channel['name']!r}: vault key {channel['url_ref']} is missing "
+            f"from the vault of context {ctx.name!r}"
+        )
     if not delivery.valid_webhook_url(url):
-        raise InputError(f"channel {channel['name']!r}: vault key {channel['url_ref']} does not "
-                         "hold an http(s) URL")
+        raise InputError(
+            f"channel {channel['name']!r}: vault key {channel['url_ref']} does not hold an http(s) URL"
+        )
     sign_key = None
     if channel.get("sign_ref"):
         sign_key = values.get(channel["sign_ref"])
         if sign_key is None:
-            raise InputError(f"channel {channel['name']!r}: vault key {channel['sign_ref']} is "
-                             f"missing from the vault of context {ctx.name!r}")
+            raise InputError(
+                f"channel {channel['name']!r}: vault key {channel['sign_ref']} is "
+                f"missing from the vault of context {ctx.name!r}"
+            )
     return url, sign_key
 
 
-def _send(inv: Invocation, ctx: Context, alert: Alert, channel: dict[str, Any],
-          delivery_id: str) -> str:
+def _send(inv: Invocation, ctx: Context, alert: Alert, channel: dict[str, Any], delivery_id: str) -> str:
     """Deliver to one channel, recording every attempt; returns sent or failed."""
     try:
         url, sign_key = _channel_secrets(ctx, channel)
     except SiPaasError as exc:
-        _record(inv, ctx, alert, "failed", channel=channel["name"], attempt=0,
-                delivery=delivery_id, error=exc.message)
+        _record(
+            inv,
+            ctx,
+            alert,
+            "failed",
+            channel=channel["name"],
+            attempt=0,
+            delivery=delivery_id,
+            error=exc.message,
+        )
         return "failed"
     body = json.dumps(webhook_payload(alert, channel["name"]), sort_keys=True).encode("utf-8")
     attempts = delivery.deliver(
-        url, body, sign_key=sign_key,
+        url,
+        body,
+        sign_key=sign_key,
         timeout=parse_duration(channel["timeout"]).total_seconds(),
         retries=int(channel["retries"]),
-        backoff=parse_duration(channel["backoff"]).total_seconds())
+        backoff=parse_duration(channel["backoff"]).total_seconds(),
+    )
     for a in attempts:
-        _record(inv, ctx, alert, "sent" if a.ok else "failed", channel=channel["name"],
-                attempt=a.attempt, http_status=a.http_status, error=a.error,
-                elapsed_ms=a.elapsed_ms, delivery=delivery_id, signed=bool(sign_key))
+        _record(
+            inv,
+            ctx,
+            alert,
+            "sent" if a.ok else "failed",
+            channel=channel["name"],
+            attempt=a.attempt,
+            http_status=a.http_status,
+            error=a.error,
+            elapsed_ms=a.elapsed_ms,
+            delivery=delivery_id,
+            signed=bool(sign_key),
+        )
     return "sent" if attempts[-1].ok else "failed"
 
 
-def _dispatch(inv: Invocation, ctx: Context, alert: Alert, *, test_channel: str | None = None,
-              now: datetime | None = None) -> Outcome:
+def _dispatch(
+    inv: Invocation,
+    ctx: Context,
+    alert: Alert,
+    *,
+    test_channel: str | None = None,
+    now: datetime | None = None,
+) -> Outcome:
     """Route, silence, deduplicate and deliver one alert, under the context's alert lock."""
     now = now or datetime.now(UTC)
     outcome = Outcome(alert.fingerprint)
@@ -216,11 +276,20 @@ def _dispatch(inv: Invocation, ctx: Context, alert: Alert, *, test_channel: str 
     delivery_id = "dlv_" + pysecrets.token_hex(6)
     with fsio.locked(inv.layout.context_dir(ctx.name) / "alerts" / ".deliver.lock"):
         if policy is None or not policy["channels"]:
-            _record(inv, ctx, alert, "failed", channel=None, attempt=0, delivery=delivery_id,
-                    error="no alert channel configured")
+            _record(
+                inv,
+                ctx,
+                alert,
+                "failed",
+                channel=None,
+                attempt=0,
+                delivery=delivery_id,
+                error="no alert channel configured",
+            )
             outcome.warnings.append(
                 f"alerts not delivered: context {ctx.name!r} has no alert channel (si paas "
-                f"--context {ctx.name} alert channel add webhook --name NAME --url-secret KEY)")
+                f"--context {ctx.name} alert channel add webhook --name NAME --url-secret KEY)"
+            )
             return outcome
         by_name = {c["name"]: c for c in policy["channels"]}
         if test_channel is not None:
@@ -229,8 +298,9 @@ def _dispatch(inv: Invocation, ctx: Context, alert: Alert, *, test_channel: str 
             channels, _ = route(policy, alert.labels)
             silence = active_silence(store.read_silences(inv.layout, ctx), alert.labels, now)
             if silence is not None:
-                _record(inv, ctx, alert, "silenced", channel=None, silence=silence["id"],
-                        delivery=delivery_id)
+                _record(
+                    inv, ctx, alert, "silenced", channel=None, silence=silence["id"], delivery=delivery_id
+                )
                 outcome.statuses = dict.fromkeys(channels, "silenced")
                 return outcome
         records = alert_records(inv, ctx)
@@ -239,27 +309,48 @@ def _dispatch(inv: Invocation, ctx: Context, alert: Alert, *, test_channel: str 
         for name in channels:
             if test_channel is None:
                 if _recently(records, alert.fingerprint, None, "acked", now - ack_window):
-                    _record(inv, ctx, alert, "suppressed", channel=name, reason="acknowledged",
-                            delivery=delivery_id)
+                    _record(
+                        inv,
+                        ctx,
+                        alert,
+                        "suppressed",
+                        channel=name,
+                        reason="acknowledged",
+                        delivery=delivery_id,
+                    )
                     outcome.statuses[name] = "suppressed"
                     continue
                 if _recently(records, alert.fingerprint, name, "sent", now - repeat):
-                    _record(inv, ctx, alert, "suppressed", channel=name,
-                            reason=f"sent within the repeat interval ({policy['repeat_interval']})",
-                            delivery=delivery_id)
+                    _record(
+                        inv,
+                        ctx,
+                        alert,
+                        "suppressed",
+                        channel=name,
+                        reason=f"sent within the repeat interval ({policy['repeat_interval']})",
+                        delivery=delivery_id,
+                    )
                     outcome.statuses[name] = "suppressed"
                     continue
             outcome.statuses[name] = _send(inv, ctx, alert, by_name[name], delivery_id)
             if outcome.statuses[name] == "failed":
                 outcome.warnings.append(
                     f"alert {alert.labels['alertname']} ({alert.fingerprint}) not delivered to "
-                    f"channel {name!r}; see `si paas --context {ctx.name} alert history`")
+                    f"channel {name!r}; see `si paas --context {ctx.name} alert history`"
+                )
     return outcome
 
 
-def raise_alert(inv: Invocation, severity: str, kind: str, summary: str,
-                labels: dict[str, str] | None = None, *, ctx: Context | None = None,
-                annotations: dict[str, str] | None = None) -> Outcome | None:
+def raise_alert(
+    inv: Invocation,
+    severity: str,
+    kind: str,
+    summary: str,
+    labels: dict[str, str] | None = None,
+    *,
+    ctx: Context | None = None,
+    annotations: dict[str, str] | None = None,
+) -> Outcome | None:
     """Raise an alert in `ctx` (default: the command's resolved context). Never raises.
 
     Routing, silences and deduplication decide which channels are sent to; every attempt is
@@ -282,8 +373,10 @@ def raise_alert(inv: Invocation, severity: str, kind: str, summary: str,
 
 # -- commands ---------------------------------------------------------------------------------
 
-def _duration(flag: str, text: str, *, at_least: timedelta = timedelta(milliseconds=1),
-              at_most: timedelta | None = None) -> str:
+
+def _duration(
+    flag: str, text: str, *, at_least: timedelta = timedelta(milliseconds=1), at_most: timedelta | None = None
+) -> str:
     try:
         value = parse_duration(text)
     except ValueError as exc:
@@ -306,20 +399,31 @@ def _vault_entries(ctx: Context) -> dict[str, Any]:
 
 def _channel_view(ctx: Context, channel: dict[str, Any], entries: dict[str, Any]) -> dict[str, Any]:
     """A channel as shown: key names and short fingerprints, never a value."""
+
     def shown(ref: str | None) -> dict[str, Any] | None:
         if not ref:
             return None
         entry = entries.get(ref)
-        return {"key": ref, "present": entry is not None,
-                "fingerprint": entry.short_fingerprint if entry is not None else None}
+        return {
+            "key": ref,
+            "present": entry is not None,
+            "fingerprint": entry.short_fingerprint if entry is not None else None,
+        }
 
-    return {"name": channel["name"], "type": channel["type"], "url": shown(channel["url_ref"]),
-            "signing": shown(channel.get("sign_ref")), "timeout": channel["timeout"],
-            "retries": channel["retries"], "backoff": channel["backoff"]}
+    return {
+        "name": channel["name"],
+        "type": channel["type"],
+        "url": shown(channel["url_ref"]),
+        "signing": shown(channel.get("sign_ref")),
+        "timeout": channel["timeout"],
+        "retries": channel["retries"],
+        "backoff": channel["backoff"],
+    }
 
 
-def _check_channel(call: Call, name: str, url_ref: str, sign_ref: str | None, timeout: str,
-                   retries: int, backoff: str) -> None:
+def _check_channel(
+    call: Call, name: str, url_ref: str, sign_ref: str | None, timeout: str, retries: int, backoff: str
+) -> None:
     from si_paas.state import vault
 
     validate_name(name, "channel")
@@ -332,29 +436,46 @@ def _check_channel(call: Call, name: str, url_ref: str, sign_ref: str | None, ti
         raise UsageError(f"--retries {retries}: must be between 0 and 10")
 
 
-@command("alert channel add webhook", context="explicit", gate="change", proposal=True,
-         check=_check_channel, reports="alert channel add")
-def channel_add(call: Call, name: str, url_ref: str, sign_ref: str | None, timeout: str,
-                retries: int, backoff: str) -> Result:
+@command(
+    "alert channel add webhook",
+    context="explicit",
+    gate="change",
+    proposal=True,
+    check=_check_channel,
+    reports="alert channel add",
+)
+def channel_add(
+    call: Call, name: str, url_ref: str, sign_ref: str | None, timeout: str, retries: int, backoff: str
+) -> Result:
     """Add a webhook channel whose URL (and signing key) are vault secrets of the context."""
     inv, ctx = call.inv, call.ctx
     policy = _policy(inv, ctx)
     if any(c["name"] == name for c in policy["channels"]):
-        raise UsageError(f"channel {name!r} already exists in context {ctx.name!r} "
-                         f"(remove it first: alert channel remove {name})")
+        raise UsageError(
+            f"channel {name!r} already exists in context {ctx.name!r} "
+            f"(remove it first: alert channel remove {name})"
+        )
     entries = _vault_entries(ctx)
     for flag, ref in (("--url-secret", url_ref), ("--sign-secret", sign_ref)):
         if ref and ref not in entries:
-            raise UsageError(f"{flag} {ref}: no such key in the vault of context {ctx.name!r} "
-                             f"(store it first: si paas --context {ctx.name} secret set {ref})")
+            raise UsageError(
+                f"{flag} {ref}: no such key in the vault of context {ctx.name!r} "
+                f"(store it first: si paas --context {ctx.name} secret set {ref})"
+            )
     try:
         url, _ = _channel_secrets(ctx, {"name": name, "url_ref": url_ref, "sign_ref": sign_ref})
     except InputError as exc:
         raise UsageError(exc.message) from None
     del url
-    channel: dict[str, Any] = {"name": name, "type": "webhook", "url_ref": url_ref,
-                               "timeout": timeout, "retries": retries, "backoff": backoff,
-                               "created_at": utc_now()}
+    channel: dict[str, Any] = {
+        "name": name,
+        "type": "webhook",
+        "url_ref": url_ref,
+        "timeout": timeout,
+        "retries": retries,
+        "backoff": backoff,
+        "created_at": utc_now(),
+    }
     xfp = entries[url_ref].shared_fingerprint
     if xfp:
         channel["url_fingerprint"] = xfp
@@ -395,21 +516,22 @@ def channel_remove(call: Call, name: str) -> Result:
 def _policy_view(inv: Invocation, ctx: Context, policy: dict[str, Any] | None) -> dict[str, Any]:
     shown = policy or store.empty_policy(ctx)
     entries = _vault_entries(ctx)
-    return {"configured": policy is not None,
-            "file": str(store.policy_file(inv.layout, ctx.name)),
-            "repeat_interval": shown["repeat_interval"],
-            "ack_window": shown.get("ack_window") or store.DEFAULT_ACK_WINDOW,
-            "default_channels": shown.get("default_channels"),
-            "channels": [_channel_view(ctx, c, entries) for c in shown["channels"]],
-            "routes": shown["routes"]}
+    return {
+        "configured": policy is not None,
+        "file": str(store.policy_file(inv.layout, ctx.name)),
+        "repeat_interval": shown["repeat_interval"],
+        "ack_window": shown.get("ack_window") or store.DEFAULT_ACK_WINDOW,
+        "default_channels": shown.get("default_channels"),
+        "channels": [_channel_view(ctx, c, entries) for c in shown["channels"]],
+        "routes": shown["routes"],
+    }
 
 
 @command("alert policy show", context="required", gate="read")
 def policy_show(call: Call) -> Result:
     """The context's channels (by key name and fingerprint) and routes."""
     inv, ctx = call.inv, call.ctx
-    return Result({"policy": _policy_view(inv, ctx, store.read_policy(inv.layout, ctx))},
-                  context=ctx.name)
+    return Result({"policy": _policy_view(inv, ctx, store.read_policy(inv.layout, ctx))}, context=ctx.name)
 
 
 def _label_values(flag: str, key: str, values: list[str]) -> list[str]:
@@ -429,8 +551,9 @@ def parse_route(text: str, known_channels: set[str]) -> dict[str, Any]:
     flag = f"--route {text!r}"
     left, arrow, right = text.partition("->")
     if not arrow:
-        raise UsageError(f"{flag}: expected MATCHERS -> CHANNELS, e.g. "
-                         "'severity=critical,kind=deploy -> ops'")
+        raise UsageError(
+            f"{flag}: expected MATCHERS -> CHANNELS, e.g. 'severity=critical,kind=deploy -> ops'"
+        )
     right = right.strip()
     cont = right.endswith("+continue")
     if cont:
@@ -440,8 +563,7 @@ def parse_route(text: str, known_channels: set[str]) -> dict[str, Any]:
         key, eq, value = part.partition("=")
         if not eq:
             raise UsageError(f"{flag}: matcher {part!r} is not KEY=VALUE")
-        matchers[key.strip()] = _label_values(flag, key.strip(),
-                                              [v.strip() for v in value.split("|")])
+        matchers[key.strip()] = _label_values(flag, key.strip(), [v.strip() for v in value.split("|")])
     channels = [c.strip() for c in right.split(",") if c.strip()]
     if not channels:
         raise UsageError(f"{flag}: no channel after '->'")
@@ -454,8 +576,14 @@ def parse_route(text: str, known_channels: set[str]) -> dict[str, Any]:
     return rule
 
 
-def _check_intervals(call: Call, routes: tuple[str, ...], default: str | None,
-                     repeat_interval: str | None, ack_window: str | None, *_: Any) -> None:
+def _check_intervals(
+    call: Call,
+    routes: tuple[str, ...],
+    default: str | None,
+    repeat_interval: str | None,
+    ack_window: str | None,
+    *_: Any,
+) -> None:
     if repeat_interval:
         _duration("--repeat-interval", repeat_interval, at_least=timedelta(seconds=1))
     if ack_window:
@@ -463,8 +591,14 @@ def _check_intervals(call: Call, routes: tuple[str, ...], default: str | None,
 
 
 @command("alert policy set", context="explicit", gate="change", check=_check_intervals)
-def policy_set(call: Call, routes: tuple[str, ...], default: str | None,
-               repeat_interval: str | None, ack_window: str | None, clear_routes: bool) -> Result:
+def policy_set(
+    call: Call,
+    routes: tuple[str, ...],
+    default: str | None,
+    repeat_interval: str | None,
+    ack_window: str | None,
+    clear_routes: bool,
+) -> Result:
     """Change routes, default channels and intervals; the rest of the policy is kept."""
     inv, ctx = call.inv, call.ctx
     with fsio.locked(inv.layout.lock_file(ctx.name)):
@@ -524,9 +658,17 @@ def route_test(call: Call, severity: str, kind: str, labels: tuple[str, ...]) ->
     alert = make_alert(ctx, severity, kind, "route test", extra)
     channels, matched = route(policy, alert.labels)
     silence = active_silence(store.read_silences(inv.layout, ctx), alert.labels, datetime.now(UTC))
-    return Result({"labels": alert.labels, "fingerprint": alert.fingerprint, "channels": channels,
-                   "matched_routes": matched, "default": not matched,
-                   "silenced_by": silence["id"] if silence else None}, context=ctx.name)
+    return Result(
+        {
+            "labels": alert.labels,
+            "fingerprint": alert.fingerprint,
+            "channels": channels,
+            "matched_routes": matched,
+            "default": not matched,
+            "silenced_by": silence["id"] if silence else None,
+        },
+        context=ctx.name,
+    )
 
 
 @command("alert test", context="required", gate="none")
@@ -536,19 +678,28 @@ def test(call: Call, channel: str | None) -> Result:
     policy = store.read_policy(inv.layout, ctx)
     names = [c["name"] for c in (policy or {"channels": []})["channels"]]
     if channel is not None and channel not in names:
-        raise UsageError(f"--channel {channel}: unknown channel in context {ctx.name!r}"
-                         + (f" (known: {', '.join(names)})" if names else ""))
+        raise UsageError(
+            f"--channel {channel}: unknown channel in context {ctx.name!r}"
+            + (f" (known: {', '.join(names)})" if names else "")
+        )
     if not names:
-        raise UsageError(f"context {ctx.name!r} has no alert channel: add one with "
-                         f"si paas --context {ctx.name} alert channel add webhook --name NAME "
-                         "--url-secret KEY")
-    alert = make_alert(ctx, "info", "test", f"test alert from si paas ({ctx.name})",
-                       {"alertname": "si-paas-test"})
+        raise UsageError(
+            f"context {ctx.name!r} has no alert channel: add one with "
+            f"si paas --context {ctx.name} alert channel add webhook --name NAME "
+            "--url-secret KEY"
+        )
+    alert = make_alert(
+        ctx, "info", "test", f"test alert from si paas ({ctx.name})", {"alertname": "si-paas-test"}
+    )
     outcome = _dispatch(inv, ctx, alert, test_channel=channel or "*")
     ok = all(s == "sent" for s in outcome.statuses.values())
     items = [{"channel": n, "status": s} for n, s in outcome.statuses.items()]
-    return Result({"fingerprint": alert.fingerprint, "items": items, "count": len(items)},
-                  context=ctx.name, ok=ok, exit_code=ExitCode.OK if ok else ExitCode.POLICY_FAILED)
+    return Result(
+        {"fingerprint": alert.fingerprint, "items": items, "count": len(items)},
+        context=ctx.name,
+        ok=ok,
+        exit_code=ExitCode.OK if ok else ExitCode.POLICY_FAILED,
+    )
 
 
 def _check_limit(call: Call, limit: int) -> None:
@@ -561,10 +712,29 @@ def history(call: Call, limit: int) -> Result:
     """Alert records newest first (every attempt, suppression, silence and ack)."""
     inv, ctx = call.inv, call.ctx
     records = list(reversed(alert_records(inv, ctx)))[:limit]
-    items = [{k: r.get(k) for k in ("time", "status", "fingerprint", "severity", "alert_kind",
-                                    "channel", "attempt", "http_status", "error", "reason",
-                                    "summary", "command", "note", "actor") if r.get(k) is not None}
-             for r in records]
+    items = [
+        {
+            k: r.get(k)
+            for k in (
+                "time",
+                "status",
+                "fingerprint",
+                "severity",
+                "alert_kind",
+                "channel",
+                "attempt",
+                "http_status",
+                "error",
+                "reason",
+                "summary",
+                "command",
+                "note",
+                "actor",
+            )
+            if r.get(k) is not None
+        }
+        for r in records
+    ]
     return Result({"items": items, "count": len(items)}, context=ctx.name)
 
 
@@ -575,13 +745,23 @@ def ack(call: Call, fingerprint: str, note: str | None) -> Result:
     records = alert_records(inv, ctx)
     last = next((r for r in reversed(records) if r.get("fingerprint") == fingerprint), None)
     if last is None:
-        raise UsageError(f"no alert with fingerprint {fingerprint!r} in context {ctx.name!r} "
-                         "(see `alert history`)")
-    append_event(inv.layout, ctx, "alert", inv.command, "acked", fingerprint=fingerprint,
-                 severity=last.get("severity"), alert_kind=last.get("alert_kind"),
-                 labels=last.get("labels"), summary=last.get("summary"), note=note)
-    return Result({"fingerprint": fingerprint, "acked_by": actor(), "note": note},
-                  context=ctx.name)
+        raise UsageError(
+            f"no alert with fingerprint {fingerprint!r} in context {ctx.name!r} (see `alert history`)"
+        )
+    append_event(
+        inv.layout,
+        ctx,
+        "alert",
+        inv.command,
+        "acked",
+        fingerprint=fingerprint,
+        severity=last.get("severity"),
+        alert_kind=last.get("alert_kind"),
+        labels=last.get("labels"),
+        summary=last.get("summary"),
+        note=note,
+    )
+    return Result({"fingerprint": fingerprint, "acked_by": actor(), "note": note}, context=ctx.name)
 
 
 def _until(text: str, now: datetime) -> datetime:
@@ -592,12 +772,14 @@ def _until(text: str, now: datetime) -> datetime:
     try:
         return parse_time(text)
     except ValueError:
-        raise UsageError(f"--until {text!r}: expected an ISO 8601 time (2026-01-31T12:00:00Z) "
-                         "or a duration (2h, 3d)") from None
+        raise UsageError(
+            f"--until {text!r}: expected an ISO 8601 time (2026-01-31T12:00:00Z) or a duration (2h, 3d)"
+        ) from None
 
 
-def _silence(matchers: tuple[str, ...], until: str | None,
-             comment: str | None) -> tuple[dict[str, str], datetime, datetime]:
+def _silence(
+    matchers: tuple[str, ...], until: str | None, comment: str | None
+) -> tuple[dict[str, str], datetime, datetime]:
     """The silence's matchers, start and end, or a UsageError naming the flag."""
     if not matchers:
         raise UsageError("--matcher: a silence needs at least one KEY=VALUE matcher")
@@ -616,22 +798,24 @@ def _silence(matchers: tuple[str, ...], until: str | None,
     return found, now, ends
 
 
-def _check_silence(call: Call, matchers: tuple[str, ...], until: str | None,
-                   comment: str | None) -> None:
+def _check_silence(call: Call, matchers: tuple[str, ...], until: str | None, comment: str | None) -> None:
     _silence(matchers, until, comment)
 
 
 @command("alert silence add", context="explicit", gate="none", check=_check_silence)
-def silence_add(call: Call, matchers: tuple[str, ...], until: str | None,
-                comment: str | None) -> Result:
+def silence_add(call: Call, matchers: tuple[str, ...], until: str | None, comment: str | None) -> Result:
     """A silence: alerts whose labels equal every matcher are recorded, not sent, until its end."""
     found, now, ends = _silence(matchers, until, comment)
     assert comment is not None  # _silence refuses a silence without one
     inv, ctx = call.inv, call.ctx
-    item = {"id": "sil_" + pysecrets.token_hex(6), "matchers": found,
-            "starts_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "ends_at": ends.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "created_by": actor(),
-            "comment": comment.strip()}
+    item = {
+        "id": "sil_" + pysecrets.token_hex(6),
+        "matchers": found,
+        "starts_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "ends_at": ends.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "created_by": actor(),
+        "comment": comment.strip(),
+    }
     with fsio.locked(inv.layout.lock_file(ctx.name)):
         store.write_silences(inv.layout, ctx, [*store.read_silences(inv.layout, ctx), item])
     inv.audit_args["silence"] = item["id"]

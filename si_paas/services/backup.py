@@ -76,16 +76,20 @@ def _root_for(inv: Invocation) -> Path:
 def _check_root(inv: Invocation, root: Path) -> None:
     problems = root_problems(root, inv.layout.root, key_dir())
     if problems:
-        raise PolicyRefusal(f"refused: backup-outside-repo: {problems[0]}; set "
-                            "$SI_PAAS_BACKUP_ROOT to a folder outside every repository, the "
-                            "state root and the key directory", failed=["backup-outside-repo"])
+        raise PolicyRefusal(
+            f"refused: backup-outside-repo: {problems[0]}; set "
+            "$SI_PAAS_BACKUP_ROOT to a folder outside every repository, the "
+            "state root and the key directory",
+            failed=["backup-outside-repo"],
+        )
 
 
 def _record(inv: Invocation, ctx: Context, action: str, ok: bool, **fields: Any) -> None:
     """One `backup` event in `events/backups.jsonl`, in the shape checklist item 3 and
     escalation condition 4 read (`snapshot/operations.backup_verifications`)."""
-    append_event(inv.layout, ctx, "backup", f"backup {action}", "ok" if ok else "error",
-                 action=action, ok=ok, **fields)
+    append_event(
+        inv.layout, ctx, "backup", f"backup {action}", "ok" if ok else "error", action=action, ok=ok, **fields
+    )
 
 
 def _backup_records(inv: Invocation, ctx: Context) -> list[dict[str, Any]]:
@@ -94,6 +98,7 @@ def _backup_records(inv: Invocation, ctx: Context) -> list[dict[str, Any]]:
 
 
 # -- create ----------------------------------------------------------------------------------
+
 
 def _secret_scanner() -> Callable[[str, bytes], None]:
     from si_paas.detect.rulepack import load_secret_rules
@@ -109,7 +114,9 @@ def _secret_scanner() -> Callable[[str, bytes], None]:
                 f"refused: no-plaintext-secrets: {rel}: {first.rule} "
                 f"({first.excerpt or 'redacted'}); a backup never carries a plaintext secret: "
                 "move the value into the vault (`si paas secret set`) and create the backup "
-                "again", failed=["no-plaintext-secrets"])
+                "again",
+                failed=["no-plaintext-secrets"],
+            )
 
     return scan
 
@@ -134,7 +141,9 @@ def _scan_json_values(members: list[Any]) -> None:
             raise PolicyRefusal(
                 f"refused: no-plaintext-secrets: {member.rel}: {path}: secret-like key holds a "
                 f"plaintext value ({redacted(value)}); a backup never carries a "
-                "plaintext secret: move it into the vault", failed=["no-plaintext-secrets"])
+                "plaintext secret: move it into the vault",
+                failed=["no-plaintext-secrets"],
+            )
 
 
 @command("backup create", context="explicit", gate="none")
@@ -147,9 +156,11 @@ def create(call: Call, progress: Progress | None = None) -> Result:
     _check_root(inv, root)
     key, made = backupkeys.ensure_backup_key(ctx.name, ctx.context_id)
     if made:
-        inv.warnings.append(f"made a new backup key {key.where}: without it no snapshot of "
-                            f"{ctx.name!r} can be read; keep a copy elsewhere "
-                            f"(`si paas --context {ctx.name} backup key export --output FILE`)")
+        inv.warnings.append(
+            f"made a new backup key {key.where}: without it no snapshot of "
+            f"{ctx.name!r} can be read; keep a copy elsewhere "
+            f"(`si paas --context {ctx.name} backup key export --output FILE`)"
+        )
     now = datetime.now(UTC)
     snapshot_id = new_snapshot_id(now)
     header = bf.Header.new(snapshot_id, ctx.context_id)
@@ -163,52 +174,78 @@ def create(call: Call, progress: Progress | None = None) -> Result:
         def fill(out: BinaryIO) -> dict[str, Any]:
             progress.start("backup create", total)
             try:
-                entries, writer = write_archive(out, key.material, header, members, scan,
-                                                progress.advance)
+                entries, writer = write_archive(out, key.material, header, members, scan, progress.advance)
             finally:
                 progress.stop()
             return {
-                "format": bf.MANIFEST_FORMAT, "version": bf.MANIFEST_VERSION,
+                "format": bf.MANIFEST_FORMAT,
+                "version": bf.MANIFEST_VERSION,
                 "snapshot_id": snapshot_id,
                 "created_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                "actor": actor(), "tool_version": __version__,
+                "actor": actor(),
+                "tool_version": __version__,
                 "context": {"name": ctx.name, "context_id": ctx.context_id, "type": ctx.type},
                 "key_id": bf.key_id(key.material),
                 "checksum_algorithm": "SHA256",
-                "archive": {"path": bf.ARCHIVE_NAME, "size": writer.size,
-                            "sha256": writer.digest.hexdigest(), "cipher": "AES-256-GCM",
-                            "chunk_size": bf.CHUNK_SIZE, "chunks": writer.chunks,
-                            "container": "tar", "compression": "gzip"},
+                "archive": {
+                    "path": bf.ARCHIVE_NAME,
+                    "size": writer.size,
+                    "sha256": writer.digest.hexdigest(),
+                    "cipher": "AES-256-GCM",
+                    "chunk_size": bf.CHUNK_SIZE,
+                    "chunks": writer.chunks,
+                    "container": "tar",
+                    "compression": "gzip",
+                },
                 "files": entries,
                 "excluded": excluded,
             }
 
         def render(doc: dict[str, Any]) -> str:
-            doc["mac"] = {"algorithm": "HMAC-SHA256",
-                          "value": bf.compute_mac(bf.mac_key(key.material, ctx.context_id), doc)}
+            doc["mac"] = {
+                "algorithm": "HMAC-SHA256",
+                "value": bf.compute_mac(bf.mac_key(key.material, ctx.context_id), doc),
+            }
             return bf.manifest_text(doc)
 
         folder = write_snapshot(root / ctx.context_id, snapshot_id, fill, render)
     manifest = read_manifest(folder)
     summary = _summary(manifest)
-    _record(inv, ctx, "create", True, snapshot=snapshot_id,
-            archive_sha256=manifest["archive"]["sha256"], files=len(manifest["files"]))
+    _record(
+        inv,
+        ctx,
+        "create",
+        True,
+        snapshot=snapshot_id,
+        archive_sha256=manifest["archive"]["sha256"],
+        files=len(manifest["files"]),
+    )
     inv.audit_args["snapshot"] = snapshot_id
-    return Result({"snapshot": summary, "folder": str(folder),
-                   "excluded": manifest["excluded"], "key": {"source": key.source,
-                                                            "where": key.where}},
-                  context=ctx.name)
+    return Result(
+        {
+            "snapshot": summary,
+            "folder": str(folder),
+            "excluded": manifest["excluded"],
+            "key": {"source": key.source, "where": key.where},
+        },
+        context=ctx.name,
+    )
 
 
 def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
-    return {"snapshot_id": manifest["snapshot_id"], "created_at": manifest["created_at"],
-            "actor": manifest["actor"], "files": len(manifest["files"]),
-            "bytes": sum(f["size"] for f in manifest["files"]),
-            "archive_size": manifest["archive"]["size"],
-            "archive_sha256": manifest["archive"]["sha256"]}
+    return {
+        "snapshot_id": manifest["snapshot_id"],
+        "created_at": manifest["created_at"],
+        "actor": manifest["actor"],
+        "files": len(manifest["files"]),
+        "bytes": sum(f["size"] for f in manifest["files"]),
+        "archive_size": manifest["archive"]["size"],
+        "archive_sha256": manifest["archive"]["sha256"],
+    }
 
 
 # -- list ------------------------------------------------------------------------------------
+
 
 def _last_verifications(inv: Invocation, ctx: Context) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
@@ -232,14 +269,15 @@ def list_all(call: Call) -> Result:
             row.update(_summary(stored.manifest))
         else:
             row["problem"] = stored.problem
-        row["last_verify"] = ({"time": last["time"], "level": last.get("level"),
-                               "ok": last.get("ok")} if last else None)
+        row["last_verify"] = (
+            {"time": last["time"], "level": last.get("level"), "ok": last.get("ok")} if last else None
+        )
         items.append(row)
-    return Result({"backup_root": str(root), "items": items, "count": len(items)},
-                  context=ctx.name)
+    return Result({"backup_root": str(root), "items": items, "count": len(items)}, context=ctx.name)
 
 
 # -- verify ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -271,8 +309,13 @@ def _validate_manifest(doc: dict[str, Any]) -> None:
         raise bf.BackupCorrupt("manifest", found)
 
 
-def check_snapshot(ctx: Context, stored: StoredSnapshot, level: str,
-                   progress: Progress | None = None, dest: Path | None = None) -> Outcome:
+def check_snapshot(
+    ctx: Context,
+    stored: StoredSnapshot,
+    level: str,
+    progress: Progress | None = None,
+    dest: Path | None = None,
+) -> Outcome:
     """Verify one snapshot up to `level`, stopping at the first failure."""
     progress = progress or _Quiet()
     out = Outcome(stored.snapshot_id, level)
@@ -282,20 +325,27 @@ def check_snapshot(ctx: Context, stored: StoredSnapshot, level: str,
         _validate_manifest(manifest)
         claimed = manifest["context"]["context_id"]
         if claimed != ctx.context_id or stored.folder.parent.name != ctx.context_id:
-            raise bf.BackupCorrupt("context", f"snapshot belongs to context "
-                                   f"{manifest['context']['name']!r} ({claimed}), not "
-                                   f"{ctx.name!r} ({ctx.context_id})")
+            raise bf.BackupCorrupt(
+                "context",
+                f"snapshot belongs to context "
+                f"{manifest['context']['name']!r} ({claimed}), not "
+                f"{ctx.name!r} ({ctx.context_id})",
+            )
         if manifest["snapshot_id"] != stored.snapshot_id:
-            raise bf.BackupCorrupt("manifest", f"names snapshot {manifest['snapshot_id']}, "
-                                   f"but sits in folder {stored.snapshot_id}")
+            raise bf.BackupCorrupt(
+                "manifest",
+                f"names snapshot {manifest['snapshot_id']}, but sits in folder {stored.snapshot_id}",
+            )
         key = backupkeys.load_backup_key(ctx.name, ctx.context_id)
         if key is None:
-            raise bf.BackupCorrupt("backup key", backupkeys.missing_key_message(
-                ctx.name, ctx.context_id))
+            raise bf.BackupCorrupt("backup key", backupkeys.missing_key_message(ctx.name, ctx.context_id))
         if bf.key_id(key.material) != manifest["key_id"]:
-            raise bf.BackupCorrupt("backup key", f"{key.where} is not the key this snapshot "
-                                   f"was made with (key id {bf.key_id(key.material)}, the "
-                                   f"snapshot's {manifest['key_id']})")
+            raise bf.BackupCorrupt(
+                "backup key",
+                f"{key.where} is not the key this snapshot "
+                f"was made with (key id {bf.key_id(key.material)}, the "
+                f"snapshot's {manifest['key_id']})",
+            )
         bf.check_mac(bf.mac_key(key.material, ctx.context_id), manifest)
         out.passed("manifest", "checksum, schema, context id, key id and MAC match")
         if level == "manifest":
@@ -308,8 +358,9 @@ def check_snapshot(ctx: Context, stored: StoredSnapshot, level: str,
         except FileNotFoundError:
             raise bf.BackupCorrupt("archive", f"{archive}: missing") from None
         if size != manifest["archive"]["size"]:
-            raise bf.BackupCorrupt("archive size", f"{size} bytes, the manifest says "
-                                   f"{manifest['archive']['size']}")
+            raise bf.BackupCorrupt(
+                "archive size", f"{size} bytes, the manifest says {manifest['archive']['size']}"
+            )
         progress.start("verify archive digest", size)
         try:
             _, digest = sha256_file(archive, progress.advance)
@@ -325,8 +376,10 @@ def check_snapshot(ctx: Context, stored: StoredSnapshot, level: str,
             checked = read_archive(archive, key.material, manifest, dest, progress.advance)
         finally:
             progress.stop()
-        out.passed("read-data", f"every chunk decrypted; {len(checked)} files match the "
-                   "manifest, none missing, none extra")
+        out.passed(
+            "read-data",
+            f"every chunk decrypted; {len(checked)} files match the manifest, none missing, none extra",
+        )
     except bf.BackupCorrupt as exc:
         out.fail(exc.part, exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message)
     except InputError as exc:
@@ -338,15 +391,16 @@ def _pick(inv: Invocation, ctx: Context, snapshot: str | None) -> StoredSnapshot
     found = list_snapshots(_root_for(inv) / ctx.context_id)
     if snapshot is None:
         if not found:
-            raise UsageError(f"context {ctx.name!r} has no snapshot in {_root_for(inv)}; "
-                             f"make one with `si paas --context {ctx.name} backup create`")
+            raise UsageError(
+                f"context {ctx.name!r} has no snapshot in {_root_for(inv)}; "
+                f"make one with `si paas --context {ctx.name} backup create`"
+            )
         return found[-1]
     for stored in found:
         if stored.snapshot_id == snapshot:
             return stored
     known = ", ".join(s.snapshot_id for s in found[-3:]) or "none"
-    raise UsageError(f"snapshot {snapshot!r}: no such snapshot of context {ctx.name!r} "
-                     f"(newest: {known})")
+    raise UsageError(f"snapshot {snapshot!r}: no such snapshot of context {ctx.name!r} (newest: {known})")
 
 
 def _check_verify(call: Call, snapshot: str | None, latest: bool, *_: Any) -> None:
@@ -355,8 +409,9 @@ def _check_verify(call: Call, snapshot: str | None, latest: bool, *_: Any) -> No
 
 
 @command("backup verify", context="required", gate="none", check=_check_verify)
-def verify(call: Call, snapshot: str | None, latest: bool, read_data: bool,
-           progress: Progress | None = None) -> Result:
+def verify(
+    call: Call, snapshot: str | None, latest: bool, read_data: bool, progress: Progress | None = None
+) -> Result:
     """Verify a snapshot (or the newest); appends a `backup` event; exit 1 on a failure."""
     inv, ctx = call.inv, call.ctx
     stored = _pick(inv, ctx, snapshot)
@@ -370,51 +425,79 @@ def _verify_result(inv: Invocation, ctx: Context, out: Outcome) -> Result:
     is_latest = bool(latest) and latest[-1].snapshot_id == out.snapshot
     created = (out.manifest or {}).get("created_at")
     what = f"{out.failed['part']}: {out.failed['message']}" if out.failed else None
-    _record(inv, ctx, "verify", out.ok, snapshot=out.snapshot, level=out.level,
-            latest=is_latest, snapshot_created_at=created,
-            failed=[what] if what else [], message=what)
+    _record(
+        inv,
+        ctx,
+        "verify",
+        out.ok,
+        snapshot=out.snapshot,
+        level=out.level,
+        latest=is_latest,
+        snapshot_created_at=created,
+        failed=[what] if what else [],
+        message=what,
+    )
     inv.audit_args.update({"snapshot": out.snapshot, "level": out.level})
-    payload = {"snapshot": out.snapshot, "level": out.level, "verified": out.ok,
-               "latest": is_latest, "steps": out.steps, "failed": out.failed}
+    payload = {
+        "snapshot": out.snapshot,
+        "level": out.level,
+        "verified": out.ok,
+        "latest": is_latest,
+        "steps": out.steps,
+        "failed": out.failed,
+    }
     if out.ok:
         return Result(payload, context=ctx.name)
     assert what is not None
     warning = f"snapshot {out.snapshot} failed verification: {what}"
     _alert_failed_verify(inv, ctx, out, is_latest, what)
-    return Result(payload, context=ctx.name, ok=False, exit_code=ExitCode.POLICY_FAILED,
-                  warnings=[warning])
+    return Result(payload, context=ctx.name, ok=False, exit_code=ExitCode.POLICY_FAILED, warnings=[warning])
 
 
-def _alert_failed_verify(inv: Invocation, ctx: Context, out: Outcome, is_latest: bool,
-                         what: str) -> None:
+def _alert_failed_verify(inv: Invocation, ctx: Context, out: Outcome, is_latest: bool, what: str) -> None:
     """A failed verification raises a backup alert: critical for the newest snapshot (the
     runbook's escalation condition 4), warning for an older one. Never raises."""
     from si_paas.services.alerts import INCIDENT_RUNBOOK, raise_alert
 
     severity = "critical" if is_latest else "warning"
-    raise_alert(inv, severity, "backup",
-                f"backup verification ({out.level}) of {'the newest' if is_latest else 'an older'} "
-                f"snapshot {out.snapshot} failed: {what}",
-                {"alertname": "si-paas-backup-verify", "snapshot": out.snapshot}, ctx=ctx,
-                annotations={"remediation": f"si paas --context {ctx.name} backup create; "
-                             f"si paas --context {ctx.name} backup verify --latest",
-                             "runbook": INCIDENT_RUNBOOK})
+    raise_alert(
+        inv,
+        severity,
+        "backup",
+        f"backup verification ({out.level}) of {'the newest' if is_latest else 'an older'} "
+        f"snapshot {out.snapshot} failed: {what}",
+        {"alertname": "si-paas-backup-verify", "snapshot": out.snapshot},
+        ctx=ctx,
+        annotations={
+            "remediation": f"si paas --context {ctx.name} backup create; "
+            f"si paas --context {ctx.name} backup verify --latest",
+            "runbook": INCIDENT_RUNBOOK,
+        },
+    )
 
 
 # -- restore ---------------------------------------------------------------------------------
 
+
 def _refuse_destination(inv: Invocation, dest: Path) -> None:
     repo = enclosing_worktree(dest)
     if repo is not None:
-        raise PolicyRefusal(f"refused: no-repo-private-state: --to {dest} is inside git work "
-                            f"tree {repo}; restore outside every repository",
-                            failed=["no-repo-private-state"])
+        raise PolicyRefusal(
+            f"refused: no-repo-private-state: --to {dest} is inside git work "
+            f"tree {repo}; restore outside every repository",
+            failed=["no-repo-private-state"],
+        )
     resolved = real(dest)
-    for what, root in (("the state root", inv.layout.root), ("the backup root", _root_for(inv)),
-                       ("the key directory", key_dir())):
+    for what, root in (
+        ("the state root", inv.layout.root),
+        ("the backup root", _root_for(inv)),
+        ("the key directory", key_dir()),
+    ):
         if is_within(resolved, real(root)):
-            raise UsageError(f"--to {dest}: inside {what} {root}; restore to a folder of its own "
-                             "(use --in-place to restore the context itself)")
+            raise UsageError(
+                f"--to {dest}: inside {what} {root}; restore to a folder of its own "
+                "(use --in-place to restore the context itself)"
+            )
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise UsageError(f"--to {dest}: exists and is not an empty folder")
 
@@ -428,8 +511,9 @@ def _rehash(folder: Path, manifest: dict[str, Any]) -> None:
         except FileNotFoundError:
             raise bf.BackupCorrupt(f"restored file {entry['path']!r}", "missing") from None
         if size != entry["size"] or digest != entry["sha256"]:
-            raise bf.BackupCorrupt(f"restored file {entry['path']!r}",
-                                   "differs from the manifest after extraction")
+            raise bf.BackupCorrupt(
+                f"restored file {entry['path']!r}", "differs from the manifest after extraction"
+            )
 
 
 def _check_restore(call: Call, snapshot: str, to: str | None, in_place: bool, *_: Any) -> None:
@@ -438,8 +522,9 @@ def _check_restore(call: Call, snapshot: str, to: str | None, in_place: bool, *_
 
 
 @command("backup restore", context="explicit", gate="none", check=_check_restore)
-def restore(call: Call, snapshot: str, to: str | None, in_place: bool,
-            progress: Progress | None = None) -> Result:
+def restore(
+    call: Call, snapshot: str, to: str | None, in_place: bool, progress: Progress | None = None
+) -> Result:
     """Restore a verified snapshot to a new folder or in place (see the module doc); a
     snapshot that fails its read-data verification is refused."""
     inv, ctx = call.inv, call.ctx
@@ -450,20 +535,31 @@ def restore(call: Call, snapshot: str, to: str | None, in_place: bool,
     if not out.ok:
         assert out.failed is not None
         failed = "backup-verified" if out.failed["part"] != "context" else "no-cross-context-data"
-        raise PolicyRefusal(f"refused: snapshot {snapshot} failed verification: "
-                            f"{out.failed['part']}: {out.failed['message']}", failed=[failed])
+        raise PolicyRefusal(
+            f"refused: snapshot {snapshot} failed verification: "
+            f"{out.failed['part']}: {out.failed['message']}",
+            failed=[failed],
+        )
     manifest = out.manifest
     assert manifest is not None
     inv.audit_args["snapshot"] = snapshot
     if to:
-        return _restore_to(inv, ctx, stored, manifest, Path(to).expanduser().absolute(),
-                           started, progress, verified)
+        return _restore_to(
+            inv, ctx, stored, manifest, Path(to).expanduser().absolute(), started, progress, verified
+        )
     return _restore_in_place(inv, ctx, stored, manifest, started, progress, verified)
 
 
-def _restore_to(inv: Invocation, ctx: Context, stored: StoredSnapshot, manifest: dict[str, Any],
-                dest: Path, started: str, progress: Progress | None,
-                verified: Result) -> Result:
+def _restore_to(
+    inv: Invocation,
+    ctx: Context,
+    stored: StoredSnapshot,
+    manifest: dict[str, Any],
+    dest: Path,
+    started: str,
+    progress: Progress | None,
+    verified: Result,
+) -> Result:
     _refuse_destination(inv, dest)
     staging = dest.parent / f".{dest.name}.restore-{stored.snapshot_id}"
     if staging.exists():
@@ -481,24 +577,37 @@ def _restore_to(inv: Invocation, ctx: Context, stored: StoredSnapshot, manifest:
         fsio.fsync_dir(dest.parent)
     except bf.BackupCorrupt as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise PolicyRefusal(f"refused: restore of {stored.snapshot_id}: {exc.message}",
-                            failed=["backup-verified"]) from None
+        raise PolicyRefusal(
+            f"refused: restore of {stored.snapshot_id}: {exc.message}", failed=["backup-verified"]
+        ) from None
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise InputError(f"--to {dest}: cannot write: {exc.strerror}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    record = {"snapshot": stored.snapshot_id, "mode": "to", "destination": str(dest),
-              "archive_sha256": manifest["archive"]["sha256"], "started_at": started,
-              "ended_at": utc_now(), "files": len(manifest["files"])}
+    record = {
+        "snapshot": stored.snapshot_id,
+        "mode": "to",
+        "destination": str(dest),
+        "archive_sha256": manifest["archive"]["sha256"],
+        "started_at": started,
+        "ended_at": utc_now(),
+        "files": len(manifest["files"]),
+    }
     _record(inv, ctx, "restore", True, **record)
     return Result({"restore": record, "verification": verified.payload}, context=ctx.name)
 
 
-def _restore_in_place(inv: Invocation, ctx: Context, stored: StoredSnapshot,
-                      manifest: dict[str, Any], started: str, progress: Progress | None,
-                      verified: Result) -> Result:
+def _restore_in_place(
+    inv: Invocation,
+    ctx: Context,
+    stored: StoredSnapshot,
+    manifest: dict[str, Any],
+    started: str,
+    progress: Progress | None,
+    verified: Result,
+) -> Result:
     layout = inv.layout
     work = restoreswap.work_dir(layout, ctx.name)
     with restoreswap.restore_lock(layout, ctx.name), fsio.locked(layout.lock_file(ctx.name)):
@@ -512,14 +621,18 @@ def _restore_in_place(inv: Invocation, ctx: Context, stored: StoredSnapshot,
                 raise bf.BackupCorrupt(out.failed["part"], out.failed["message"])
             _rehash(work / "new", manifest)
             restored = fsio.read_json(work / "new" / "config.json")
-            if not isinstance(restored, dict) or restored.get("context_id") != ctx.context_id \
-                    or restored.get("name") != ctx.name:
+            if (
+                not isinstance(restored, dict)
+                or restored.get("context_id") != ctx.context_id
+                or restored.get("name") != ctx.name
+            ):
                 raise bf.BackupCorrupt("config.json", "the restored config is not this context's")
         except (bf.BackupCorrupt, FileNotFoundError) as exc:
             shutil.rmtree(work, ignore_errors=True)
             why = exc.message if isinstance(exc, bf.BackupCorrupt) else "config.json: missing"
-            raise PolicyRefusal(f"refused: restore of {stored.snapshot_id}: {why}",
-                                failed=["backup-verified"]) from None
+            raise PolicyRefusal(
+                f"refused: restore of {stored.snapshot_id}: {why}", failed=["backup-verified"]
+            ) from None
         except OSError as exc:
             shutil.rmtree(work, ignore_errors=True)
             raise InputError(f"{work}: cannot write: {exc.strerror}") from None
@@ -528,9 +641,15 @@ def _restore_in_place(inv: Invocation, ctx: Context, stored: StoredSnapshot,
     return _after_restore(inv, ctx, stored, manifest, started, verified, restored)
 
 
-def _after_restore(inv: Invocation, ctx: Context, stored: StoredSnapshot,
-                   manifest: dict[str, Any], started: str, verified: Result,
-                   restored: dict[str, Any]) -> Result:
+def _after_restore(
+    inv: Invocation,
+    ctx: Context,
+    stored: StoredSnapshot,
+    manifest: dict[str, Any],
+    started: str,
+    verified: Result,
+    restored: dict[str, Any],
+) -> Result:
     """Section 7 of the runbook: doctor and context show, then the restore record."""
     from si_paas.services import contexts as contexts_svc
     from si_paas.services import doctor as doctor_svc
@@ -538,38 +657,56 @@ def _after_restore(inv: Invocation, ctx: Context, stored: StoredSnapshot,
 
     warnings = []
     if restored.get("vault_file") != ctx.vault_file:
-        warnings.append(f"the restored config names vault file {restored.get('vault_file')}, "
-                        f"the context used {ctx.vault_file}; the vault itself was not touched")
+        warnings.append(
+            f"the restored config names vault file {restored.get('vault_file')}, "
+            f"the context used {ctx.vault_file}; the vault itself was not touched"
+        )
     doc_inv = Invocation(command="doctor", context_opt=ctx.name, layout=inv.layout)
     doctor = doctor_svc.run(doc_inv, (), ())
     show_inv = Invocation(command="context show", context_opt=ctx.name, layout=inv.layout)
     show = contexts_svc.summary(show_inv, resolve(show_inv, explicit=False))
     failed_checks = [c["id"] for c in doctor.payload["checks"] if c["status"] == "fail"]
-    record = {"snapshot": stored.snapshot_id, "mode": "in-place",
-              "archive_sha256": manifest["archive"]["sha256"], "started_at": started,
-              "ended_at": utc_now(), "files": len(manifest["files"]),
-              "doctor": {"ok": doctor.ok, "failed": failed_checks}}
+    record = {
+        "snapshot": stored.snapshot_id,
+        "mode": "in-place",
+        "archive_sha256": manifest["archive"]["sha256"],
+        "started_at": started,
+        "ended_at": utc_now(),
+        "files": len(manifest["files"]),
+        "doctor": {"ok": doctor.ok, "failed": failed_checks},
+    }
     _record(inv, ctx, "restore", doctor.ok, **record)
-    payload = {"restore": record, "verification": verified.payload,
-               "doctor": {"ok": doctor.ok, "summary": doctor.payload["summary"],
-                          "failed": failed_checks},
-               "context_show": show.payload}
+    payload = {
+        "restore": record,
+        "verification": verified.payload,
+        "doctor": {"ok": doctor.ok, "summary": doctor.payload["summary"], "failed": failed_checks},
+        "context_show": show.payload,
+    }
     if not doctor.ok:
         warnings.append("post-restore doctor failed: " + ", ".join(failed_checks))
         from si_paas.services.alerts import INCIDENT_RUNBOOK, raise_alert
 
-        raise_alert(inv, "critical", "backup",
-                    f"doctor failed after the in-place restore of snapshot "
-                    f"{stored.snapshot_id}: " + ", ".join(failed_checks),
-                    {"alertname": "si-paas-restore-doctor", "snapshot": stored.snapshot_id},
-                    ctx=ctx, annotations={"remediation": f"si paas --context {ctx.name} doctor",
-                                          "runbook": INCIDENT_RUNBOOK})
-    return Result(payload, context=ctx.name, ok=doctor.ok,
-                  exit_code=ExitCode.OK if doctor.ok else ExitCode.POLICY_FAILED,
-                  warnings=[*doc_inv.warnings, *warnings])
+        raise_alert(
+            inv,
+            "critical",
+            "backup",
+            f"doctor failed after the in-place restore of snapshot "
+            f"{stored.snapshot_id}: " + ", ".join(failed_checks),
+            {"alertname": "si-paas-restore-doctor", "snapshot": stored.snapshot_id},
+            ctx=ctx,
+            annotations={"remediation": f"si paas --context {ctx.name} doctor", "runbook": INCIDENT_RUNBOOK},
+        )
+    return Result(
+        payload,
+        context=ctx.name,
+        ok=doctor.ok,
+        exit_code=ExitCode.OK if doctor.ok else ExitCode.POLICY_FAILED,
+        warnings=[*doc_inv.warnings, *warnings],
+    )
 
 
 # -- prune -----------------------------------------------------------------------------------
+
 
 def _bucket(when: datetime, rule: str) -> tuple[int, ...]:
     if rule == "daily":
@@ -580,8 +717,9 @@ def _bucket(when: datetime, rule: str) -> tuple[int, ...]:
     return (when.year, when.month)
 
 
-def plan_prune(snapshots: list[StoredSnapshot], keep_last: int, keep: dict[str, int],
-               newest_verified: str | None) -> dict[str, list[str]]:
+def plan_prune(
+    snapshots: list[StoredSnapshot], keep_last: int, keep: dict[str, int], newest_verified: str | None
+) -> dict[str, list[str]]:
     """Why each snapshot is kept (newest first); the rest go. Pure: easy to test."""
     newest_first = list(reversed(snapshots))
     reasons: dict[str, list[str]] = {s.snapshot_id: [] for s in newest_first}
@@ -610,27 +748,35 @@ def plan_prune(snapshots: list[StoredSnapshot], keep_last: int, keep: dict[str, 
 def _newest_verified(inv: Invocation, ctx: Context, ids: set[str]) -> str | None:
     best = None
     for record in _backup_records(inv, ctx):
-        if (record.get("command") == "backup verify" and record.get("ok") is True
-                and record.get("level") == "read-data" and record.get("snapshot") in ids
-                and (best is None or str(record["snapshot"]) > best)):
+        if (
+            record.get("command") == "backup verify"
+            and record.get("ok") is True
+            and record.get("level") == "read-data"
+            and record.get("snapshot") in ids
+            and (best is None or str(record["snapshot"]) > best)
+        ):
             best = str(record["snapshot"])
     return best
 
 
-def _check_keep(call: Call, keep_last: int, daily: int, weekly: int, monthly: int,
-                *_: Any) -> None:
-    for flag, value in (("--keep-last", keep_last), ("--keep-daily", daily),
-                        ("--keep-weekly", weekly), ("--keep-monthly", monthly)):
+def _check_keep(call: Call, keep_last: int, daily: int, weekly: int, monthly: int, *_: Any) -> None:
+    for flag, value in (
+        ("--keep-last", keep_last),
+        ("--keep-daily", daily),
+        ("--keep-weekly", weekly),
+        ("--keep-monthly", monthly),
+    ):
         if value < 0:
             raise UsageError(f"{flag} {value}: must be 0 or more")
     if not (keep_last or daily or weekly or monthly):
-        raise UsageError("--keep-last N (or --keep-daily/--keep-weekly/--keep-monthly) is "
-                         "required: prune never guesses what to keep")
+        raise UsageError(
+            "--keep-last N (or --keep-daily/--keep-weekly/--keep-monthly) is "
+            "required: prune never guesses what to keep"
+        )
 
 
 @command("backup prune", context="explicit", gate="none", check=_check_keep)
-def prune(call: Call, keep_last: int, daily: int, weekly: int, monthly: int,
-          confirm: bool) -> Result:
+def prune(call: Call, keep_last: int, daily: int, weekly: int, monthly: int, confirm: bool) -> Result:
     """Remove snapshots no keep rule holds; a dry run unless `confirm`."""
     inv, ctx = call.inv, call.ctx
     folder = _root_for(inv) / ctx.context_id
@@ -647,22 +793,33 @@ def prune(call: Call, keep_last: int, daily: int, weekly: int, monthly: int,
                 remove_snapshot(folder / sid)
                 removed.append(sid)
         if removed:
-            _record(inv, ctx, "prune", True, removed=removed,
-                    kept=[k["snapshot_id"] for k in kept])
+            _record(inv, ctx, "prune", True, removed=removed, kept=[k["snapshot_id"] for k in kept])
     inv.audit_args.update({"dry_run": not confirm, "remove": doomed})
     if not newest_verified and snapshots:
-        inv.warnings.append("no snapshot of this context passed a read-data verification yet: "
-                            f"run `si paas --context {ctx.name} backup verify --latest`")
-    return Result({"dry_run": not confirm, "kept": kept, "remove": doomed, "removed": removed,
-                   "newest_verified": newest_verified}, context=ctx.name)
+        inv.warnings.append(
+            "no snapshot of this context passed a read-data verification yet: "
+            f"run `si paas --context {ctx.name} backup verify --latest`"
+        )
+    return Result(
+        {
+            "dry_run": not confirm,
+            "kept": kept,
+            "remove": doomed,
+            "removed": removed,
+            "newest_verified": newest_verified,
+        },
+        context=ctx.name,
+    )
 
 
 # -- key export ------------------------------------------------------------------------------
 
-KEY_WARNING = ("WARNING: this file is the backup key of context {ctx!r}. Anyone holding it and "
-               "a snapshot can read the context's records; without it no snapshot can be "
-               "restored. Keep it offline or in a password manager, never beside the backups, "
-               "never in a repository.")
+KEY_WARNING = (
+    "WARNING: this file is the backup key of context {ctx!r}. Anyone holding it and "
+    "a snapshot can read the context's records; without it no snapshot can be "
+    "restored. Keep it offline or in a password manager, never beside the backups, "
+    "never in a repository."
+)
 
 
 @command("backup key export", context="explicit", gate="none")
@@ -673,18 +830,23 @@ def key_export(call: Call, output: str, force: bool) -> Result:
     inv, ctx = call.inv, call.ctx
     key = backupkeys.load_backup_key(ctx.name, ctx.context_id)
     if key is None:
-        raise UsageError(backupkeys.missing_key_message(ctx.name, ctx.context_id)
-                         + "; `backup create` makes one")
+        raise UsageError(
+            backupkeys.missing_key_message(ctx.name, ctx.context_id) + "; `backup create` makes one"
+        )
     target = Path(output).expanduser().absolute()
     repo = enclosing_worktree(target)
     if repo is not None:
-        raise PolicyRefusal(f"refused: no-repo-private-state: --output {target} is inside git "
-                            f"work tree {repo}; a key never goes into a repository",
-                            failed=["no-repo-private-state"])
+        raise PolicyRefusal(
+            f"refused: no-repo-private-state: --output {target} is inside git "
+            f"work tree {repo}; a key never goes into a repository",
+            failed=["no-repo-private-state"],
+        )
     if is_within(real(target), real(_root_for(inv))):
-        raise PolicyRefusal(f"refused: backup-outside-repo: --output {target} is inside the "
-                            "backup root: a key kept beside its backups is lost with them",
-                            failed=["backup-outside-repo"])
+        raise PolicyRefusal(
+            f"refused: backup-outside-repo: --output {target} is inside the "
+            "backup root: a key kept beside its backups is lost with them",
+            failed=["backup-outside-repo"],
+        )
     if target.is_dir():
         raise UsageError(f"--output {target}: is a directory")
     if target.exists() and not force:
@@ -695,6 +857,12 @@ def key_export(call: Call, output: str, force: bool) -> Result:
     fsio.atomic_write_bytes(target, text.encode())
     inv.audit_args["output"] = str(target)
     inv.warnings.append(KEY_WARNING.format(ctx=ctx.name))
-    return Result({"output": str(target), "key_id": bf.key_id(key.material),
-                   "source": key.where, "env_var": backupkeys.env_var_for(ctx.name)},
-                  context=ctx.name)
+    return Result(
+        {
+            "output": str(target),
+            "key_id": bf.key_id(key.material),
+            "source": key.where,
+            "env_var": backupkeys.env_var_for(ctx.name),
+        },
+        context=ctx.name,
+    )

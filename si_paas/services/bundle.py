@@ -44,6 +44,7 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 # -- secret-like values ------------------------------------------------------------------------
 
+
 def _json_path(parent: str, key: str) -> str:
     return f"{parent}.{key}" if _PLAIN_KEY.match(key) else f"{parent}[{json.dumps(key)}]"
 
@@ -83,13 +84,16 @@ def refuse_secret_values(doc: Any, source: str) -> None:
         return
     path, value = found[0]
     more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
-    raise UsageError(f"{source}: {path}: secret-like key holds a plaintext value "
-                     f"({redacted(value)}, {len(value)} characters){more}; a bundle carries "
-                     "metadata only: keep secrets in the vault (`si paas secret set`) or use a "
-                     "placeholder such as ${VAR}")
+    raise UsageError(
+        f"{source}: {path}: secret-like key holds a plaintext value "
+        f"({redacted(value)}, {len(value)} characters){more}; a bundle carries "
+        "metadata only: keep secrets in the vault (`si paas secret set`) or use a "
+        "placeholder such as ${VAR}"
+    )
 
 
 # -- schema ------------------------------------------------------------------------------------
+
 
 def validate_bundle(doc: Any, source: str) -> None:
     """Check `doc` against the bundle schema: one line naming the source and the field.
@@ -100,6 +104,7 @@ def validate_bundle(doc: Any, source: str) -> None:
 
 
 # -- export ------------------------------------------------------------------------------------
+
 
 def _strip(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in _STAMP}
@@ -133,8 +138,11 @@ def bundle_text(bundle: dict[str, Any]) -> str:
 
 
 def _counts(bundle: dict[str, Any]) -> dict[str, int]:
-    return {"targets": len(bundle["targets"]), "apps": len(bundle["apps"]),
-            "alert_policy": int(bundle["alert_policy"] is not None)}
+    return {
+        "targets": len(bundle["targets"]),
+        "apps": len(bundle["apps"]),
+        "alert_policy": int(bundle["alert_policy"] is not None),
+    }
 
 
 @command("context export", context="required", gate="read")
@@ -149,7 +157,8 @@ def export_context(call: Call, output: str | None, force: bool) -> Result:
             raise PolicyRefusal(
                 f"refused: no-repo-private-state: --output {target} is inside git work tree "
                 f"{repo}; an export is private metadata: write it outside every repository",
-                failed=["no-repo-private-state"])
+                failed=["no-repo-private-state"],
+            )
         if target.is_dir():
             raise UsageError(f"--output {target}: is a directory")
         if target.exists() and not force:
@@ -160,11 +169,13 @@ def export_context(call: Call, output: str | None, force: bool) -> Result:
         return Result({"bundle": bundle, "counts": _counts(bundle)}, context=ctx.name)
     fsio.atomic_write_bytes(target, bundle_text(bundle).encode("utf-8"))
     inv.audit_args["output"] = str(target)
-    return Result({"output": str(target), "origin": bundle["origin"], "counts": _counts(bundle)},
-                  context=ctx.name)
+    return Result(
+        {"output": str(target), "origin": bundle["origin"], "counts": _counts(bundle)}, context=ctx.name
+    )
 
 
 # -- import ------------------------------------------------------------------------------------
+
 
 def read_bundle(file: str) -> dict[str, Any]:
     """Read, scan and validate a bundle (`-` is stdin); every problem is one line naming it."""
@@ -196,15 +207,18 @@ def _merge(current: Items, incoming: Items, ctx: Context, kind: str, force: bool
         raise UsageError(f"bundle lists {kind} {', '.join(map(repr, dupes))} more than once")
     clash = sorted({r["name"] for r in current} & set(names))
     if clash and not force:
-        raise UsageError(f"{kind}(s) {', '.join(map(repr, clash))} already exist in context "
-                         f"{ctx.name!r}; pass --force to replace them")
+        raise UsageError(
+            f"{kind}(s) {', '.join(map(repr, clash))} already exist in context "
+            f"{ctx.name!r}; pass --force to replace them"
+        )
     stamped = [{**r, "context": ctx.name, "context_id": ctx.context_id} for r in incoming]
     kept = [dict(r) for r in current if r["name"] not in set(names)]
     return sorted([*kept, *stamped], key=lambda r: str(r["name"]))
 
 
-def plan_import(layout: StateLayout, ctx: Context, bundle: dict[str, Any],
-                force: bool) -> tuple[Items, Items]:
+def plan_import(
+    layout: StateLayout, ctx: Context, bundle: dict[str, Any], force: bool
+) -> tuple[Items, Items]:
     """The new targets and apps of `ctx` after importing `bundle` (nothing is written)."""
     targets = _merge(read_items(layout, ctx, "targets"), bundle["targets"], ctx, "target", force)
     apps = _merge(read_items(layout, ctx, "apps"), bundle["apps"], ctx, "app", force)
@@ -212,18 +226,20 @@ def plan_import(layout: StateLayout, ctx: Context, bundle: dict[str, Any],
     for app in apps:
         missing = [t for t in app["targets"] if t not in known]
         if missing:
-            raise UsageError(f"app {app['name']!r} runs on target {missing[0]!r}, which is neither "
-                             f"in the bundle nor in context {ctx.name!r}")
+            raise UsageError(
+                f"app {app['name']!r} runs on target {missing[0]!r}, which is neither "
+                f"in the bundle nor in context {ctx.name!r}"
+            )
     return targets, apps
 
 
 def _doc(ctx: Context, items: Items) -> dict[str, Any]:
-    return {"schema_version": 1, "context": ctx.name, "context_id": ctx.context_id,
-            "items": items}
+    return {"schema_version": 1, "context": ctx.name, "context_id": ctx.context_id, "items": items}
 
 
-def write_import(layout: StateLayout, ctx: Context, bundle: dict[str, Any],
-                 force: bool) -> tuple[Items, Items]:
+def write_import(
+    layout: StateLayout, ctx: Context, bundle: dict[str, Any], force: bool
+) -> tuple[Items, Items]:
     """Replace targets.json and apps.json together, or leave both as they were."""
     with fsio.locked(layout.lock_file(ctx.name)):
         transaction.recover_locked(layout, ctx)
@@ -244,21 +260,35 @@ def import_context(call: Call, file: str, force: bool, allow_cross_type: bool) -
     inv.audit_args["origin"] = dict(origin)
     if origin["type"] != ctx.type:
         if not allow_cross_type:
-            raise UsageError(f"{file}: bundle was exported from context {origin['context']!r} "
-                             f"of type {origin['type']}, but context {ctx.name!r} is of type "
-                             f"{ctx.type}; pass --allow-cross-type if this is really meant")
+            raise UsageError(
+                f"{file}: bundle was exported from context {origin['context']!r} "
+                f"of type {origin['type']}, but context {ctx.name!r} is of type "
+                f"{ctx.type}; pass --allow-cross-type if this is really meant"
+            )
         inv.audit_args["cross_type"] = True
-        inv.warnings.append(f"importing {origin['type']} metadata from {origin['context']!r} "
-                            f"into {ctx.type} context {ctx.name!r} (--allow-cross-type)")
+        inv.warnings.append(
+            f"importing {origin['type']} metadata from {origin['context']!r} "
+            f"into {ctx.type} context {ctx.name!r} (--allow-cross-type)"
+        )
     targets, apps = plan_import(inv.layout, ctx, bundle, force)
     call.gate(overlay_items={(ctx.name, "targets"): targets, (ctx.name, "apps"): apps})
     write_import(inv.layout, ctx, bundle, force)
     if bundle["alert_policy"] is not None:
-        inv.warnings.append(f"the bundle's alert_policy was not imported: an alert policy is set "
-                            f"per context, so configure the one of {ctx.name!r} itself")
-    imported = {"targets": [t["name"] for t in bundle["targets"]],
-                "apps": [a["name"] for a in bundle["apps"]]}
+        inv.warnings.append(
+            f"the bundle's alert_policy was not imported: an alert policy is set "
+            f"per context, so configure the one of {ctx.name!r} itself"
+        )
+    imported = {
+        "targets": [t["name"] for t in bundle["targets"]],
+        "apps": [a["name"] for a in bundle["apps"]],
+    }
     inv.audit_args["imported"] = imported
-    return Result({"origin": origin, "imported": imported,
-                   "counts": {"targets": len(targets), "apps": len(apps)},
-                   "cross_type": origin["type"] != ctx.type}, context=ctx.name)
+    return Result(
+        {
+            "origin": origin,
+            "imported": imported,
+            "counts": {"targets": len(targets), "apps": len(apps)},
+            "cross_type": origin["type"] != ctx.type,
+        },
+        context=ctx.name,
+    )

@@ -31,8 +31,7 @@ def parse_as_of(text: str | None) -> datetime:
     try:
         return parse_time(text)
     except ValueError:
-        raise UsageError(f"--as-of {text!r}: expected an ISO 8601 time like "
-                         "2026-03-10T12:00:00Z") from None
+        raise UsageError(f"--as-of {text!r}: expected an ISO 8601 time like 2026-03-10T12:00:00Z") from None
 
 
 def _audit_context(inv: Invocation) -> Context | None:
@@ -46,19 +45,25 @@ def _audit_context(inv: Invocation) -> Context | None:
     return inv.resolved
 
 
-def _alert_failures(inv: Invocation, verdict: Verdict, fallback: Context | None,
-                    contexts: dict[str, Context]) -> None:
+def _alert_failures(
+    inv: Invocation, verdict: Verdict, fallback: Context | None, contexts: dict[str, Context]
+) -> None:
     """One warning alert per failing item, in each context its findings name (else fallback)."""
     for check in verdict.failed(blocking_only=False):
         named = {str(f.extra["context"]) for f in check.findings if f.extra.get("context")}
-        targets = [contexts[n] for n in sorted(named) if n in contexts] or (
-            [fallback] if fallback else [])
+        targets = [contexts[n] for n in sorted(named) if n in contexts] or ([fallback] if fallback else [])
         for ctx in targets:
             mine = [f for f in check.findings if f.extra.get("context") in (None, ctx.name)]
             first = mine[0].message if mine else check.title
-            raise_alert(inv, "warning", "checklist", f"checklist item failed: {check.title}: {first}",
-                        {"alertname": "si-paas-checklist", "check": check.id}, ctx=ctx,
-                        annotations={"remediation": check.remediation})
+            raise_alert(
+                inv,
+                "warning",
+                "checklist",
+                f"checklist item failed: {check.title}: {first}",
+                {"alertname": "si-paas-checklist", "check": check.id},
+                ctx=ctx,
+                annotations={"remediation": check.remediation},
+            )
 
 
 def _check(call: Call, as_of: str | None) -> None:
@@ -75,24 +80,43 @@ def run(call: Call, as_of: str | None) -> Result:
     here = current_repo()
     snap = build_snapshot(SnapshotSpec(inv.layout, paths=(here,) if here else (), now=now))
     doctor = judge(snap, "doctor", config_repo=here).verdict
-    snap.memo["doctor"] = {"ok": doctor.ok, "failed": [c.id for c in doctor.failed()],
-                           "summary": doctor.summary()}
+    snap.memo["doctor"] = {
+        "ok": doctor.ok,
+        "failed": [c.id for c in doctor.failed()],
+        "summary": doctor.summary(),
+    }
     verdict = judge(snap, SCOPE, config_repo=here).verdict
     evidence: dict[str, str] = snap.memo.get("evidence", {})
     items: list[dict[str, Any]] = []
     for c in verdict.checks:
-        items.append({"id": c.id, "title": c.title, "status": c.status, "ok": c.ok,
-                      "evidence": evidence.get(c.id, "-"),
-                      "findings": [f.message for f in c.findings],
-                      "remediation": None if c.ok else c.remediation})
+        items.append(
+            {
+                "id": c.id,
+                "title": c.title,
+                "status": c.status,
+                "ok": c.ok,
+                "evidence": evidence.get(c.id, "-"),
+                "findings": [f.message for f in c.findings],
+                "remediation": None if c.ok else c.remediation,
+            }
+        )
     if as_of is None:
         _alert_failures(inv, verdict, audit_ctx, {c.name: c for c in snap.state.contexts})
     inv.audit_args["as_of"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     inv.audit_args["failed"] = [c.id for c in verdict.failed(blocking_only=False)]
     ok = all(c.ok for c in verdict.checks)
-    return Result({"as_of": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "state_root": str(inv.layout.root),
-                   "repos": [str(r.root) for r in snap.repos], "scope": SCOPE, "items": items,
-                   "count": len(items), "checks": [c.to_dict() for c in verdict.checks],
-                   "summary": verdict.summary()},
-                  context=audit_ctx.name if audit_ctx else None, ok=ok,
-                  exit_code=ExitCode.OK if ok else ExitCode.POLICY_FAILED)
+    return Result(
+        {
+            "as_of": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "state_root": str(inv.layout.root),
+            "repos": [str(r.root) for r in snap.repos],
+            "scope": SCOPE,
+            "items": items,
+            "count": len(items),
+            "checks": [c.to_dict() for c in verdict.checks],
+            "summary": verdict.summary(),
+        },
+        context=audit_ctx.name if audit_ctx else None,
+        ok=ok,
+        exit_code=ExitCode.OK if ok else ExitCode.POLICY_FAILED,
+    )

@@ -39,9 +39,14 @@ def init(call: Call, name: str, ctype: str, vault_file: str | None) -> Result:
     if name not in names:
         # Judge the context as it would be, before anything is written.
         proposed = store.Context(
-            name=name, type=ctype, context_id="ctx_" + "0" * 32, state_root=str(inv.layout.root),
+            name=name,
+            type=ctype,
+            context_id="ctx_" + "0" * 32,
+            state_root=str(inv.layout.root),
             vault_file=str(vault or inv.layout.default_vault_file(name)),
-            created_at="", updated_at="")
+            created_at="",
+            updated_at="",
+        )
         try:
             call.gate(proposed, overlay_contexts={name: proposed})
         except SiPaasError:
@@ -52,8 +57,14 @@ def init(call: Call, name: str, ctype: str, vault_file: str | None) -> Result:
     inv.resolved = ctx
     if store.get_current(inv.layout) is None:
         store.set_current(inv.layout, name)
-    return Result({"created": created, "context_config": ctx.to_dict(),
-                   "current_context": store.get_current(inv.layout)}, context=name)
+    return Result(
+        {
+            "created": created,
+            "context_config": ctx.to_dict(),
+            "current_context": store.get_current(inv.layout),
+        },
+        context=name,
+    )
 
 
 def _remove_empty(inv: Invocation, made: list[Path]) -> None:
@@ -73,8 +84,9 @@ def list_all(call: Call) -> Result:
     inv.layout.check_usable(write=False)
     current = store.get_current(inv.layout)
     items = [{**c.to_dict(), "current": c.name == current} for c in store.list_contexts(inv.layout)]
-    return Result({"items": items, "count": len(items), "current_context": current},
-                  context=inv.context_opt or current)
+    return Result(
+        {"items": items, "count": len(items), "current_context": current}, context=inv.context_opt or current
+    )
 
 
 def _show_names(call: Call, name: str | None) -> None:
@@ -95,8 +107,14 @@ def show(call: Call, name: str | None) -> Result:
 def summary(inv: Invocation, ctx: store.Context) -> Result:
     """What `context show` prints for a loaded context (no gate, no audit line)."""
     counts = {c: len(read_items(inv.layout, ctx, c)) for c in ("targets", "apps")}
-    return Result({"context_config": ctx.to_dict(), "counts": counts,
-                   "current": store.get_current(inv.layout) == ctx.name}, context=ctx.name)
+    return Result(
+        {
+            "context_config": ctx.to_dict(),
+            "counts": counts,
+            "current": store.get_current(inv.layout) == ctx.name,
+        },
+        context=ctx.name,
+    )
 
 
 @command("context use", context="required", gate="change", context_arg="name")
@@ -129,8 +147,14 @@ def _relocate_check(call: Call, name: str | None) -> None:
         validate_name(name, "context")
 
 
-@command("context relocate", context="optional", gate="change", proposal=True,
-         context_arg="name", check=_relocate_check)
+@command(
+    "context relocate",
+    context="optional",
+    gate="change",
+    proposal=True,
+    context_arg="name",
+    check=_relocate_check,
+)
 def relocate(call: Call, name: str | None) -> Result:
     """Adopt contexts restored or moved from another state root (NAME, or every one that
     needs it): `state_root` becomes this root and vault paths under the old root follow."""
@@ -150,9 +174,12 @@ def relocate(call: Call, name: str | None) -> Result:
         old, new = change
         inv.resolved = new
         if not Path(new.vault_file).parent.is_dir():
-            inv.warnings.append(f"context {each!r}: vault folder {Path(new.vault_file).parent} "
-                                "does not exist; restore the vault there or re-create it")
-        moved.append({"name": each, "from": old.state_root, "to": new.state_root,
-                      "vault_file": new.vault_file})
+            inv.warnings.append(
+                f"context {each!r}: vault folder {Path(new.vault_file).parent} "
+                "does not exist; restore the vault there or re-create it"
+            )
+        moved.append(
+            {"name": each, "from": old.state_root, "to": new.state_root, "vault_file": new.vault_file}
+        )
     inv.audit_args["relocated"] = [m["name"] for m in moved]
     return Result({"relocated": moved, "count": len(moved)}, context=name)

@@ -43,8 +43,7 @@ def valid_webhook_url(url: str) -> bool:
         _ = parts.port  # a malformed port raises here
     except ValueError:
         return False
-    return (parts.scheme in ("http", "https") and bool(parts.hostname)
-            and not any(ch.isspace() for ch in url))
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(ch.isspace() for ch in url)
 
 
 def signature(sign_key: str, timestamp: str, body: bytes) -> str:
@@ -84,8 +83,9 @@ def _why(exc: BaseException, timeout: float) -> tuple[int | None, str]:
     return None, type(reason).__name__
 
 
-def _post_once(url: str, body: bytes, headers: dict[str, str],
-               timeout: float) -> tuple[int | None, str | None]:
+def _post_once(
+    url: str, body: bytes, headers: dict[str, str], timeout: float
+) -> tuple[int | None, str | None]:
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
         with _opener().open(request, timeout=timeout) as response:
@@ -100,8 +100,16 @@ def _post_once(url: str, body: bytes, headers: dict[str, str],
     return status, f"HTTP {status}"
 
 
-def deliver(url: str, body: bytes, *, sign_key: str | None, timeout: float, retries: int,
-            backoff: float, sleep: Callable[[float], None] = time.sleep) -> list[Attempt]:
+def deliver(
+    url: str,
+    body: bytes,
+    *,
+    sign_key: str | None,
+    timeout: float,
+    retries: int,
+    backoff: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Attempt]:
     """POST `body` until a 2xx answer or `retries` extra attempts are spent.
 
     Each attempt is bounded by `timeout`; between attempts the wait doubles from `backoff`

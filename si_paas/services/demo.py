@@ -41,22 +41,30 @@ class Step:
         return self.code == self.expect
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "why": self.why, "command": " ".join(["si", *self.args]),
-                "expected_exit": self.expect, "exit": self.code, "ok": self.ok,
-                "summary": self.summary}
+        return {
+            "title": self.title,
+            "why": self.why,
+            "command": " ".join(["si", *self.args]),
+            "expected_exit": self.expect,
+            "exit": self.code,
+            "ok": self.ok,
+            "summary": self.summary,
+        }
 
 
 def _summarize(step: Step, doc: dict[str, Any], stderr: str) -> str:
     if "drill" in doc:
         d = doc["drill"]
-        return (f"drill {d['status']}: " + ", ".join(f"{s['step']} {s['release']} {s['result']}"
-                                                     for s in d["steps"]))
+        return f"drill {d['status']}: " + ", ".join(
+            f"{s['step']} {s['release']} {s['result']}" for s in d["steps"]
+        )
     if "release" in doc and "status" in doc:
         if doc["status"] == "succeeded":
             return f"{doc['release']} is current"
         back = doc.get("rolled_back_to")
         return f"{doc['release']} failed at {doc.get('error_stage')}" + (
-            f"; switched back to {back}" if back else "")
+            f"; switched back to {back}" if back else ""
+        )
     if doc.get("command") == "checklist" and "items" in doc:
         bad_items = [i for i in doc["items"] if not i["ok"]]
         if not bad_items:
@@ -80,8 +88,7 @@ def _summarize(step: Step, doc: dict[str, Any], stderr: str) -> str:
         message: str = doc["error"]["message"]
         return message if message.startswith("refused") else "refused: " + message
     if "items" in doc:
-        names = [str(i.get("name") or i.get("release_id") or i.get("command"))
-                 for i in doc["items"][:6]]
+        names = [str(i.get("name") or i.get("release_id") or i.get("command")) for i in doc["items"][:6]]
         return f"{doc['count']} item(s): {', '.join(names) or '-'}"
     if "context_config" in doc:
         return f"context {doc['context']} ({doc['context_config']['type']}) ready"
@@ -121,25 +128,65 @@ def _deploy_steps(orders: Path, targets: Path) -> list[Step]:
                 marker.write_text("")
             else:
                 marker.unlink(missing_ok=True)
+
         return change
 
     return [
-        Step("Add a local deploy target", "a directory on this machine, private to internal-dogfood",
-             [*dog, "target", "add", "edge-local", "--host", "localhost", "--transport", "local",
-              "--path", str(targets / "orders")], 0),
-        Step("Register the orders app", "its source folder sits in the demo repository",
-             [*dog, "app", "add", "orders", "--source", str(orders), "--target", "edge-local"], 0),
-        Step("Deploy the first release", "gated, uploaded, verified, health-checked, switched",
-             [*deploy, "--first-deploy", "--health-cmd", "./bin/health"], 0),
-        Step("Deploy a second release", "the first one is now the verified rollback target",
-             deploy, 0, prepare=version("v2")),
-        Step("Deploy a release that fails its health check",
-             "health fails after the switch: switched back to the previous good release",
-             deploy, 1, prepare=version("v3", broken=True)),
-        Step("Rehearse a rollback (drill)", "roll back, health, roll forward, health: one record",
-             [*dog, "drill", "rollback", "--app", "orders", "--target", "edge-local"], 0),
-        Step("List releases", "every release with its state; history in --json",
-             [*dog, "release", "list", "--app", "orders"], 0),
+        Step(
+            "Add a local deploy target",
+            "a directory on this machine, private to internal-dogfood",
+            [
+                *dog,
+                "target",
+                "add",
+                "edge-local",
+                "--host",
+                "localhost",
+                "--transport",
+                "local",
+                "--path",
+                str(targets / "orders"),
+            ],
+            0,
+        ),
+        Step(
+            "Register the orders app",
+            "its source folder sits in the demo repository",
+            [*dog, "app", "add", "orders", "--source", str(orders), "--target", "edge-local"],
+            0,
+        ),
+        Step(
+            "Deploy the first release",
+            "gated, uploaded, verified, health-checked, switched",
+            [*deploy, "--first-deploy", "--health-cmd", "./bin/health"],
+            0,
+        ),
+        Step(
+            "Deploy a second release",
+            "the first one is now the verified rollback target",
+            deploy,
+            0,
+            prepare=version("v2"),
+        ),
+        Step(
+            "Deploy a release that fails its health check",
+            "health fails after the switch: switched back to the previous good release",
+            deploy,
+            1,
+            prepare=version("v3", broken=True),
+        ),
+        Step(
+            "Rehearse a rollback (drill)",
+            "roll back, health, roll forward, health: one record",
+            [*dog, "drill", "rollback", "--app", "orders", "--target", "edge-local"],
+            0,
+        ),
+        Step(
+            "List releases",
+            "every release with its state; history in --json",
+            [*dog, "release", "list", "--app", "orders"],
+            0,
+        ),
     ]
 
 
@@ -149,10 +196,15 @@ def _backup_steps() -> list[Step]:
     for name in ("internal-dogfood", "oss-demo"):
         ctx = ["paas", "--context", name]
         steps += [
-            Step(f"Back up {name}", "encrypted records; never the vault or keys",
-                 [*ctx, "backup", "create"], 0),
-            Step(f"Verify {name}'s newest snapshot", "decrypt every chunk, check every file",
-                 [*ctx, "backup", "verify", "--latest"], 0),
+            Step(
+                f"Back up {name}", "encrypted records; never the vault or keys", [*ctx, "backup", "create"], 0
+            ),
+            Step(
+                f"Verify {name}'s newest snapshot",
+                "decrypt every chunk, check every file",
+                [*ctx, "backup", "verify", "--latest"],
+                0,
+            ),
         ]
     return steps
 
@@ -160,54 +212,133 @@ def _backup_steps() -> list[Step]:
 def _plan(repo: Path, src: Path) -> list[Step]:
     ctx = ["paas", "--context"]
     return [
-        Step("Initialise internal-dogfood", "private targets, private vault",
-             ["paas", "context", "init", "--name", "internal-dogfood", "--type", "internal-dogfood"], 0),
-        Step("Initialise oss-demo", "public-safe, disposable targets only",
-             ["paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo"], 0),
-        Step("Run isolation checks", "the runbook's baseline must be clean",
-             ["paas", "doctor"], 0, cwd=str(repo)),
-        Step("Add a private target", "internal hosts belong to internal-dogfood",
-             [*ctx, "internal-dogfood", "target", "add", "build-01", "--host", "10.20.0.7",
-              "--port", "22", "--user", "deploy"], 0),
-        Step("Add a disposable demo target", "oss-demo targets must be --disposable",
-             [*ctx, "oss-demo", "target", "add", "demo-1", "--host", "demo-1.example.test",
-              "--disposable"], 0),
-        Step("Register the demo app", "apps bind a source folder to targets",
-             [*ctx, "oss-demo", "app", "add", "web", "--source", str(src), "--target", "demo-1"], 0),
-        Step("Daily flow: list targets", "read-only, judged by the gate",
-             [*ctx, "oss-demo", "target", "list"], 0),
-        Step("Daily flow: read events", "every command left an audit line",
-             [*ctx, "oss-demo", "events", "list", "--limit", "50"], 0),
-        Step("Guardrail: mutate without --context", "the runbook's explicit-context rule",
-             ["paas", "target", "add", "x", "--host", "x.test"], 2),
-        Step("Guardrail: internal host in oss-demo", "cross-context data is refused",
-             [*ctx, "oss-demo", "target", "add", "leak", "--host", "10.20.0.7", "--port", "22",
-              "--disposable"], 1),
-        Step("Guardrail: non-disposable demo target", "oss-demo must stay public-safe",
-             [*ctx, "oss-demo", "target", "add", "pet", "--host", "pet.example.test"], 1),
+        Step(
+            "Initialise internal-dogfood",
+            "private targets, private vault",
+            ["paas", "context", "init", "--name", "internal-dogfood", "--type", "internal-dogfood"],
+            0,
+        ),
+        Step(
+            "Initialise oss-demo",
+            "public-safe, disposable targets only",
+            ["paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo"],
+            0,
+        ),
+        Step(
+            "Run isolation checks",
+            "the runbook's baseline must be clean",
+            ["paas", "doctor"],
+            0,
+            cwd=str(repo),
+        ),
+        Step(
+            "Add a private target",
+            "internal hosts belong to internal-dogfood",
+            [
+                *ctx,
+                "internal-dogfood",
+                "target",
+                "add",
+                "build-01",
+                "--host",
+                "10.20.0.7",
+                "--port",
+                "22",
+                "--user",
+                "deploy",
+            ],
+            0,
+        ),
+        Step(
+            "Add a disposable demo target",
+            "oss-demo targets must be --disposable",
+            [*ctx, "oss-demo", "target", "add", "demo-1", "--host", "demo-1.example.test", "--disposable"],
+            0,
+        ),
+        Step(
+            "Register the demo app",
+            "apps bind a source folder to targets",
+            [*ctx, "oss-demo", "app", "add", "web", "--source", str(src), "--target", "demo-1"],
+            0,
+        ),
+        Step(
+            "Daily flow: list targets",
+            "read-only, judged by the gate",
+            [*ctx, "oss-demo", "target", "list"],
+            0,
+        ),
+        Step(
+            "Daily flow: read events",
+            "every command left an audit line",
+            [*ctx, "oss-demo", "events", "list", "--limit", "50"],
+            0,
+        ),
+        Step(
+            "Guardrail: mutate without --context",
+            "the runbook's explicit-context rule",
+            ["paas", "target", "add", "x", "--host", "x.test"],
+            2,
+        ),
+        Step(
+            "Guardrail: internal host in oss-demo",
+            "cross-context data is refused",
+            [
+                *ctx,
+                "oss-demo",
+                "target",
+                "add",
+                "leak",
+                "--host",
+                "10.20.0.7",
+                "--port",
+                "22",
+                "--disposable",
+            ],
+            1,
+        ),
+        Step(
+            "Guardrail: non-disposable demo target",
+            "oss-demo must stay public-safe",
+            [*ctx, "oss-demo", "target", "add", "pet", "--host", "pet.example.test"],
+            1,
+        ),
         *_deploy_steps(repo / "orders", repo.parent / "targets"),
         *_backup_steps(),
-        Step("Plant contamination, run doctor again",
-             "a context directory and a live token land in the repo",
-             ["paas", "doctor"], 1, cwd=str(repo)),
-        Step("Guardrail: deploy after contamination", "the deploy gate is the doctor verdict",
-             ["paas", "--context", "internal-dogfood", "deploy", "--app", "orders", "--target",
-              "edge-local"], 1),
+        Step(
+            "Plant contamination, run doctor again",
+            "a context directory and a live token land in the repo",
+            ["paas", "doctor"],
+            1,
+            cwd=str(repo),
+        ),
+        Step(
+            "Guardrail: deploy after contamination",
+            "the deploy gate is the doctor verdict",
+            ["paas", "--context", "internal-dogfood", "deploy", "--app", "orders", "--target", "edge-local"],
+            1,
+        ),
     ]
 
 
 def _plant(state_root: Path, repo: Path) -> None:
-    shutil.copytree(state_root / "contexts" / "internal-dogfood",
-                    repo / "ops" / "paas-backup" / "contexts" / "internal-dogfood")
+    shutil.copytree(
+        state_root / "contexts" / "internal-dogfood",
+        repo / "ops" / "paas-backup" / "contexts" / "internal-dogfood",
+    )
     (repo / ".env").write_text(f"STRIPE_API_KEY={_DEMO_TOKEN}\n")
 
 
 def _run_step(step: Step, tmp: Path, env: dict[str, str], on_step: Callable[[Step], None]) -> None:
     if step.prepare is not None:
         step.prepare()
-    proc = subprocess.run([sys.executable, "-m", "si_paas", *step.args, "--json"],
-                          cwd=step.cwd or str(tmp), env=env, capture_output=True, text=True,
-                          input=step.stdin)
+    proc = subprocess.run(
+        [sys.executable, "-m", "si_paas", *step.args, "--json"],
+        cwd=step.cwd or str(tmp),
+        env=env,
+        capture_output=True,
+        text=True,
+        input=step.stdin,
+    )
     step.code = proc.returncode
     try:
         step.doc = json.loads(proc.stdout)
@@ -225,11 +356,20 @@ def run_demo(call: Call, on_step: Callable[[Step], None], keep: bool = False) ->
     src.mkdir(parents=True)
     (src / "index.html").write_text("<h1>demo</h1>\n")
     _orders_source(repo / "orders")
-    git_env = {"GIT_AUTHOR_NAME": "demo", "GIT_AUTHOR_EMAIL": "demo@example.invalid",
-               "GIT_COMMITTER_NAME": "demo", "GIT_COMMITTER_EMAIL": "demo@example.invalid"}
-    env = {**os.environ, **git_env, "HOME": str(tmp / "home"),
-           "SI_PAAS_STATE_ROOT": str(state_root), "SI_PAAS_KEY_DIR": str(tmp / "home/.si/keys"),
-           "SI_PAAS_BACKUP_ROOT": str(tmp / "home/.si/backups")}
+    git_env = {
+        "GIT_AUTHOR_NAME": "demo",
+        "GIT_AUTHOR_EMAIL": "demo@example.invalid",
+        "GIT_COMMITTER_NAME": "demo",
+        "GIT_COMMITTER_EMAIL": "demo@example.invalid",
+    }
+    env = {
+        **os.environ,
+        **git_env,
+        "HOME": str(tmp / "home"),
+        "SI_PAAS_STATE_ROOT": str(state_root),
+        "SI_PAAS_KEY_DIR": str(tmp / "home/.si/keys"),
+        "SI_PAAS_BACKUP_ROOT": str(tmp / "home/.si/backups"),
+    }
     env.pop("SI_PAAS_ALLOW_REPO_STATE", None)
     from si_paas.services import demo_ops
 
@@ -251,5 +391,8 @@ def run_demo(call: Call, on_step: Callable[[Step], None], keep: bool = False) ->
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
     ok = all(s.ok for s in steps)
-    return Result({"workdir": str(tmp), "kept": keep, "steps": [s.to_dict() for s in steps]},
-                  ok=ok, exit_code=ExitCode.OK if ok else ExitCode.POLICY_FAILED)
+    return Result(
+        {"workdir": str(tmp), "kept": keep, "steps": [s.to_dict() for s in steps]},
+        ok=ok,
+        exit_code=ExitCode.OK if ok else ExitCode.POLICY_FAILED,
+    )

@@ -48,18 +48,39 @@ def plan(port: int) -> list[Step]:
         key = "ALERT_WEBHOOK_URL"
         ctx = ["paas", "--context", name]
         steps += [
-            Step(f"Store the {name} webhook URL in its vault", "a webhook URL is a secret",
-                 [*ctx, "secret", "set", key], 0, stdin=f"http://127.0.0.1:{port}/{name}"),
-            Step(f"Add the {name} alert channel", "channels name vault keys, never URLs",
-                 [*ctx, "alert", "channel", "add", "webhook", "--name", "ops", "--url-secret", key], 0),
-            Step(f"Send a test alert from {name}", "a real delivery is the checklist's evidence",
-                 [*ctx, "alert", "test"], 0),
+            Step(
+                f"Store the {name} webhook URL in its vault",
+                "a webhook URL is a secret",
+                [*ctx, "secret", "set", key],
+                0,
+                stdin=f"http://127.0.0.1:{port}/{name}",
+            ),
+            Step(
+                f"Add the {name} alert channel",
+                "channels name vault keys, never URLs",
+                [*ctx, "alert", "channel", "add", "webhook", "--name", "ops", "--url-secret", key],
+                0,
+            ),
+            Step(
+                f"Send a test alert from {name}",
+                "a real delivery is the checklist's evidence",
+                [*ctx, "alert", "test"],
+                0,
+            ),
         ]
     steps += [
-        Step("Weekly checklist: all five items", "a drill and a verified backup of each context",
-             ["paas", "checklist"], 0),
-        Step("Break one item: remove oss-demo's webhook URL", "the channel's secret is gone",
-             ["paas", "--context", "oss-demo", "secret", "unset", "ALERT_WEBHOOK_URL"], 0),
+        Step(
+            "Weekly checklist: all five items",
+            "a drill and a verified backup of each context",
+            ["paas", "checklist"],
+            0,
+        ),
+        Step(
+            "Break one item: remove oss-demo's webhook URL",
+            "the channel's secret is gone",
+            ["paas", "--context", "oss-demo", "secret", "unset", "ALERT_WEBHOOK_URL"],
+            0,
+        ),
         Step("Weekly checklist again", "item 4 fails and says how to fix it", ["paas", "checklist"], 1),
     ]
     return steps

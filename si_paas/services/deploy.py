@@ -48,8 +48,7 @@ def _quiet(step: str, status: str) -> None:
     """The default progress sink: nothing."""
 
 
-def alert(inv: Invocation, where: Where, severity: str, kind: str, summary: str,
-          **labels: str) -> None:
+def alert(inv: Invocation, where: Where, severity: str, kind: str, summary: str, **labels: str) -> None:
     """Raise a deploy-side alert in the deploy's context, labelled with app and target.
 
     `raise_alert` never raises: a failed delivery becomes a warning on `inv`, never a change
@@ -58,8 +57,7 @@ def alert(inv: Invocation, where: Where, severity: str, kind: str, summary: str,
     from si_paas.services.alerts import raise_alert  # the alert machinery loads on demand
 
     app, target = where.names
-    raise_alert(inv, severity, kind, summary, {"app": app, "target": target, **labels},
-                ctx=where.ctx)
+    raise_alert(inv, severity, kind, summary, {"app": app, "target": target, **labels}, ctx=where.ctx)
 
 
 def checkpoint(step: str) -> None:
@@ -111,12 +109,13 @@ def target_layout(inv: Invocation, ctx: Context, target: dict[str, Any]) -> Targ
     """The target's release layout through its transport."""
     path = target.get("path")
     if not path:
-        raise UsageError(f"target {target['name']!r} has no deploy directory: "
-                         f"`si paas --context {ctx.name} target update {target['name']} --path DIR`")
+        raise UsageError(
+            f"target {target['name']!r} has no deploy directory: "
+            f"`si paas --context {ctx.name} target update {target['name']} --path DIR`"
+        )
     if not str(path).startswith("/"):
         raise UsageError(f"target {target['name']!r}: --path {path!r} must be absolute")
-    transport = open_transport(target, {"known_hosts": known_hosts_file(inv, ctx),
-                                        "context": ctx.name})
+    transport = open_transport(target, {"known_hosts": known_hosts_file(inv, ctx), "context": ctx.name})
     return TargetLayout(transport, str(path).rstrip("/") or "/")
 
 
@@ -136,12 +135,16 @@ def resolve(inv: Invocation, ctx: Context, app: str, target: str) -> Where:
     if tgt is None:
         owner = _foreign_owner(inv, ctx, "targets", target)
         if owner:
-            raise UsageError(f"--target {target!r}: a target of context {owner!r}, not of "
-                             f"{ctx.name!r}; deploys never cross contexts")
+            raise UsageError(
+                f"--target {target!r}: a target of context {owner!r}, not of "
+                f"{ctx.name!r}; deploys never cross contexts"
+            )
         raise UsageError(f"--target {target!r}: no such target in context {ctx.name!r}")
     if target not in app_rec["targets"]:
-        raise UsageError(f"--target {target!r}: app {app!r} is not bound to it (bound: "
-                         f"{', '.join(app_rec['targets']) or 'none'})")
+        raise UsageError(
+            f"--target {target!r}: app {app!r} is not bound to it (bound: "
+            f"{', '.join(app_rec['targets']) or 'none'})"
+        )
     return Where(ctx, app_rec, tgt, target_layout(inv, ctx, tgt))
 
 
@@ -166,8 +169,7 @@ def deploy_gate(inv: Invocation, where: Where, plan: dict[str, Any], command: st
     """Strict: the `deploy` scope over the state, the app's repository and the plan must pass."""
     source = Path(where.app["source"])
     repos = [source] if source.is_dir() else []
-    snap = build_snapshot(SnapshotSpec(inv.layout, paths=tuple(repos), focus=where.ctx.name,
-                                       deploy=plan))
+    snap = build_snapshot(SnapshotSpec(inv.layout, paths=tuple(repos), focus=where.ctx.name, deploy=plan))
     try:
         verdict = judge(snap, "deploy", config_repo=enclosing_worktree(source)).verdict
     finally:
@@ -178,11 +180,27 @@ def deploy_gate(inv: Invocation, where: Where, plan: dict[str, Any], command: st
         return
     message = _describe_refusal(where.ctx, failed)
     app, target = where.names
-    append_event(inv.layout, where.ctx, "deploy", command, "refused", app=app, target=target,
-                 message=message, failed_checks=[c.id for c in failed])
+    append_event(
+        inv.layout,
+        where.ctx,
+        "deploy",
+        command,
+        "refused",
+        app=app,
+        target=target,
+        message=message,
+        failed_checks=[c.id for c in failed],
+    )
     kind = "deploy" if command == "deploy" else "rollback"
-    alert(inv, where, "critical", kind, f"{command} of {app} to {target} refused: {message}",
-          alertname=f"si-paas-{kind}-refused", check=",".join(sorted(c.id for c in failed)))
+    alert(
+        inv,
+        where,
+        "critical",
+        kind,
+        f"{command} of {app} to {target} refused: {message}",
+        alertname=f"si-paas-{kind}-refused",
+        check=",".join(sorted(c.id for c in failed)),
+    )
     raise PolicyRefusal(message, failed=[c.id for c in failed])
 
 
@@ -190,36 +208,51 @@ def deploy_gate(inv: Invocation, where: Where, plan: dict[str, Any], command: st
 
 
 def _holder(command: str, message: str | None, release: str | None) -> dict[str, Any]:
-    return {"actor": actor(), "pid": os.getpid(), "host": deploylock.this_host(),
-            "time": utc_now(), "release": release, "message": message, "command": command}
+    return {
+        "actor": actor(),
+        "pid": os.getpid(),
+        "host": deploylock.this_host(),
+        "time": utc_now(),
+        "release": release,
+        "message": message,
+        "command": command,
+    }
 
 
 def _describe_holder(holder: dict[str, Any], stale: bool) -> str:
     state = "a stale lock (its process is gone)" if stale else "locked"
-    return (f"{state}: {holder.get('command') or 'deploy'} by {holder.get('actor', '?')} "
-            f"(pid {holder.get('pid', '?')} on {holder.get('host', '?')}) since "
-            f"{holder.get('time', '?')}")
+    return (
+        f"{state}: {holder.get('command') or 'deploy'} by {holder.get('actor', '?')} "
+        f"(pid {holder.get('pid', '?')} on {holder.get('host', '?')}) since "
+        f"{holder.get('time', '?')}"
+    )
 
 
 @contextlib.contextmanager
-def deploy_lock(inv: Invocation, where: Where, command: str,
-                message: str | None) -> Iterator[dict[str, Any]]:
+def deploy_lock(inv: Invocation, where: Where, command: str, message: str | None) -> Iterator[dict[str, Any]]:
     """Hold the (app, target) lock in the context and the lock directory on the target."""
     app, target = where.names
     path = deploylock.lock_path(inv.layout, where.ctx.name, app, target)
     holder = _holder(command, message, None)
     found = deploylock.acquire(path, holder)
     if found is not None:
-        hint = (f"; after checking, `si paas --context {where.ctx.name} deploy lock release "
-                f"--app {app} --target {target} --force`" if found.stale else "")
-        raise PolicyRefusal(f"{app} on {target}: {_describe_holder(found.holder, found.stale)}{hint}",
-                            failed=["deploy-lock"])
+        hint = (
+            f"; after checking, `si paas --context {where.ctx.name} deploy lock release "
+            f"--app {app} --target {target} --force`"
+            if found.stale
+            else ""
+        )
+        raise PolicyRefusal(
+            f"{app} on {target}: {_describe_holder(found.holder, found.stale)}{hint}", failed=["deploy-lock"]
+        )
     try:
         remote = where.layout.lock(holder)
         if remote is not None:
             raise PolicyRefusal(
                 f"{app} on {target}: the target is {_describe_holder(remote, False)} "
-                f"({where.layout.where()}/.si-paas/lock)", failed=["deploy-lock"])
+                f"({where.layout.where()}/.si-paas/lock)",
+                failed=["deploy-lock"],
+            )
         try:
             yield holder
         finally:
@@ -242,14 +275,32 @@ def set_lock_release(inv: Invocation, where: Where, release: str) -> None:
 
 
 def _new_pair(ctx: Context, app: str, target: str) -> dict[str, Any]:
-    return {"app": app, "target": target, "context": ctx.name, "context_id": ctx.context_id,
-            "next_seq": 1, "current": None, "previous_good": None, "health_cmd": None,
-            "history": []}
+    return {
+        "app": app,
+        "target": target,
+        "context": ctx.name,
+        "context_id": ctx.context_id,
+        "next_seq": 1,
+        "current": None,
+        "previous_good": None,
+        "health_cmd": None,
+        "history": [],
+    }
 
 
-def begin_row(inv: Invocation, ctx: Context, app: str, target: str, *, kind: str,
-              release: str | None, from_release: str | None, first_deploy: bool = False,
-              drill_id: str | None = None, health_cmd: str | None = None) -> tuple[int, str]:
+def begin_row(
+    inv: Invocation,
+    ctx: Context,
+    app: str,
+    target: str,
+    *,
+    kind: str,
+    release: str | None,
+    from_release: str | None,
+    first_deploy: bool = False,
+    drill_id: str | None = None,
+    health_cmd: str | None = None,
+) -> tuple[int, str]:
     """Append a `running` row (allocating a release id when `release` is None)."""
 
     def change(doc: dict[str, Any]) -> tuple[int, str]:
@@ -264,29 +315,61 @@ def begin_row(inv: Invocation, ctx: Context, app: str, target: str, *, kind: str
         if health_cmd:
             pair["health_cmd"] = health_cmd
         number = len(pair["history"]) + 1
-        pair["history"].append({
-            "row": number, "kind": kind, "release": rid, "from_release": from_release,
-            "status": "running", "actor": actor(), "pid": os.getpid(),
-            "host": deploylock.this_host(), "started_at": utc_now(), "ended_at": None,
-            "health": None, "error_stage": None, "error": None, "first_deploy": first_deploy,
-            "drill_id": drill_id, "context": ctx.name, "context_id": ctx.context_id})
+        pair["history"].append(
+            {
+                "row": number,
+                "kind": kind,
+                "release": rid,
+                "from_release": from_release,
+                "status": "running",
+                "actor": actor(),
+                "pid": os.getpid(),
+                "host": deploylock.this_host(),
+                "started_at": utc_now(),
+                "ended_at": None,
+                "health": None,
+                "error_stage": None,
+                "error": None,
+                "first_deploy": first_deploy,
+                "drill_id": drill_id,
+                "context": ctx.name,
+                "context_id": ctx.context_id,
+            }
+        )
         return number, rid
 
     result: tuple[int, str] = store.update_deployments(inv.layout, ctx, change)
     return result
 
 
-def end_row(inv: Invocation, ctx: Context, app: str, target: str, number: int, status: str, *,
-            current: str | None = None, health: dict[str, Any] | None = None,
-            error_stage: str | None = None, error: str | None = None) -> None:
+def end_row(
+    inv: Invocation,
+    ctx: Context,
+    app: str,
+    target: str,
+    number: int,
+    status: str,
+    *,
+    current: str | None = None,
+    health: dict[str, Any] | None = None,
+    error_stage: str | None = None,
+    error: str | None = None,
+) -> None:
     """Close a row; `current` (when given) is what the target's `current` now points at."""
 
     def change(doc: dict[str, Any]) -> None:
         pair = find_pair(doc, app, target)
         assert pair is not None
         row = pair["history"][number - 1]
-        row.update({"status": status, "ended_at": utc_now(), "health": health,
-                    "error_stage": error_stage, "error": error})
+        row.update(
+            {
+                "status": status,
+                "ended_at": utc_now(),
+                "health": health,
+                "error_stage": error_stage,
+                "error": error,
+            }
+        )
         if current is not None:
             pair["current"] = current
         candidates = previous_good(pair, pair["current"])
@@ -307,19 +390,22 @@ def run_health(where: Where, folder: str, health: Health, release: str) -> dict[
     if not health.command:
         return {"ok": True, "skipped": True}
     app, target = where.names
-    env = {"SI_PAAS_APP": app, "SI_PAAS_TARGET": target, "SI_PAAS_RELEASE": release,
-           "SI_PAAS_RELEASE_DIR": folder, "SI_PAAS_SHARED_DIR": f"{where.layout.path}/shared"}
+    env = {
+        "SI_PAAS_APP": app,
+        "SI_PAAS_TARGET": target,
+        "SI_PAAS_RELEASE": release,
+        "SI_PAAS_RELEASE_DIR": folder,
+        "SI_PAAS_SHARED_DIR": f"{where.layout.path}/shared",
+    }
     code, timed_out, attempt = -1, False, 0
     for attempt in range(1, health.attempts + 1):
         result = where.layout.health(folder, health.command, health.timeout, env)
         code, timed_out = result.code, result.timed_out or result.code == 124
         if result.ok:
-            return {"ok": True, "attempts": attempt, "exit_code": 0, "timed_out": False,
-                    "folder": folder}
+            return {"ok": True, "attempts": attempt, "exit_code": 0, "timed_out": False, "folder": folder}
         if attempt < health.attempts:
             time.sleep(health.interval)
-    return {"ok": False, "attempts": attempt, "exit_code": code, "timed_out": timed_out,
-            "folder": folder}
+    return {"ok": False, "attempts": attempt, "exit_code": code, "timed_out": timed_out, "folder": folder}
 
 
 def _health_error(result: dict[str, Any], health: Health) -> str:
@@ -338,8 +424,9 @@ def verify_release(inv: Invocation, where: Where, release: str) -> str | None:
     return where.layout.verify(where.layout.release_dir(release), record["bundle_digest"])
 
 
-def rollback_candidate(inv: Invocation, where: Where, pair: dict[str, Any] | None,
-                       current: str | None, include_current: bool) -> tuple[str | None, list[str]]:
+def rollback_candidate(
+    inv: Invocation, where: Where, pair: dict[str, Any] | None, current: str | None, include_current: bool
+) -> tuple[str | None, list[str]]:
     """The release a rollback would go to and the candidates that did not verify."""
     if pair is None:
         return None, []
@@ -359,45 +446,79 @@ def rollback_candidate(inv: Invocation, where: Where, pair: dict[str, Any] | Non
 # ---------------------------------------------------------------- deploy
 
 
-def _release_record(where: Where, ctx: Context, rid: str, bundle: Bundle,
-                    first_deploy: bool) -> dict[str, Any]:
-    return {"schema_version": 1, "release_id": rid, "seq": int(rid[1:7]),
-            "app": where.app["name"], "target": where.target["name"], "context": ctx.name,
-            "context_id": ctx.context_id, "actor": actor(), "created_at": utc_now(),
-            "kind": "deploy",
-            "source": {"path": str(bundle.root), "git_sha": bundle.git_sha, "dirty": bundle.dirty},
-            "bundle_digest": bundle.digest, "file_count": len(bundle.files),
-            "total_bytes": bundle.total_bytes, "files": bundle.files,
-            "first_deploy": first_deploy, "pruned_at": None}
+def _release_record(
+    where: Where, ctx: Context, rid: str, bundle: Bundle, first_deploy: bool
+) -> dict[str, Any]:
+    return {
+        "schema_version": 1,
+        "release_id": rid,
+        "seq": int(rid[1:7]),
+        "app": where.app["name"],
+        "target": where.target["name"],
+        "context": ctx.name,
+        "context_id": ctx.context_id,
+        "actor": actor(),
+        "created_at": utc_now(),
+        "kind": "deploy",
+        "source": {"path": str(bundle.root), "git_sha": bundle.git_sha, "dirty": bundle.dirty},
+        "bundle_digest": bundle.digest,
+        "file_count": len(bundle.files),
+        "total_bytes": bundle.total_bytes,
+        "files": bundle.files,
+        "first_deploy": first_deploy,
+        "pruned_at": None,
+    }
 
 
-def _plan(where: Where, action: str, current: str | None, rollback_to: str | None,
-          first_deploy: bool, skipped: list[str]) -> dict[str, Any]:
+def _plan(
+    where: Where,
+    action: str,
+    current: str | None,
+    rollback_to: str | None,
+    first_deploy: bool,
+    skipped: list[str],
+) -> dict[str, Any]:
     app, target = where.names
-    return {"action": action, "context": where.ctx.name, "context_id": where.ctx.context_id,
-            "app": app, "target": target, "transport": where.target["transport"],
-            "target_path": where.layout.path, "current": current,
-            "rollback_release": rollback_to, "rollback_verified": rollback_to is not None,
-            "first_deploy": first_deploy, "unverified": skipped}
+    return {
+        "action": action,
+        "context": where.ctx.name,
+        "context_id": where.ctx.context_id,
+        "app": app,
+        "target": target,
+        "transport": where.target["transport"],
+        "target_path": where.layout.path,
+        "current": current,
+        "rollback_release": rollback_to,
+        "rollback_verified": rollback_to is not None,
+        "first_deploy": first_deploy,
+        "unverified": skipped,
+    }
 
 
-def _check_deploy(call: Call, app: str, target: str, health: Health, *, dry_run: bool,
-                  **_: Any) -> None:
+def _check_deploy(call: Call, app: str, target: str, health: Health, *, dry_run: bool, **_: Any) -> None:
     """The health flags, then the runbook's rule: a deploy that is not a dry run changes
     state and needs an explicit --context."""
     health.check()
     inv = call.inv
     if not dry_run:
         if not inv.context_opt:
-            raise UsageError(f"`{inv.command}` changes state and needs --context NAME "
-                             f"({MUTATING_RULE})")
+            raise UsageError(f"`{inv.command}` changes state and needs --context NAME ({MUTATING_RULE})")
         inv.layout.check_usable(write=True)
 
 
 @command("deploy", context="required", gate="strict", proposal=True, check=_check_deploy)
-def deploy(call: Call, app: str, target: str, health: Health, *, first_deploy: bool,
-           dry_run: bool, message: str | None, auto_rollback: bool | None,
-           progress: Progress = _quiet) -> Result:
+def deploy(
+    call: Call,
+    app: str,
+    target: str,
+    health: Health,
+    *,
+    first_deploy: bool,
+    dry_run: bool,
+    message: str | None,
+    auto_rollback: bool | None,
+    progress: Progress = _quiet,
+) -> Result:
     """Deploy the app's source to the target; see the module docstring for the steps.
 
     The doctor gate (`deploy_gate`) judges the plan strictly; a dry run passes the read gate.
@@ -420,38 +541,65 @@ def deploy(call: Call, app: str, target: str, health: Health, *, first_deploy: b
     progress("gate", "start")
     deploy_gate(inv, where, plan, "deploy")
     progress("gate", "ok")
-    summary = {"files": len(bundle.files), "bytes": bundle.total_bytes,
-               "bundle_digest": bundle.digest, "git_sha": bundle.git_sha, "dirty": bundle.dirty,
-               "skipped": bundle.skipped}
+    summary = {
+        "files": len(bundle.files),
+        "bytes": bundle.total_bytes,
+        "bundle_digest": bundle.digest,
+        "git_sha": bundle.git_sha,
+        "dirty": bundle.dirty,
+        "skipped": bundle.skipped,
+    }
     if dry_run:
         next_id = release_id((pair or {}).get("next_seq", 1), target)
-        steps = ["take the lock (context and target)", f"upload {len(bundle.files)} files to "
-                 f"{where.layout.incoming_dir(next_id)}", "verify every SHA-256 on the target",
-                 f"rename into {where.layout.release_dir(next_id)}",
-                 f"health in the release folder: {health_cmd or '(none)'}",
-                 f"switch {where.layout.path}/current -> releases/{next_id}",
-                 "health against current" + (f"; on failure switch back to {back_to}"
-                                              if back_to and auto_rollback else "")]
-        return Result({"dry_run": True, "release": next_id, "plan": plan, "bundle": summary,
-                       "steps": steps}, context=ctx.name)
-    return _deploy_locked(inv, where, bundle, plan, health, first_deploy, message,
-                          auto_rollback, summary, progress)
+        steps = [
+            "take the lock (context and target)",
+            f"upload {len(bundle.files)} files to {where.layout.incoming_dir(next_id)}",
+            "verify every SHA-256 on the target",
+            f"rename into {where.layout.release_dir(next_id)}",
+            f"health in the release folder: {health_cmd or '(none)'}",
+            f"switch {where.layout.path}/current -> releases/{next_id}",
+            "health against current"
+            + (f"; on failure switch back to {back_to}" if back_to and auto_rollback else ""),
+        ]
+        return Result(
+            {"dry_run": True, "release": next_id, "plan": plan, "bundle": summary, "steps": steps},
+            context=ctx.name,
+        )
+    return _deploy_locked(
+        inv, where, bundle, plan, health, first_deploy, message, auto_rollback, summary, progress
+    )
 
 
-def _deploy_locked(inv: Invocation, where: Where, bundle: Bundle, plan: dict[str, Any],
-                   health: Health, first_deploy: bool, message: str | None, auto_rollback: bool,
-                   summary: dict[str, Any], progress: Progress) -> Result:
+def _deploy_locked(
+    inv: Invocation,
+    where: Where,
+    bundle: Bundle,
+    plan: dict[str, Any],
+    health: Health,
+    first_deploy: bool,
+    message: str | None,
+    auto_rollback: bool,
+    summary: dict[str, Any],
+    progress: Progress,
+) -> Result:
     ctx, (app, target) = where.ctx, where.names
     layout = where.layout
     with deploy_lock(inv, where, "deploy", message):
         checkpoint("locked")
         current, back_to = layout.current(), plan["rollback_release"]
         if current != plan["current"]:  # another deploy finished in between: judge again
-            back_to, _ = rollback_candidate(inv, where, pair_of(inv, ctx, app, target), current,
-                                            True)
-        number, rid = begin_row(inv, ctx, app, target, kind="deploy", release=None,
-                                from_release=current, first_deploy=first_deploy,
-                                health_cmd=health.command)
+            back_to, _ = rollback_candidate(inv, where, pair_of(inv, ctx, app, target), current, True)
+        number, rid = begin_row(
+            inv,
+            ctx,
+            app,
+            target,
+            kind="deploy",
+            release=None,
+            from_release=current,
+            first_deploy=first_deploy,
+            health_cmd=health.command,
+        )
         set_lock_release(inv, where, rid)
         inv.audit_args["release"] = rid
         store.write_release(inv.layout, ctx, _release_record(where, ctx, rid, bundle, first_deploy))
@@ -474,8 +622,9 @@ def _deploy_locked(inv: Invocation, where: Where, bundle: Bundle, plan: dict[str
             if not first["ok"]:
                 error = _health_error(first, health)
                 progress("health", "failed")
-                end_row(inv, ctx, app, target, number, "failed", health=first,
-                        error_stage="health", error=error)
+                end_row(
+                    inv, ctx, app, target, number, "failed", health=first, error_stage="health", error=error
+                )
                 return _failed(inv, where, rid, "health", error, current, summary)
             progress("health", "ok")
             stage = "switch"
@@ -489,77 +638,191 @@ def _deploy_locked(inv: Invocation, where: Where, bundle: Bundle, plan: dict[str
             end_row(inv, ctx, app, target, number, "failed", error_stage=stage, error=exc.message)
             with contextlib.suppress(TargetError):
                 layout.clear_incoming()
-            append_event(inv.layout, ctx, "deploy", "deploy", "error", app=app, target=target,
-                         release=rid, message=f"{stage}: {exc.message}")
+            append_event(
+                inv.layout,
+                ctx,
+                "deploy",
+                "deploy",
+                "error",
+                app=app,
+                target=target,
+                release=rid,
+                message=f"{stage}: {exc.message}",
+            )
             # after the switch the new release is current with its health unknown
-            alert(inv, where, "critical" if stage == "post-health" else "warning", "deploy",
-                  f"deploy {rid} of {app} to {target} failed at {stage}: {exc.message}",
-                  alertname="si-paas-deploy-failed")
+            alert(
+                inv,
+                where,
+                "critical" if stage == "post-health" else "warning",
+                "deploy",
+                f"deploy {rid} of {app} to {target} failed at {stage}: {exc.message}",
+                alertname="si-paas-deploy-failed",
+            )
             raise
         except BaseException:
-            end_row(inv, ctx, app, target, number, "failed", error_stage=stage,
-                    error="interrupted")
+            end_row(inv, ctx, app, target, number, "failed", error_stage=stage, error="interrupted")
             raise
         if after["ok"]:
             progress("post-health", "ok")
             end_row(inv, ctx, app, target, number, "succeeded", current=rid, health=after)
-            append_event(inv.layout, ctx, "deploy", "deploy", "ok", app=app, target=target,
-                         release=rid, message=message)
-            return Result({"release": rid, "status": "succeeded", "previous": current,
-                           "bundle": summary, "health": after, "plan": plan}, context=ctx.name)
+            append_event(
+                inv.layout,
+                ctx,
+                "deploy",
+                "deploy",
+                "ok",
+                app=app,
+                target=target,
+                release=rid,
+                message=message,
+            )
+            return Result(
+                {
+                    "release": rid,
+                    "status": "succeeded",
+                    "previous": current,
+                    "bundle": summary,
+                    "health": after,
+                    "plan": plan,
+                },
+                context=ctx.name,
+            )
         progress("post-health", "failed")
-        return _auto_rollback(inv, where, number, rid, after, back_to, auto_rollback, health,
-                              summary)
+        return _auto_rollback(inv, where, number, rid, after, back_to, auto_rollback, health, summary)
 
 
-def _failed(inv: Invocation, where: Where, rid: str, stage: str, error: str, current: str | None,
-            summary: dict[str, Any], **extra: Any) -> Result:
+def _failed(
+    inv: Invocation,
+    where: Where,
+    rid: str,
+    stage: str,
+    error: str,
+    current: str | None,
+    summary: dict[str, Any],
+    **extra: Any,
+) -> Result:
     app, target = where.names
-    append_event(inv.layout, where.ctx, "deploy", "deploy", "error", app=app, target=target,
-                 release=rid, message=f"{stage}: {error}")
+    append_event(
+        inv.layout,
+        where.ctx,
+        "deploy",
+        "deploy",
+        "error",
+        app=app,
+        target=target,
+        release=rid,
+        message=f"{stage}: {error}",
+    )
     # critical when the failing release is left current, a warning when current is a good one
-    alert(inv, where, "critical" if current == rid else "warning", "health",
-          f"deploy {rid} of {app} to {target} failed its health check ({stage}): {error}; "
-          f"current is {current or 'none'}", alertname="si-paas-health-failed")
-    return Result({"release": rid, "status": "failed", "error_stage": stage, "error": error,
-                   "current": current, "bundle": summary, **extra}, context=where.ctx.name,
-                  ok=False, exit_code=ExitCode.POLICY_FAILED)
+    alert(
+        inv,
+        where,
+        "critical" if current == rid else "warning",
+        "health",
+        f"deploy {rid} of {app} to {target} failed its health check ({stage}): {error}; "
+        f"current is {current or 'none'}",
+        alertname="si-paas-health-failed",
+    )
+    return Result(
+        {
+            "release": rid,
+            "status": "failed",
+            "error_stage": stage,
+            "error": error,
+            "current": current,
+            "bundle": summary,
+            **extra,
+        },
+        context=where.ctx.name,
+        ok=False,
+        exit_code=ExitCode.POLICY_FAILED,
+    )
 
 
-def _auto_rollback(inv: Invocation, where: Where, number: int, rid: str, after: dict[str, Any],
-                   back_to: str | None, auto_rollback: bool, health: Health,
-                   summary: dict[str, Any]) -> Result:
+def _auto_rollback(
+    inv: Invocation,
+    where: Where,
+    number: int,
+    rid: str,
+    after: dict[str, Any],
+    back_to: str | None,
+    auto_rollback: bool,
+    health: Health,
+    summary: dict[str, Any],
+) -> Result:
     ctx, (app, target) = where.ctx, where.names
     error = _health_error(after, health) + " after the switch"
     if not auto_rollback or back_to is None:
         why = "auto-rollback is off" if not auto_rollback else "no verified previous release"
-        end_row(inv, ctx, app, target, number, "failed", current=rid, health=after,
-                error_stage="post-health", error=f"{error}; {why}, {rid} stays current")
+        end_row(
+            inv,
+            ctx,
+            app,
+            target,
+            number,
+            "failed",
+            current=rid,
+            health=after,
+            error_stage="post-health",
+            error=f"{error}; {why}, {rid} stays current",
+        )
         return _failed(inv, where, rid, "post-health", f"{error}; {why}", rid, summary)
-    end_row(inv, ctx, app, target, number, "rolled-back", current=rid, health=after,
-            error_stage="post-health", error=error)
-    back = begin_row(inv, ctx, app, target, kind="auto-rollback", release=back_to,
-                     from_release=rid)[0]
+    end_row(
+        inv,
+        ctx,
+        app,
+        target,
+        number,
+        "rolled-back",
+        current=rid,
+        health=after,
+        error_stage="post-health",
+        error=error,
+    )
+    back = begin_row(inv, ctx, app, target, kind="auto-rollback", release=back_to, from_release=rid)[0]
     try:
         where.layout.switch(back_to)
     except TargetError as exc:
         end_row(inv, ctx, app, target, back, "failed", error_stage="switch", error=exc.message)
-        return _failed(inv, where, rid, "post-health", f"{error}; switching back to {back_to} "
-                       f"failed: {exc.message}", rid, summary)
+        return _failed(
+            inv,
+            where,
+            rid,
+            "post-health",
+            f"{error}; switching back to {back_to} failed: {exc.message}",
+            rid,
+            summary,
+        )
     end_row(inv, ctx, app, target, back, "succeeded", current=back_to)
-    return _failed(inv, where, rid, "post-health", f"{error}; switched back to {back_to}",
-                   back_to, summary, rolled_back_to=back_to)
+    return _failed(
+        inv,
+        where,
+        rid,
+        "post-health",
+        f"{error}; switched back to {back_to}",
+        back_to,
+        summary,
+        rolled_back_to=back_to,
+    )
 
 
 # ---------------------------------------------------------------- rollback
 
 
-def _switch_to(inv: Invocation, where: Where, release: str, from_release: str | None, kind: str,
-               health: Health, drill_id: str | None = None) -> tuple[bool, dict[str, Any], str | None]:
+def _switch_to(
+    inv: Invocation,
+    where: Where,
+    release: str,
+    from_release: str | None,
+    kind: str,
+    health: Health,
+    drill_id: str | None = None,
+) -> tuple[bool, dict[str, Any], str | None]:
     """Switch `current` to a stored, verified release and run the health command there."""
     ctx, (app, target) = where.ctx, where.names
-    number = begin_row(inv, ctx, app, target, kind=kind, release=release,
-                       from_release=from_release, drill_id=drill_id)[0]
+    number = begin_row(
+        inv, ctx, app, target, kind=kind, release=release, from_release=from_release, drill_id=drill_id
+    )[0]
     stage = "switch"
     try:
         checkpoint(f"{kind}-switch")
@@ -576,8 +839,18 @@ def _switch_to(inv: Invocation, where: Where, release: str, from_release: str | 
         end_row(inv, ctx, app, target, number, "succeeded", current=release, health=result)
         return True, result, None
     error = _health_error(result, health)
-    end_row(inv, ctx, app, target, number, "failed", current=release, health=result,
-            error_stage="health", error=error)
+    end_row(
+        inv,
+        ctx,
+        app,
+        target,
+        number,
+        "failed",
+        current=release,
+        health=result,
+        error_stage="health",
+        error=error,
+    )
     return False, result, error
 
 
@@ -587,8 +860,15 @@ def _check_health(call: Call, app: str, target: str, *args: Any) -> None:
 
 
 @command("rollback", context="explicit", gate="strict", proposal=True, check=_check_health)
-def rollback(call: Call, app: str, target: str, to: str | None, health: Health,
-             message: str | None, progress: Progress = _quiet) -> Result:
+def rollback(
+    call: Call,
+    app: str,
+    target: str,
+    to: str | None,
+    health: Health,
+    message: str | None,
+    progress: Progress = _quiet,
+) -> Result:
     """Re-activate a stored release (default: the newest succeeded one before current);
     the doctor gate (`deploy_gate`) judges the rollback plan strictly."""
     inv, ctx = call.inv, call.ctx
@@ -609,80 +889,135 @@ def rollback(call: Call, app: str, target: str, to: str | None, health: Health,
         found, skipped = rollback_candidate(inv, where, pair, current, include_current=False)
         if found is None:
             detail = f" ({'; '.join(skipped)})" if skipped else ""
-            raise UsageError(f"{app} on {target}: no succeeded release before {current} "
-                             f"verifies{detail}; name one with --to")
+            raise UsageError(
+                f"{app} on {target}: no succeeded release before {current} "
+                f"verifies{detail}; name one with --to"
+            )
         chosen = found
     progress("verify", f"{chosen} ok")
     deploy_gate(inv, where, _plan(where, "rollback", current, chosen, False, skipped), "rollback")
-    health = Health(health.command or pair.get("health_cmd"), health.timeout, health.attempts,
-                    health.interval)
+    health = Health(
+        health.command or pair.get("health_cmd"), health.timeout, health.attempts, health.interval
+    )
     inv.audit_args["release"] = chosen
     with deploy_lock(inv, where, "rollback", message):
         ok, result, error = _switch_to(inv, where, chosen, current, "rollback", health)
     progress("switch", "ok" if ok else "failed")
     status = "ok" if ok else "error"
-    append_event(inv.layout, ctx, "deploy", "rollback", status, app=app, target=target,
-                 release=chosen, message=error or message)
-    payload = {"release": chosen, "from_release": current, "status": "succeeded" if ok else "failed",
-               "health": result, "skipped": skipped}
+    append_event(
+        inv.layout,
+        ctx,
+        "deploy",
+        "rollback",
+        status,
+        app=app,
+        target=target,
+        release=chosen,
+        message=error or message,
+    )
+    payload = {
+        "release": chosen,
+        "from_release": current,
+        "status": "succeeded" if ok else "failed",
+        "health": result,
+        "skipped": skipped,
+    }
     if ok:
         return Result(payload, context=ctx.name)
-    alert(inv, where, "critical", "rollback",
-          f"rollback of {app} on {target} to {chosen} failed: {error}",
-          alertname="si-paas-rollback-failed")
-    return Result({**payload, "error": error}, context=ctx.name, ok=False,
-                  exit_code=ExitCode.POLICY_FAILED)
+    alert(
+        inv,
+        where,
+        "critical",
+        "rollback",
+        f"rollback of {app} on {target} to {chosen} failed: {error}",
+        alertname="si-paas-rollback-failed",
+    )
+    return Result({**payload, "error": error}, context=ctx.name, ok=False, exit_code=ExitCode.POLICY_FAILED)
 
 
 # ---------------------------------------------------------------- drill
 
 
-@command("drill rollback", context="explicit", gate="strict", proposal=True,
-         check=_check_health)
-def drill(call: Call, app: str, target: str, health: Health,
-          progress: Progress = _quiet) -> Result:
+@command("drill rollback", context="explicit", gate="strict", proposal=True, check=_check_health)
+def drill(call: Call, app: str, target: str, health: Health, progress: Progress = _quiet) -> Result:
     """Roll back to the previous good release, health, roll forward, health; one record.
     The doctor gate (`deploy_gate`) judges the drill's plan strictly."""
     import secrets
 
     inv, ctx = call.inv, call.ctx
     if ctx.type != "internal-dogfood":
-        raise UsageError(f"drill rollback runs in internal-dogfood contexts only ({ctx.name!r} "
-                         f"is {ctx.type}); oss-demo resets its disposable targets instead")
+        raise UsageError(
+            f"drill rollback runs in internal-dogfood contexts only ({ctx.name!r} "
+            f"is {ctx.type}); oss-demo resets its disposable targets instead"
+        )
     where = resolve(inv, ctx, app, target)
     drill_id = "drill-" + secrets.token_hex(8)
     inv.audit_args["drill_id"] = drill_id
     start, t0 = utc_now(), time.monotonic()
     record: dict[str, Any] = {
-        "schema_version": 1, "drill_id": drill_id, "kind": "rollback", "app": app,
-        "target": target, "context": ctx.name, "context_id": ctx.context_id, "actor": actor(),
-        "start": start, "end": start, "duration_seconds": 0.0, "status": "aborted",
-        "original_release": None, "previous_good": None, "final_release": None,
-        "message": None, "steps": []}
+        "schema_version": 1,
+        "drill_id": drill_id,
+        "kind": "rollback",
+        "app": app,
+        "target": target,
+        "context": ctx.name,
+        "context_id": ctx.context_id,
+        "actor": actor(),
+        "start": start,
+        "end": start,
+        "duration_seconds": 0.0,
+        "status": "aborted",
+        "original_release": None,
+        "previous_good": None,
+        "final_release": None,
+        "message": None,
+        "steps": [],
+    }
     steps: list[dict[str, Any]] = record["steps"]
 
     def finish(status: str, message: str | None, event: bool = True) -> dict[str, Any]:
-        record.update({"status": status, "message": message, "end": utc_now(),
-                       "duration_seconds": round(time.monotonic() - t0, 3)})
+        record.update(
+            {
+                "status": status,
+                "message": message,
+                "end": utc_now(),
+                "duration_seconds": round(time.monotonic() - t0, 3),
+            }
+        )
         with contextlib.suppress(TargetError):
             record["final_release"] = where.layout.current()
         store.append_drill(inv.layout, ctx, record)
         if event:  # a gate refusal has written its own `refused` event
             outcome = {"completed": "ok", "aborted": "refused"}.get(status, "error")
-            append_event(inv.layout, ctx, "deploy", "drill rollback", outcome, app=app,
-                         target=target, release=record["final_release"], message=message,
-                         drill_id=drill_id)
+            append_event(
+                inv.layout,
+                ctx,
+                "deploy",
+                "drill rollback",
+                outcome,
+                app=app,
+                target=target,
+                release=record["final_release"],
+                message=message,
+                drill_id=drill_id,
+            )
         return record
 
     def result(done: dict[str, Any]) -> Result:
         ok = done["status"] == "completed"
         if done["status"] == "failed":
             restored = done["final_release"] == done["original_release"]
-            alert(inv, where, "warning" if restored else "critical", "rollback",
-                  f"rollback drill {drill_id} of {app} on {target} failed: {done['message']}",
-                  alertname="si-paas-drill-failed")
-        return Result({"drill": done}, context=ctx.name, ok=ok,
-                      exit_code=ExitCode.OK if ok else ExitCode.POLICY_FAILED)
+            alert(
+                inv,
+                where,
+                "warning" if restored else "critical",
+                "rollback",
+                f"rollback drill {drill_id} of {app} on {target} failed: {done['message']}",
+                alertname="si-paas-drill-failed",
+            )
+        return Result(
+            {"drill": done}, context=ctx.name, ok=ok, exit_code=ExitCode.OK if ok else ExitCode.POLICY_FAILED
+        )
 
     pair = pair_of(inv, ctx, app, target)
     original = where.layout.current()
@@ -690,59 +1025,86 @@ def drill(call: Call, app: str, target: str, health: Health,
     back_to, skipped = rollback_candidate(inv, where, pair, original, include_current=False)
     record["previous_good"] = back_to
     try:
-        deploy_gate(inv, where, _plan(where, "drill", original, back_to, False, skipped),
-                    "drill rollback")
+        deploy_gate(inv, where, _plan(where, "drill", original, back_to, False, skipped), "drill rollback")
     except PolicyRefusal as exc:
         finish("aborted", exc.message, event=False)
         raise
     if pair is None or original is None or back_to is None:
-        why = ("nothing is deployed" if original is None else
-               f"no succeeded release before {original} verifies")
+        why = (
+            "nothing is deployed" if original is None else f"no succeeded release before {original} verifies"
+        )
         return result(finish("aborted", why))
     if verify_release(inv, where, original) is not None:
         return result(finish("aborted", f"the current release {original} does not verify"))
-    health = Health(health.command or pair.get("health_cmd"), health.timeout,
-                    health.attempts, health.interval)
+    health = Health(
+        health.command or pair.get("health_cmd"), health.timeout, health.attempts, health.interval
+    )
     try:
         with deploy_lock(inv, where, "drill rollback", drill_id):
-            status, message = _drill_steps(inv, where, drill_id, original, back_to, health,
-                                           steps, progress)
+            status, message = _drill_steps(inv, where, drill_id, original, back_to, health, steps, progress)
     except PolicyRefusal as exc:
         finish("aborted", exc.message)
         raise
     return result(finish(status, message))
 
 
-def _step(steps: list[dict[str, Any]], name: str, release: str | None, ok: bool | None,
-          started: str, detail: str | None = None) -> None:
-    steps.append({"step": name, "release": release,
-                  "result": "skipped" if ok is None else ("ok" if ok else "failed"),
-                  "started_at": started, "ended_at": utc_now(), "detail": detail})
+def _step(
+    steps: list[dict[str, Any]],
+    name: str,
+    release: str | None,
+    ok: bool | None,
+    started: str,
+    detail: str | None = None,
+) -> None:
+    steps.append(
+        {
+            "step": name,
+            "release": release,
+            "result": "skipped" if ok is None else ("ok" if ok else "failed"),
+            "started_at": started,
+            "ended_at": utc_now(),
+            "detail": detail,
+        }
+    )
 
 
-def _drill_steps(inv: Invocation, where: Where, drill_id: str, original: str, back_to: str,
-                 health: Health, steps: list[dict[str, Any]],
-                 progress: Progress) -> tuple[str, str | None]:
+def _drill_steps(
+    inv: Invocation,
+    where: Where,
+    drill_id: str,
+    original: str,
+    back_to: str,
+    health: Health,
+    steps: list[dict[str, Any]],
+    progress: Progress,
+) -> tuple[str, str | None]:
     """The four steps; on a failure, put the original back if it can."""
     plan = [("rollback", back_to, original), ("roll-forward", original, back_to)]
     for name, release, from_release in plan:
         started = utc_now()
-        ok, result, error = _switch_to(inv, where, release, from_release, "drill", health,
-                                       drill_id)
+        ok, result, error = _switch_to(inv, where, release, from_release, "drill", health, drill_id)
         switched = ok or bool(result)  # a health failure still switched
         _step(steps, name, release, switched, started, None if switched else error)
-        _step(steps, "health", release, (result.get("ok") if result else None), started,
-              error if switched and not ok else None)
+        _step(
+            steps,
+            "health",
+            release,
+            (result.get("ok") if result else None),
+            started,
+            error if switched and not ok else None,
+        )
         progress(name, "ok" if ok else "failed")
         if not ok:
             restored = _restore(inv, where, drill_id, original, health, steps)
             return "failed", f"{name} to {release}: {error}; " + (
-                f"{original} is current again" if restored else f"could not restore {original}")
+                f"{original} is current again" if restored else f"could not restore {original}"
+            )
     return "completed", None
 
 
-def _restore(inv: Invocation, where: Where, drill_id: str, original: str, health: Health,
-             steps: list[dict[str, Any]]) -> bool:
+def _restore(
+    inv: Invocation, where: Where, drill_id: str, original: str, health: Health, steps: list[dict[str, Any]]
+) -> bool:
     try:
         if where.layout.current() == original:
             return True
@@ -766,12 +1128,12 @@ def lock_status(call: Call, app: str, target: str) -> Result:
     local = info.to_dict() if info else {"state": "free"}
     try:
         remote_holder = where.layout.lock_holder()
-        remote: dict[str, Any] = ({"state": "free"} if remote_holder is None
-                                  else {**remote_holder, "state": "held"})
+        remote: dict[str, Any] = (
+            {"state": "free"} if remote_holder is None else {**remote_holder, "state": "held"}
+        )
     except TargetError as exc:
         remote = {"state": "unknown", "error": exc.message}
-    return Result({"app": app, "target": target, "lock": local, "target_lock": remote},
-                  context=ctx.name)
+    return Result({"app": app, "target": target, "lock": local, "target_lock": remote}, context=ctx.name)
 
 
 @command("deploy lock release", context="explicit", gate="none")
@@ -786,26 +1148,43 @@ def lock_release(call: Call, app: str, target: str, force: bool) -> Result:
     except TargetError:
         remote = None
     if info is None and remote is None:
-        return Result({"app": app, "target": target, "released": False, "state": "free"},
-                      context=ctx.name)
+        return Result({"app": app, "target": target, "released": False, "state": "free"}, context=ctx.name)
     holder = info.holder if info else (remote or {})
     stale = info.stale if info else False
     if not force:
-        raise PolicyRefusal(f"{app} on {target}: {_describe_holder(holder, stale)}; "
-                            "release it with --force once you are sure no deploy runs",
-                            failed=["deploy-lock"])
+        raise PolicyRefusal(
+            f"{app} on {target}: {_describe_holder(holder, stale)}; "
+            "release it with --force once you are sure no deploy runs",
+            failed=["deploy-lock"],
+        )
     inv.audit_args["force"] = True
-    inv.audit_args["holder"] = {k: holder.get(k) for k in ("actor", "pid", "host", "time",
-                                                           "release")}
+    inv.audit_args["holder"] = {k: holder.get(k) for k in ("actor", "pid", "host", "time", "release")}
     if info is not None:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
     if remote is not None:
         where.layout.unlock()
-    append_event(inv.layout, ctx, "deploy", "deploy lock release", "warning", app=app,
-                 target=target, message=f"lock released by force: {_describe_holder(holder, stale)}")
-    return Result({"app": app, "target": target, "released": True, "forced": True,
-                   "holder": holder, "was_stale": stale}, context=ctx.name)
+    append_event(
+        inv.layout,
+        ctx,
+        "deploy",
+        "deploy lock release",
+        "warning",
+        app=app,
+        target=target,
+        message=f"lock released by force: {_describe_holder(holder, stale)}",
+    )
+    return Result(
+        {
+            "app": app,
+            "target": target,
+            "released": True,
+            "forced": True,
+            "holder": holder,
+            "was_stale": stale,
+        },
+        context=ctx.name,
+    )
 
 
 @command("target trust-host", context="explicit", gate="change", proposal=True)
@@ -827,9 +1206,11 @@ def trust_host(call: Call, name: str, known_hosts: str | None) -> Result:
             text = Path(known_hosts).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"--known-hosts {known_hosts}: cannot read: {exc}") from None
-        lines = [ln.strip() for ln in text.splitlines()
-                 if ln.strip() and not ln.startswith("#")
-                 and pattern in ln.split(maxsplit=1)[0].split(",")]
+        lines = [
+            ln.strip()
+            for ln in text.splitlines()
+            if ln.strip() and not ln.startswith("#") and pattern in ln.split(maxsplit=1)[0].split(",")
+        ]
         if not lines:
             raise UsageError(f"--known-hosts {known_hosts}: no key line for {pattern}")
     else:
@@ -846,6 +1227,13 @@ def trust_host(call: Call, name: str, known_hosts: str | None) -> Result:
     kept = [ln for ln in old if pattern not in ln.split(maxsplit=1)[0].split(",")]
     fsio.atomic_write_bytes(path, ("\n".join([*kept, *lines]) + "\n").encode())
     inv.audit_args["fingerprints"] = prints
-    return Result({"target": name, "host": pattern, "known_hosts": str(path),
-                   "fingerprints": prints, "source": known_hosts or "ssh-keyscan"},
-                  context=ctx.name)
+    return Result(
+        {
+            "target": name,
+            "host": pattern,
+            "known_hosts": str(path),
+            "fingerprints": prints,
+            "source": known_hosts or "ssh-keyscan",
+        },
+        context=ctx.name,
+    )

@@ -21,15 +21,20 @@ def _repo_of(given: str) -> Path:
         raise UsageError(f"--repo {given!r}: not a directory")
     top = enclosing_worktree(path)
     if top is None:
-        raise UsageError(f"--repo {given!r}: not inside a git repository (doctor judges "
-                         f"repositories; `si paas scan {given}` judges a plain folder)")
+        raise UsageError(
+            f"--repo {given!r}: not inside a git repository (doctor judges "
+            f"repositories; `si paas scan {given}` judges a plain folder)"
+        )
     return top
 
 
 def _log_counts(logs: list[tuple[Path, int]]) -> dict[str, int]:
     """Segments (live and rotated) and bytes of a context's event logs."""
-    return {"files": len(logs), "rotated": sum(1 for p, _ in logs if p.stem.count(".")),
-            "bytes": sum(size for _, size in logs)}
+    return {
+        "files": len(logs),
+        "rotated": sum(1 for p, _ in logs if p.stem.count(".")),
+        "bytes": sum(size for _, size in logs),
+    }
 
 
 def _usable(call: Call, *_: object, **__: object) -> None:
@@ -37,24 +42,38 @@ def _usable(call: Call, *_: object, **__: object) -> None:
 
 
 @command("doctor", context="optional", gate="none", check=_usable)
-def doctor(call: Call, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
-           progress: Callable[[str], None] | None = None) -> Result:
+def doctor(
+    call: Call,
+    repos: tuple[str, ...],
+    policy_dirs: tuple[str, ...],
+    progress: Callable[[str], None] | None = None,
+) -> Result:
     """`si paas doctor`: the verdict of --context (plus the global checks) or of every
     context, and of the repositories."""
     return verdict_of(call.inv, call.ctx_or_none, repos, policy_dirs, progress=progress)
 
 
-def run(inv: Invocation, repos: tuple[str, ...], policy_dirs: tuple[str, ...],
-        scope: str = "doctor", progress: Callable[[str], None] | None = None) -> Result:
+def run(
+    inv: Invocation,
+    repos: tuple[str, ...],
+    policy_dirs: tuple[str, ...],
+    scope: str = "doctor",
+    progress: Callable[[str], None] | None = None,
+) -> Result:
     """Judge the state as `doctor` does, without the pipeline (no audit line)."""
     inv.layout.check_usable(write=False)
     ctx = inv.context(mutating=False) if inv.context_opt else None
     return verdict_of(inv, ctx, repos, policy_dirs, scope, progress)
 
 
-def verdict_of(inv: Invocation, ctx: Context | None, repos: tuple[str, ...],
-               policy_dirs: tuple[str, ...], scope: str = "doctor",
-               progress: Callable[[str], None] | None = None) -> Result:
+def verdict_of(
+    inv: Invocation,
+    ctx: Context | None,
+    repos: tuple[str, ...],
+    policy_dirs: tuple[str, ...],
+    scope: str = "doctor",
+    progress: Callable[[str], None] | None = None,
+) -> Result:
     """Judge the state (one context plus global checks, or all) and the repositories.
 
     progress: told, in words, what is being judged as each stage starts.
@@ -65,12 +84,10 @@ def verdict_of(inv: Invocation, ctx: Context | None, repos: tuple[str, ...],
     if here is not None:
         repo_paths.append(here)
     repo_paths += [_repo_of(r) for r in repos]
-    snap = build_snapshot(SnapshotSpec(inv.layout, paths=tuple(repo_paths),
-                                       focus=ctx.name if ctx else None))
+    snap = build_snapshot(SnapshotSpec(inv.layout, paths=tuple(repo_paths), focus=ctx.name if ctx else None))
     names = ", ".join(str(r.root) for r in snap.repos) or "no repository"
     say(f"judging the state root {inv.layout.root} and {names}")
-    judgement = judge(snap, scope, policy_dirs=[Path(p) for p in policy_dirs],
-                      config_repo=here)
+    judgement = judge(snap, scope, policy_dirs=[Path(p) for p in policy_dirs], config_repo=here)
     verdict = judgement.verdict
     payload = {
         "state_root": str(inv.layout.root),
@@ -84,5 +101,9 @@ def verdict_of(inv: Invocation, ctx: Context | None, repos: tuple[str, ...],
     }
     if judgement.config.path:
         payload["config"] = str(judgement.config.path)
-    return Result(payload, context=ctx.name if ctx else None, ok=verdict.ok,
-                  exit_code=ExitCode.OK if verdict.ok else ExitCode.POLICY_FAILED)
+    return Result(
+        payload,
+        context=ctx.name if ctx else None,
+        ok=verdict.ok,
+        exit_code=ExitCode.OK if verdict.ok else ExitCode.POLICY_FAILED,
+    )

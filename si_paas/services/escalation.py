@@ -35,10 +35,19 @@ def alert_hits(inv: Invocation, verdict: Verdict, contexts: Iterable[Context]) -
     hits = [c for c in verdict.checks if not c.ok and c.status != "disabled"]
     for check in hits:
         for ctx in contexts:
-            raise_alert(inv, "critical", "escalation", _summary(check),
-                        {"alertname": "si-paas-escalation", "condition": check.id}, ctx=ctx,
-                        annotations={"runbook": INCIDENT_RUNBOOK, "condition": check.title,
-                                     "remediation": check.remediation})
+            raise_alert(
+                inv,
+                "critical",
+                "escalation",
+                _summary(check),
+                {"alertname": "si-paas-escalation", "condition": check.id},
+                ctx=ctx,
+                annotations={
+                    "runbook": INCIDENT_RUNBOOK,
+                    "condition": check.title,
+                    "remediation": check.remediation,
+                },
+            )
     return [c.id for c in hits]
 
 
@@ -78,14 +87,22 @@ def check(call: Call, repos: tuple[str, ...]) -> Result:
         if not path.is_dir():
             raise UsageError(f"--repo {r!r}: not a directory")
         paths.append(path)
-    snap = build_snapshot(SnapshotSpec(inv.layout, paths=tuple(paths),
-                                       focus=ctx.name if ctx else None))
+    snap = build_snapshot(SnapshotSpec(inv.layout, paths=tuple(paths), focus=ctx.name if ctx else None))
     verdict = evaluate_snapshot(snap, here)
     hits = alert_hits(inv, verdict, snap.state.focused())
     checks = [c.to_dict() for c in verdict.checks]
-    return Result({"state_root": str(inv.layout.root), "repos": [str(r.root) for r in snap.repos],
-                   "contexts": [c.name for c in snap.state.focused()], "scope": SCOPE,
-                   "runbook": INCIDENT_RUNBOOK, "hits": hits, "checks": checks,
-                   "summary": verdict.summary()},
-                  context=ctx.name if ctx else None, ok=not hits,
-                  exit_code=ExitCode.POLICY_FAILED if hits else ExitCode.OK)
+    return Result(
+        {
+            "state_root": str(inv.layout.root),
+            "repos": [str(r.root) for r in snap.repos],
+            "contexts": [c.name for c in snap.state.focused()],
+            "scope": SCOPE,
+            "runbook": INCIDENT_RUNBOOK,
+            "hits": hits,
+            "checks": checks,
+            "summary": verdict.summary(),
+        },
+        context=ctx.name if ctx else None,
+        ok=not hits,
+        exit_code=ExitCode.POLICY_FAILED if hits else ExitCode.OK,
+    )

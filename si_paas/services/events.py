@@ -21,8 +21,7 @@ def _since(since: str | None) -> datetime | None:
     try:
         return parse_time(since)
     except ValueError:
-        raise UsageError(f"--since {since!r}: expected an ISO 8601 time "
-                         "like 2026-01-31T12:00:00Z") from None
+        raise UsageError(f"--since {since!r}: expected an ISO 8601 time like 2026-01-31T12:00:00Z") from None
 
 
 def _check(call: Call, limit: int, kind: str | None, since: str | None) -> None:
@@ -42,10 +41,10 @@ def list_events(call: Call, limit: int, kind: str | None, since: str | None) -> 
     for line in bad[:5]:
         inv.warnings.append(f"skipped a malformed event line: {line}")
     if len(bad) > 5:
-        inv.warnings.append(f"skipped {len(bad) - 5} more malformed event lines "
-                            "(`si paas doctor` lists them)")
-    return Result({"items": items, "count": len(items), "skipped_lines": len(bad)},
-                  context=ctx.name)
+        inv.warnings.append(
+            f"skipped {len(bad) - 5} more malformed event lines (`si paas doctor` lists them)"
+        )
+    return Result({"items": items, "count": len(items), "skipped_lines": len(bad)}, context=ctx.name)
 
 
 def audit(inv: Invocation, status: str, exit_code: int, message: str | None) -> None:
@@ -62,5 +61,6 @@ def audit(inv: Invocation, status: str, exit_code: int, message: str | None) -> 
     if not inv.layout.context_dir(ctx.name).is_dir():
         return
     args: dict[str, Any] = dict(inv.audit_args)
-    append_event(inv.layout, ctx, "audit", inv.command, status, args=args,
-                 exit_code=exit_code, message=message)
+    append_event(
+        inv.layout, ctx, "audit", inv.command, status, args=args, exit_code=exit_code, message=message
+    )

@@ -50,8 +50,7 @@ def _apply_override(inv: Invocation, verdict: Verdict, strict: bool) -> list[Che
         if check.id == OVERRIDABLE:
             continue
         if check.id == "vault-outside-repo":
-            rest = tuple(f for f in check.findings
-                         if not (f.path and is_within(real(f.path), root)))
+            rest = tuple(f for f in check.findings if not (f.path and is_within(real(f.path), root)))
             if not rest:
                 continue
             check = replace(check, findings=rest)
@@ -61,8 +60,9 @@ def _apply_override(inv: Invocation, verdict: Verdict, strict: bool) -> list[Che
 
 def check_read(inv: Invocation, ctx: Context | None) -> None:
     """Read-only commands run, with a warning for each failing state check."""
-    verdict = judge(build_snapshot(SnapshotSpec(inv.layout, focus=ctx.name if ctx else None)),
-                    "state").verdict
+    verdict = judge(
+        build_snapshot(SnapshotSpec(inv.layout, focus=ctx.name if ctx else None)), "state"
+    ).verdict
     failed = _apply_override(inv, verdict, strict=False)
     if failed:
         inv.warnings.append("doctor gate would refuse changes: " + _describe(failed))
@@ -90,14 +90,24 @@ def guard_change(
 
     on_gated(inv, ctx)
     before = judge(build_snapshot(SnapshotSpec(inv.layout, focus=ctx.name)), "state").verdict
-    after = judge(build_snapshot(SnapshotSpec(
-        inv.layout, focus=ctx.name, overlay_items=overlay_items or {},
-        overlay_contexts=overlay_contexts or {})), "state").verdict
+    after = judge(
+        build_snapshot(
+            SnapshotSpec(
+                inv.layout,
+                focus=ctx.name,
+                overlay_items=overlay_items or {},
+                overlay_contexts=overlay_contexts or {},
+            )
+        ),
+        "state",
+    ).verdict
     failed_after = _apply_override(inv, after, strict)
     new = after.fingerprints() - before.fingerprints()
-    made_worse = [c for c in failed_after
-                  if any((c.id, f.fingerprint or f"{f.rule}:{f.path}:{f.message}") in new
-                         for f in c.findings)]
+    made_worse = [
+        c
+        for c in failed_after
+        if any((c.id, f.fingerprint or f"{f.rule}:{f.path}:{f.message}") in new for f in c.findings)
+    ]
     if made_worse or (strict and failed_after):
         others = [c for c in failed_after if c not in made_worse]
         raise PolicyRefusal(

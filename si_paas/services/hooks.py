@@ -32,10 +32,11 @@ HOOK_MODE = 0o755
 
 # The hook the first release wrote (no block, no user lines): recognised only verbatim.
 _LEGACY = re.compile(
-    r'#!/bin/sh\n# si-paas pre-commit hook: blocks staged secrets and private state\.\n'
-    r'# Remove with `si paas hook uninstall`\.\n'
+    r"#!/bin/sh\n# si-paas pre-commit hook: blocks staged secrets and private state\.\n"
+    r"# Remove with `si paas hook uninstall`\.\n"
     r'(if \[ -x "[^"\n]*" \]; then "[^"\n]*" "\$@" \|\| exit \$\?; fi\n)?'
-    r'exec "[^"\n]*" -m si_paas paas scan --staged\n')
+    r'exec "[^"\n]*" -m si_paas paas scan --staged\n'
+)
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,12 @@ def hook_path(repo: str | None) -> tuple[Path, Path]:
     if root is None:
         raise UsageError(f"--repo {repo or '.'!r}: not inside a git repository")
     try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--git-path",
-                              "hooks/pre-commit"], check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--git-path", "hooks/pre-commit"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     except FileNotFoundError:
         raise InputError("git is not installed or not on PATH") from None
     except subprocess.CalledProcessError as exc:
@@ -72,8 +77,10 @@ def block(chained: bool) -> list[str]:
     """Our lines: the saved foreign hook first (if any), then the staged scan."""
     lines = [BEGIN]
     if chained:
-        lines += ['si_paas_saved="$(dirname -- "$0")/pre-commit' + BACKUP_SUFFIX + '"',
-                  'if [ -x "$si_paas_saved" ]; then "$si_paas_saved" "$@" || exit $?; fi']
+        lines += [
+            'si_paas_saved="$(dirname -- "$0")/pre-commit' + BACKUP_SUFFIX + '"',
+            'if [ -x "$si_paas_saved" ]; then "$si_paas_saved" "$@" || exit $?; fi',
+        ]
     lines += [f"{shlex.quote(sys.executable)} -m si_paas paas scan --staged || exit $?", END]
     return lines
 
@@ -90,7 +97,7 @@ def parse(text: str) -> OurHook | None:
     start, stop = lines.index(BEGIN), lines.index(END)
     if stop < start:
         return None
-    return OurHook(tuple(lines[2:start]), tuple(lines[stop + 1:]))
+    return OurHook(tuple(lines[2:start]), tuple(lines[stop + 1 :]))
 
 
 def render(hook: OurHook, chained: bool) -> str:
@@ -133,8 +140,7 @@ def _write(path: Path, text: str, mode: int = HOOK_MODE) -> None:
 
 
 def _payload(root: Path, path: Path, saved: Path | None, **extra: object) -> dict[str, object]:
-    return {"repo": str(root), "hook": str(path), "chained": str(saved) if saved else None,
-            **extra}
+    return {"repo": str(root), "hook": str(path), "chained": str(saved) if saved else None, **extra}
 
 
 @command("hook install", context="none", gate="none")
@@ -152,14 +158,19 @@ def install(call: Call, repo: str | None, force: bool) -> Result:
             saved = saved_path if saved_path.exists() else None
             mode = stat.S_IMODE(os.stat(path).st_mode) | 0o100
             _write(path, render(ours, saved is not None), mode)
-            return Result(_payload(root, path, saved, installed=True, updated=True,
-                                   kept_lines=ours.user_lines))
+            return Result(
+                _payload(root, path, saved, installed=True, updated=True, kept_lines=ours.user_lines)
+            )
         if not force:
-            raise UsageError(f"{path} already exists and is not a si-paas hook; pass --force to "
-                             f"keep it aside as {saved_path.name} and run it before si-paas")
+            raise UsageError(
+                f"{path} already exists and is not a si-paas hook; pass --force to "
+                f"keep it aside as {saved_path.name} and run it before si-paas"
+            )
         if saved_path.exists() or saved_path.is_symlink():
-            raise UsageError(f"{saved_path} already exists: a hook is already kept aside there; "
-                             "move one of the two away first")
+            raise UsageError(
+                f"{saved_path} already exists: a hook is already kept aside there; "
+                "move one of the two away first"
+            )
         try:
             os.replace(path, saved_path)
         except OSError as exc:
@@ -181,9 +192,11 @@ def uninstall(call: Call, repo: str | None, force: bool = False) -> Result:
     saved = path.with_name(path.name + BACKUP_SUFFIX)
     has_saved = saved.exists()
     if ours.user_lines and has_saved and not force:
-        raise UsageError(f"{path} holds {ours.user_lines} line(s) you added, and restoring "
-                         f"{saved.name} would replace them; move them into {saved.name} or "
-                         "pass --force to drop them")
+        raise UsageError(
+            f"{path} holds {ours.user_lines} line(s) you added, and restoring "
+            f"{saved.name} would replace them; move them into {saved.name} or "
+            "pass --force to drop them"
+        )
     restored = None
     kept = 0
     if ours.user_lines and not has_saved:
@@ -198,5 +211,6 @@ def uninstall(call: Call, repo: str | None, force: bool = False) -> Result:
                 restored = str(path)
         except OSError as exc:
             raise InputError(f"{path}: cannot remove the hook: {exc.strerror}") from None
-    return Result({"repo": str(root), "hook": str(path), "installed": False,
-                   "restored": restored, "kept_lines": kept})
+    return Result(
+        {"repo": str(root), "hook": str(path), "installed": False, "restored": restored, "kept_lines": kept}
+    )

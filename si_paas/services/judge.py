@@ -38,8 +38,7 @@ class Judgement:
 
     def tuning(self) -> dict[str, Any]:
         """Everything that narrowed or changed the judgement: listed in every report."""
-        return {**self.config.describe(),
-                "overrides": [o.to_dict() for o in self.overrides]}
+        return {**self.config.describe(), "overrides": [o.to_dict() for o in self.overrides]}
 
 
 def current_repo(cwd: Path | None = None) -> Path | None:
@@ -60,6 +59,7 @@ def build_snapshot(spec: SnapshotSpec) -> Snapshot:
     Each git repository's `.si-paas.yaml` excludes are read here (shown as skipped files),
     so judging needs nothing but the snapshot.
     """
+
     def excluded(root: Path, is_git: bool) -> tuple[str, ...]:
         return load_repo_config(root).exclude if spec.excludes and is_git else ()
 
@@ -75,20 +75,32 @@ def build_snapshot(spec: SnapshotSpec) -> Snapshot:
         from si_paas.snapshot.gitobjects import HistorySnapshot, IndexSnapshot
 
         [root] = spec.paths
-        sources = [IndexSnapshot(root, exclude=excluded(root, True)) if spec.source == "staged"
-                   else HistorySnapshot(root, exclude=excluded(root, True),
-                                        rev_range=spec.rev_range, progress=spec.progress)]
+        sources = [
+            IndexSnapshot(root, exclude=excluded(root, True))
+            if spec.source == "staged"
+            else HistorySnapshot(
+                root, exclude=excluded(root, True), rev_range=spec.rev_range, progress=spec.progress
+            )
+        ]
     env = {**os.environ, **(spec.env or {})}
-    state = StateSnapshot(spec.layout, focus=spec.focus, overlay_items=dict(spec.overlay_items),
-                          overlay_contexts=dict(spec.overlay_contexts),
-                          overlay_vault_values=(None if spec.overlay_vault_values is None
-                                                else dict(spec.overlay_vault_values)),
-                          env=env if spec.env else None)  # an example's own key directory
-    return Snapshot(state=state, repos=tuple(sources), env=env,
-                    max_file_size=spec.max_file_size,
-                    deploy=None if spec.deploy is None else dict(spec.deploy),
-                    now=spec.now or datetime.now(UTC), explain=spec.explain,
-                    legacy_baseline=spec.legacy_baseline)
+    state = StateSnapshot(
+        spec.layout,
+        focus=spec.focus,
+        overlay_items=dict(spec.overlay_items),
+        overlay_contexts=dict(spec.overlay_contexts),
+        overlay_vault_values=(None if spec.overlay_vault_values is None else dict(spec.overlay_vault_values)),
+        env=env if spec.env else None,
+    )  # an example's own key directory
+    return Snapshot(
+        state=state,
+        repos=tuple(sources),
+        env=env,
+        max_file_size=spec.max_file_size,
+        deploy=None if spec.deploy is None else dict(spec.deploy),
+        now=spec.now or datetime.now(UTC),
+        explain=spec.explain,
+        legacy_baseline=spec.legacy_baseline,
+    )
 
 
 def judge(
@@ -101,8 +113,8 @@ def judge(
     """Evaluate the policies of `scope` (default pack + user folders + repo config)."""
     config = load_repo_config(config_repo)
     policies, overrides = load_policy_set(
-        [*config.folders(), *(PolicyFolder(d) for d in policy_dirs)],
-        allow_critical=allowed_overrides())
+        [*config.folders(), *(PolicyFolder(d) for d in policy_dirs)], allow_critical=allowed_overrides()
+    )
     disabled = check_disable(config, policies)
     return Judgement(evaluate(policies, snap, scope, disabled), snap, config, tuple(overrides))
 

@@ -65,8 +65,7 @@ class Declaration:
     def __post_init__(self) -> None:
         if self.context not in get_args(ContextMode) or self.gate not in get_args(GateLevel):
             raise ValueError(f"{self.name}: bad declaration {self.context!r}/{self.gate!r}")
-        if self.gate in ("change", "strict") and self.context in ("optional", "none") \
-                and not self.proposal:
+        if self.gate in ("change", "strict") and self.context in ("optional", "none") and not self.proposal:
             raise ValueError(f"{self.name}: a {self.gate} gate without a context judges a proposal")
 
 
@@ -89,19 +88,27 @@ class Call:
         """The resolved context, or None for an `optional` command run without one."""
         return self.inv.resolved
 
-    def gate(self, ctx: Context | None = None, *,
-             overlay_items: dict[tuple[str, str], list[dict[str, Any]]] | None = None,
-             overlay_contexts: dict[str, Context] | None = None) -> None:
+    def gate(
+        self,
+        ctx: Context | None = None,
+        *,
+        overlay_items: dict[tuple[str, str], list[dict[str, Any]]] | None = None,
+        overlay_contexts: dict[str, Context] | None = None,
+    ) -> None:
         """Judge the proposed change at the declared level (change or strict); refuse or
         return, holding the state-root lock until the run ends."""
         from si_paas.services.gate import guard_change
 
         level = self.declaration.gate
         if level not in ("change", "strict") or not self.declaration.proposal:
-            raise RuntimeError(f"{self.declaration.name}: declared gate {level!r} "
-                               "does not judge a proposal")
-        guard_change(self.inv, ctx or self.ctx, overlay_items=overlay_items,
-                     overlay_contexts=overlay_contexts, strict=level == "strict")
+            raise RuntimeError(f"{self.declaration.name}: declared gate {level!r} does not judge a proposal")
+        guard_change(
+            self.inv,
+            ctx or self.ctx,
+            overlay_items=overlay_items,
+            overlay_contexts=overlay_contexts,
+            strict=level == "strict",
+        )
 
     def read_gate(self) -> None:
         """The read-only gate, for a dry run of a change command (nothing is written)."""
@@ -113,8 +120,9 @@ class Call:
 class DeclaredCommand(Generic[P]):
     """A service action with its declaration; calling it runs the pipeline."""
 
-    def __init__(self, declaration: Declaration, action: Callable[..., Result],
-                 check: Callable[..., None] | None) -> None:
+    def __init__(
+        self, declaration: Declaration, action: Callable[..., Result], check: Callable[..., None] | None
+    ) -> None:
         self.declaration = declaration
         self.action = action
         self.check = check
@@ -126,14 +134,18 @@ class DeclaredCommand(Generic[P]):
         """Run in-process: the audit arguments come from the call's own arguments."""
         return self.invoke(inv, args, kwargs, audit_args=None)
 
-    def invoke(self, inv: Invocation, args: tuple[Any, ...], kwargs: dict[str, Any],
-               audit_args: dict[str, Any] | None) -> Result:
+    def invoke(
+        self,
+        inv: Invocation,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        audit_args: dict[str, Any] | None,
+    ) -> Result:
         """Run the pipeline; audit_args (what the CLI parsed) replaces the derived ones."""
         decl = self.declaration
         inv.command = decl.reported
         bound = self._signature.bind(None, *args, **kwargs).arguments
-        inv.audit_args = {**(audit_derived(bound) if audit_args is None else audit_args),
-                          **inv.audit_args}
+        inv.audit_args = {**(audit_derived(bound) if audit_args is None else audit_args), **inv.audit_args}
         call = Call(inv, decl)
         try:
             try:
@@ -155,8 +167,9 @@ class DeclaredCommand(Generic[P]):
         finally:
             inv.close()  # the state-root lock is not held while the caller prints
 
-    def _prepare(self, call: Call, bound: Mapping[str, Any], args: tuple[Any, ...],
-                 kwargs: dict[str, Any]) -> None:
+    def _prepare(
+        self, call: Call, bound: Mapping[str, Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         """Named context, argument checks, context resolution with recovery, the gate."""
         decl, inv = self.declaration, call.inv
         if inv.context_opt is not None:
@@ -165,8 +178,7 @@ class DeclaredCommand(Generic[P]):
             self.check(call, *args, **kwargs)
         if decl.context_arg is not None and bound.get(decl.context_arg):
             inv.context_opt = bound[decl.context_arg]
-        if decl.context in ("explicit", "required") or (
-                decl.context == "optional" and inv.context_opt):
+        if decl.context in ("explicit", "required") or (decl.context == "optional" and inv.context_opt):
             resolve(inv, explicit=decl.context == "explicit")
         if decl.gate == "read":
             call.read_gate()
@@ -176,10 +188,18 @@ class DeclaredCommand(Generic[P]):
             guard_change(inv, call.ctx, strict=decl.gate == "strict")
 
 
-def command(name: str, *, context: ContextMode, gate: GateLevel, audit: bool = True,
-            context_arg: str | None = None, creates: str | None = None, proposal: bool = False,
-            check: Callable[..., None] | None = None, reports: str | None = None,
-            ) -> Callable[[Callable[..., Result]], DeclaredCommand[Any]]:
+def command(
+    name: str,
+    *,
+    context: ContextMode,
+    gate: GateLevel,
+    audit: bool = True,
+    context_arg: str | None = None,
+    creates: str | None = None,
+    proposal: bool = False,
+    check: Callable[..., None] | None = None,
+    reports: str | None = None,
+) -> Callable[[Callable[..., Result]], DeclaredCommand[Any]]:
     """Declare a service action as the command `name` (see `Declaration`).
 
     The action is `action(call, *args)`; `check(call, *args)`, when given, validates the

@@ -48,8 +48,7 @@ def _folder(root: Path, folder: Path) -> None:
             path.chmod(0o700)  # whatever the umask: an example's state root is private
         except FileExistsError:
             if path.is_symlink() or not path.is_dir():
-                raise InputError(f"example folder {part.as_posix()!r}: not a plain folder"
-                                 ) from None
+                raise InputError(f"example folder {part.as_posix()!r}: not a plain folder") from None
 
 
 def _inside(root: Path, rel: str) -> Path:
@@ -63,8 +62,9 @@ def _inside(root: Path, rel: str) -> Path:
     return path
 
 
-def _materialize(root: Path, example: dict[str, Any], where: str = "example",
-                 now: datetime | None = None) -> SnapshotSpec:
+def _materialize(
+    root: Path, example: dict[str, Any], where: str = "example", now: datetime | None = None
+) -> SnapshotSpec:
     """Write an example: `repo/...` into a git repo, `state/...` into the state root.
 
     Every folder made is 0700; then `modes` are set and `links` made (links last, so no
@@ -95,10 +95,14 @@ def _materialize(root: Path, example: dict[str, Any], where: str = "example",
         path.symlink_to(_inside(root, target))
     subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
     subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, capture_output=True)
-    return SnapshotSpec(StateLayout(state), paths=(repo,), now=now, excludes=False,
-                        deploy=parse_json(plan, where, "deploy-plan.json") if plan else None,
-                        env={k: v.replace("{root}", str(root))
-                             for k, v in (example.get("env") or {}).items()})
+    return SnapshotSpec(
+        StateLayout(state),
+        paths=(repo,),
+        now=now,
+        excludes=False,
+        deploy=parse_json(plan, where, "deploy-plan.json") if plan else None,
+        env={k: v.replace("{root}", str(root)) for k, v in (example.get("env") or {}).items()},
+    )
 
 
 def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
@@ -113,9 +117,11 @@ def run_policy_examples(policy: Policy) -> list[ExampleOutcome]:
                     from si_paas.state.clock import parse_time
 
                     now = parse_time(example["as_of"])
-                snap = build_snapshot(_materialize(
-                    Path(tmp).resolve(), example,
-                    f"{policy.source or policy.id}: example {name!r}", now))
+                snap = build_snapshot(
+                    _materialize(
+                        Path(tmp).resolve(), example, f"{policy.source or policy.id}: example {name!r}", now
+                    )
+                )
                 result = evaluate([policy], snap, policy.scopes[0]).checks[0]
             failed = not result.ok
             ok = failed == (expect == "fail")
@@ -136,16 +142,27 @@ def test_policies(call: Call, policy_dirs: tuple[str, ...]) -> Result:
             untested.append(policy.id)
         outcomes.extend(vars(o) for o in found)
     failed = [o for o in outcomes if not o["ok"]]
-    return Result({"items": outcomes, "count": len(outcomes), "failed": len(failed),
-                   "without_examples": untested},
-                  ok=not failed, exit_code=ExitCode.POLICY_FAILED if failed else ExitCode.OK)
+    return Result(
+        {"items": outcomes, "count": len(outcomes), "failed": len(failed), "without_examples": untested},
+        ok=not failed,
+        exit_code=ExitCode.POLICY_FAILED if failed else ExitCode.OK,
+    )
 
 
 @command("policy list", context="none", gate="none")
 def list_policies(call: Call, policy_dirs: tuple[str, ...]) -> Result:
     """Every policy with its scopes and check kind."""
     policies = load_policies([Path(p) for p in policy_dirs])
-    items = [{"id": p.id, "title": p.title, "severity": p.severity, "blocking": p.blocking,
-              "scopes": list(p.scopes), "check": p.check, "source": p.source}
-             for p in sorted(policies, key=lambda p: p.id)]
+    items = [
+        {
+            "id": p.id,
+            "title": p.title,
+            "severity": p.severity,
+            "blocking": p.blocking,
+            "scopes": list(p.scopes),
+            "check": p.check,
+            "source": p.source,
+        }
+        for p in sorted(policies, key=lambda p: p.id)
+    ]
     return Result({"items": items, "count": len(items)})

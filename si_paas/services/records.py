@@ -32,8 +32,10 @@ def parse_labels(pairs: tuple[str, ...], flag: str = "--label") -> dict[str, str
             raise UsageError(f"{flag} {pair.partition('=')[0]!r}: expected KEY=VALUE")
         key = validate_label_key(key.strip(" "), flag)
         if is_secret_key(key) and not is_placeholder(value):
-            raise UsageError(f"{flag} {key}=…: labels are not for secrets; store it with "
-                             f"`si paas --context CTX secret set {key.upper()}`")
+            raise UsageError(
+                f"{flag} {key}=…: labels are not for secrets; store it with "
+                f"`si paas --context CTX secret set {key.upper()}`"
+            )
         if has_control(value):
             raise UsageError(f"{flag} {key}=…: the value holds a control character (newline?)")
         labels[key] = value.strip()
@@ -42,8 +44,7 @@ def parse_labels(pairs: tuple[str, ...], flag: str = "--label") -> dict[str, str
 
 def check_user(user: str | None) -> str | None:
     """A login user is one word: no whitespace, no control character, no `@` or `/`."""
-    if user is not None and (not user or has_control(user)
-                             or any(ch.isspace() or ch in "@/" for ch in user)):
+    if user is not None and (not user or has_control(user) or any(ch.isspace() or ch in "@/" for ch in user)):
         raise UsageError(f"--user {user[:64]!r}: expected a login name")
     return user
 
@@ -55,8 +56,9 @@ def _host_flags(host: str, port: int | None, user: str | None) -> HostSpec:
         raise UsageError(f"--host {host!r} names port {spec.port} but --port is {port}")
     if user is not None and spec.user is not None and user != spec.user:
         raise UsageError(f"--host {host!r} names user {spec.user!r} but --user is {user!r}")
-    return HostSpec(spec.host, spec.port if port is None else port,
-                    check_user(spec.user if user is None else user))
+    return HostSpec(
+        spec.host, spec.port if port is None else port, check_user(spec.user if user is None else user)
+    )
 
 
 def _list(call: Call, collection: str) -> Result:
@@ -106,30 +108,47 @@ def _change(call: Call, collection: str, change: Callable[[Items], Items]) -> It
 
 def _named(what: str) -> Callable[..., None]:
     """The argument check of an `add`: NAME is a valid record name."""
+
     def check(call: Call, name: str, *_: Any) -> None:
         validate_name(name, what)
+
     return check
 
 
-@command("target add", context="explicit", gate="change", proposal=True,
-         check=_named("target"))
-def add_target(call: Call, name: str, host: str, port: int | None, user: str | None,
-               transport: str, path: str | None, disposable: bool,
-               labels: tuple[str, ...]) -> Result:
+@command("target add", context="explicit", gate="change", proposal=True, check=_named("target"))
+def add_target(
+    call: Call,
+    name: str,
+    host: str,
+    port: int | None,
+    user: str | None,
+    transport: str,
+    path: str | None,
+    disposable: bool,
+    labels: tuple[str, ...],
+) -> Result:
     """Add a target; a name used twice is refused."""
     ctx = call.ctx
     spec = _host_flags(host, port, user)
     now = utc_now()
-    record = {"name": name, "host": spec.host, "port": spec.port, "user": spec.user,
-              "transport": transport,
-              "path": path, "disposable": disposable, "labels": parse_labels(labels),
-              "context": ctx.name, "context_id": ctx.context_id, "created_at": now,
-              "updated_at": now}
+    record = {
+        "name": name,
+        "host": spec.host,
+        "port": spec.port,
+        "user": spec.user,
+        "transport": transport,
+        "path": path,
+        "disposable": disposable,
+        "labels": parse_labels(labels),
+        "context": ctx.name,
+        "context_id": ctx.context_id,
+        "created_at": now,
+        "updated_at": now,
+    }
 
     def change(items: Items) -> Items:
         if find_item(items, name):
-            raise UsageError(f"target {name!r} already exists in context {ctx.name!r} "
-                             "(use `target update`)")
+            raise UsageError(f"target {name!r} already exists in context {ctx.name!r} (use `target update`)")
         return [*items, record]
 
     _change(call, "targets", change)
@@ -137,17 +156,21 @@ def add_target(call: Call, name: str, host: str, port: int | None, user: str | N
 
 
 @command("target update", context="explicit", gate="change", proposal=True)
-def update_target(call: Call, name: str, changes: dict[str, Any],
-                  labels: tuple[str, ...], unlabels: tuple[str, ...]) -> Result:
+def update_target(
+    call: Call, name: str, changes: dict[str, Any], labels: tuple[str, ...], unlabels: tuple[str, ...]
+) -> Result:
     """Change fields of a target; only the flags given are touched."""
     ctx = call.ctx
     get_item(call.inv.layout, ctx, "targets", name)
     new_labels = parse_labels(labels)
     if "host" in changes:
         spec = _host_flags(changes["host"], changes.get("port"), changes.get("user"))
-        changes = {**changes, "host": spec.host,
-                   **({"port": spec.port} if spec.port is not None else {}),
-                   **({"user": spec.user} if spec.user is not None else {})}
+        changes = {
+            **changes,
+            "host": spec.host,
+            **({"port": spec.port} if spec.port is not None else {}),
+            **({"user": spec.user} if spec.user is not None else {}),
+        }
     elif "user" in changes:
         check_user(changes["user"])
     if not changes and not labels and not unlabels:
@@ -159,8 +182,7 @@ def update_target(call: Call, name: str, changes: dict[str, Any],
         if item is None:
             raise UsageError(f"no target {name!r} in context {ctx.name!r}")
         item.update(changes)
-        item["labels"] = {k: v for k, v in {**item["labels"], **new_labels}.items()
-                          if k not in unlabels}
+        item["labels"] = {k: v for k, v in {**item["labels"], **new_labels}.items() if k not in unlabels}
         item["updated_at"] = utc_now()
         updated.update(item)
         return items
@@ -177,8 +199,9 @@ def _remove(call: Call, collection: str, name: str) -> Result:
     if collection == "targets":
         users = [a["name"] for a in read_items(inv.layout, ctx, "apps") if name in a["targets"]]
         if users:
-            raise UsageError(f"target {name!r} is used by app(s) {', '.join(users)}; "
-                             "remove or change them first")
+            raise UsageError(
+                f"target {name!r} is used by app(s) {', '.join(users)}; remove or change them first"
+            )
     _change(call, collection, lambda items: [i for i in items if i["name"] != name])
     return Result({"removed": item}, context=ctx.name)
 
@@ -196,8 +219,7 @@ def remove_app(call: Call, name: str) -> Result:
 
 
 @command("app add", context="explicit", gate="change", proposal=True, check=_named("app"))
-def add_app(call: Call, name: str, source: str, targets: tuple[str, ...],
-            labels: tuple[str, ...]) -> Result:
+def add_app(call: Call, name: str, source: str, targets: tuple[str, ...], labels: tuple[str, ...]) -> Result:
     """Add an app from a source folder, bound to targets of the same context."""
     inv, ctx = call.inv, call.ctx
     src = Path(source).expanduser()
@@ -209,9 +231,16 @@ def add_app(call: Call, name: str, source: str, targets: tuple[str, ...],
     if unknown:
         raise UsageError(f"--target {unknown[0]!r}: no such target in context {ctx.name!r}")
     now = utc_now()
-    record = {"name": name, "source": str(src.resolve()), "targets": list(dict.fromkeys(targets)),
-              "labels": parse_labels(labels), "context": ctx.name, "context_id": ctx.context_id,
-              "created_at": now, "updated_at": now}
+    record = {
+        "name": name,
+        "source": str(src.resolve()),
+        "targets": list(dict.fromkeys(targets)),
+        "labels": parse_labels(labels),
+        "context": ctx.name,
+        "context_id": ctx.context_id,
+        "created_at": now,
+        "updated_at": now,
+    }
 
     def change(items: Items) -> Items:
         if find_item(items, name):

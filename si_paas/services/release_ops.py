@@ -46,26 +46,43 @@ def list_releases(call: Call, app: str, target: str | None) -> Result:
     if target and target not in app_rec["targets"]:
         raise UsageError(f"--target {target!r}: app {app!r} is not bound to it")
     doc = store.read_deployments(inv.layout, ctx)
-    pairs = {t: next((i for i in doc["items"] if i["app"] == app and i["target"] == t), None)
-             for t in targets}
+    pairs = {
+        t: next((i for i in doc["items"] if i["app"] == app and i["target"] == t), None) for t in targets
+    }
     items = []
     for _, record in store.iter_release_records(inv.layout, ctx.name):
         if record.get("app") != app or record.get("target") not in pairs:
             continue
         rid = record["release_id"]
-        items.append({"release_id": rid, "seq": record["seq"], "target": record["target"],
-                      "state": _state_of(rid, pairs[record["target"]], record),
-                      "created_at": record["created_at"], "actor": record["actor"],
-                      "git_sha": record["source"]["git_sha"], "dirty": record["source"]["dirty"],
-                      "bundle_digest": record["bundle_digest"], "files": record["file_count"],
-                      "bytes": record["total_bytes"],
-                      "first_deploy": record.get("first_deploy", False)})
+        items.append(
+            {
+                "release_id": rid,
+                "seq": record["seq"],
+                "target": record["target"],
+                "state": _state_of(rid, pairs[record["target"]], record),
+                "created_at": record["created_at"],
+                "actor": record["actor"],
+                "git_sha": record["source"]["git_sha"],
+                "dirty": record["source"]["dirty"],
+                "bundle_digest": record["bundle_digest"],
+                "files": record["file_count"],
+                "bytes": record["total_bytes"],
+                "first_deploy": record.get("first_deploy", False),
+            }
+        )
     items.sort(key=lambda i: (i["target"], -i["seq"]))
-    history = [{"app": app, "target": t, "current": p["current"],
-                "previous_good": p["previous_good"], "rows": shown_rows(p)}
-               for t, p in pairs.items() if p is not None]
-    return Result({"app": app, "items": items, "count": len(items), "history": history},
-                  context=ctx.name)
+    history = [
+        {
+            "app": app,
+            "target": t,
+            "current": p["current"],
+            "previous_good": p["previous_good"],
+            "rows": shown_rows(p),
+        }
+        for t, p in pairs.items()
+        if p is not None
+    ]
+    return Result({"app": app, "items": items, "count": len(items), "history": history}, context=ctx.name)
 
 
 @command("release verify", context="required", gate="read")
@@ -81,17 +98,34 @@ def verify(call: Call, app: str, target: str, release: str | None) -> Result:
         problem = problems.get(rid) or verify_release(inv, where, rid)
         items.append({"release_id": rid, "ok": problem is None, "problem": problem})
     bad = [i for i in items if not i["ok"]]
-    return Result({"app": app, "target": target, "current": where.layout.current(),
-                   "items": items, "count": len(items), "failed": len(bad)}, context=ctx.name,
-                  ok=not bad, exit_code=ExitCode.POLICY_FAILED if bad else ExitCode.OK)
+    return Result(
+        {
+            "app": app,
+            "target": target,
+            "current": where.layout.current(),
+            "items": items,
+            "count": len(items),
+            "failed": len(bad),
+        },
+        context=ctx.name,
+        ok=not bad,
+        exit_code=ExitCode.POLICY_FAILED if bad else ExitCode.OK,
+    )
 
 
 def _drill_refs(inv: Invocation, ctx: Context, app: str, target: str) -> set[str]:
     refs: set[str] = set()
     for rec in store.read_drills(inv.layout, ctx):
         if rec["app"] == app and rec["target"] == target:
-            refs.update(r for r in (rec.get("original_release"), rec.get("previous_good"),
-                                    *(s.get("release") for s in rec["steps"])) if r)
+            refs.update(
+                r
+                for r in (
+                    rec.get("original_release"),
+                    rec.get("previous_good"),
+                    *(s.get("release") for s in rec["steps"]),
+                )
+                if r
+            )
     return refs
 
 
@@ -124,7 +158,8 @@ def prune(call: Call, app: str, target: str | None, keep: int, confirm: bool) ->
         protected: dict[str, set[str]] = {
             "current": {r for r in (current, pair.get("current")) if r},
             "previous-good": {r for r in (pair.get("previous_good"),) if r},
-            "drill": _drill_refs(inv, ctx, app, name)}
+            "drill": _drill_refs(inv, ctx, app, name),
+        }
         kept_newest = present[:keep]
         remove: list[dict[str, Any]] = []
         kept: list[dict[str, Any]] = []
@@ -144,12 +179,18 @@ def prune(call: Call, app: str, target: str | None, keep: int, confirm: bool) ->
                         continue
                     _mark_pruned(inv, ctx, app, item["release_id"])
                     removed.append(item["release_id"])
-            append_event(inv.layout, ctx, "deploy", "release prune", "ok", app=app, target=name,
-                         message=f"removed {len(removed)} release(s): {', '.join(removed)}")
-        plans.append({"target": name, "keep": keep, "kept": kept, "remove": remove,
-                      "removed": removed})
-    return Result({"app": app, "dry_run": not confirm, "items": plans, "count": len(plans)},
-                  context=ctx.name)
+            append_event(
+                inv.layout,
+                ctx,
+                "deploy",
+                "release prune",
+                "ok",
+                app=app,
+                target=name,
+                message=f"removed {len(removed)} release(s): {', '.join(removed)}",
+            )
+        plans.append({"target": name, "keep": keep, "kept": kept, "remove": remove, "removed": removed})
+    return Result({"app": app, "dry_run": not confirm, "items": plans, "count": len(plans)}, context=ctx.name)
 
 
 def _mark_pruned(inv: Invocation, ctx: Context, app: str, rid: str) -> None:

@@ -71,8 +71,9 @@ def _listed(src: Path) -> tuple[list[str], str | None, bool | None]:
         return sorted(paths), None, None
     listed = _git(src, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ".")
     if listed.returncode != 0:
-        raise UsageError(f"--source {src}: git ls-files failed: "
-                         f"{listed.stderr.decode(errors='replace').strip()}")
+        raise UsageError(
+            f"--source {src}: git ls-files failed: {listed.stderr.decode(errors='replace').strip()}"
+        )
     paths = sorted({p for p in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if p})
     head = _git(src, "rev-parse", "--verify", "-q", "HEAD")
     sha = head.stdout.decode().strip() or None if head.returncode == 0 else None
@@ -84,12 +85,15 @@ def pack(source: str, state_root: Path) -> Bundle:
     """Hash the files of `source`; a missing folder or one overlapping the state root is exit 2."""
     src = Path(source)
     if not src.is_dir():
-        raise UsageError(f"app source {source!r}: not a directory (fix it with `app remove` and "
-                         "`app add --source DIR`)")
+        raise UsageError(
+            f"app source {source!r}: not a directory (fix it with `app remove` and `app add --source DIR`)"
+        )
     root, state = real(src), real(state_root)
     if is_within(root, state) or is_within(state, root):
-        raise UsageError(f"app source {source!r}: overlaps the state root {state_root}; "
-                         "a release never carries private state")
+        raise UsageError(
+            f"app source {source!r}: overlaps the state root {state_root}; "
+            "a release never carries private state"
+        )
     paths, sha, dirty = _listed(root)
     bundle = Bundle(root, [], sha, dirty)
     for rel in paths:
@@ -114,8 +118,7 @@ def pack(source: str, state_root: Path) -> Bundle:
         except OSError as exc:
             raise UsageError(f"{full}: cannot read: {exc.strerror}") from None
         mode = 0o755 if st.st_mode & 0o111 else 0o644
-        bundle.files.append({"path": rel, "size": st.st_size, "sha256": digest.hexdigest(),
-                             "mode": mode})
+        bundle.files.append({"path": rel, "size": st.st_size, "sha256": digest.hexdigest(), "mode": mode})
     if not bundle.files:
         raise UsageError(f"app source {source!r}: no files to deploy")
     return bundle
@@ -128,8 +131,11 @@ def release_id(seq: int, target: str) -> str:
 
 def row_state(row: dict[str, Any]) -> str:
     """A history row's status as shown: a running row whose pid is dead here is abandoned."""
-    if row["status"] == "running" and row.get("host") == this_host() \
-            and not pid_alive(int(row.get("pid") or 0)):
+    if (
+        row["status"] == "running"
+        and row.get("host") == this_host()
+        and not pid_alive(int(row.get("pid") or 0))
+    ):
         return "abandoned"
     return str(row["status"])
 

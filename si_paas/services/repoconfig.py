@@ -32,13 +32,16 @@ class RepoConfig:
 
     def folders(self) -> list[PolicyFolder]:
         """The config's policy folders, each to be kept inside the repository."""
-        return [PolicyFolder(d, "repo", self.root, f"{self.path}: field policies:")
-                for d in self.policy_dirs]
+        return [PolicyFolder(d, "repo", self.root, f"{self.path}: field policies:") for d in self.policy_dirs]
 
     def describe(self) -> dict[str, Any]:
         """What the config changes, for every report."""
-        return {"path": str(self.path) if self.path else None, "exclude": list(self.exclude),
-                "disable": list(self.disable), "policies": [str(d) for d in self.policy_dirs]}
+        return {
+            "path": str(self.path) if self.path else None,
+            "exclude": list(self.exclude),
+            "disable": list(self.disable),
+            "policies": [str(d) for d in self.policy_dirs],
+        }
 
 
 def load_repo_config(repo_root: Path | None) -> RepoConfig:
@@ -48,8 +51,7 @@ def load_repo_config(repo_root: Path | None) -> RepoConfig:
     path = repo_root / CONFIG_NAME
     if not path.is_file():
         return RepoConfig(None)
-    return checked_yaml(path, "repository config", _check,
-                        lambda p, data: _build(repo_root, p, data))
+    return checked_yaml(path, "repository config", _check, lambda p, data: _build(repo_root, p, data))
 
 
 def _check(doc: YamlDocument) -> dict[str, Any]:
@@ -73,11 +75,11 @@ def _build(repo_root: Path, path: Path, data: dict[str, Any]) -> RepoConfig:
     for i, folder in enumerate(data["policies"]):
         real = Path(os.path.realpath(repo_root / folder))
         if real != top and top not in real.parents:
-            raise InputError(f"{path}: field policies[{i}]: {folder!r} resolves to {real}, "
-                             "outside the repository")
+            raise InputError(
+                f"{path}: field policies[{i}]: {folder!r} resolves to {real}, outside the repository"
+            )
         dirs.append(real)
-    return RepoConfig(path, tuple(dirs), tuple(data["disable"]), tuple(data["exclude"]),
-                      root=top)
+    return RepoConfig(path, tuple(dirs), tuple(data["disable"]), tuple(data["exclude"]), root=top)
 
 
 def check_disable(config: RepoConfig, policies: list[Policy]) -> tuple[str, ...]:
@@ -88,7 +90,5 @@ def check_disable(config: RepoConfig, policies: list[Policy]) -> tuple[str, ...]
         if policy is None:
             raise InputError(f"{config.path}: field disable: unknown policy id {pid!r}")
         if policy.severity == "critical":
-            raise InputError(
-                f"{config.path}: field disable: {pid!r} is critical and cannot be disabled"
-            )
+            raise InputError(f"{config.path}: field disable: {pid!r} is critical and cannot be disabled")
     return config.disable

@@ -19,13 +19,22 @@ def test_rules(call: Call, secrets_file: str | None, private_state_file: str | N
     pack = load_secret_rules(Path(secrets_file) if secrets_file else None)
     patterns = load_private_state_patterns(Path(private_state_file) if private_state_file else None)
     failures = run_examples(pack, patterns)
-    examples = sum(len(r.examples.match) + len(r.examples.no_match) for r in pack.rules) + sum(
-        len(p.match_examples) + len(p.no_match_examples) for p in patterns.patterns) + sum(
-        len(c.match_examples) + len(c.no_match_examples) for c in patterns.content)
-    items = [{"kind": f.kind, "rule": f.rule, "expected": f.expected, "problem": str(f)}
-             for f in failures]
-    return Result({"rules": len(pack.rules), "patterns": len(patterns.patterns),
-                   "content_rules": len(patterns.content),
-                   "examples": examples, "failed": len(failures), "items": items,
-                   "count": len(items)},
-                  ok=not failures, exit_code=ExitCode.POLICY_FAILED if failures else ExitCode.OK)
+    examples = (
+        sum(len(r.examples.match) + len(r.examples.no_match) for r in pack.rules)
+        + sum(len(p.match_examples) + len(p.no_match_examples) for p in patterns.patterns)
+        + sum(len(c.match_examples) + len(c.no_match_examples) for c in patterns.content)
+    )
+    items = [{"kind": f.kind, "rule": f.rule, "expected": f.expected, "problem": str(f)} for f in failures]
+    return Result(
+        {
+            "rules": len(pack.rules),
+            "patterns": len(patterns.patterns),
+            "content_rules": len(patterns.content),
+            "examples": examples,
+            "failed": len(failures),
+            "items": items,
+            "count": len(items),
+        },
+        ok=not failures,
+        exit_code=ExitCode.POLICY_FAILED if failures else ExitCode.OK,
+    )

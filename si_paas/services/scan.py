@@ -15,8 +15,14 @@ from si_paas.snapshot.gitpaths import check_history, enclosing_worktree
 from si_paas.snapshot.spec import SnapshotSpec
 
 
-def git_spec(inv: Invocation, path: str, *, staged: bool, rev_range: tuple[str, ...],
-             progress: Callable[[int, int], None] | None = None) -> SnapshotSpec:
+def git_spec(
+    inv: Invocation,
+    path: str,
+    *,
+    staged: bool,
+    rev_range: tuple[str, ...],
+    progress: Callable[[int, int], None] | None = None,
+) -> SnapshotSpec:
     """What to build for the staged blobs or the history of the repository holding `path`."""
     root = enclosing_worktree(Path(path).expanduser())
     if root is None:
@@ -24,14 +30,21 @@ def git_spec(inv: Invocation, path: str, *, staged: bool, rev_range: tuple[str, 
         raise UsageError(f"{flag}: {path!r} is not inside a git repository")
     if not staged:  # a repository without commits or a bad --since: one clear line
         head = rev_range[0] if rev_range else "HEAD"
-        check_history(root, since=head[:-len("..HEAD")] if head.endswith("..HEAD") else None,
-                      all_refs=head == "--all")
-    return SnapshotSpec(inv.layout, paths=(root,), source="staged" if staged else "history",
-                        rev_range=rev_range, progress=progress)
+        check_history(
+            root, since=head[: -len("..HEAD")] if head.endswith("..HEAD") else None, all_refs=head == "--all"
+        )
+    return SnapshotSpec(
+        inv.layout,
+        paths=(root,),
+        source="staged" if staged else "history",
+        rev_range=rev_range,
+        progress=progress,
+    )
 
 
-def _apply_baseline(verdict: Verdict, baseline_path: Path | None, update: bool
-                    ) -> tuple[Verdict, dict[str, Any] | None]:
+def _apply_baseline(
+    verdict: Verdict, baseline_path: Path | None, update: bool
+) -> tuple[Verdict, dict[str, Any] | None]:
     """Drop findings recorded in the baseline; report stale entries; optionally rewrite it."""
     if baseline_path is None:
         return verdict, None
@@ -47,11 +60,19 @@ def _apply_baseline(verdict: Verdict, baseline_path: Path | None, update: bool
         ignored_total += len(ignored)
         stale_all = set(stale) if stale_all is None else stale_all & set(stale)
         ok = not kept
-        status = check.status if check.status == "disabled" else (
-            "pass" if ok else ("fail" if check.blocking else "warn"))
+        status = (
+            check.status
+            if check.status == "disabled"
+            else ("pass" if ok else ("fail" if check.blocking else "warn"))
+        )
         checks.append(replace(check, findings=tuple(kept), ok=ok, status=status))
-    report = {"path": str(baseline_path), "ignored": ignored_total,
-              "stale": sorted(stale_all or ()), "updated": update, "version": base.version}
+    report = {
+        "path": str(baseline_path),
+        "ignored": ignored_total,
+        "stale": sorted(stale_all or ()),
+        "updated": update,
+        "version": base.version,
+    }
     return Verdict(tuple(checks), stats=verdict.stats), report
 
 
@@ -71,24 +92,35 @@ def _apply_min_confidence(verdict: Verdict, level: str) -> Verdict:
     limit = CONFIDENCE_ORDER[level]
     checks = []
     for check in verdict.checks:
-        kept = tuple(f for f in check.findings
-                     if CONFIDENCE_ORDER.get(f.confidence or "high", 0) <= limit)
+        kept = tuple(f for f in check.findings if CONFIDENCE_ORDER.get(f.confidence or "high", 0) <= limit)
         if len(kept) == len(check.findings):
             checks.append(check)
             continue
         ok = not kept
-        status = check.status if check.status == "disabled" else (
-            "pass" if ok else ("fail" if check.blocking else "warn"))
+        status = (
+            check.status
+            if check.status == "disabled"
+            else ("pass" if ok else ("fail" if check.blocking else "warn"))
+        )
         checks.append(replace(check, findings=kept, ok=ok, status=status))
     return Verdict(tuple(checks), stats=verdict.stats)
 
 
-def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
-        policy_dirs: tuple[str, ...] = (), baseline: str | None = None,
-        update_baseline: bool = False, max_file_size: int | None = None,
-        staged: bool = False, history: tuple[str, ...] | None = None,
-        progress: Callable[[int, int], None] | None = None,
-        min_confidence: str = "low", explain: bool = False) -> Result:
+def run(
+    inv: Invocation,
+    paths: tuple[str, ...],
+    *,
+    scope: str = "ci",
+    policy_dirs: tuple[str, ...] = (),
+    baseline: str | None = None,
+    update_baseline: bool = False,
+    max_file_size: int | None = None,
+    staged: bool = False,
+    history: tuple[str, ...] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    min_confidence: str = "low",
+    explain: bool = False,
+) -> Result:
     """Judge the given paths (default: the current directory) with the policies of `scope`.
 
     `min_confidence` drops secret findings below it; `explain` adds to each secret finding
@@ -99,8 +131,9 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
     if staged or history is not None:
         if len(paths) > 1:
             raise UsageError("--staged/--history take at most one PATH (a repository)")
-        spec = git_spec(inv, paths[0] if paths else ".", staged=staged,
-                        rev_range=history or (), progress=progress)
+        spec = git_spec(
+            inv, paths[0] if paths else ".", staged=staged, rev_range=history or (), progress=progress
+        )
         scope = "pre-commit" if staged else scope
     else:
         targets = [Path(p).expanduser() for p in (paths or (".",))]
@@ -108,17 +141,28 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
             if not path.exists():
                 raise UsageError(f"PATH {given!r}: no such file or directory")
         spec = SnapshotSpec(inv.layout, paths=tuple(targets))
-    snapshot = build_snapshot(replace(
-        spec, max_file_size=max_file_size, explain=explain,
-        legacy_baseline=_is_legacy_baseline(baseline, update_baseline)))
+    snapshot = build_snapshot(
+        replace(
+            spec,
+            max_file_size=max_file_size,
+            explain=explain,
+            legacy_baseline=_is_legacy_baseline(baseline, update_baseline),
+        )
+    )
     first = snapshot.repos[0].root if snapshot.repos else None
-    judgement = judge(snapshot, scope, policy_dirs=[Path(p) for p in policy_dirs],
-                      config_repo=first if first and (first / ".git").exists() else None)
+    judgement = judge(
+        snapshot,
+        scope,
+        policy_dirs=[Path(p) for p in policy_dirs],
+        config_repo=first if first and (first / ".git").exists() else None,
+    )
     for repo in snapshot.repos:
         repo.close()
     verdict, base_report = _apply_baseline(
         _apply_min_confidence(judgement.verdict, min_confidence),
-        Path(baseline) if baseline else None, update_baseline)
+        Path(baseline) if baseline else None,
+        update_baseline,
+    )
     payload: dict[str, Any] = {
         "scope": scope,
         "state_root": str(inv.layout.root),
@@ -136,8 +180,13 @@ def run(inv: Invocation, paths: tuple[str, ...], *, scope: str = "ci",
         payload["suppressed"] = [f.to_dict() for f in snapshot.memo.get("suppressed", [])]
     warnings = []
     if base_report and base_report["version"] == 1:
-        warnings.append(f"baseline {baseline}: version 1 holds unkeyed fingerprints; rewrite it "
-                        "keyed with --update-baseline (see docs/secrets.md)")
-    return Result(payload, ok=verdict.ok, warnings=warnings,
-                  exit_code=ExitCode.OK if verdict.ok else ExitCode.POLICY_FAILED)
-
+        warnings.append(
+            f"baseline {baseline}: version 1 holds unkeyed fingerprints; rewrite it "
+            "keyed with --update-baseline (see docs/secrets.md)"
+        )
+    return Result(
+        payload,
+        ok=verdict.ok,
+        warnings=warnings,
+        exit_code=ExitCode.OK if verdict.ok else ExitCode.POLICY_FAILED,
+    )

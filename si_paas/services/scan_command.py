@@ -15,8 +15,9 @@ from si_paas.services.pipeline import Call, command
 
 
 @command("scan", context="none", gate="none")
-def scan(call: Call, paths: tuple[str, ...], *,
-         report: Callable[[Result], None] | None = None, **options: Any) -> Result:
+def scan(
+    call: Call, paths: tuple[str, ...], *, report: Callable[[Result], None] | None = None, **options: Any
+) -> Result:
     """Judge `paths` with the `ci` policies (`pre-commit` for staged blobs); see
     `services/scan.run` for the options. `report(result)`, when given, writes the report
     file before the run is audited, so a report that cannot be written is the run's error."""

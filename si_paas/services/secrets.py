@@ -50,8 +50,10 @@ def _key(inv: Invocation, key: str) -> str:
 def _explicit(inv: Invocation) -> None:
     """Every secret command, reading ones included, names its context explicitly."""
     if not inv.context_opt:
-        raise UsageError(f"`{inv.command}` needs --context NAME: every secret command names its "
-                         f"context explicitly ({MUTATING_RULE})")
+        raise UsageError(
+            f"`{inv.command}` needs --context NAME: every secret command names its "
+            f"context explicitly ({MUTATING_RULE})"
+        )
 
 
 def _check_key(call: Call, key: str, *_: object) -> None:
@@ -65,8 +67,10 @@ def _check_list(call: Call) -> None:
 
 def _check_get(call: Call, key: str, reveal: bool, allow_plaintext: bool) -> None:
     if reveal and not allow_plaintext:
-        raise UsageError("--reveal prints the plaintext value: add --allow-plaintext to confirm "
-                         "(without --reveal you get the redacted form)")
+        raise UsageError(
+            "--reveal prints the plaintext value: add --allow-plaintext to confirm "
+            "(without --reveal you get the redacted form)"
+        )
     _check_key(call, key)
 
 
@@ -75,10 +79,12 @@ def _refuse_key_dir_in_repo() -> None:
     where = key_dir()
     holder = holding_worktree(where)
     if holder is not None:
-        raise PolicyRefusal(f"refused: vault-outside-repo: key directory {where} is inside git work "
-                            f"tree {holder.describe()}; set $SI_PAAS_KEY_DIR to a folder outside "
-                            "every repository",
-                            failed=["vault-outside-repo"])
+        raise PolicyRefusal(
+            f"refused: vault-outside-repo: key directory {where} is inside git work "
+            f"tree {holder.describe()}; set $SI_PAAS_KEY_DIR to a folder outside "
+            "every repository",
+            failed=["vault-outside-repo"],
+        )
 
 
 def _existing_key(inv: Invocation, ctx: Context, vf: vault.VaultFile) -> ContextKey | None:
@@ -107,10 +113,9 @@ def _refuse_shared_value(inv: Invocation, ctx: Context, key: str, shared_fp: str
     blocking = [c for c in verdict.failed() if any(f.fingerprint == shared_fp for f in c.findings)]
     if blocking:
         detail = "; ".join(
-            f"{c.id}: " + next(f.message for f in c.findings if f.fingerprint == shared_fp)
-            for c in blocking)
-        raise PolicyRefusal(f"refused by the doctor gate: {detail}",
-                            failed=[c.id for c in blocking])
+            f"{c.id}: " + next(f.message for f in c.findings if f.fingerprint == shared_fp) for c in blocking
+        )
+        raise PolicyRefusal(f"refused by the doctor gate: {detail}", failed=[c.id for c in blocking])
 
 
 @command("secret set", context="explicit", gate="strict", check=_check_key)
@@ -120,19 +125,27 @@ def set_secret(call: Call, key: str, read_value: Callable[[], str]) -> Result:
     _refuse_key_dir_in_repo()
     value = read_value()
     if not value:
-        raise UsageError(f"secret {key}: the value is empty (to remove a secret use "
-                         f"`secret unset {key}`)")
+        raise UsageError(f"secret {key}: the value is empty (to remove a secret use `secret unset {key}`)")
     shared = subkey(VAULT_VALUE)
     _refuse_shared_value(inv, ctx, key, hmac_fingerprint(shared, value))
     # A new key is made only for an empty vault: values without their key stay an error.
     ckey = _existing_key(inv, ctx, vault.load_vault(ctx)) or ensure_context_key(
-        ctx.name, ctx.context_id, siblings=list_context_names(inv.layout))
+        ctx.name, ctx.context_id, siblings=list_context_names(inv.layout)
+    )
     entry, created = vault.set_value(inv.layout, ctx, key, value, ckey, shared)
     fp = short_fp(entry.fingerprint or "")
     inv.audit_args["fingerprint"] = fp
-    return Result({"key": key, "fingerprint": fp, "created": created,
-                   "updated_at": entry.updated_at, "vault_file": ctx.vault_file,
-                   "key_source": ckey.source}, context=ctx.name)
+    return Result(
+        {
+            "key": key,
+            "fingerprint": fp,
+            "created": created,
+            "updated_at": entry.updated_at,
+            "vault_file": ctx.vault_file,
+            "key_source": ckey.source,
+        },
+        context=ctx.name,
+    )
 
 
 def _open(call: Call) -> tuple[Context, vault.VaultFile, dict[str, str], ContextKey | None]:
@@ -149,10 +162,8 @@ def list_secrets(call: Call) -> Result:
     items = []
     for entry in vf.entries.values():
         fp = hmac_fingerprint(ckey.fingerprint_key, values[entry.key]) if ckey else ""
-        items.append({"key": entry.key, "fingerprint": short_fp(fp),
-                      "updated_at": entry.updated_at})
-    return Result({"items": items, "count": len(items), "vault_file": str(vf.path)},
-                  context=ctx.name)
+        items.append({"key": entry.key, "fingerprint": short_fp(fp), "updated_at": entry.updated_at})
+    return Result({"items": items, "count": len(items), "vault_file": str(vf.path)}, context=ctx.name)
 
 
 @command("secret get", context="explicit", gate="read", check=_check_get)
@@ -165,12 +176,17 @@ def get_secret(call: Call, key: str, reveal: bool, allow_plaintext: bool) -> Res
     value = values[key]
     fp = short_fp(hmac_fingerprint(ckey.fingerprint_key, value))
     inv.audit_args["fingerprint"] = fp
-    payload: dict[str, object] = {"key": key, "fingerprint": fp, "redacted": redacted(value, fp),
-                                  "updated_at": vf.entries[key].updated_at}
+    payload: dict[str, object] = {
+        "key": key,
+        "fingerprint": fp,
+        "redacted": redacted(value, fp),
+        "updated_at": vf.entries[key].updated_at,
+    }
     if reveal:
         payload["value"] = value
-        inv.warnings.append(f"printed the plaintext value of {key}; clear your terminal "
-                            "scrollback if it was shown on screen")
+        inv.warnings.append(
+            f"printed the plaintext value of {key}; clear your terminal scrollback if it was shown on screen"
+        )
     return Result(payload, context=ctx.name)
 
 
@@ -183,5 +199,7 @@ def unset_secret(call: Call, key: str) -> Result:
     fp = short_fp(entry.fingerprint) if entry.fingerprint else None
     if fp:
         inv.audit_args["fingerprint"] = fp
-    return Result({"key": key, "removed": True, "fingerprint": fp,
-                   "vault_file": str(Path(ctx.vault_file))}, context=ctx.name)
+    return Result(
+        {"key": key, "removed": True, "fingerprint": fp, "vault_file": str(Path(ctx.vault_file))},
+        context=ctx.name,
+    )

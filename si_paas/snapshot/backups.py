@@ -22,13 +22,17 @@ def root_problems(root: Path, state_root: Path, keys: Path) -> list[str]:
     if repo is not None:
         problems.append(f"backup root {root}{via} is inside git work tree {repo}")
     if is_within(resolved, real(state_root)):
-        problems.append(f"backup root {root}{via} is inside the state root {state_root}: "
-                        "one loss takes the records and their backups together")
+        problems.append(
+            f"backup root {root}{via} is inside the state root {state_root}: "
+            "one loss takes the records and their backups together"
+        )
     if is_within(resolved, real(keys)):
         problems.append(f"backup root {root}{via} is inside the key directory {keys}")
     elif is_within(real(keys), resolved):
-        problems.append(f"key directory {keys} is inside backup root {root}{via}: a key kept "
-                        "beside its backups is lost with them")
+        problems.append(
+            f"key directory {keys} is inside backup root {root}{via}: a key kept "
+            "beside its backups is lost with them"
+        )
     return problems
 
 

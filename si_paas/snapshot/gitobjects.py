@@ -21,8 +21,7 @@ _SYMLINK = "120000"
 
 def _git(root: Path, *args: str) -> bytes:
     try:
-        return subprocess.run(["git", "-C", str(root), *args], check=True,
-                              capture_output=True).stdout
+        return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True).stdout
     except FileNotFoundError:
         raise InputError("git is not installed or not on PATH") from None
     except subprocess.CalledProcessError as exc:
@@ -58,8 +57,9 @@ def blob_sizes(root: Path, shas: Iterable[str]) -> dict[str, int | None]:
 
 def _git_input(root: Path, args: list[str], text: str) -> bytes:
     try:
-        return subprocess.run(["git", "-C", str(root), *args], check=True, input=text.encode(),
-                              capture_output=True).stdout
+        return subprocess.run(
+            ["git", "-C", str(root), *args], check=True, input=text.encode(), capture_output=True
+        ).stdout
     except FileNotFoundError:
         raise InputError("git is not installed or not on PATH") from None
     except subprocess.CalledProcessError as exc:
@@ -77,16 +77,19 @@ def stream_blobs(root: Path, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]
         return
     import threading
 
-    proc = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["git", "-C", str(root), "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     assert proc.stdin is not None and proc.stdout is not None
     stdin, stdout = proc.stdin, proc.stdout
 
     def feed() -> None:
         try:
             for start in range(0, len(shas), 512):
-                stdin.write("".join(f"{s}\n" for s in shas[start:start + 512]).encode())
+                stdin.write("".join(f"{s}\n" for s in shas[start : start + 512]).encode())
             stdin.close()
         except (BrokenPipeError, ValueError, OSError):
             pass  # the reader stopped early and ended git
@@ -120,8 +123,11 @@ class BlobPeeker:
     def __init__(self, root: Path) -> None:
         try:
             self.proc: subprocess.Popen[bytes] = subprocess.Popen(
-                ["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                ["git", "-C", str(root), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
         except FileNotFoundError:
             raise InputError("git is not installed or not on PATH") from None
 
@@ -188,8 +194,7 @@ class _BlobSource:
             return data
         return None
 
-    def read_all(self, files: Sequence[RepoFile], cap: int | None = None
-                 ) -> Iterator[tuple[RepoFile, bytes]]:
+    def read_all(self, files: Sequence[RepoFile], cap: int | None = None) -> Iterator[tuple[RepoFile, bytes]]:
         """(file, bytes) for each readable file, in order; skips are counted. A blob over
         `cap` (else the snapshot's `max_file_size`) is not read.
 
@@ -265,8 +270,9 @@ class IndexSnapshot(_BlobSource):
 
     @cached_property
     def files(self) -> tuple[RepoFile, ...]:
-        out = _git(self.root, "diff", "--cached", "--raw", "-z", "--no-abbrev",
-                   "--diff-filter=ACMR", "--no-renames").decode("utf-8", "surrogateescape")
+        out = _git(
+            self.root, "diff", "--cached", "--raw", "-z", "--no-abbrev", "--diff-filter=ACMR", "--no-renames"
+        ).decode("utf-8", "surrogateescape")
         tokens = [t for t in out.split("\0") if t]
         entries, i = [], 0
         while i < len(tokens):
@@ -289,16 +295,25 @@ class HistorySnapshot(_BlobSource):
 
     @cached_property
     def files(self) -> tuple[RepoFile, ...]:
-        out = _git(self.root, "log", *self.rev_range, "--format=%x01%H%x00%aI", "--raw", "-z",
-                   "--no-abbrev", "--diff-filter=ACMR", "--no-renames", "--reverse"
-                   ).decode("utf-8", "surrogateescape")
+        out = _git(
+            self.root,
+            "log",
+            *self.rev_range,
+            "--format=%x01%H%x00%aI",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--diff-filter=ACMR",
+            "--no-renames",
+            "--reverse",
+        ).decode("utf-8", "surrogateescape")
         tokens = [t for t in out.split("\0") if t]
         seen: dict[tuple[str, str], dict[str, Any]] = {}
         commit, date, ordinal, i = "", "", 0, 0
         while i < len(tokens):
             token = tokens[i]
             if token == "\n":  # the separator after a commit's header; a path "\n" is
-                i += 1         # consumed by _parse_raw with its entry, never seen here
+                i += 1  # consumed by _parse_raw with its entry, never seen here
                 continue
             if token.startswith("\x01"):
                 commit, date, i = token[1:], tokens[i + 1], i + 2
@@ -307,9 +322,12 @@ class HistorySnapshot(_BlobSource):
             mode, sha, path, i = _parse_raw(tokens, i)
             if mode in (_SUBMODULE, _SYMLINK) or sha == _NULL_SHA:
                 continue
-            entry = seen.setdefault((path, sha), {"first_commit": commit, "first_date": date,
-                                                  "first_ordinal": str(ordinal)})
+            entry = seen.setdefault(
+                (path, sha), {"first_commit": commit, "first_date": date, "first_ordinal": str(ordinal)}
+            )
             entry.update(last_commit=commit, last_date=date, last_ordinal=str(ordinal))
-        listed = [RepoFile(path, "history", blob=sha, info=tuple(sorted(meta.items())))
-                  for (path, sha), meta in seen.items()]
+        listed = [
+            RepoFile(path, "history", blob=sha, info=tuple(sorted(meta.items())))
+            for (path, sha), meta in seen.items()
+        ]
         return tuple(listed)

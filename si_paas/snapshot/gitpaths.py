@@ -26,12 +26,25 @@ from pathlib import Path
 
 # Git directories that dotfiles tools and tutorials keep beside the files they track.
 DOTFILES_GIT_DIRS = (
-    ".dotfiles", ".dotfiles.git", ".cfg", ".cfg.git", ".dots", ".dots.git", ".myconf",
-    ".config/yadm/repo.git", ".local/share/yadm/repo.git",
+    ".dotfiles",
+    ".dotfiles.git",
+    ".cfg",
+    ".cfg.git",
+    ".dots",
+    ".dots.git",
+    ".myconf",
+    ".config/yadm/repo.git",
+    ".local/share/yadm/repo.git",
 )
 VCSH_REPOS = ".config/vcsh/repo.d"
-_GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
-            "GIT_OBJECT_DIRECTORY", "GIT_CEILING_DIRECTORIES")
+_GIT_ENV = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_CEILING_DIRECTORIES",
+)
 MAX_WALK_ENTRIES = 50_000
 
 
@@ -81,8 +94,9 @@ def _clean_env() -> dict[str, str]:
 
 def _git(*args: str) -> subprocess.CompletedProcess[str] | None:
     try:
-        return subprocess.run(["git", *args], capture_output=True, text=True, env=_clean_env(),
-                              timeout=30, check=False)
+        return subprocess.run(
+            ["git", *args], capture_output=True, text=True, env=_clean_env(), timeout=30, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
 
@@ -132,8 +146,7 @@ def _external_at(folder: Path) -> tuple[ExternalWorktree, ...]:
     return tuple(found)
 
 
-def external_worktrees(path: Path | str, env: Mapping[str, str] | None = None
-                       ) -> list[ExternalWorktree]:
+def external_worktrees(path: Path | str, env: Mapping[str, str] | None = None) -> list[ExternalWorktree]:
     """External work trees that could hold `path`: dotfiles repositories in its ancestors
     and in $HOME, and the work tree `GIT_WORK_TREE`/`GIT_DIR` name in `env`."""
     env = os.environ if env is None else env
@@ -156,8 +169,9 @@ def external_worktrees(path: Path | str, env: Mapping[str, str] | None = None
     elif git_dir and _is_git_dir(real(git_dir)):
         configured = _config(real(git_dir), "core.worktree")
         if configured:
-            ext = ExternalWorktree(real(real(git_dir) / configured), real(git_dir),
-                                   "core.worktree of $GIT_DIR")
+            ext = ExternalWorktree(
+                real(real(git_dir) / configured), real(git_dir), "core.worktree of $GIT_DIR"
+            )
             out.setdefault((ext.worktree, ext.git_dir), ext)
     return list(out.values())
 
@@ -233,24 +247,46 @@ def check_history(root: Path, since: str | None, all_refs: bool) -> None:
     from si_paas.errors import InputError, UsageError
 
     def verify(rev: str) -> bool:
-        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet",
-                               "--end-of-options", f"{rev}^{{commit}}"],
-                              capture_output=True, env=_clean_env(), timeout=60, check=False)
+        done = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                f"{rev}^{{commit}}",
+            ],
+            capture_output=True,
+            env=_clean_env(),
+            timeout=60,
+            check=False,
+        )
         return done.returncode == 0
 
     try:
         if all_refs:
-            done = subprocess.run(["git", "-C", str(root), "rev-list", "-n1", "--all"],
-                                  capture_output=True, env=_clean_env(), timeout=60, check=False)
+            done = subprocess.run(
+                ["git", "-C", str(root), "rev-list", "-n1", "--all"],
+                capture_output=True,
+                env=_clean_env(),
+                timeout=60,
+                check=False,
+            )
             if done.returncode == 0 and not done.stdout.strip():
                 raise UsageError(f"--history --all: {root} has no commits yet; nothing to judge")
             return
         if not verify("HEAD"):
-            raise UsageError(f"--history: {root} has no commits yet (HEAD names no commit); "
-                             "commit first, or judge the work tree with `si paas scan`")
+            raise UsageError(
+                f"--history: {root} has no commits yet (HEAD names no commit); "
+                "commit first, or judge the work tree with `si paas scan`"
+            )
         if since is not None and (since.startswith("-") or not verify(since)):
-            raise UsageError(f"--since {since!r}: names no commit in {root} "
-                             "(give a commit, tag or branch, e.g. --since origin/main)")
+            raise UsageError(
+                f"--since {since!r}: names no commit in {root} "
+                "(give a commit, tag or branch, e.g. --since origin/main)"
+            )
     except FileNotFoundError:
         raise InputError("git is not installed or not on PATH") from None
     except subprocess.TimeoutExpired:

@@ -73,8 +73,9 @@ def backup_verifications(state: StateSnapshot, ctx: Context) -> list[dict[str, A
     A verification carries `snapshot`, `level` (manifest, archive or read-data), `ok` and
     `failed` (what failed); a create carries `snapshot` and `command: backup create`.
     """
-    return [r for r in context_jsonl(state, ctx, "events/backups.jsonl")
-            if r.get("kind", "backup") == "backup"]
+    return [
+        r for r in context_jsonl(state, ctx, "events/backups.jsonl") if r.get("kind", "backup") == "backup"
+    ]
 
 
 def vault_keys(state: StateSnapshot, ctx: Context) -> frozenset[str]:

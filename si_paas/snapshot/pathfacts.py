@@ -56,6 +56,5 @@ class PathFacts:
 
     def links_under(self, root: Path) -> tuple[tuple[Path, Path], ...]:
         """(link, real target) of every symlink under `root` (snapshot.gitpaths)."""
-        found: tuple[tuple[Path, Path], ...] = self._get(
-            "links", root, lambda: tuple(symlinks_under(root)))
+        found: tuple[tuple[Path, Path], ...] = self._get("links", root, lambda: tuple(symlinks_under(root)))
         return found

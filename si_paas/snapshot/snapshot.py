@@ -62,10 +62,12 @@ class Snapshot:
     def stats(self) -> dict[str, Any]:
         """What was skipped while reading, per repository, so nothing is dropped silently."""
         return {
-            str(r.root): {"files": len(r.files), "skipped": dict(r.skipped),
-                          # processes that read and judged its files (engine/parallel.py)
-                          **({"workers": r.__dict__["workers"]} if "workers" in r.__dict__
-                             else {})}
+            str(r.root): {
+                "files": len(r.files),
+                "skipped": dict(r.skipped),
+                # processes that read and judged its files (engine/parallel.py)
+                **({"workers": r.__dict__["workers"]} if "workers" in r.__dict__ else {}),
+            }
             for r in self.repos
             if "files" in r.__dict__
         }

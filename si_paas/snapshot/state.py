@@ -117,8 +117,7 @@ class StateSnapshot:
             doc = fsio.read_json(path)
         except FileNotFoundError:
             return None
-        return {"context": doc.get("context"), "context_id": doc.get("context_id"),
-                "path": str(path)}
+        return {"context": doc.get("context"), "context_id": doc.get("context_id"), "path": str(path)}
 
     def events(self, ctx: Context) -> Iterator[tuple[Path, int, dict[str, Any]]]:
         """Every valid event record of a context (all kinds, rotated segments too), with file
@@ -217,8 +216,7 @@ class StateSnapshot:
                     raise InputError(f"{path}: cannot stat: {exc.strerror}") from None
                 if stat.S_ISLNK(st.st_mode):
                     continue
-                out.append(FileMode(path, stat.S_ISDIR(st.st_mode), stat.S_IMODE(st.st_mode),
-                                    st.st_uid))
+                out.append(FileMode(path, stat.S_ISDIR(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid))
         root_st = os.stat(self.root)
         out.insert(0, FileMode(self.root, True, stat.S_IMODE(root_st.st_mode), root_st.st_uid))
         return tuple(out)

@@ -42,8 +42,7 @@ class RepoFile:
 
     def describe(self) -> dict[str, str]:
         """What a finding in this file should say about where it came from."""
-        return {"git_status": self.status, **({"blob": self.blob} if self.blob else {}),
-                **dict(self.info)}
+        return {"git_status": self.status, **({"blob": self.blob} if self.blob else {}), **dict(self.info)}
 
 
 def _git_lines(root: Path, *args: str) -> list[str]:
@@ -64,8 +63,9 @@ def _git_lines(root: Path, *args: str) -> list[str]:
 EXCLUDED = "excluded by .si-paas.yaml"
 
 
-def drop_excluded(entries: Iterable[RepoFile], patterns: tuple[str, ...],
-                  skipped: dict[str, int]) -> list[RepoFile]:
+def drop_excluded(
+    entries: Iterable[RepoFile], patterns: tuple[str, ...], skipped: dict[str, int]
+) -> list[RepoFile]:
     """Entries whose path matches no `exclude` pattern (fnmatch; `*` crosses `/`), counted.
 
     Only content checks (secrets) apply a repository's excludes: the list of files every
@@ -143,7 +143,12 @@ class WorktreeSnapshot:
         tracked = _git_lines(self.root, "ls-files", "-z", "--cached")
         untracked = _git_lines(self.root, "ls-files", "-z", "--others", "--exclude-standard")
         ignored_entries = _git_lines(
-            self.root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard",
+            self.root,
+            "ls-files",
+            "-z",
+            "--others",
+            "--ignored",
+            "--exclude-standard",
             "--directory",
         )
         ignored: list[str] = []
@@ -153,8 +158,7 @@ class WorktreeSnapshot:
             else:
                 ignored.append(entry)
         seen: dict[str, RepoFile] = {}
-        for status, paths in (("tracked", tracked), ("untracked", untracked),
-                              ("ignored", ignored)):
+        for status, paths in (("tracked", tracked), ("untracked", untracked), ("ignored", ignored)):
             for p in paths:
                 nested = self._nested(p)
                 if nested is None:
@@ -169,8 +173,12 @@ class WorktreeSnapshot:
         """The files of the repository at `entry` when it is one (a folder, not a link,
         holding `.git`), at most MAX_NESTING deep; None for anything else."""
         folder = self.root / entry.rstrip("/")
-        if (self.depth >= MAX_NESTING or folder.is_symlink() or not folder.is_dir()
-                or not os.path.lexists(folder / ".git")):
+        if (
+            self.depth >= MAX_NESTING
+            or folder.is_symlink()
+            or not folder.is_dir()
+            or not os.path.lexists(folder / ".git")
+        ):
             return None
         inner = WorktreeSnapshot(root=folder, is_git=True, depth=self.depth + 1)
         return inner.files
@@ -178,8 +186,9 @@ class WorktreeSnapshot:
     def content_files(self) -> Iterator[RepoFile]:
         """Files whose content is searched for secrets: tracked and untracked, not ignored,
         not excluded by the repository config."""
-        return iter(drop_excluded((f for f in self.files if f.status != "ignored"),
-                                  self.exclude, self.skipped))
+        return iter(
+            drop_excluded((f for f in self.files if f.status != "ignored"), self.exclude, self.skipped)
+        )
 
     @cached_property
     def _base(self) -> str:

@@ -33,9 +33,16 @@ def silences_file(layout: StateLayout, ctx_name: str) -> Path:
 
 def empty_policy(ctx: Context) -> dict[str, Any]:
     """The policy of a context that has none yet: no channel, no route."""
-    return {"schema_version": 1, "context": ctx.name, "context_id": ctx.context_id,
-            "repeat_interval": DEFAULT_REPEAT_INTERVAL, "ack_window": DEFAULT_ACK_WINDOW,
-            "default_channels": None, "channels": [], "routes": []}
+    return {
+        "schema_version": 1,
+        "context": ctx.name,
+        "context_id": ctx.context_id,
+        "repeat_interval": DEFAULT_REPEAT_INTERVAL,
+        "ack_window": DEFAULT_ACK_WINDOW,
+        "default_channels": None,
+        "channels": [],
+        "routes": [],
+    }
 
 
 def check_policy(doc: Any, path: Path | str) -> dict[str, Any]:

@@ -62,6 +62,7 @@ class BackupCorrupt(SiPaasError):
 
 # -- keys ----------------------------------------------------------------------------------
 
+
 def _hkdf(material: bytes, salt: bytes, info: bytes) -> bytes:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -86,6 +87,7 @@ def key_id(material: bytes) -> str:
 
 # -- header ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Header:
     """The archive header; its bytes are every chunk's associated data."""
@@ -98,8 +100,16 @@ class Header:
 
     def encode(self) -> bytes:
         sid, cid = self.snapshot_id.encode(), self.context_id.encode()
-        return (MAGIC + struct.pack(">BI", ARCHIVE_VERSION, self.chunk_size) + self.prefix
-                + self.salt + bytes([len(sid)]) + sid + bytes([len(cid)]) + cid)
+        return (
+            MAGIC
+            + struct.pack(">BI", ARCHIVE_VERSION, self.chunk_size)
+            + self.prefix
+            + self.salt
+            + bytes([len(sid)])
+            + sid
+            + bytes([len(cid)])
+            + cid
+        )
 
     @classmethod
     def new(cls, snapshot_id: str, context_id: str) -> Header:
@@ -111,13 +121,13 @@ class Header:
         fixed = handle.read(len(MAGIC) + 5 + PREFIX_SIZE + SALT_SIZE)
         if len(fixed) < len(MAGIC) + 5 + PREFIX_SIZE + SALT_SIZE or not fixed.startswith(MAGIC):
             raise BackupCorrupt("archive header", "not a si-paas backup archive (bad magic)")
-        version, chunk_size = struct.unpack(">BI", fixed[len(MAGIC):len(MAGIC) + 5])
+        version, chunk_size = struct.unpack(">BI", fixed[len(MAGIC) : len(MAGIC) + 5])
         if version != ARCHIVE_VERSION:
             raise BackupCorrupt("archive header", f"unknown archive version {version}")
         if chunk_size != CHUNK_SIZE:
             raise BackupCorrupt("archive header", f"unexpected chunk size {chunk_size}")
         at = len(MAGIC) + 5
-        prefix, salt = fixed[at:at + PREFIX_SIZE], fixed[at + PREFIX_SIZE:]
+        prefix, salt = fixed[at : at + PREFIX_SIZE], fixed[at + PREFIX_SIZE :]
         raw = fixed
         fields = []
         for _ in range(2):
@@ -138,6 +148,7 @@ def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
 
 
 # -- writing ---------------------------------------------------------------------------------
+
 
 class ArchiveWriter:
     """A write-only file object: plaintext in, encrypted chunks out to `out`.
@@ -196,8 +207,14 @@ class ArchiveWriter:
 
 # -- reading ---------------------------------------------------------------------------------
 
-def decrypt_chunks(handle: BinaryIO, material: bytes, expect_snapshot: str,
-                   expect_context: str, expect_chunks: int | None = None) -> Iterator[bytes]:
+
+def decrypt_chunks(
+    handle: BinaryIO,
+    material: bytes,
+    expect_snapshot: str,
+    expect_context: str,
+    expect_chunks: int | None = None,
+) -> Iterator[bytes]:
     """Yield each chunk's plaintext after its tag checked; a failure names the chunk.
 
     `expect_chunks` (the manifest's count) only sharpens the message of a failure.
@@ -207,11 +224,13 @@ def decrypt_chunks(handle: BinaryIO, material: bytes, expect_snapshot: str,
 
     header, aad = Header.read(handle)
     if header.snapshot_id != expect_snapshot:
-        raise BackupCorrupt("archive header", f"belongs to snapshot {header.snapshot_id}, "
-                            f"not {expect_snapshot}")
+        raise BackupCorrupt(
+            "archive header", f"belongs to snapshot {header.snapshot_id}, not {expect_snapshot}"
+        )
     if header.context_id != expect_context:
-        raise BackupCorrupt("archive header", f"belongs to context id {header.context_id}, "
-                            f"not {expect_context}")
+        raise BackupCorrupt(
+            "archive header", f"belongs to context id {header.context_id}, not {expect_context}"
+        )
     aead = AESGCM(archive_key(material, header.salt, header.context_id))
     sealed = header.chunk_size + TAG_SIZE
     current = handle.read(sealed)
@@ -220,14 +239,17 @@ def decrypt_chunks(handle: BinaryIO, material: bytes, expect_snapshot: str,
         nxt = handle.read(sealed) if len(current) == sealed else b""
         last = not nxt
         if len(current) < TAG_SIZE:
-            raise BackupCorrupt(f"chunk {counter}", "truncated: shorter than its tag"
-                                if current else "missing: the archive ends before its last chunk")
+            raise BackupCorrupt(
+                f"chunk {counter}",
+                "truncated: shorter than its tag"
+                if current
+                else "missing: the archive ends before its last chunk",
+            )
         try:
             yield aead.decrypt(_nonce(header.prefix, counter, last), current, aad)
         except InvalidTag:
             if expect_chunks is not None and counter == expect_chunks - 1 and not last:
-                why = (f"the manifest lists {expect_chunks} chunks, but data follows the last "
-                       "one (appended)")
+                why = f"the manifest lists {expect_chunks} chunks, but data follows the last one (appended)"
             else:
                 why = _diagnose(aead, header, aad, current, counter, last)
             raise BackupCorrupt(f"chunk {counter}", why) from None
@@ -239,8 +261,7 @@ def decrypt_chunks(handle: BinaryIO, material: bytes, expect_snapshot: str,
             raise BackupCorrupt(f"chunk {counter}", "too many chunks")
 
 
-def _diagnose(aead: Any, header: Header, aad: bytes, sealed: bytes, counter: int,
-              last: bool) -> str:
+def _diagnose(aead: Any, header: Header, aad: bytes, sealed: bytes, counter: int, last: bool) -> str:
     """Say why a chunk failed: a truncation, an appended chunk, a move, or a changed byte."""
     from cryptography.exceptions import InvalidTag
 
@@ -258,7 +279,7 @@ def _diagnose(aead: Any, header: Header, aad: bytes, sealed: bytes, counter: int
     for index in range(max(0, counter - 64), counter + 65):  # a bounded look for a moved chunk
         if index != counter and (opens(index, False) or opens(index, True)):
             return f"holds chunk {index} (chunks reordered)"
-    return ("authentication failed: the chunk was changed, cut short, or the key is wrong")
+    return "authentication failed: the chunk was changed, cut short, or the key is wrong"
 
 
 class DecryptingReader:
@@ -289,6 +310,7 @@ class DecryptingReader:
 
 # -- manifest --------------------------------------------------------------------------------
 
+
 def canonical(doc: dict[str, Any]) -> bytes:
     """The bytes the MAC covers: sorted keys, no spaces, without `mac` and the checksum."""
     body = {k: v for k, v in doc.items() if k not in ("mac", CHECKSUM_KEY)}
@@ -306,7 +328,7 @@ def manifest_text(doc: dict[str, Any]) -> str:
     pretty = json.dumps(body, indent=2, ensure_ascii=True)
     head = pretty[: pretty.rindex("\n}")] + ",\n"
     checksum = hashlib.sha256(head.encode()).hexdigest()
-    return f"{head}{_CHECKSUM_LINE}{checksum}\"\n}}\n"
+    return f'{head}{_CHECKSUM_LINE}{checksum}"\n}}\n'
 
 
 def parse_manifest(data: bytes) -> dict[str, Any]:
@@ -325,12 +347,14 @@ def parse_manifest(data: bytes) -> dict[str, Any]:
         raise BackupCorrupt("manifest", f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get(CHECKSUM_KEY), str):
         raise BackupCorrupt("manifest", f"no {CHECKSUM_KEY}")
-    if not text.endswith(f"{_CHECKSUM_LINE}{doc[CHECKSUM_KEY]}\"\n}}\n"):
+    if not text.endswith(f'{_CHECKSUM_LINE}{doc[CHECKSUM_KEY]}"\n}}\n'):
         raise BackupCorrupt("manifest", f"{CHECKSUM_KEY} is not the last line")
     actual = hashlib.sha256(head.encode()).hexdigest()
     if not hmac.compare_digest(actual, doc[CHECKSUM_KEY]):
-        raise BackupCorrupt("manifest checksum", f"mismatch: the manifest was changed "
-                            f"(stored {doc[CHECKSUM_KEY][:12]}…, actual {actual[:12]}…)")
+        raise BackupCorrupt(
+            "manifest checksum",
+            f"mismatch: the manifest was changed (stored {doc[CHECKSUM_KEY][:12]}…, actual {actual[:12]}…)",
+        )
     return doc
 
 
@@ -341,5 +365,8 @@ def check_mac(key: bytes, doc: dict[str, Any]) -> None:
     if not isinstance(value, str):
         raise BackupCorrupt("manifest mac", "missing")
     if not hmac.compare_digest(compute_mac(key, doc), value):
-        raise BackupCorrupt("manifest mac", "mismatch: the manifest was changed by someone "
-                            "without the backup key, or the key is not this context's")
+        raise BackupCorrupt(
+            "manifest mac",
+            "mismatch: the manifest was changed by someone "
+            "without the backup key, or the key is not this context's",
+        )

@@ -46,8 +46,7 @@ class BackupKey:
         return f"BackupKey(source={self.source!r}, where={self.where!r})"
 
 
-def load_backup_key(ctx_name: str, context_id: str,
-                    env: dict[str, str] | None = None) -> BackupKey | None:
+def load_backup_key(ctx_name: str, context_id: str, env: dict[str, str] | None = None) -> BackupKey | None:
     """The context's backup key from the environment or its key file; None when neither."""
     env = dict(os.environ) if env is None else env
     var = env_var_for(ctx_name)
@@ -60,8 +59,9 @@ def load_backup_key(ctx_name: str, context_id: str,
         return None
 
 
-def ensure_backup_key(ctx_name: str, context_id: str,
-                      env: dict[str, str] | None = None) -> tuple[BackupKey, bool]:
+def ensure_backup_key(
+    ctx_name: str, context_id: str, env: dict[str, str] | None = None
+) -> tuple[BackupKey, bool]:
     """The context's backup key, made (0600 file) when there is none; (key, created)."""
     found = load_backup_key(ctx_name, context_id, env)
     if found is not None:
@@ -72,6 +72,8 @@ def ensure_backup_key(ctx_name: str, context_id: str,
 
 def missing_key_message(ctx_name: str, context_id: str, env: dict[str, str] | None = None) -> str:
     """One line for a snapshot that cannot be opened because no key was found."""
-    return (f"no backup key: neither {key_file_for(context_id, env)} nor "
-            f"${env_var_for(ctx_name)} exists; restore the key from your key export "
-            "(a lost backup key cannot be recovered)")
+    return (
+        f"no backup key: neither {key_file_for(context_id, env)} nor "
+        f"${env_var_for(ctx_name)} exists; restore the key from your key export "
+        "(a lost backup key cannot be recovered)"
+    )

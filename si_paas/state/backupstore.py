@@ -64,8 +64,10 @@ EXCLUDED_FILES = {
 }
 # the backup log's rotated segments (events/backups.<n>.jsonl) stay with the context too
 _BACKUP_LOG_SEGMENT = re.compile(r"events/backups\.[0-9]{1,9}\.jsonl")
-KEYS_EXCLUSION = ("$SI_PAAS_KEY_DIR", "vault and backup keys live in the key directory, outside "
-                  "the state root, and are never backed up")
+KEYS_EXCLUSION = (
+    "$SI_PAAS_KEY_DIR",
+    "vault and backup keys live in the key directory, outside the state root, and are never backed up",
+)
 
 
 def backup_root(env: dict[str, str] | None = None) -> Path:
@@ -83,6 +85,7 @@ def is_snapshot_id(value: str) -> bool:
 
 
 # -- scope -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Member:
@@ -147,11 +150,11 @@ def collect(context_dir: Path, vault_file: Path) -> tuple[list[Member], list[dic
 
 # -- writing ---------------------------------------------------------------------------------
 
+
 class _Tap:
     """A read-only file object over one file: hashes what tar reads and feeds the scanner."""
 
-    def __init__(self, handle: BinaryIO, rel: str, scan: Scan | None,
-                 progress: Progress | None) -> None:
+    def __init__(self, handle: BinaryIO, rel: str, scan: Scan | None, progress: Progress | None) -> None:
         self._handle = handle
         self._rel = rel
         self._scan = scan
@@ -177,7 +180,7 @@ class _Tap:
                 # the next block starts with this one's tail, so a multi-line secret (a
                 # private key block) cut by the boundary is still seen whole
                 tail = block[-SCAN_OVERLAP:]
-                self._carry = tail[tail.find(b"\n") + 1:] if len(block) > SCAN_OVERLAP else b""
+                self._carry = tail[tail.find(b"\n") + 1 :] if len(block) > SCAN_OVERLAP else b""
         return data
 
     def finish(self) -> None:
@@ -186,9 +189,14 @@ class _Tap:
         self._pending.clear()
 
 
-def write_archive(out: BinaryIO, material: bytes, header: Header, members: list[Member],
-                  scan: Scan | None = None, progress: Progress | None = None
-                  ) -> tuple[list[dict[str, Any]], ArchiveWriter]:
+def write_archive(
+    out: BinaryIO,
+    material: bytes,
+    header: Header,
+    members: list[Member],
+    scan: Scan | None = None,
+    progress: Progress | None = None,
+) -> tuple[list[dict[str, Any]], ArchiveWriter]:
     """Stream `members` into `out` as an encrypted archive; returns the file entries."""
     writer = ArchiveWriter(out, material, header)
     entries: list[dict[str, Any]] = []
@@ -219,9 +227,12 @@ def write_archive(out: BinaryIO, material: bytes, header: Header, members: list[
     return entries, writer
 
 
-def write_snapshot(context_root: Path, snapshot_id: str,
-                   fill: Callable[[BinaryIO], dict[str, Any]],
-                   render_manifest: Callable[[dict[str, Any]], str]) -> Path:
+def write_snapshot(
+    context_root: Path,
+    snapshot_id: str,
+    fill: Callable[[BinaryIO], dict[str, Any]],
+    render_manifest: Callable[[dict[str, Any]], str],
+) -> Path:
     """Write archive + manifest into a temp folder, fsync, rename into place last.
 
     `fill(out)` writes the archive and returns the manifest document (without mac and
@@ -256,8 +267,9 @@ def write_snapshot(context_root: Path, snapshot_id: str,
     except OSError as exc:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)
-        raise InputError(f"backup root {context_root}: cannot write snapshot: "
-                         f"{exc.strerror or exc}") from None
+        raise InputError(
+            f"backup root {context_root}: cannot write snapshot: {exc.strerror or exc}"
+        ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)
@@ -266,6 +278,7 @@ def write_snapshot(context_root: Path, snapshot_id: str,
 
 
 # -- listing ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StoredSnapshot:
@@ -305,8 +318,7 @@ def list_snapshots(context_root: Path) -> list[StoredSnapshot]:
         if not is_snapshot_id(name) or not (context_root / name).is_dir():
             continue  # temp folders (.tmp-*) and anything else are never snapshots
         try:
-            found.append(StoredSnapshot(name, context_root / name,
-                                        read_manifest(context_root / name), None))
+            found.append(StoredSnapshot(name, context_root / name, read_manifest(context_root / name), None))
         except BackupCorrupt as exc:
             found.append(StoredSnapshot(name, context_root / name, None, exc.message))
     # An id holds the second; snapshots made within one second are ordered by their
@@ -323,6 +335,7 @@ def remove_snapshot(folder: Path) -> None:
 
 
 # -- reading ---------------------------------------------------------------------------------
+
 
 def _member_problem(info: tarfile.TarInfo) -> str | None:
     """Why an archive member may not be extracted (only plain relative files may)."""
@@ -355,8 +368,13 @@ def _open_new(dest: Path, rel: str) -> BinaryIO:
     return os.fdopen(fd, "wb")
 
 
-def read_archive(archive: Path, material: bytes, manifest: dict[str, Any],
-                 dest: Path | None = None, progress: Progress | None = None) -> list[str]:
+def read_archive(
+    archive: Path,
+    material: bytes,
+    manifest: dict[str, Any],
+    dest: Path | None = None,
+    progress: Progress | None = None,
+) -> list[str]:
     """Decrypt every chunk and check every file against the manifest; extract into `dest`.
 
     Returns the checked paths. Every problem raises BackupCorrupt naming what failed.
@@ -370,9 +388,13 @@ def read_archive(archive: Path, material: bytes, manifest: dict[str, Any],
     except FileNotFoundError:
         raise BackupCorrupt("archive", f"{archive}: missing") from None
     with handle:
-        chunks = decrypt_chunks(handle, material, manifest["snapshot_id"],
-                                manifest["context"]["context_id"],
-                                manifest.get("archive", {}).get("chunks"))
+        chunks = decrypt_chunks(
+            handle,
+            material,
+            manifest["snapshot_id"],
+            manifest["context"]["context_id"],
+            manifest.get("archive", {}).get("chunks"),
+        )
         reader = DecryptingReader(_counted(chunks, progress))
         try:
             gz = gzip.GzipFile(fileobj=cast(Any, reader), mode="rb")
@@ -383,13 +405,16 @@ def read_archive(archive: Path, material: bytes, manifest: dict[str, Any],
                 pass
             reader.drain()
         except (tarfile.TarError, gzip.BadGzipFile, zlib.error, EOFError) as exc:
-            raise BackupCorrupt("archive data", f"not a valid compressed tar stream "
-                                f"({type(exc).__name__}: {exc})") from None
+            raise BackupCorrupt(
+                "archive data", f"not a valid compressed tar stream ({type(exc).__name__}: {exc})"
+            ) from None
     missing = sorted(set(expected) - seen)
     if missing:
-        raise BackupCorrupt(f"file {missing[0]!r}", "listed in the manifest but missing from "
-                            "the archive" + (f" (+{len(missing) - 1} more)" if len(missing) > 1
-                                              else ""))
+        raise BackupCorrupt(
+            f"file {missing[0]!r}",
+            "listed in the manifest but missing from "
+            "the archive" + (f" (+{len(missing) - 1} more)" if len(missing) > 1 else ""),
+        )
     return sorted(seen)
 
 
@@ -400,8 +425,9 @@ def _counted(chunks: Iterator[bytes], progress: Progress | None) -> Iterator[byt
         yield chunk
 
 
-def _check_member(tar: tarfile.TarFile, info: tarfile.TarInfo, expected: dict[str, Any],
-                  seen: set[str], dest: Path | None) -> None:
+def _check_member(
+    tar: tarfile.TarFile, info: tarfile.TarInfo, expected: dict[str, Any], seen: set[str], dest: Path | None
+) -> None:
     problem = _member_problem(info)
     if problem:
         raise BackupCorrupt(f"archive member {info.name!r}", problem)
@@ -434,8 +460,7 @@ def _check_member(tar: tarfile.TarFile, info: tarfile.TarInfo, expected: dict[st
             out.close()
     entry = expected[name]
     if size != entry["size"]:
-        raise BackupCorrupt(f"file {name!r}", f"size {size} differs from the manifest's "
-                            f"{entry['size']}")
+        raise BackupCorrupt(f"file {name!r}", f"size {size} differs from the manifest's {entry['size']}")
     if digest.hexdigest() != entry["sha256"]:
         raise BackupCorrupt(f"file {name!r}", "SHA-256 differs from the manifest's")
 

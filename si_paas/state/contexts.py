@@ -76,9 +76,7 @@ def list_context_names(layout: StateLayout) -> list[str]:
     except OSError as exc:
         raise InputError(f"{layout.contexts_dir}: cannot list: {exc.strerror}") from None
     return [
-        n
-        for n in entries
-        if not n.startswith(".") and (layout.contexts_dir / n / "config.json").is_file()
+        n for n in entries if not n.startswith(".") and (layout.contexts_dir / n / "config.json").is_file()
     ]
 
 
@@ -87,9 +85,7 @@ def list_contexts(layout: StateLayout) -> list[Context]:
     return [load_context(layout, n) for n in list_context_names(layout)]
 
 
-def init_context(
-    layout: StateLayout, name: str, ctype: str, vault_file: Path | None
-) -> tuple[Context, bool]:
+def init_context(layout: StateLayout, name: str, ctype: str, vault_file: Path | None) -> tuple[Context, bool]:
     """Create a context or confirm an existing one; returns (context, created)."""
     validate_name(name, "context")
     if ctype not in CONTEXT_TYPES:
@@ -143,8 +139,7 @@ def relocate_context(layout: StateLayout, name: str) -> tuple[Context, Context] 
         vault = Path(old.vault_file)
         if vault.is_absolute() and (old_root == vault or old_root in vault.parents):
             vault = layout.root / vault.relative_to(old_root)
-        new = replace(old, state_root=str(layout.root), vault_file=str(vault),
-                      updated_at=utc_now())
+        new = replace(old, state_root=str(layout.root), vault_file=str(vault), updated_at=utc_now())
         fsio.atomic_write_json(layout.config_file(name), to_config(layout, new))
         return old, new
 
@@ -170,9 +165,7 @@ def get_current(layout: StateLayout) -> str | None:
     try:
         return validate_name(value, "context")
     except UsageError:
-        raise InputError(
-            f"{layout.current_context_file}: holds an invalid context name"
-        ) from None
+        raise InputError(f"{layout.current_context_file}: holds an invalid context name") from None
 
 
 def set_current(layout: StateLayout, name: str | None) -> None:

@@ -40,8 +40,7 @@ class LockInfo:
     @property
     def stale(self) -> bool:
         """Same host and the pid is dead. A lock of another host is never judged stale here."""
-        return (self.holder.get("host") == this_host()
-                and not fsio.pid_alive(int(self.holder.get("pid") or 0)))
+        return self.holder.get("host") == this_host() and not fsio.pid_alive(int(self.holder.get("pid") or 0))
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.holder, "state": "stale" if self.stale else "held", "path": str(self.path)}

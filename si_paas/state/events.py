@@ -40,8 +40,9 @@ def append_event(
     return record
 
 
-def _checked(path: Path, where: str, record: dict[str, Any],
-             bad: list[BadLine] | None) -> tuple[datetime, dict[str, Any]] | None:
+def _checked(
+    path: Path, where: str, record: dict[str, Any], bad: list[BadLine] | None
+) -> tuple[datetime, dict[str, Any]] | None:
     """(time, record) for a record that fits the event schema, else None and a BadLine."""
     try:
         schemacheck.check(record, "event", f"{path}: {where}")
@@ -55,8 +56,9 @@ def _checked(path: Path, where: str, record: dict[str, Any],
     return None
 
 
-def iter_events(layout: StateLayout, ctx: Context, kind: str,
-                bad: list[BadLine] | None = None) -> Iterator[tuple[Path, int, dict[str, Any]]]:
+def iter_events(
+    layout: StateLayout, ctx: Context, kind: str, bad: list[BadLine] | None = None
+) -> Iterator[tuple[Path, int, dict[str, Any]]]:
     """Every valid event of one kind, oldest first, over the rotated segments and the live one
     (file, line, record); what does not fit the event schema goes to `bad`."""
     for path in reversed(jsonl.segments(layout.events_file(ctx.name, kind))):
@@ -65,8 +67,9 @@ def iter_events(layout: StateLayout, ctx: Context, kind: str,
                 yield path, number, record
 
 
-def _newest_first(layout: StateLayout, ctx: Context, kind: str,
-                  bad: list[BadLine] | None) -> Iterator[tuple[datetime, dict[str, Any]]]:
+def _newest_first(
+    layout: StateLayout, ctx: Context, kind: str, bad: list[BadLine] | None
+) -> Iterator[tuple[datetime, dict[str, Any]]]:
     for path in jsonl.segments(layout.events_file(ctx.name, kind)):
         for offset, record in jsonl.read_lines_reverse(path, bad):
             if (checked := _checked(path, f"byte {offset}", record, bad)) is not None:
@@ -86,8 +89,9 @@ def read_events(
     Each log is read from its end, so `--limit 1` touches one block of a large log; logs
     are merged on time. Lines that are not valid events are skipped and added to `bad`.
     """
-    merged = heapq.merge(*(_newest_first(layout, ctx, k, bad) for k in kinds),
-                         key=lambda pair: pair[0], reverse=True)
+    merged = heapq.merge(
+        *(_newest_first(layout, ctx, k, bad) for k in kinds), key=lambda pair: pair[0], reverse=True
+    )
     records = []
     for when, record in merged:
         if since is not None and when < since:

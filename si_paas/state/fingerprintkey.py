@@ -45,8 +45,19 @@ _IDENTITY = b"si-paas fingerprint key identity v1"
 _LOADED: dict[tuple[str, ...], bytes] = {}
 _SUBKEYS: dict[tuple[str, ...], bytes] = {}
 
-__all__ = ["KEY_BYTES", "KEY_ENV", "KEY_FILE_ENV", "REPORT", "VAULT_VALUE", "key_file",
-           "enclosing_work_tree", "key_identity", "key_source", "subkey", "user_key"]
+__all__ = [
+    "KEY_BYTES",
+    "KEY_ENV",
+    "KEY_FILE_ENV",
+    "REPORT",
+    "VAULT_VALUE",
+    "key_file",
+    "enclosing_work_tree",
+    "key_identity",
+    "key_source",
+    "subkey",
+    "user_key",
+]
 
 
 def key_file(env: dict[str, str] | None = None) -> Path:
@@ -72,9 +83,11 @@ def _load(env: dict[str, str]) -> bytes:
     path = key_file(env)
     repo = enclosing_work_tree(path)
     if repo is not None:  # a key anyone with the repository can read makes guesses testable
-        raise InputError(f"{path}: the fingerprint key file is inside git work tree {repo}; "
-                         f"keep it outside every repository (${KEY_FILE_ENV}) or pass the "
-                         f"key in ${KEY_ENV}")
+        raise InputError(
+            f"{path}: the fingerprint key file is inside git work tree {repo}; "
+            f"keep it outside every repository (${KEY_FILE_ENV}) or pass the "
+            f"key in ${KEY_ENV}"
+        )
     try:
         return read_key_file(path)
     except FileNotFoundError:
@@ -93,8 +106,7 @@ def _memo(env: dict[str, str] | None) -> tuple[str, ...]:
         cwd = os.getcwd()
     except OSError:
         cwd = ""
-    return (get(KEY_ENV) or "", get(KEY_FILE_ENV) or "", get("SI_PAAS_KEY_DIR") or "",
-            get("HOME") or "", cwd)
+    return (get(KEY_ENV) or "", get(KEY_FILE_ENV) or "", get("SI_PAAS_KEY_DIR") or "", get("HOME") or "", cwd)
 
 
 def user_key(env: dict[str, str] | None = None) -> bytes:

@@ -105,8 +105,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         import tempfile  # writers only: keeps read-only commands quick to start
 
         # The pid in the name lets a later command tell a temp file of a killed writer.
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TMP_SUFFIX,
-                                   dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TMP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise InputError(f"{path.parent}: not writable: {exc.strerror}") from None
     try:

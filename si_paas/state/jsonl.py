@@ -64,15 +64,14 @@ def segments(path: Path) -> list[Path]:
         return []
     except OSError as exc:
         raise InputError(f"{path.parent}: cannot list: {exc.strerror}") from None
-    rotated = sorted(((int(m.group(1)), n) for n in names if (m := pattern.fullmatch(n))),
-                     reverse=True)
+    rotated = sorted(((int(m.group(1)), n) for n in names if (m := pattern.fullmatch(n))), reverse=True)
     live = [path] if path.name in names else []
     return live + [path.parent / n for _, n in rotated]
 
 
 def _next_segment(path: Path) -> Path:
     existing = [p for p in segments(path) if p != path]
-    top = int(existing[0].name[len(path.stem) + 1: -len(path.suffix)]) if existing else 0
+    top = int(existing[0].name[len(path.stem) + 1 : -len(path.suffix)]) if existing else 0
     return path.with_name(f"{path.stem}.{top + 1}{path.suffix}")
 
 
@@ -106,8 +105,7 @@ def read_lines(path: Path, bad: list[BadLine] | None = None) -> Iterator[tuple[i
             if not raw.endswith(b"\n"):
                 if len(raw) > MAX_LINE:
                     if bad is not None:
-                        bad.append(BadLine(path, f"line {number}",
-                                           f"line longer than {MAX_LINE} bytes"))
+                        bad.append(BadLine(path, f"line {number}", f"line longer than {MAX_LINE} bytes"))
                     while raw and not raw.endswith(b"\n"):  # drop the rest of the long line
                         raw = handle.readline(MAX_LINE)
                     continue
@@ -116,8 +114,7 @@ def read_lines(path: Path, bad: list[BadLine] | None = None) -> Iterator[tuple[i
                 yield number, rec
 
 
-def read_lines_reverse(path: Path, bad: list[BadLine] | None = None
-                       ) -> Iterator[tuple[int, dict[str, Any]]]:
+def read_lines_reverse(path: Path, bad: list[BadLine] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (byte offset, record) newest first, reading blocks from the end of the file.
 
     Memory stays bounded by BLOCK + MAX_LINE whatever the file's size.
@@ -144,7 +141,7 @@ def read_lines_reverse(path: Path, bad: list[BadLine] | None = None
                     continue
                 end, skipping = nl, False
             while (nl := buf.rfind(b"\n", 0, end)) >= 0:
-                raw = buf[nl + 1:end]
+                raw = buf[nl + 1 : end]
                 if last:
                     last = False
                 elif raw.strip() and (rec := _decode(raw, f"byte {pos + nl + 1}", path, bad)) is not None:
@@ -155,8 +152,9 @@ def read_lines_reverse(path: Path, bad: list[BadLine] | None = None
                 return  # a file of one unterminated line
             if len(tail) > MAX_LINE:
                 if bad is not None:
-                    bad.append(BadLine(path, f"before byte {pos + end}",
-                                       f"line longer than {MAX_LINE} bytes"))
+                    bad.append(
+                        BadLine(path, f"before byte {pos + end}", f"line longer than {MAX_LINE} bytes")
+                    )
                 tail, skipping, last = b"", True, False
         if tail.strip() and not last and (rec := _decode(tail, "byte 0", path, bad)) is not None:
             yield 0, rec

@@ -41,13 +41,14 @@ def read_key_file(path: Path) -> bytes:
             why = exc.strerror if isinstance(exc, OSError) else "not ASCII text"
             raise InputError(f"{path}: cannot read key file: {why}") from None
     if stat.S_IMODE(st.st_mode) & 0o077:
-        raise InputError(f"{path}: key file is readable by others (mode "
-                         f"{stat.S_IMODE(st.st_mode):04o}); run `chmod 600 {path}`")
+        raise InputError(
+            f"{path}: key file is readable by others (mode "
+            f"{stat.S_IMODE(st.st_mode):04o}); run `chmod 600 {path}`"
+        )
     return decode_key(text, str(path))
 
 
-def create_key_file(path: Path, material: bytes | None = None, *,
-                     private_parent: bool = True) -> bytes:
+def create_key_file(path: Path, material: bytes | None = None, *, private_parent: bool = True) -> bytes:
     """Create `path` with `material` (default: a fresh random key) unless it appeared
     meanwhile; returns the key in the file. private_parent: make the folder 0700 too (the
     key directory; not the folder of a fingerprint key file the user placed elsewhere)."""
@@ -56,8 +57,7 @@ def create_key_file(path: Path, material: bytes | None = None, *,
         if private_parent and stat.S_IMODE(os.stat(path.parent).st_mode) & 0o077:
             os.chmod(path.parent, fsio.DIR_MODE)  # the key directory is private: 0700
     except OSError as exc:
-        raise InputError(f"{path.parent}: cannot make the key directory private: "
-                         f"{exc.strerror}") from None
+        raise InputError(f"{path.parent}: cannot make the key directory private: {exc.strerror}") from None
     with fsio.locked(path.parent / ".lock"):
         try:
             return read_key_file(path)

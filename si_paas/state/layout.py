@@ -12,8 +12,12 @@ from si_paas.errors import InputError, UsageError
 STATE_ROOT_ENV = "SI_PAAS_STATE_ROOT"
 DEFAULT_STATE_ROOT = "~/.si/paas"
 CONTEXT_TYPES = ("internal-dogfood", "oss-demo")
-EVENT_FILES = {"deploy": "deployments.jsonl", "alert": "alerts.jsonl", "audit": "audit.jsonl",
-               "backup": "backups.jsonl"}
+EVENT_FILES = {
+    "deploy": "deployments.jsonl",
+    "alert": "alerts.jsonl",
+    "audit": "audit.jsonl",
+    "backup": "backups.jsonl",
+}
 
 # Names are matched with fullmatch, never `^...$`: `$` also matches before a final newline,
 # so "oss-demo\n" would pass as a second, different "oss-demo".
@@ -38,8 +42,10 @@ def validate_name(value: str, what: str) -> str:
 def validate_label_key(value: str, flag: str = "--label") -> str:
     """Return `value` if it is a label key (letters, digits, `. _ / -`, 1-63 chars), else raise."""
     if not _LABEL_KEY_RE.fullmatch(value):
-        raise UsageError(f"{flag} key {value[:64]!r} is invalid: use letters, digits, '.', '_', "
-                         "'/' or '-', starting with a letter or digit, at most 63 characters")
+        raise UsageError(
+            f"{flag} key {value[:64]!r} is invalid: use letters, digits, '.', '_', "
+            "'/' or '-', starting with a letter or digit, at most 63 characters"
+        )
     return value
 
 

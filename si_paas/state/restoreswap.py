@@ -61,8 +61,9 @@ def swap(layout: StateLayout, name: str) -> None:
     work = work_dir(layout, name)
     live, new, old = layout.context_dir(name), work / "new", work / "old"
     keep = kept_items(live)
-    fsio.atomic_write_json(work / JOURNAL, {"journal": "si-paas-restore", "version": 1,
-                                            "context": name, "keep": keep})
+    fsio.atomic_write_json(
+        work / JOURNAL, {"journal": "si-paas-restore", "version": 1, "context": name, "keep": keep}
+    )
     for i, rel in enumerate(keep):
         if os.path.lexists(new / rel):  # a snapshot never holds these; a staged copy goes
             _remove(new / rel)

@@ -71,8 +71,7 @@ def replace_collections(layout: StateLayout, ctx: Context, docs: dict[str, Any])
             old[collection] = base64.b64encode(data).decode()
         except FileNotFoundError:
             old[collection] = None
-    journal = {"journal": "si-paas-import", "version": 1, "context_id": ctx.context_id,
-               "files": old}
+    journal = {"journal": "si-paas-import", "version": 1, "context_id": ctx.context_id, "files": old}
     path = journal_path(layout, ctx.name)
     fsio.atomic_write_bytes(path, json.dumps(journal).encode())
     try:

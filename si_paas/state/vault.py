@@ -45,8 +45,10 @@ KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")  # always fullmatch: `$` al
 NONCE_BYTES = 12
 MAX_VALUE_BYTES = 64 * 1024
 MAX_VAULT_BYTES = 64 << 20
-HEADER = ("# si-paas vault, format 1. Values are AES-256-GCM encrypted; the key is kept outside "
-          "this file.\n# Do not edit by hand: use `si paas --context CTX secret set|unset`.\n")
+HEADER = (
+    "# si-paas vault, format 1. Values are AES-256-GCM encrypted; the key is kept outside "
+    "this file.\n# Do not edit by hand: use `si paas --context CTX secret set|unset`.\n"
+)
 
 _B64 = r"[A-Za-z0-9+/]+={0,2}"
 _ENC_RE = re.compile(rf"ENC\[v1,({_B64}),({_B64})\]")
@@ -71,8 +73,10 @@ def shown_key_name(key: str) -> str:
 def validate_key_name(key: str) -> str:
     """Return `key` if it is a valid secret key name, else a UsageError naming it."""
     if not KEY_RE.fullmatch(key):
-        raise UsageError(f"secret key {shown_key_name(key)} is invalid: use letters, digits and "
-                         "'_', starting with a letter or '_', at most 128 characters")
+        raise UsageError(
+            f"secret key {shown_key_name(key)} is invalid: use letters, digits and "
+            "'_', starting with a letter or '_', at most 128 characters"
+        )
     return key
 
 
@@ -130,8 +134,7 @@ def parse_vault(text: str, path: Path, *, strict: bool = True) -> VaultFile:
         key = key.strip()
         if not sep or not KEY_RE.fullmatch(key):
             if strict:
-                raise InputError(f"{path}: line {number}: not a KEY=ENC[...] line "
-                                 "(tampered file?)")
+                raise InputError(f"{path}: line {number}: not a KEY=ENC[...] line (tampered file?)")
             pending = None
             continue
         if key in vf.entries and strict:
@@ -140,10 +143,12 @@ def parse_vault(text: str, path: Path, *, strict: bool = True) -> VaultFile:
         pending = None
         fp, xfp = meta.get("fp"), meta.get("xfp")
         vf.entries[key] = VaultEntry(
-            key=key, token=token.strip(),
+            key=key,
+            token=token.strip(),
             fingerprint=fp if fp and _HEX_RE.fullmatch(fp) else None,
             shared_fingerprint=xfp if xfp and _HEX_RE.fullmatch(xfp) else None,
-            updated_at=meta.get("updated") or None)
+            updated_at=meta.get("updated") or None,
+        )
     return vf
 
 
@@ -166,9 +171,11 @@ def load_vault(ctx: Context) -> VaultFile:
     """The context's vault; a file made for another context_id is refused."""
     vf = read_vault(Path(ctx.vault_file))
     if vf.context_id is not None and vf.context_id != ctx.context_id:
-        raise InputError(f"{vf.path}: vault file belongs to context_id {vf.context_id}, not to "
-                         f"context {ctx.name!r} ({ctx.context_id}); vault files are never shared "
-                         "or copied between contexts")
+        raise InputError(
+            f"{vf.path}: vault file belongs to context_id {vf.context_id}, not to "
+            f"context {ctx.name!r} ({ctx.context_id}); vault files are never shared "
+            "or copied between contexts"
+        )
     return vf
 
 
@@ -176,9 +183,11 @@ def render_vault(ctx: Context, entries: Iterable[VaultEntry]) -> bytes:
     """The file text for `entries` (sorted by key)."""
     lines = [HEADER.rstrip("\n"), f"# context: {ctx.name}", f"# context_id: {ctx.context_id}"]
     for e in sorted(entries, key=lambda item: item.key):
-        meta = [f"fp={e.fingerprint}" if e.fingerprint else "",
-                f"xfp={e.shared_fingerprint}" if e.shared_fingerprint else "",
-                f"updated={e.updated_at}" if e.updated_at else ""]
+        meta = [
+            f"fp={e.fingerprint}" if e.fingerprint else "",
+            f"xfp={e.shared_fingerprint}" if e.shared_fingerprint else "",
+            f"updated={e.updated_at}" if e.updated_at else "",
+        ]
         lines.append(" ".join(["#@", e.key, *(m for m in meta if m)]))
         lines.append(f"{e.key}={e.token}")
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -192,7 +201,8 @@ def encrypt_value(ckey: ContextKey, key: str, value: str) -> str:
     """The ENC[v1,nonce,ciphertext] token of `value` stored under `key`."""
     nonce = os.urandom(NONCE_BYTES)
     sealed = AESGCM(ckey.encryption_key).encrypt(
-        nonce, value.encode("utf-8", "surrogatepass"), _aad(ckey.context_id, key))
+        nonce, value.encode("utf-8", "surrogatepass"), _aad(ckey.context_id, key)
+    )
     return f"ENC[v1,{base64.b64encode(nonce).decode()},{base64.b64encode(sealed).decode()}]"
 
 
@@ -222,8 +232,9 @@ def open_all(vf: VaultFile, ckey: ContextKey) -> dict[str, str]:
     for entry in vf.entries.values():
         value = decrypt_entry(vf.path, ckey, entry)
         if entry.fingerprint and entry.fingerprint != hmac_fingerprint(ckey.fingerprint_key, value):
-            raise InputError(f"{vf.path}: key {entry.key}: stored fingerprint does not match the "
-                             "value (tampered file)")
+            raise InputError(
+                f"{vf.path}: key {entry.key}: stored fingerprint does not match the value (tampered file)"
+            )
         values[entry.key] = value
     return values
 
@@ -245,8 +256,9 @@ def _write(ctx: Context, entries: Iterable[VaultEntry]) -> None:
     fsio.atomic_write_bytes(Path(ctx.vault_file), render_vault(ctx, entries))
 
 
-def set_value(layout: StateLayout, ctx: Context, key: str, value: str, ckey: ContextKey,
-              shared_key: bytes) -> tuple[VaultEntry, bool]:
+def set_value(
+    layout: StateLayout, ctx: Context, key: str, value: str, ckey: ContextKey, shared_key: bytes
+) -> tuple[VaultEntry, bool]:
     """Encrypt and store `value` under `key`; returns (entry, created).
 
     Under the context lock every stored value is decrypted first, so a vault is never extended
@@ -260,13 +272,21 @@ def set_value(layout: StateLayout, ctx: Context, key: str, value: str, ckey: Con
         vf = load_vault(ctx)
         values = open_all(vf, ckey)
         created = key not in vf.entries
-        entries = {k: replace(e, fingerprint=hmac_fingerprint(ckey.fingerprint_key, values[k]),
-                              shared_fingerprint=hmac_fingerprint(shared_key, values[k]))
-                   for k, e in vf.entries.items()}
+        entries = {
+            k: replace(
+                e,
+                fingerprint=hmac_fingerprint(ckey.fingerprint_key, values[k]),
+                shared_fingerprint=hmac_fingerprint(shared_key, values[k]),
+            )
+            for k, e in vf.entries.items()
+        }
         entries[key] = VaultEntry(
-            key=key, token=encrypt_value(ckey, key, value),
+            key=key,
+            token=encrypt_value(ckey, key, value),
             fingerprint=hmac_fingerprint(ckey.fingerprint_key, value),
-            shared_fingerprint=hmac_fingerprint(shared_key, value), updated_at=utc_now())
+            shared_fingerprint=hmac_fingerprint(shared_key, value),
+            updated_at=utc_now(),
+        )
         _write(ctx, entries.values())
         return entries[key], created
 

@@ -121,17 +121,21 @@ def _legacy_var(ctx_name: str, siblings: Iterable[str], env: dict[str, str]) -> 
     legacy = legacy_env_var_for(ctx_name)
     if legacy == env_var_for(ctx_name) or not env.get(legacy):
         return None
-    clash = sorted(n for n in siblings if n != ctx_name and (
-        legacy_env_var_for(n) == legacy or env_var_for(n) == legacy))
+    clash = sorted(
+        n for n in siblings if n != ctx_name and (legacy_env_var_for(n) == legacy or env_var_for(n) == legacy)
+    )
     if clash:
-        raise InputError(f"${legacy} is ambiguous: contexts {ctx_name!r} and "
-                         f"{', '.join(map(repr, clash))} both used to read it; set "
-                         f"${env_var_for(ctx_name)} for context {ctx_name!r} instead")
+        raise InputError(
+            f"${legacy} is ambiguous: contexts {ctx_name!r} and "
+            f"{', '.join(map(repr, clash))} both used to read it; set "
+            f"${env_var_for(ctx_name)} for context {ctx_name!r} instead"
+        )
     return legacy
 
 
-def load_context_key(ctx_name: str, context_id: str, env: dict[str, str] | None = None,
-                     siblings: Iterable[str] = ()) -> ContextKey | None:
+def load_context_key(
+    ctx_name: str, context_id: str, env: dict[str, str] | None = None, siblings: Iterable[str] = ()
+) -> ContextKey | None:
     """The context's key from the environment or its key file; None when neither exists.
 
     `siblings` names the other contexts of the state root, so that the older, colliding
@@ -150,8 +154,9 @@ def load_context_key(ctx_name: str, context_id: str, env: dict[str, str] | None 
         return None
 
 
-def ensure_context_key(ctx_name: str, context_id: str, env: dict[str, str] | None = None,
-                       siblings: Iterable[str] = ()) -> ContextKey:
+def ensure_context_key(
+    ctx_name: str, context_id: str, env: dict[str, str] | None = None, siblings: Iterable[str] = ()
+) -> ContextKey:
     """The context's key, creating its key file (0600, in a 0700 directory) when there is none."""
     found = load_context_key(ctx_name, context_id, env, siblings)
     if found is not None:
@@ -160,9 +165,12 @@ def ensure_context_key(ctx_name: str, context_id: str, env: dict[str, str] | Non
     return ContextKey(create_key_file(path), context_id, "file", str(path))
 
 
-def missing_key_message(vault_path: Path | str, ctx_name: str, context_id: str,
-                        env: dict[str, str] | None = None) -> str:
+def missing_key_message(
+    vault_path: Path | str, ctx_name: str, context_id: str, env: dict[str, str] | None = None
+) -> str:
     """The one-line error for a vault that holds values but has no key to open them."""
-    return (f"{vault_path}: holds encrypted values but no key was found: neither the key file "
-            f"{key_file_for(context_id, env)} nor ${env_var_for(ctx_name)} exists; restore the "
-            "key file from your key backup (a lost key cannot be recovered)")
+    return (
+        f"{vault_path}: holds encrypted values but no key was found: neither the key file "
+        f"{key_file_for(context_id, env)} nor ${env_var_for(ctx_name)} exists; restore the "
+        "key file from your key backup (a lost key cannot be recovered)"
+    )

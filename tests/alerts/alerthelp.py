@@ -110,13 +110,34 @@ def set_secret(si: Callable[..., Run], ctx: str, key: str, value: str) -> None:
     assert run.code == 0, run.stderr
 
 
-def add_channel(si: Callable[..., Run], ctx: str, url: str, *, name: str = "ops",
-                sign: str | None = None, extra: tuple[str, ...] = ()) -> Run:
+def add_channel(
+    si: Callable[..., Run],
+    ctx: str,
+    url: str,
+    *,
+    name: str = "ops",
+    sign: str | None = None,
+    extra: tuple[str, ...] = (),
+) -> Run:
     """Store the URL (and signing key) in the vault and add a webhook channel naming them."""
     prefix = ctx.upper().replace("-", "_")
     set_secret(si, ctx, f"{prefix}_{name.upper()}_URL", url)
-    args = ["paas", "--context", ctx, "alert", "channel", "add", "webhook", "--name", name,
-            "--url-secret", f"{prefix}_{name.upper()}_URL", "--backoff", "10ms", *extra]
+    args = [
+        "paas",
+        "--context",
+        ctx,
+        "alert",
+        "channel",
+        "add",
+        "webhook",
+        "--name",
+        name,
+        "--url-secret",
+        f"{prefix}_{name.upper()}_URL",
+        "--backoff",
+        "10ms",
+        *extra,
+    ]
     if sign is not None:
         set_secret(si, ctx, f"{prefix}_{name.upper()}_HMAC", sign)
         args += ["--sign-secret", f"{prefix}_{name.upper()}_HMAC"]

@@ -32,11 +32,11 @@ def test_payload_is_alertmanager_v4_and_signed(baseline: Callable[..., Run], sta
     assert alert["startsAt"].endswith("Z") and len(alert["fingerprint"]) == 16
     assert run.json["fingerprint"] == alert["fingerprint"]
     stamp = req.headers["x-si-paas-timestamp"]
-    expected = "sha256=" + hmac.new(SIGN_KEY.encode(), stamp.encode() + b"." + req.body,
-                                    hashlib.sha256).hexdigest()
+    expected = (
+        "sha256=" + hmac.new(SIGN_KEY.encode(), stamp.encode() + b"." + req.body, hashlib.sha256).hexdigest()
+    )
     assert hmac.compare_digest(expected, req.headers["x-si-paas-signature"])
-    wrong = "sha256=" + hmac.new(b"another key", stamp.encode() + b"." + req.body,
-                                 hashlib.sha256).hexdigest()
+    wrong = "sha256=" + hmac.new(b"another key", stamp.encode() + b"." + req.body, hashlib.sha256).hexdigest()
     assert not hmac.compare_digest(wrong, req.headers["x-si-paas-signature"])
     (rec,) = [r for r in alert_records(state_root, "oss-demo") if r["command"] == "alert test"]
     assert rec["status"] == "sent" and rec["attempt"] == 1 and rec["http_status"] == 200
@@ -59,7 +59,9 @@ def test_500_then_200_is_retried(baseline: Callable[..., Run], state_root: Path)
         assert len(rx.requests()) == 2
     recs = alert_records(state_root, "oss-demo")
     assert [(r["status"], r["attempt"], r["http_status"]) for r in recs] == [
-        ("failed", 1, 500), ("sent", 2, 200)]
+        ("failed", 1, 500),
+        ("sent", 2, 200),
+    ]
     assert run.json["items"] == [{"channel": "ops", "status": "sent"}]
 
 
@@ -71,7 +73,10 @@ def test_always_500_is_recorded_and_bounded(baseline: Callable[..., Run], state_
     assert run.code == 1 and run.json["ok"] is False
     recs = alert_records(state_root, "oss-demo")
     assert [(r["status"], r["attempt"], r["http_status"]) for r in recs] == [
-        ("failed", 1, 500), ("failed", 2, 500), ("failed", 3, 500)]
+        ("failed", 1, 500),
+        ("failed", 2, 500),
+        ("failed", 3, 500),
+    ]
     assert all(r["error"] == "HTTP 500" for r in recs)
 
 
@@ -94,13 +99,14 @@ def test_receiver_slower_than_the_timeout(baseline: Callable[..., Run], state_ro
 
 
 def test_closed_port(baseline: Callable[..., Run], state_root: Path) -> None:
-    add_channel(baseline, "oss-demo", f"http://127.0.0.1:{closed_port()}/hook",
-                extra=("--retries", "1"))
+    add_channel(baseline, "oss-demo", f"http://127.0.0.1:{closed_port()}/hook", extra=("--retries", "1"))
     run = baseline("paas", "--context", "oss-demo", "alert", "test", "--json")
     assert run.code == 1 and run.json["items"] == [{"channel": "ops", "status": "failed"}]
     recs = alert_records(state_root, "oss-demo")
-    assert [(r["attempt"], r["error"]) for r in recs] == [(1, "connection refused"),
-                                                          (2, "connection refused")]
+    assert [(r["attempt"], r["error"]) for r in recs] == [
+        (1, "connection refused"),
+        (2, "connection refused"),
+    ]
 
 
 def test_route_test_sends_nothing(baseline: Callable[..., Run]) -> None:
@@ -108,14 +114,37 @@ def test_route_test_sends_nothing(baseline: Callable[..., Run]) -> None:
     with receiver() as rx:
         add_channel(si, "internal-dogfood", rx.url("/ops"))
         add_channel(si, "internal-dogfood", rx.url("/pager"), name="pager")
-        run = si("paas", "--context", "internal-dogfood", "alert", "policy", "set",
-                 "--route", "severity=critical -> pager +continue",
-                 "--route", "kind=deploy|rollback -> ops", "--default", "ops", "--json")
+        run = si(
+            "paas",
+            "--context",
+            "internal-dogfood",
+            "alert",
+            "policy",
+            "set",
+            "--route",
+            "severity=critical -> pager +continue",
+            "--route",
+            "kind=deploy|rollback -> ops",
+            "--default",
+            "ops",
+            "--json",
+        )
         assert run.code == 0, run.stderr
 
         def test(sev: str, kind: str) -> dict[str, object]:
-            r = si("paas", "--context", "internal-dogfood", "alert", "route", "test",
-                   "--severity", sev, "--kind", kind, "--json")
+            r = si(
+                "paas",
+                "--context",
+                "internal-dogfood",
+                "alert",
+                "route",
+                "test",
+                "--severity",
+                sev,
+                "--kind",
+                kind,
+                "--json",
+            )
             assert r.code == 0, r.stderr
             doc: dict[str, object] = r.json
             return doc
@@ -131,8 +160,18 @@ def test_route_test_sends_nothing(baseline: Callable[..., Run]) -> None:
 def test_silence_and_ack_lifecycle(baseline: Callable[..., Run]) -> None:
     si = baseline
     ctx = ("paas", "--context", "oss-demo", "alert")
-    run = si(*ctx, "silence", "add", "--matcher", "kind=backup", "--until", "2h",
-             "--comment", "backup host maintenance", "--json")
+    run = si(
+        *ctx,
+        "silence",
+        "add",
+        "--matcher",
+        "kind=backup",
+        "--until",
+        "2h",
+        "--comment",
+        "backup host maintenance",
+        "--json",
+    )
     assert run.code == 0, run.stderr
     sid = run.json["silence"]["id"]
     listed = si(*ctx, "silence", "list", "--json").json

@@ -12,8 +12,9 @@ from conftest import Run
 SIGN_KEY = "hmac-Kq7!zP2#wL9v"
 
 
-def test_oss_demo_channel_may_not_reuse_an_internal_url(baseline: Callable[..., Run],
-                                                        state_root: Path) -> None:
+def test_oss_demo_channel_may_not_reuse_an_internal_url(
+    baseline: Callable[..., Run], state_root: Path
+) -> None:
     si = baseline
     url = "http://127.0.0.1:9/hook/internal-only"
     add_channel(si, "internal-dogfood", url)
@@ -21,18 +22,29 @@ def test_oss_demo_channel_may_not_reuse_an_internal_url(baseline: Callable[..., 
     same = si("paas", "--context", "oss-demo", "secret", "set", "DEMO_URL", input=url)
     assert same.code == 1 and "no-cross-context-data" in same.stderr
     # ...and the channel record keeps the URL's fingerprint after the internal key is gone.
-    assert si("paas", "--context", "internal-dogfood", "secret", "unset",
-              "INTERNAL_DOGFOOD_OPS_URL").code == 0
+    assert (
+        si("paas", "--context", "internal-dogfood", "secret", "unset", "INTERNAL_DOGFOOD_OPS_URL").code == 0
+    )
     set_secret(si, "oss-demo", "DEMO_URL", url)
-    run = si("paas", "--context", "oss-demo", "alert", "channel", "add", "webhook", "--name",
-             "demo", "--url-secret", "DEMO_URL")
+    run = si(
+        "paas",
+        "--context",
+        "oss-demo",
+        "alert",
+        "channel",
+        "add",
+        "webhook",
+        "--name",
+        "demo",
+        "--url-secret",
+        "DEMO_URL",
+    )
     assert run.code == 1, run.stderr
     assert "no-cross-context-data" in run.stderr and "internal-dogfood/ops" in run.stderr
     assert not (state_root / "contexts" / "oss-demo" / "alerts" / "policy.json").exists()
 
 
-def test_copied_channel_record_is_found_by_doctor(baseline: Callable[..., Run],
-                                                  state_root: Path) -> None:
+def test_copied_channel_record_is_found_by_doctor(baseline: Callable[..., Run], state_root: Path) -> None:
     si = baseline
     add_channel(si, "internal-dogfood", "http://127.0.0.1:9/hook/internal")
     add_channel(si, "oss-demo", "http://127.0.0.1:9/hook/demo")
@@ -49,17 +61,23 @@ def test_copied_channel_record_is_found_by_doctor(baseline: Callable[..., Run],
     assert finding["severity"] == "critical" and "oss-demo/ops" in finding["message"]
 
 
-def test_no_url_or_signing_key_anywhere(baseline: Callable[..., Run], state_root: Path,
-                                        home: Path) -> None:
+def test_no_url_or_signing_key_anywhere(baseline: Callable[..., Run], state_root: Path, home: Path) -> None:
     si = baseline
     outputs: list[str] = []
     with receiver([500, 200]) as rx:
         url = rx.url("/hook/Lk9-zz-unique-path")
         add_channel(si, "oss-demo", url, sign=SIGN_KEY)
-        for args in (("alert", "test"), ("alert", "history"), ("alert", "policy", "show"),
-                     ("alert", "channel", "list"), ("events", "list"), ("secret", "list"),
-                     ("alert", "route", "test", "--severity", "critical", "--kind", "deploy"),
-                     ("context", "export"), ("doctor",)):
+        for args in (
+            ("alert", "test"),
+            ("alert", "history"),
+            ("alert", "policy", "show"),
+            ("alert", "channel", "list"),
+            ("events", "list"),
+            ("secret", "list"),
+            ("alert", "route", "test", "--severity", "critical", "--kind", "deploy"),
+            ("context", "export"),
+            ("doctor",),
+        ):
             for fmt in ((), ("--json",)):
                 run = si("paas", "--context", "oss-demo", *args, *fmt)
                 outputs += [run.stdout, run.stderr]

@@ -14,13 +14,24 @@ from conftest import Run
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 
-def test_envelopes_and_stored_documents_match_schemas(baseline: Callable[..., Run],
-                                                      state_root: Path) -> None:
+def test_envelopes_and_stored_documents_match_schemas(baseline: Callable[..., Run], state_root: Path) -> None:
     si = baseline
     with receiver() as rx:
         add_channel(si, "oss-demo", rx.url())
-        si("paas", "--context", "oss-demo", "alert", "silence", "add", "--matcher", "kind=backup",
-           "--until", "1h", "--comment", "maintenance")
+        si(
+            "paas",
+            "--context",
+            "oss-demo",
+            "alert",
+            "silence",
+            "add",
+            "--matcher",
+            "kind=backup",
+            "--until",
+            "1h",
+            "--comment",
+            "maintenance",
+        )
         for args, command in [
             (("alert", "channel", "list"), "alert channel list"),
             (("alert", "policy", "show"), "alert policy show"),

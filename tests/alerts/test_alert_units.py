@@ -15,8 +15,11 @@ from si_paas.services.alerts import Alert, active_silence, route, webhook_payloa
 from si_paas.services.delivery import signature, valid_webhook_url
 from si_paas.state.clock import parse_time
 
-labels_st = st.dictionaries(st.sampled_from(["alertname", "severity", "kind", "context", "app"]),
-                            st.text(min_size=1, max_size=12), min_size=1)
+labels_st = st.dictionaries(
+    st.sampled_from(["alertname", "severity", "kind", "context", "app"]),
+    st.text(min_size=1, max_size=12),
+    min_size=1,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -68,14 +71,22 @@ def test_signature_is_hmac_over_timestamp_dot_body(body: bytes, key: str, ts: in
 
 
 def _policy(routes: list[dict[str, object]], default: list[str] | None = None) -> dict[str, object]:
-    return {"routes": routes, "default_channels": default,
-            "channels": [{"name": "ops"}, {"name": "pager"}, {"name": "chat"}]}
+    return {
+        "routes": routes,
+        "default_channels": default,
+        "channels": [{"name": "ops"}, {"name": "pager"}, {"name": "chat"}],
+    }
 
 
 def test_routing_first_match_continue_and_default() -> None:
-    pol = _policy([{"matchers": {"severity": ["critical"]}, "channels": ["pager"], "continue": True},
-                   {"matchers": {"kind": ["deploy", "rollback"]}, "channels": ["ops"]},
-                   {"matchers": {"kind": ["deploy"]}, "channels": ["chat"]}], default=["chat"])
+    pol = _policy(
+        [
+            {"matchers": {"severity": ["critical"]}, "channels": ["pager"], "continue": True},
+            {"matchers": {"kind": ["deploy", "rollback"]}, "channels": ["ops"]},
+            {"matchers": {"kind": ["deploy"]}, "channels": ["chat"]},
+        ],
+        default=["chat"],
+    )
     assert route(pol, {"severity": "critical", "kind": "deploy"}) == (["pager", "ops"], [0, 1])
     assert route(pol, {"severity": "warning", "kind": "deploy"}) == (["ops"], [1])
     assert route(pol, {"severity": "warning", "kind": "backup"}) == (["chat"], [])
@@ -83,18 +94,32 @@ def test_routing_first_match_continue_and_default() -> None:
 
 
 def test_silence_window_is_half_open() -> None:
-    s = [{"id": "sil_1", "matchers": {"kind": "backup"}, "starts_at": "2026-01-01T00:00:00Z",
-          "ends_at": "2026-01-01T01:00:00Z"}]
+    s = [
+        {
+            "id": "sil_1",
+            "matchers": {"kind": "backup"},
+            "starts_at": "2026-01-01T00:00:00Z",
+            "ends_at": "2026-01-01T01:00:00Z",
+        }
+    ]
     at = parse_time
     assert active_silence(s, {"kind": "backup", "x": "y"}, at("2026-01-01T00:00:00Z"))
     assert active_silence(s, {"kind": "backup"}, at("2026-01-01T01:00:00Z")) is None
     assert active_silence(s, {"kind": "deploy"}, at("2026-01-01T00:30:00Z")) is None
 
 
-@pytest.mark.parametrize("url, ok", [
-    ("https://hooks.example.test/x", True), ("http://127.0.0.1:8080/a?b=c", True),
-    ("ftp://x.test/", False), ("hooks.example.test/x", False), ("http:///nohost", False),
-    ("http://x.test:99999/", False), ("http://x.test/a b", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("https://hooks.example.test/x", True),
+        ("http://127.0.0.1:8080/a?b=c", True),
+        ("ftp://x.test/", False),
+        ("hooks.example.test/x", False),
+        ("http:///nohost", False),
+        ("http://x.test:99999/", False),
+        ("http://x.test/a b", False),
+        ("", False),
+    ],
+)
 def test_webhook_url_validation(url: str, ok: bool) -> None:
     assert valid_webhook_url(url) is ok

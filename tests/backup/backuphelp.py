@@ -29,12 +29,10 @@ def create(si: Callable[..., Run], ctx: str = CTX, **kw: Any) -> str:
     return str(run.json["snapshot"]["snapshot_id"])
 
 
-def verify(si: Callable[..., Run], snapshot: str | None = None, *args: str,
-           ctx: str = CTX, **kw: Any) -> Run:
+def verify(si: Callable[..., Run], snapshot: str | None = None, *args: str, ctx: str = CTX, **kw: Any) -> Run:
     """`backup verify [SNAPSHOT] --read-data --json`."""
     target = [snapshot] if snapshot else ["--latest"]
-    return si("paas", "--context", ctx, "backup", "verify", *target, "--read-data", *args,
-              "--json", **kw)
+    return si("paas", "--context", ctx, "backup", "verify", *target, "--read-data", *args, "--json", **kw)
 
 
 def snapshot_dir(home: Path, cid: str, sid: str) -> Path:
@@ -46,8 +44,7 @@ def key_material(home: Path, cid: str) -> bytes:
     return base64.b64decode((home / ".si" / "keys" / f"{cid}.backup.key").read_text())
 
 
-def rewrite_manifest(folder: Path, change: Callable[[dict[str, Any]], None],
-                     key: bytes | None) -> None:
+def rewrite_manifest(folder: Path, change: Callable[[dict[str, Any]], None], key: bytes | None) -> None:
     """Edit the manifest, then recompute its checksum (and its MAC when the key is given)."""
     path = folder / bf.MANIFEST_NAME
     doc = json.loads(path.read_text())

@@ -37,8 +37,12 @@ def rx(baseline: Callable[..., Run]) -> Iterator[Receiver]:
 
 def _backup_alerts(rec: Receiver) -> list[dict[str, Any]]:
     """Labels of every `backup` alert delivered since the last call."""
-    return [alert["labels"] for r in rec.requests() for alert in r.json["alerts"]
-            if alert["labels"]["kind"] == "backup"]
+    return [
+        alert["labels"]
+        for r in rec.requests()
+        for alert in r.json["alerts"]
+        if alert["labels"]["kind"] == "backup"
+    ]
 
 
 def _item_3(si: Callable[..., Run]) -> tuple[Run, dict[str, Any]]:
@@ -55,7 +59,8 @@ def _flip_archive_byte(home: Path, state_root: Path, sid: str, ctx: str = CTX) -
 
 
 def test_real_backups_turn_item_3_green_and_a_failed_verification_red(
-        baseline: Callable[..., Run], rx: Receiver, home: Path, state_root: Path) -> None:
+    baseline: Callable[..., Run], rx: Receiver, home: Path, state_root: Path
+) -> None:
     si = baseline
     write_drill(state_root, datetime.now(UTC))
     run, item = _item_3(si)
@@ -75,7 +80,8 @@ def test_real_backups_turn_item_3_green_and_a_failed_verification_red(
     failed = verify(si)
     assert failed.code == 1 and failed.json["failed"]["part"] == "archive sha256"
     assert [(a["severity"], a["alertname"], a["snapshot"], a["context"]) for a in _backup_alerts(rx)] == [
-        ("critical", "si-paas-backup-verify", sids[CTX], CTX)]
+        ("critical", "si-paas-backup-verify", sids[CTX], CTX)
+    ]
 
     run, item = _item_3(si)
     assert run.code == 1 and item["status"] == "fail"
@@ -98,12 +104,15 @@ def test_real_backups_turn_item_3_green_and_a_failed_verification_red(
     shutil.rmtree(snapshot_dir(home, context_id(state_root, "oss-demo"), sids["oss-demo"]))
     run, item = _item_3(si)
     assert item["status"] == "fail"
-    assert item["findings"] == [f"oss-demo: newest snapshot {sids['oss-demo']} is not present in "
-                                f"the backup root {home / '.si' / 'backups'}"]
+    assert item["findings"] == [
+        f"oss-demo: newest snapshot {sids['oss-demo']} is not present in "
+        f"the backup root {home / '.si' / 'backups'}"
+    ]
 
 
 def test_a_failed_verification_of_an_older_snapshot_warns(
-        baseline: Callable[..., Run], rx: Receiver, home: Path, state_root: Path) -> None:
+    baseline: Callable[..., Run], rx: Receiver, home: Path, state_root: Path
+) -> None:
     si = baseline
     older = create(si)
     create(si)
@@ -114,7 +123,8 @@ def test_a_failed_verification_of_an_older_snapshot_warns(
 
 
 def test_a_failed_post_restore_doctor_raises_a_critical_alert(
-        baseline: Callable[..., Run], rx: Receiver, state_root: Path) -> None:
+    baseline: Callable[..., Run], rx: Receiver, state_root: Path
+) -> None:
     si = baseline
     sid = create(si)
     # the vault (kept as it is by the restore) is readable by others: doctor fails after it
@@ -123,11 +133,13 @@ def test_a_failed_post_restore_doctor_raises_a_critical_alert(
     assert run.code == 1, run.stdout + run.stderr
     assert run.json["doctor"]["ok"] is False
     assert [(a["severity"], a["alertname"], a["snapshot"]) for a in _backup_alerts(rx)] == [
-        ("critical", "si-paas-restore-doctor", sid)]
+        ("critical", "si-paas-restore-doctor", sid)
+    ]
 
 
 def test_a_failed_delivery_leaves_the_verify_result_unchanged(
-        baseline: Callable[..., Run], home: Path, state_root: Path) -> None:
+    baseline: Callable[..., Run], home: Path, state_root: Path
+) -> None:
     si = baseline
     with receiver(statuses=[500]) as rec:
         add_channel(si, CTX, rec.url("/down"), extra=("--retries", "0"))
@@ -137,6 +149,5 @@ def test_a_failed_delivery_leaves_the_verify_result_unchanged(
         assert run.code == 1 and run.json["failed"]["part"] == "archive sha256"
         warnings = run.json["warnings"]
         assert any("not delivered to channel 'ops'" in w for w in warnings), warnings
-        assert f"snapshot {sid} failed verification: archive sha256: differs from the manifest's" \
-            in warnings
+        assert f"snapshot {sid} failed verification: archive sha256: differs from the manifest's" in warnings
         assert _backup_alerts(rec)  # it was attempted

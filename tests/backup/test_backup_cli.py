@@ -21,11 +21,15 @@ def _audit(state_root: Path) -> list[dict[str, object]]:
 
 
 def test_each_backup_command_prints_one_envelope_and_leaves_one_audit_row(
-        baseline: Callable[..., Run], state_root: Path, tmp_path: Path) -> None:
+    baseline: Callable[..., Run], state_root: Path, tmp_path: Path
+) -> None:
     si = baseline
     sid = create(si)
     commands = [
-        (("create",), 0), (("list",), 0), (("verify", "--latest"), 0), (("verify", sid), 0),
+        (("create",), 0),
+        (("list",), 0),
+        (("verify", "--latest"), 0),
+        (("verify", sid), 0),
         (("restore", sid, "--to", str(tmp_path / "restored")), 0),
         (("prune", "--keep-last", "5"), 0),
         (("key", "export", "--output", str(tmp_path / "backup.key")), 0),
@@ -43,9 +47,9 @@ def test_each_backup_command_prints_one_envelope_and_leaves_one_audit_row(
         assert [(r["command"], r["exit_code"]) for r in rows] == [(name, code)], (args, rows)
 
 
-def test_a_progress_bar_on_a_terminal_and_never_with_json(baseline: Callable[..., Run],
-                                                          env: dict[str, str], home: Path,
-                                                          state_root: Path) -> None:
+def test_a_progress_bar_on_a_terminal_and_never_with_json(
+    baseline: Callable[..., Run], env: dict[str, str], home: Path, state_root: Path
+) -> None:
     blob = state_root / "contexts" / CTX / "releases" / "big.bin"
     blob.parent.mkdir(parents=True, exist_ok=True)
     blob.write_bytes(b"\0" + os.urandom(2 << 20))
@@ -55,9 +59,15 @@ def test_a_progress_bar_on_a_terminal_and_never_with_json(baseline: Callable[...
     def stderr_on_a_tty(*args: str) -> str:
         leader, follower = pty.openpty()
         try:
-            proc = subprocess.run([SI, "paas", "--context", CTX, "backup", *args], cwd=home,
-                                  env={**env, "TERM": "xterm", "NO_COLOR": ""}, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=follower, timeout=120)
+            proc = subprocess.run(
+                [SI, "paas", "--context", CTX, "backup", *args],
+                cwd=home,
+                env={**env, "TERM": "xterm", "NO_COLOR": ""},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=follower,
+                timeout=120,
+            )
             os.close(follower)
             follower = -1
             chunks = []
@@ -83,7 +93,8 @@ def test_a_progress_bar_on_a_terminal_and_never_with_json(baseline: Callable[...
 
 
 def test_rotated_backup_log_segments_are_never_backed_up_and_stay_with_the_context(
-        baseline: Callable[..., Run], home: Path, state_root: Path) -> None:
+    baseline: Callable[..., Run], home: Path, state_root: Path
+) -> None:
     si = baseline
     create(si)
     events = state_root / "contexts" / CTX / "events"
@@ -101,8 +112,8 @@ def test_rotated_backup_log_segments_are_never_backed_up_and_stay_with_the_conte
 
 
 def test_key_export_warns_refuses_unsafe_places_and_reads_snapshots_again(
-        baseline: Callable[..., Run], home: Path, state_root: Path, tmp_path: Path,
-        make_repo: Callable[..., Path]) -> None:
+    baseline: Callable[..., Run], home: Path, state_root: Path, tmp_path: Path, make_repo: Callable[..., Path]
+) -> None:
     si = baseline
     sid = create(si)
     base = ("paas", "--context", CTX, "backup", "key", "export", "--output")
@@ -123,6 +134,14 @@ def test_key_export_warns_refuses_unsafe_places_and_reads_snapshots_again(
     key_file.unlink()
     lost = si("paas", "--context", CTX, "backup", "verify", sid, "--read-data", "--json")
     assert lost.code == 1 and lost.json["failed"]["part"] == "backup key"
-    again = si("paas", "--context", CTX, "backup", "verify", sid, "--read-data",
-               extra_env={"SI_PAAS_BACKUP_KEY_INTERNAL_DOGFOOD": out.read_text().strip()})
+    again = si(
+        "paas",
+        "--context",
+        CTX,
+        "backup",
+        "verify",
+        sid,
+        "--read-data",
+        extra_env={"SI_PAAS_BACKUP_KEY_INTERNAL_DOGFOOD": out.read_text().strip()},
+    )
     assert again.code == 0, again.stderr

@@ -124,7 +124,7 @@ def test_two_chunks_swapped(snap: Snap) -> None:
 def test_chunk_appended(snap: Snap) -> None:
     _, spans = chunk_spans(snap.folder)
     data = snap.archive.read_bytes()
-    snap.archive.write_bytes(data + data[spans[0][0]:spans[0][1]])
+    snap.archive.write_bytes(data + data[spans[0][0] : spans[0][1]])
     reseal_archive_digest(snap.folder, snap.key)
     got = failed(verify(snap.si, snap.sid))
     assert got["part"] == f"chunk {len(spans) - 1}"
@@ -193,8 +193,9 @@ def test_snapshot_of_another_context(snap: Snap, state_root: Path) -> None:
     assert got["part"] == "context" and "belongs to context 'internal-dogfood'" in got["message"]
     run = snap.si("paas", "--context", "oss-demo", "backup", "restore", snap.sid, "--in-place")
     assert run.code == 1 and "belongs to context 'internal-dogfood'" in run.stderr
-    assert json.loads((state_root / "contexts" / "oss-demo" / "config.json").read_text())[
-        "context_id"] == other
+    assert (
+        json.loads((state_root / "contexts" / "oss-demo" / "config.json").read_text())["context_id"] == other
+    )
 
 
 def _forge(snap: Snap, member: tarfile.TarInfo, data: bytes = b"") -> None:
@@ -213,23 +214,26 @@ def _forge(snap: Snap, member: tarfile.TarInfo, data: bytes = b"") -> None:
     import hashlib
 
     def change(doc: dict[str, object]) -> None:
-        doc["files"] = [{"path": member.name, "size": len(data),
-                         "sha256": hashlib.sha256(data).hexdigest()}]
+        doc["files"] = [{"path": member.name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}]
 
     rewrite_manifest(snap.folder, change, snap.key)
     reseal_archive_digest(snap.folder, snap.key)
 
 
-@pytest.mark.parametrize("name,kind,why", [
-    ("../escaped.json", tarfile.REGTYPE, "escapes the snapshot"),
-    ("events/../../escaped.json", tarfile.REGTYPE, "escapes the snapshot"),
-    ("/tmp/absolute.json", tarfile.REGTYPE, "absolute path"),
-    ("link.json", tarfile.SYMTYPE, "symbolic link"),
-    ("hard.json", tarfile.LNKTYPE, "hard link"),
-    ("fifo", tarfile.FIFOTYPE, "not a regular file"),
-])
-def test_archive_member_that_must_not_be_extracted(snap: Snap, tmp_path: Path, name: str,
-                                                   kind: bytes, why: str) -> None:
+@pytest.mark.parametrize(
+    "name,kind,why",
+    [
+        ("../escaped.json", tarfile.REGTYPE, "escapes the snapshot"),
+        ("events/../../escaped.json", tarfile.REGTYPE, "escapes the snapshot"),
+        ("/tmp/absolute.json", tarfile.REGTYPE, "absolute path"),
+        ("link.json", tarfile.SYMTYPE, "symbolic link"),
+        ("hard.json", tarfile.LNKTYPE, "hard link"),
+        ("fifo", tarfile.FIFOTYPE, "not a regular file"),
+    ],
+)
+def test_archive_member_that_must_not_be_extracted(
+    snap: Snap, tmp_path: Path, name: str, kind: bytes, why: str
+) -> None:
     member = tarfile.TarInfo(name)
     member.type = kind
     data = b'{"x": 1}\n' if kind == tarfile.REGTYPE else b""
@@ -278,5 +282,4 @@ def test_write_archive_and_read_back_empty(tmp_path: Path) -> None:
     with path.open("wb") as out:
         entries, writer = write_archive(out, key, bf.Header.new(sid, cid), [])
     assert entries == [] and writer.chunks >= 1
-    assert read_archive(path, key, {"files": [], "snapshot_id": sid,
-                                    "context": {"context_id": cid}}) == []
+    assert read_archive(path, key, {"files": [], "snapshot_id": sid, "context": {"context_id": cid}}) == []

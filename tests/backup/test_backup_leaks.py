@@ -13,8 +13,9 @@ from conftest import Run, files_under
 VALUES = ["pw-9!Kq#71zLmX", "tok_5$Hr@22pQwE0"]
 
 
-def test_no_vault_value_or_key_byte_anywhere(baseline: Callable[..., Run], home: Path,
-                                             state_root: Path, tmp_path: Path) -> None:
+def test_no_vault_value_or_key_byte_anywhere(
+    baseline: Callable[..., Run], home: Path, state_root: Path, tmp_path: Path
+) -> None:
     si = baseline
     outputs: list[str] = []
 
@@ -48,10 +49,10 @@ def test_no_vault_value_or_key_byte_anywhere(baseline: Callable[..., Run], home:
     key = base64.b64decode(exported.read_text())
     key_forms = [key, base64.b64encode(key), key.hex().encode()]
     value_forms = [v.encode() for v in VALUES]
-    files = files_under(home / ".si" / "backups", tmp_path / "restored",
-                      state_root / "contexts" / CTX / "events")
-    assert any(p.name == "archive.sipb" for p in files) and any(
-        p.name == "audit.jsonl" for p in files)
+    files = files_under(
+        home / ".si" / "backups", tmp_path / "restored", state_root / "contexts" / CTX / "events"
+    )
+    assert any(p.name == "archive.sipb" for p in files) and any(p.name == "audit.jsonl" for p in files)
     for path, data in files.items():
         for needle in [*key_forms, *value_forms]:
             assert needle not in data, (path, needle[:4])

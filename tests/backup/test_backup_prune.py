@@ -18,8 +18,7 @@ from conftest import Run
 
 def _stored(when: datetime, n: int) -> StoredSnapshot:
     sid = when.strftime("%Y%m%dT%H%M%SZ") + f"-{n:08x}"
-    return StoredSnapshot(sid, Path("/x") / sid,
-                          {"created_at": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}, None)
+    return StoredSnapshot(sid, Path("/x") / sid, {"created_at": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}, None)
 
 
 def test_daily_weekly_monthly_buckets() -> None:
@@ -38,23 +37,30 @@ def test_daily_weekly_monthly_buckets() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(hours=st.lists(st.integers(0, 24 * 90), min_size=1, max_size=30, unique=True),
-       keep_last=st.integers(0, 5), daily=st.integers(0, 5), verified=st.integers(0, 29))
-def test_plan_keeps_the_newest_verified_and_the_last_n(hours: list[int], keep_last: int,
-                                                       daily: int, verified: int) -> None:
+@given(
+    hours=st.lists(st.integers(0, 24 * 90), min_size=1, max_size=30, unique=True),
+    keep_last=st.integers(0, 5),
+    daily=st.integers(0, 5),
+    verified=st.integers(0, 29),
+)
+def test_plan_keeps_the_newest_verified_and_the_last_n(
+    hours: list[int], keep_last: int, daily: int, verified: int
+) -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    snaps = sorted((_stored(start + timedelta(hours=h), i) for i, h in enumerate(hours)),
-                   key=lambda s: s.snapshot_id)
+    snaps = sorted(
+        (_stored(start + timedelta(hours=h), i) for i, h in enumerate(hours)), key=lambda s: s.snapshot_id
+    )
     chosen = snaps[verified % len(snaps)].snapshot_id
     reasons = plan_prune(snaps, keep_last, {"daily": daily} if daily else {}, chosen)
     assert reasons[chosen]
-    for s in snaps[len(snaps) - keep_last:] if keep_last else []:
+    for s in snaps[len(snaps) - keep_last :] if keep_last else []:
         assert "last" in reasons[s.snapshot_id]
     assert set(reasons) == {s.snapshot_id for s in snaps}
 
 
-def test_prune_is_a_dry_run_unless_confirmed(baseline: Callable[..., Run], home: Path,
-                                             state_root: Path) -> None:
+def test_prune_is_a_dry_run_unless_confirmed(
+    baseline: Callable[..., Run], home: Path, state_root: Path
+) -> None:
     si = baseline
     first = create(si)
     assert verify(si, first).code == 0  # the only read-data verified snapshot
@@ -64,14 +70,16 @@ def test_prune_is_a_dry_run_unless_confirmed(baseline: Callable[..., Run], home:
     assert dry.code == 0 and dry.json["dry_run"] is True
     assert dry.json["remove"] == [second] and dry.json["removed"] == []
     assert {k["snapshot_id"]: k["why"] for k in dry.json["kept"]} == {
-        third: ["last"], first: ["newest verified"]}
+        third: ["last"],
+        first: ["newest verified"],
+    }
     assert sorted(p.name for p in folder.iterdir()) == sorted([first, second, third])
-    done = si("paas", "--context", CTX, "backup", "prune", "--keep-last", "1", "--confirm",
-              "--json")
+    done = si("paas", "--context", CTX, "backup", "prune", "--keep-last", "1", "--confirm", "--json")
     assert done.code == 0 and done.json["removed"] == [second]
     assert sorted(p.name for p in folder.iterdir() if p.name[0] != ".") == sorted([first, third])
-    listed = [i["snapshot_id"] for i in si("paas", "--context", CTX, "backup", "list",
-                                           "--json").json["items"]]
+    listed = [
+        i["snapshot_id"] for i in si("paas", "--context", CTX, "backup", "list", "--json").json["items"]
+    ]
     assert listed == [third, first]
 
 

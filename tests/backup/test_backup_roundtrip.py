@@ -19,14 +19,14 @@ from si_paas.state.layout import StateLayout
 from conftest import files_under
 
 _NAME = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,10}\.(json|jsonl|txt|bin)", fullmatch=True)
-_FOLDER = st.sampled_from(["", "events/", "releases/r1/", "releases/r2/files/", "alerts/",
-                           "drills/"])
+_FOLDER = st.sampled_from(["", "events/", "releases/r1/", "releases/r2/files/", "alerts/", "drills/"])
 _KIND = st.sampled_from(["text", "binary"])
 _SIZE = st.sampled_from([0, 1, 100, 65535, 65536, 65537, 200_000])
 
-FILES = st.dictionaries(st.tuples(_FOLDER, _NAME).map("".join),
-                        st.tuples(_KIND, _SIZE, st.integers(0, 2**32)), max_size=8)
-_ALPHABET = b"abcdefgh 0123456789{}[]:,\"\n"
+FILES = st.dictionaries(
+    st.tuples(_FOLDER, _NAME).map("".join), st.tuples(_KIND, _SIZE, st.integers(0, 2**32)), max_size=8
+)
+_ALPHABET = b'abcdefgh 0123456789{}[]:,"\n'
 
 
 def _content(kind: str, size: int, seed: int) -> bytes:
@@ -57,9 +57,11 @@ def test_round_trip_is_byte_identical(files: dict[str, tuple[str, int, int]]) ->
                 path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 path.write_bytes(_content(kind, size, seed))
             (folder / "vault" / "secrets.env").write_text("X=ENC[v1,a,b]\n")
-            before = {p.relative_to(folder).as_posix(): b for p, b in files_under(folder).items()
-                      if not p.relative_to(folder).as_posix().startswith(("vault/", "cache/"))
-                      and p.name != ".lock"}
+            before = {
+                p.relative_to(folder).as_posix(): b
+                for p, b in files_under(folder).items()
+                if not p.relative_to(folder).as_posix().startswith(("vault/", "cache/")) and p.name != ".lock"
+            }
 
             made = svc.create(_run(layout, "backup create"))
             sid = made.payload["snapshot"]["snapshot_id"]
@@ -92,7 +94,7 @@ def test_chunk_boundaries(tmp_path: Path, size: int) -> None:
     writer = bf.ArchiveWriter(buf, key, header)
     data = os.urandom(size)
     writer.write(data[: size // 3])
-    writer.write(data[size // 3:])
+    writer.write(data[size // 3 :])
     writer.close()
     assert writer.chunks == max(1, -(-size // bf.CHUNK_SIZE))
     buf.seek(0)

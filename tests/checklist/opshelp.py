@@ -29,33 +29,71 @@ def _append(path: Path, record: dict[str, Any]) -> None:
     path.chmod(0o600)
 
 
-def write_backup(state_root: Path, ctx: str, when: datetime, *, snapshot: str = "snap-1",
-                 ok: bool = True, level: str = "read-data", create: bool = True) -> None:
+def write_backup(
+    state_root: Path,
+    ctx: str,
+    when: datetime,
+    *,
+    snapshot: str = "snap-1",
+    ok: bool = True,
+    level: str = "read-data",
+    create: bool = True,
+) -> None:
     """A `backup create` at `when` (with the snapshot's folder) and a verification one minute later."""
     config = _ctx(state_root, ctx)
     path = state_root / "contexts" / ctx / "events" / "backups.jsonl"
     base = {"kind": "backup", "context": ctx, "context_id": config["context_id"], "actor": "op"}
     if create:
-        _append(path, {**base, "time": stamp(when), "command": "backup create", "status": "ok",
-                       "snapshot": snapshot})
+        _append(
+            path,
+            {**base, "time": stamp(when), "command": "backup create", "status": "ok", "snapshot": snapshot},
+        )
         # the snapshot's folder in the default backup root (~/.si/backups), as create leaves it
         folder = state_root.parent / "backups" / config["context_id"] / snapshot
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         (folder / "manifest.json").write_text("{}\n")
-    _append(path, {**base, "time": stamp(when + timedelta(minutes=1)), "command": "backup verify",
-                   "status": "ok" if ok else "error", "snapshot": snapshot, "level": level,
-                   "ok": ok, "failed": [] if ok else ["chunk 3: authentication tag mismatch"]})
+    _append(
+        path,
+        {
+            **base,
+            "time": stamp(when + timedelta(minutes=1)),
+            "command": "backup verify",
+            "status": "ok" if ok else "error",
+            "snapshot": snapshot,
+            "level": level,
+            "ok": ok,
+            "failed": [] if ok else ["chunk 3: authentication tag mismatch"],
+        },
+    )
 
 
-def write_drill(state_root: Path, when: datetime, *, status: str = "completed",
-                ctx: str = "internal-dogfood", drill_id: str = "drl_0001") -> None:
+def write_drill(
+    state_root: Path,
+    when: datetime,
+    *,
+    status: str = "completed",
+    ctx: str = "internal-dogfood",
+    drill_id: str = "drl_0001",
+) -> None:
     """A rollback drill that ended at `when`."""
     config = _ctx(state_root, ctx)
-    _append(state_root / "contexts" / ctx / "drills.jsonl", {
-        "id": drill_id, "context": ctx, "context_id": config["context_id"], "app": "orders",
-        "target": "edge-a", "actor": "op", "start": stamp(when - timedelta(minutes=1)),
-        "end": stamp(when), "status": status,
-        "steps": [{"name": "rollback", "release": "rel_0001", "result": "ok"},
-                  {"name": "health", "release": "rel_0001", "result": "ok"},
-                  {"name": "roll-forward", "release": "rel_0002", "result": "ok"},
-                  {"name": "health", "release": "rel_0002", "result": "ok"}]})
+    _append(
+        state_root / "contexts" / ctx / "drills.jsonl",
+        {
+            "id": drill_id,
+            "context": ctx,
+            "context_id": config["context_id"],
+            "app": "orders",
+            "target": "edge-a",
+            "actor": "op",
+            "start": stamp(when - timedelta(minutes=1)),
+            "end": stamp(when),
+            "status": status,
+            "steps": [
+                {"name": "rollback", "release": "rel_0001", "result": "ok"},
+                {"name": "health", "release": "rel_0001", "result": "ok"},
+                {"name": "roll-forward", "release": "rel_0002", "result": "ok"},
+                {"name": "health", "release": "rel_0002", "result": "ok"},
+            ],
+        },
+    )

@@ -35,8 +35,9 @@ def t0(baseline: Callable[..., Run]) -> datetime:
     return start
 
 
-def _records(state_root: Path, ok_at: datetime, *, backup_at: datetime | None = None,
-             drill_at: datetime | None = None) -> None:
+def _records(
+    state_root: Path, ok_at: datetime, *, backup_at: datetime | None = None, drill_at: datetime | None = None
+) -> None:
     for ctx in CONTEXTS:
         write_backup(state_root, ctx, backup_at or ok_at)
     write_drill(state_root, drill_at or ok_at)
@@ -50,8 +51,7 @@ def _status(run: Run) -> dict[str, str]:
     return {i["id"].split("-")[1]: i["status"] for i in run.json["items"]}
 
 
-def test_green_at_the_window_boundary(baseline: Callable[..., Run], state_root: Path,
-                                      t0: datetime) -> None:
+def test_green_at_the_window_boundary(baseline: Callable[..., Run], state_root: Path, t0: datetime) -> None:
     as_of = t0 + INSIDE  # the alert test happened just after t0: 6d23h minus seconds ago
     _records(state_root, as_of - INSIDE)
     run = _checklist(baseline, as_of, "--json")
@@ -61,12 +61,14 @@ def test_green_at_the_window_boundary(baseline: Callable[..., Run], state_root: 
 
 
 @pytest.mark.parametrize("item", ["3", "4", "5"])
-def test_each_time_item_fails_alone_past_the_window(baseline: Callable[..., Run], state_root: Path,
-                                                    t0: datetime, item: str) -> None:
+def test_each_time_item_fails_alone_past_the_window(
+    baseline: Callable[..., Run], state_root: Path, t0: datetime, item: str
+) -> None:
     as_of = t0 + (OUTSIDE if item == "4" else INSIDE)
     fresh, stale = as_of - INSIDE, as_of - OUTSIDE
-    _records(state_root, fresh, backup_at=stale if item == "3" else fresh,
-             drill_at=stale if item == "5" else fresh)
+    _records(
+        state_root, fresh, backup_at=stale if item == "3" else fresh, drill_at=stale if item == "5" else fresh
+    )
     run = _checklist(baseline, as_of, "--json")
     assert run.code == 1
     expected = dict.fromkeys("12345", "pass")
@@ -76,8 +78,9 @@ def test_each_time_item_fails_alone_past_the_window(baseline: Callable[..., Run]
     assert bad["remediation"] and bad["findings"]
 
 
-def test_item_1_fails_alone_on_a_contaminated_repo(baseline: Callable[..., Run], state_root: Path,
-                                                   t0: datetime, make_repo: Callable[..., Path]) -> None:
+def test_item_1_fails_alone_on_a_contaminated_repo(
+    baseline: Callable[..., Run], state_root: Path, t0: datetime, make_repo: Callable[..., Path]
+) -> None:
     as_of = t0 + INSIDE
     _records(state_root, as_of - INSIDE)
     repo = make_repo(files={".si/paas/current_context": "internal-dogfood\n"})
@@ -87,8 +90,9 @@ def test_item_1_fails_alone_on_a_contaminated_repo(baseline: Callable[..., Run],
     assert "no-repo-private-state" in run.json["items"][0]["findings"][0]
 
 
-def test_item_2_fails_alone_without_oss_demo(baseline: Callable[..., Run], state_root: Path,
-                                             t0: datetime) -> None:
+def test_item_2_fails_alone_without_oss_demo(
+    baseline: Callable[..., Run], state_root: Path, t0: datetime
+) -> None:
     as_of = t0 + INSIDE
     _records(state_root, as_of - INSIDE)
     assert baseline("paas", "context", "remove", "oss-demo", "--force").code == 0
@@ -97,13 +101,15 @@ def test_item_2_fails_alone_without_oss_demo(baseline: Callable[..., Run], state
     assert _status(run) == {"1": "pass", "2": "fail", "3": "pass", "4": "pass", "5": "pass"}
 
 
-def test_failed_or_shallow_verification_and_failed_drill_fail(baseline: Callable[..., Run],
-                                                               state_root: Path, t0: datetime) -> None:
+def test_failed_or_shallow_verification_and_failed_drill_fail(
+    baseline: Callable[..., Run], state_root: Path, t0: datetime
+) -> None:
     as_of = t0 + timedelta(hours=1)
     _records(state_root, t0)
     write_backup(state_root, "oss-demo", t0 + timedelta(minutes=5), snapshot="snap-2", ok=False)
-    write_backup(state_root, "internal-dogfood", t0 + timedelta(minutes=5), snapshot="snap-2",
-                 level="archive")
+    write_backup(
+        state_root, "internal-dogfood", t0 + timedelta(minutes=5), snapshot="snap-2", level="archive"
+    )
     write_drill(state_root, t0 + timedelta(minutes=10), status="failed", drill_id="drl_0002")
     run = _checklist(baseline, as_of, "--json")
     status = _status(run)
@@ -113,8 +119,9 @@ def test_failed_or_shallow_verification_and_failed_drill_fail(baseline: Callable
     assert "internal-dogfood: newest snapshot snap-2 has no read-data verification" in findings
 
 
-def test_missing_channel_secret_fails_item_4(baseline: Callable[..., Run], state_root: Path,
-                                             t0: datetime) -> None:
+def test_missing_channel_secret_fails_item_4(
+    baseline: Callable[..., Run], state_root: Path, t0: datetime
+) -> None:
     _records(state_root, t0)
     assert baseline("paas", "--context", "oss-demo", "secret", "unset", "OSS_DEMO_OPS_URL").code == 0
     run = _checklist(baseline, t0 + timedelta(hours=1), "--json")
@@ -122,16 +129,24 @@ def test_missing_channel_secret_fails_item_4(baseline: Callable[..., Run], state
     assert "oss-demo: no channel whose vault keys are present" in run.json["items"][3]["findings"][0]
 
 
-def test_human_table_junit_sarif_and_one_audit_row(baseline: Callable[..., Run], state_root: Path,
-                                                   t0: datetime) -> None:
+def test_human_table_junit_sarif_and_one_audit_row(
+    baseline: Callable[..., Run], state_root: Path, t0: datetime
+) -> None:
     as_of = t0 + timedelta(hours=1)
     _records(state_root, t0, drill_at=t0 - OUTSIDE)
     audit = state_root / "contexts" / "internal-dogfood" / "events" / "audit.jsonl"
     before = len(audit.read_text().splitlines())
     human = _checklist(baseline, as_of)
     assert human.code == 1
-    for needle in ("1. si paas doctor", "5. a rollback drill", "FAIL", "snap-1", "verified",
-                   "--app APP", "checklist red: 4 of 5"):
+    for needle in (
+        "1. si paas doctor",
+        "5. a rollback drill",
+        "FAIL",
+        "snap-1",
+        "verified",
+        "--app APP",
+        "checklist red: 4 of 5",
+    ):
         assert needle in human.stdout, needle
     rows = [json.loads(line) for line in audit.read_text().splitlines()][before:]
     assert [(r["command"], r["exit_code"]) for r in rows] == [("checklist", 1)]
@@ -142,8 +157,9 @@ def test_human_table_junit_sarif_and_one_audit_row(baseline: Callable[..., Run],
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["checklist-5-rollback-drill"]
 
 
-def test_window_is_tuned_in_the_policy_yaml(baseline: Callable[..., Run], state_root: Path,
-                                            t0: datetime, make_repo: Callable[..., Path]) -> None:
+def test_window_is_tuned_in_the_policy_yaml(
+    baseline: Callable[..., Run], state_root: Path, t0: datetime, make_repo: Callable[..., Path]
+) -> None:
     as_of = t0 + INSIDE
     _records(state_root, as_of - INSIDE, drill_at=as_of - timedelta(days=20))
     shipped = Path(__file__).resolve().parents[2] / "policies" / "checklist-5-rollback-drill.yaml"

@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "alerts"))
 from alerthelp import Receiver, add_channel, alert_records, receiver  # noqa: E402
 
 
-def _plant(condition: str, si: Callable[..., Run], state_root: Path,
-           make_repo: Callable[..., Path]) -> tuple[str, Path | None]:
+def _plant(
+    condition: str, si: Callable[..., Run], state_root: Path, make_repo: Callable[..., Path]
+) -> tuple[str, Path | None]:
     """Make one condition hold; returns (context to alert in, cwd to run from)."""
     ctx_dir = state_root / "contexts"
     if condition == "escalate-1-repo-exposure":
@@ -46,8 +47,12 @@ def _plant(condition: str, si: Callable[..., Run], state_root: Path,
     return "oss-demo", None
 
 
-CONDITIONS = ["escalate-1-repo-exposure", "escalate-2-internal-vault-in-repo",
-              "escalate-3-cross-context-data", "escalate-4-backup-checksum"]
+CONDITIONS = [
+    "escalate-1-repo-exposure",
+    "escalate-2-internal-vault-in-repo",
+    "escalate-3-cross-context-data",
+    "escalate-4-backup-checksum",
+]
 
 
 @pytest.fixture
@@ -59,9 +64,13 @@ def rx(baseline: Callable[..., Run]) -> object:
 
 
 @pytest.mark.parametrize("condition", CONDITIONS)
-def test_each_condition_raises_one_deduplicated_alert(baseline: Callable[..., Run], rx: Receiver,
-                                                      state_root: Path, make_repo: Callable[..., Path],
-                                                      condition: str) -> None:
+def test_each_condition_raises_one_deduplicated_alert(
+    baseline: Callable[..., Run],
+    rx: Receiver,
+    state_root: Path,
+    make_repo: Callable[..., Path],
+    condition: str,
+) -> None:
     si = baseline
     clean = si("paas", "escalation", "check", "--json")
     assert clean.code == 0 and clean.json["hits"] == []
@@ -82,32 +91,41 @@ def test_each_condition_raises_one_deduplicated_alert(baseline: Callable[..., Ru
     assert statuses == ["sent", "suppressed"]
 
 
-def test_gated_command_alerts_once_and_keeps_its_result(baseline: Callable[..., Run], rx: Receiver,
-                                                        state_root: Path,
-                                                        make_repo: Callable[..., Path]) -> None:
+def test_gated_command_alerts_once_and_keeps_its_result(
+    baseline: Callable[..., Run], rx: Receiver, state_root: Path, make_repo: Callable[..., Path]
+) -> None:
     si = baseline
     _plant("escalate-3-cross-context-data", si, state_root, make_repo)
-    add = si("paas", "--context", "oss-demo", "target", "add", "t1", "--host", "t1.test",
-             "--disposable", "--json")
+    add = si(
+        "paas", "--context", "oss-demo", "target", "add", "t1", "--host", "t1.test", "--disposable", "--json"
+    )
     assert add.code == 0, add.stderr
     assert any("escalate-3-cross-context-data" in w for w in add.json["warnings"])
     assert len(rx.requests()) == 1
-    again = si("paas", "--context", "oss-demo", "target", "add", "t2", "--host", "t2.test",
-               "--disposable")
+    again = si("paas", "--context", "oss-demo", "target", "add", "t2", "--host", "t2.test", "--disposable")
     assert again.code == 0 and rx.requests() == []
 
 
-def test_failing_receiver_never_changes_the_gated_command(baseline: Callable[..., Run],
-                                                          state_root: Path,
-                                                          make_repo: Callable[..., Path]) -> None:
+def test_failing_receiver_never_changes_the_gated_command(
+    baseline: Callable[..., Run], state_root: Path, make_repo: Callable[..., Path]
+) -> None:
     si = baseline
     with receiver([500]) as bad:
         add_channel(si, "oss-demo", bad.url(), extra=("--retries", "1"))
         _plant("escalate-3-cross-context-data", si, state_root, make_repo)
-        add = si("paas", "--context", "oss-demo", "target", "add", "t1", "--host", "t1.test",
-                 "--disposable", "--json")
-        refused = si("paas", "--context", "oss-demo", "target", "add", "t2", "--host", "t2.test",
-                     "--json")
+        add = si(
+            "paas",
+            "--context",
+            "oss-demo",
+            "target",
+            "add",
+            "t1",
+            "--host",
+            "t1.test",
+            "--disposable",
+            "--json",
+        )
+        refused = si("paas", "--context", "oss-demo", "target", "add", "t2", "--host", "t2.test", "--json")
         assert len(bad.requests()) == 4  # two attempts per command: a failure is not deduplicated
     assert add.code == 0 and add.json["target"]["name"] == "t1"
     assert any("not delivered to channel 'ops'" in w for w in add.json["warnings"])
@@ -120,14 +138,30 @@ def test_failing_receiver_never_changes_the_gated_command(baseline: Callable[...
     assert [t["name"] for t in targets["items"]] == ["t1"]
 
 
-def test_silenced_condition_is_recorded_not_sent(baseline: Callable[..., Run], rx: Receiver,
-                                                 state_root: Path, make_repo: Callable[..., Path]) -> None:
+def test_silenced_condition_is_recorded_not_sent(
+    baseline: Callable[..., Run], rx: Receiver, state_root: Path, make_repo: Callable[..., Path]
+) -> None:
     si = baseline
-    assert si("paas", "--context", "oss-demo", "alert", "silence", "add", "--matcher",
-              "condition=escalate-4-backup-checksum", "--until", "1h", "--comment",
-              "known bad snapshot, replaced").code == 0
+    assert (
+        si(
+            "paas",
+            "--context",
+            "oss-demo",
+            "alert",
+            "silence",
+            "add",
+            "--matcher",
+            "condition=escalate-4-backup-checksum",
+            "--until",
+            "1h",
+            "--comment",
+            "known bad snapshot, replaced",
+        ).code
+        == 0
+    )
     _plant("escalate-4-backup-checksum", si, state_root, make_repo)
     assert si("paas", "--context", "oss-demo", "escalation", "check").code == 1
     assert rx.requests() == []
-    assert [r["status"] for r in alert_records(state_root, "oss-demo")
-            if r["command"] == "escalation check"] == ["silenced"]
+    assert [
+        r["status"] for r in alert_records(state_root, "oss-demo") if r["command"] == "escalation check"
+    ] == ["silenced"]

@@ -18,8 +18,18 @@ def test_help_reads_well(si: Callable[..., Run]) -> None:
     assert top.code == 0 and "paas" in top.stdout
     paas = si("paas", "--help")
     assert paas.code == 0
-    for word in ("context", "target", "app", "events", "doctor", "scan", "hook", "demo",
-                 "Exit codes", "--context"):
+    for word in (
+        "context",
+        "target",
+        "app",
+        "events",
+        "doctor",
+        "scan",
+        "hook",
+        "demo",
+        "Exit codes",
+        "--context",
+    ):
         assert word in paas.stdout
     assert "si paas context init --name internal-dogfood" in paas.stdout
 
@@ -29,12 +39,15 @@ def test_version(si: Callable[..., Run]) -> None:
     assert run.code == 0 and "0.1.0" in run.stdout
 
 
-@pytest.mark.parametrize("args", [
-    ("paas", "nosuch"),
-    ("paas", "target", "add"),
-    ("paas", "events", "list", "--limit", "ten"),
-    ("paas", "doctor", "--bogus"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("paas", "nosuch"),
+        ("paas", "target", "add"),
+        ("paas", "events", "list", "--limit", "ten"),
+        ("paas", "doctor", "--bogus"),
+    ],
+)
 def test_usage_errors_are_one_line(si: Callable[..., Run], args: tuple[str, ...]) -> None:
     run = si(*args)
     assert run.code == 2
@@ -43,8 +56,13 @@ def test_usage_errors_are_one_line(si: Callable[..., Run], args: tuple[str, ...]
 
 
 def test_help_imports_nothing_heavy(env: dict[str, str]) -> None:
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "si_paas", "paas", "--help"],
-                          env=env, capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "si_paas", "paas", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
     for heavy in ("jsonschema", "git", "yaml", "rich", "cryptography", "ahocorasick", "cerberus"):
         assert heavy not in imported, heavy
@@ -113,8 +131,7 @@ def test_every_command_is_enumerated() -> None:
 
 
 @pytest.mark.parametrize("path", LEAVES, ids=" ".join)
-def test_unknown_context_is_exit_2_for_every_command(si: Callable[..., Run],
-                                                    path: tuple[str, ...]) -> None:
+def test_unknown_context_is_exit_2_for_every_command(si: Callable[..., Run], path: tuple[str, ...]) -> None:
     run = si("paas", "--context", "nope", *path, *_required_args(path), "--json", input="")
     doc = _one_json_error(run)
     assert "'nope'" in doc["error"]["message"] and doc["context"] == "nope"
@@ -123,34 +140,38 @@ def test_unknown_context_is_exit_2_for_every_command(si: Callable[..., Run],
 
 
 @pytest.mark.parametrize("path", LEAVES, ids=" ".join)
-def test_usage_errors_are_one_json_document(si: Callable[..., Run],
-                                            path: tuple[str, ...]) -> None:
+def test_usage_errors_are_one_json_document(si: Callable[..., Run], path: tuple[str, ...]) -> None:
     doc = _one_json_error(si("paas", *path, "--no-such-flag", "--json"))
     assert doc["command"] == " ".join(path)
     assert "--no-such-flag" in doc["error"]["message"]
 
 
-@pytest.mark.parametrize("args", [
-    ("paas", "nosuch", "--json"),
-    ("paas", "target", "nosuch", "--json"),
-    ("paas", "target", "add", "--json"),  # missing argument
-    ("paas", "events", "list", "--limit", "ten", "--json"),
-    ("paas", "scan", "--since", "HEAD", "--all", "--json"),
-    ("paas", "scan", "--staged", "--history", "--json"),
-    ("paas", "scan", "--json", "--format", "sarif"),
-    ("paas", "scan", "--json", "--format", "junit"),
-    ("paas", "scan", "--staged", "--json", "--format", "table"),
-    ("paas", "--context", "a", "target", "list", "--context", "b", "--json"),
-    ("paas", "--context", "../x", "target", "list", "--json"),
-    ("paas", "--json"),
-])
-def test_conflicts_and_unknown_commands_are_one_json_document(si: Callable[..., Run],
-                                                              args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("paas", "nosuch", "--json"),
+        ("paas", "target", "nosuch", "--json"),
+        ("paas", "target", "add", "--json"),  # missing argument
+        ("paas", "events", "list", "--limit", "ten", "--json"),
+        ("paas", "scan", "--since", "HEAD", "--all", "--json"),
+        ("paas", "scan", "--staged", "--history", "--json"),
+        ("paas", "scan", "--json", "--format", "sarif"),
+        ("paas", "scan", "--json", "--format", "junit"),
+        ("paas", "scan", "--staged", "--json", "--format", "table"),
+        ("paas", "--context", "a", "target", "list", "--context", "b", "--json"),
+        ("paas", "--context", "../x", "target", "list", "--json"),
+        ("paas", "--json"),
+    ],
+)
+def test_conflicts_and_unknown_commands_are_one_json_document(
+    si: Callable[..., Run], args: tuple[str, ...]
+) -> None:
     _one_json_error(si(*args))
 
 
-def test_scan_json_with_a_report_file_obeys_both(si: Callable[..., Run],
-                                                 make_repo: Callable[..., Path]) -> None:
+def test_scan_json_with_a_report_file_obeys_both(
+    si: Callable[..., Run], make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo(files={".env": "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC\n"})
     run = si("paas", "scan", "--json", "--format", "sarif", "--output", "out.sarif", cwd=repo)
     assert run.code == 1 and run.json["command"] == "scan" and run.json["ok"] is False
@@ -160,8 +181,9 @@ def test_scan_json_with_a_report_file_obeys_both(si: Callable[..., Run],
     assert plain.code == 1 and plain.json["checks"] == run.json["checks"]
 
 
-def test_a_report_that_cannot_be_written_is_exit_2(si: Callable[..., Run],
-                                                   make_repo: Callable[..., Path]) -> None:
+def test_a_report_that_cannot_be_written_is_exit_2(
+    si: Callable[..., Run], make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo()
     (repo / "taken").write_text("a file, not a folder\n")
     for extra in ((), ("--json",)):

@@ -39,11 +39,12 @@ def test_list_show_use_remove(baseline: Callable[..., Run], state_root: Path) ->
     assert si("paas", "context", "use", "oss-demo").code == 0
     shown = si("paas", "context", "show", "--json").json
     assert shown["context"] == "oss-demo" and shown["current"] is True
-    assert si("paas", "context", "show", "internal-dogfood", "--json").json["context"] == \
-        "internal-dogfood"
+    assert si("paas", "context", "show", "internal-dogfood", "--json").json["context"] == "internal-dogfood"
     # A context holding data needs --force.
-    assert si("paas", "--context", "oss-demo", "target", "add", "d1", "--host", "d1.test",
-              "--disposable").code == 0
+    assert (
+        si("paas", "--context", "oss-demo", "target", "add", "d1", "--host", "d1.test", "--disposable").code
+        == 0
+    )
     refused = si("paas", "context", "remove", "oss-demo")
     assert refused.code == 2 and "--force" in refused.stderr
     assert si("paas", "context", "remove", "oss-demo", "--force").code == 0
@@ -83,8 +84,16 @@ def test_unknown_context(baseline: Callable[..., Run]) -> None:
 def test_state_root_is_a_file(si: Callable[..., Run], home: Path) -> None:
     bad = home / "statefile"
     bad.write_text("x")
-    run = si("paas", "context", "init", "--name", "a", "--type", "oss-demo",
-             extra_env={"SI_PAAS_STATE_ROOT": str(bad)})
+    run = si(
+        "paas",
+        "context",
+        "init",
+        "--name",
+        "a",
+        "--type",
+        "oss-demo",
+        extra_env={"SI_PAAS_STATE_ROOT": str(bad)},
+    )
     assert run.code == 2 and "not a directory" in run.stderr
     assert bad.read_text() == "x"
 
@@ -97,15 +106,24 @@ def test_state_root_unwritable(si: Callable[..., Run], home: Path, tmp_path: Pat
     locked.mkdir()
     if os.geteuid() == 0:
         # Root ignores modes; a read-only mount refuses writes even to root.
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs",
-                                  str(locked)], capture_output=True)
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(locked)], capture_output=True
+        )
         if mounted.returncode != 0:
             pytest.skip("cannot mount a read-only tmpfs here")
     else:
         locked.chmod(0o500)
     try:
-        run = si("paas", "context", "init", "--name", "a", "--type", "oss-demo",
-                 extra_env={"SI_PAAS_STATE_ROOT": str(locked / "paas")})
+        run = si(
+            "paas",
+            "context",
+            "init",
+            "--name",
+            "a",
+            "--type",
+            "oss-demo",
+            extra_env={"SI_PAAS_STATE_ROOT": str(locked / "paas")},
+        )
         assert run.code == 2 and "not writable" in run.stderr, run.stderr
         assert len(run.stderr.strip().splitlines()) == 1
     finally:
@@ -127,13 +145,13 @@ def test_state_root_unreadable(si: Callable[..., Run], home: Path, tmp_path: Pat
 def test_context_option_after_subcommand(baseline: Callable[..., Run]) -> None:
     run = baseline("paas", "target", "list", "--context", "oss-demo", "--json")
     assert run.code == 0 and run.json["context"] == "oss-demo"
-    clash = baseline("paas", "--context", "internal-dogfood", "target", "list",
-                     "--context", "oss-demo")
+    clash = baseline("paas", "--context", "internal-dogfood", "target", "list", "--context", "oss-demo")
     assert clash.code == 2 and "--context" in clash.stderr
 
 
-def test_restored_to_another_path_relocate_repairs_it(baseline: Callable[..., Run],
-                                                      state_root: Path, home: Path) -> None:
+def test_restored_to_another_path_relocate_repairs_it(
+    baseline: Callable[..., Run], state_root: Path, home: Path
+) -> None:
     import shutil
 
     si = baseline
@@ -157,7 +175,8 @@ def test_restored_to_another_path_relocate_repairs_it(baseline: Callable[..., Ru
 
 
 def test_relocate_rebases_an_absolute_vault_path_from_an_older_config(
-        baseline: Callable[..., Run], state_root: Path, home: Path) -> None:
+    baseline: Callable[..., Run], state_root: Path, home: Path
+) -> None:
     import shutil
 
     si = baseline

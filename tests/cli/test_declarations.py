@@ -118,13 +118,17 @@ def test_every_command_runs_its_declaration() -> None:
 
 def test_every_declaration_belongs_to_a_command() -> None:
     assert set(REGISTRY) <= set(COMMANDS)  # COMMANDS loaded every CLI module
-    assert all(REGISTRY[n] is COMMANDS[n].callback.declared  # type: ignore[union-attr]
-               for n in REGISTRY)
+    assert all(
+        REGISTRY[n] is COMMANDS[n].callback.declared  # type: ignore[union-attr]
+        for n in REGISTRY
+    )
 
 
 def test_only_commands_that_use_a_context_offer_context() -> None:
-    hidden = {name for name, cmd in COMMANDS.items()
-              if any(p.name == "context" and getattr(p, "hidden", False) for p in cmd.params)}
-    assert hidden == {n for n, (mode, _, _) in DECLARED.items() if mode == "none"} - {
-        "context init"}
+    hidden = {
+        name
+        for name, cmd in COMMANDS.items()
+        if any(p.name == "context" and getattr(p, "hidden", False) for p in cmd.params)
+    }
+    assert hidden == {n for n, (mode, _, _) in DECLARED.items() if mode == "none"} - {"context init"}
     assert "scan" in hidden and "policy list" in hidden

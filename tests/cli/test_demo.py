@@ -8,8 +8,7 @@ from pathlib import Path
 from conftest import Run
 
 
-def test_demo_runs_clean_then_catches_contamination(si: Callable[..., Run],
-                                                    state_root: Path) -> None:
+def test_demo_runs_clean_then_catches_contamination(si: Callable[..., Run], state_root: Path) -> None:
     run = si("paas", "demo", "--json")
     assert run.code == 0, run.stdout + run.stderr
     doc = run.json

@@ -26,15 +26,17 @@ def test_a_plain_folder_is_refused_not_walked(baseline: Callable[..., Run], tmp_
             assert run.json["error"]["exit_code"] == 2
 
 
-def test_a_subfolder_of_a_repo_judges_the_repo(baseline: Callable[..., Run],
-                                               make_repo: Callable[..., Path]) -> None:
+def test_a_subfolder_of_a_repo_judges_the_repo(
+    baseline: Callable[..., Run], make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo(files={"src/app.py": "print('ok')\n", ".env": SECRET + "\n"})
     run = baseline("paas", "doctor", "--repo", str(repo / "src"), "--json")
     assert run.code == 1 and run.json["repos"] == [str(repo)]
 
 
-def test_human_output_says_what_is_judged(baseline: Callable[..., Run], state_root: Path,
-                                          make_repo: Callable[..., Path]) -> None:
+def test_human_output_says_what_is_judged(
+    baseline: Callable[..., Run], state_root: Path, make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo(files={"a.py": "print(1)\n", "b.py": "print(2)\n"})
     run = baseline("paas", "doctor", "--repo", str(repo))
     assert run.code == 0, run.stdout
@@ -47,13 +49,19 @@ def test_human_output_says_what_is_judged(baseline: Callable[..., Run], state_ro
     assert "repositories  none (run inside a repository or pass --repo PATH)" in alone.stdout
 
 
-def test_progress_on_a_terminal(baseline: Callable[..., Run], env: dict[str, str],
-                                make_repo: Callable[..., Path], home: Path) -> None:
+def test_progress_on_a_terminal(
+    baseline: Callable[..., Run], env: dict[str, str], make_repo: Callable[..., Path], home: Path
+) -> None:
     repo = make_repo()
     master, slave = pty.openpty()
-    proc = subprocess.Popen([str(SI), "paas", "doctor", "--repo", str(repo)], cwd=home,
-                            env={**env, "TERM": "xterm"}, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=slave)
+    proc = subprocess.Popen(
+        [str(SI), "paas", "doctor", "--repo", str(repo)],
+        cwd=home,
+        env={**env, "TERM": "xterm"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
     os.close(slave)
     said = b""
     while True:  # bounded: the process ends, the pty closes, or 120 s pass
@@ -77,14 +85,23 @@ def test_progress_on_a_terminal(baseline: Callable[..., Run], env: dict[str, str
     assert "doctor:" not in piped.stderr  # nor a log that is not a terminal
 
 
-def test_git_errors_are_one_clear_line(si: Callable[..., Run], make_repo: Callable[..., Path],
-                                       tmp_path: Path, env: dict[str, str]) -> None:
+def test_git_errors_are_one_clear_line(
+    si: Callable[..., Run], make_repo: Callable[..., Path], tmp_path: Path, env: dict[str, str]
+) -> None:
     repo = make_repo()
     bad = si("paas", "scan", "--history", "--since", "nosuchrev", cwd=repo)
     assert bad.code == 2 and bad.stderr.strip() == (
         f"si paas scan: error: --since 'nosuchrev': names no commit in {repo} "
-        "(give a commit, tag or branch, e.g. --since origin/main)")
-    option = si("paas", "scan", "--history", "--since", "--output=x", cwd=repo, )
+        "(give a commit, tag or branch, e.g. --since origin/main)"
+    )
+    option = si(
+        "paas",
+        "scan",
+        "--history",
+        "--since",
+        "--output=x",
+        cwd=repo,
+    )
     assert option.code == 2 and "names no commit" in option.stderr
     assert not (repo / "x").exists()
     empty = tmp_path / "empty"

@@ -20,16 +20,33 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 
 def _peak_kib(env: dict[str, str], *args: str) -> int:
-    out = subprocess.run([sys.executable, "-c", _MAXRSS, str(SI), *args], env=env,
-                         capture_output=True, text=True, timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _MAXRSS, str(SI), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return int(out.stdout)
 
 
 def _fill(path: Path, ctx_id: str, megabytes: int) -> int:
-    line = json.dumps({"time": "2026-01-01T00:00:00.000000Z", "kind": "audit",
-                       "context": "oss-demo", "context_id": ctx_id, "actor": "a",
-                       "command": "target list", "status": "ok",
-                       "args": {"pad": "p" * 400}}) + "\n"
+    line = (
+        json.dumps(
+            {
+                "time": "2026-01-01T00:00:00.000000Z",
+                "kind": "audit",
+                "context": "oss-demo",
+                "context_id": ctx_id,
+                "actor": "a",
+                "command": "target list",
+                "status": "ok",
+                "args": {"pad": "p" * 400},
+            }
+        )
+        + "\n"
+    )
     count = megabytes * (1 << 20) // len(line)
     with path.open("a") as fh:
         for _ in range(count // 1000):
@@ -38,8 +55,9 @@ def _fill(path: Path, ctx_id: str, megabytes: int) -> int:
     return count
 
 
-def test_limit_one_on_a_large_log_stays_small(baseline: Callable[..., Run], state_root: Path,
-                                              env: dict[str, str]) -> None:
+def test_limit_one_on_a_large_log_stays_small(
+    baseline: Callable[..., Run], state_root: Path, env: dict[str, str]
+) -> None:
     si = baseline
     args = ("paas", "--context", "oss-demo", "events", "list", "--limit", "1", "--json")
     small = _peak_kib(env, *args)
@@ -52,18 +70,41 @@ def test_limit_one_on_a_large_log_stays_small(baseline: Callable[..., Run], stat
     assert newest["command"] == "events list"  # the run before, not the filler
 
 
-def test_logs_rotate_and_every_segment_stays_readable(baseline: Callable[..., Run],
-                                                      state_root: Path) -> None:
+def test_logs_rotate_and_every_segment_stays_readable(baseline: Callable[..., Run], state_root: Path) -> None:
     si = baseline
     small = {"SI_PAAS_EVENT_LOG_MAX_BYTES": "1024"}
     for i in range(12):
-        assert si("paas", "--context", "oss-demo", "target", "add", f"t{i}", "--host",
-                  f"t{i}.test", "--disposable", extra_env=small).code == 0
+        assert (
+            si(
+                "paas",
+                "--context",
+                "oss-demo",
+                "target",
+                "add",
+                f"t{i}",
+                "--host",
+                f"t{i}.test",
+                "--disposable",
+                extra_env=small,
+            ).code
+            == 0
+        )
     events = state_root / "contexts/oss-demo/events"
     rotated = sorted(p.name for p in events.glob("audit.*.jsonl"))
     assert len(rotated) >= 2, rotated
-    listed = si("paas", "--context", "oss-demo", "events", "list", "--kind", "audit",
-                "--limit", "100", "--json", extra_env=small).json
+    listed = si(
+        "paas",
+        "--context",
+        "oss-demo",
+        "events",
+        "list",
+        "--kind",
+        "audit",
+        "--limit",
+        "100",
+        "--json",
+        extra_env=small,
+    ).json
     adds = [e for e in listed["items"] if e["command"] == "target add"]
     assert [e["args"]["name"] for e in adds] == [f"t{i}" for i in reversed(range(12))]
     doctor = si("paas", "--context", "oss-demo", "doctor", "--json", extra_env=small)

@@ -17,12 +17,14 @@ SECRET = "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC"
 
 
 def _commit(repo: Path, env: dict[str, str], message: str = "change") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-C", str(repo), "commit", "-m", message], env=env,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        ["git", "-C", str(repo), "commit", "-m", message], env=env, capture_output=True, text=True
+    )
 
 
-def test_staged_bytes_not_working_file(si: Callable[..., Run], make_repo: Callable[..., Path],
-                                       env: dict[str, str]) -> None:
+def test_staged_bytes_not_working_file(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo()
     write(repo / ".env", SECRET + "\n")
     git(repo, env, "add", ".env")
@@ -35,9 +37,13 @@ def test_staged_bytes_not_working_file(si: Callable[..., Run], make_repo: Callab
     assert si("paas", "scan", "--staged", cwd=repo).code == 0
 
 
-def test_native_hook_blocks_and_allows(si: Callable[..., Run], make_repo: Callable[..., Path],
-                                       env: dict[str, str], baseline: Callable[..., Run],
-                                       state_root: Path) -> None:
+def test_native_hook_blocks_and_allows(
+    si: Callable[..., Run],
+    make_repo: Callable[..., Path],
+    env: dict[str, str],
+    baseline: Callable[..., Run],
+    state_root: Path,
+) -> None:
     repo = make_repo()
     run = si("paas", "hook", "install", "--repo", str(repo), "--json")
     assert run.code == 0, run.stderr
@@ -63,11 +69,12 @@ def test_native_hook_blocks_and_allows(si: Callable[..., Run], make_repo: Callab
     assert ok.returncode == 0, ok.stdout
 
 
-def test_foreign_hook_is_kept_and_restored(si: Callable[..., Run], make_repo: Callable[..., Path],
-                                           env: dict[str, str]) -> None:
+def test_foreign_hook_is_kept_and_restored(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo()
     hook = repo / ".git" / "hooks" / "pre-commit"
-    hook.write_text("#!/bin/sh\necho foreign-ran > \"$(git rev-parse --show-toplevel)/ran\"\n")
+    hook.write_text('#!/bin/sh\necho foreign-ran > "$(git rev-parse --show-toplevel)/ran"\n')
     hook.chmod(0o755)
     refused = si("paas", "hook", "install", cwd=repo)
     assert refused.code == 2 and "--force" in refused.stderr
@@ -81,8 +88,9 @@ def test_foreign_hook_is_kept_and_restored(si: Callable[..., Run], make_repo: Ca
     assert si("paas", "hook", "uninstall", cwd=repo).code == 2
 
 
-def test_core_hooks_path_is_honoured(si: Callable[..., Run], make_repo: Callable[..., Path],
-                                     env: dict[str, str]) -> None:
+def test_core_hooks_path_is_honoured(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo()
     git(repo, env, "config", "core.hooksPath", ".githooks")
     run = si("paas", "hook", "install", "--json", cwd=repo)
@@ -92,8 +100,7 @@ def test_core_hooks_path_is_honoured(si: Callable[..., Run], make_repo: Callable
     assert _commit(repo, env).returncode == 1
 
 
-def test_history_scan(si: Callable[..., Run], make_repo: Callable[..., Path],
-                      env: dict[str, str]) -> None:
+def test_history_scan(si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]) -> None:
     repo = make_repo()
     write(repo / "config.env", SECRET + "\n")
     git(repo, env, "add", "-A")
@@ -116,20 +123,23 @@ def test_history_scan(si: Callable[..., Run], make_repo: Callable[..., Path],
     assert len(secrets) == 1  # one secret in two blobs is one finding
     assert secrets[0]["extra"]["first_commit"] == added
     assert secrets[0]["extra"]["last_commit"] == touched
-    assert checks["no-repo-private-state"]["findings"][0]["extra"]["relpath"] == \
-        ".si/paas/current_context"
+    assert checks["no-repo-private-state"]["findings"][0]["extra"]["relpath"] == ".si/paas/current_context"
     since = si("paas", "scan", "--history", "--since", touched, cwd=repo)
     assert since.code == 0
 
 
 @pytest.mark.slow
-def test_pre_commit_framework_try_repo(make_repo: Callable[..., Path], env: dict[str, str],
-                                       tmp_path: Path) -> None:
+def test_pre_commit_framework_try_repo(
+    make_repo: Callable[..., Path], env: dict[str, str], tmp_path: Path
+) -> None:
     pre_commit = shutil.which("pre-commit") or str(Path(os.sys.executable).parent / "pre-commit")
     checkout = tmp_path / "checkout"
     # try-repo needs a git repository of the hook: a copy of this tree at its current state.
-    shutil.copytree(ROOT, checkout, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "__pycache__", "*.egg-info", "bench", ".hypothesis"))
+    shutil.copytree(
+        ROOT,
+        checkout,
+        ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info", "bench", ".hypothesis"),
+    )
     git(checkout, env, "init", "-q")
     git(checkout, env, "add", "-A")
     git(checkout, env, "commit", "-qm", "snapshot")
@@ -137,15 +147,27 @@ def test_pre_commit_framework_try_repo(make_repo: Callable[..., Path], env: dict
     write(repo / ".env", SECRET + "\n")
     git(repo, env, "add", ".env")
     hook_env = {**env, "PRE_COMMIT_HOME": str(tmp_path / "pc-cache")}
-    blocked = subprocess.run([pre_commit, "try-repo", str(checkout), "si-paas"], cwd=repo,
-                             env=hook_env, capture_output=True, text=True, timeout=900)
+    blocked = subprocess.run(
+        [pre_commit, "try-repo", str(checkout), "si-paas"],
+        cwd=repo,
+        env=hook_env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert "no-plaintext-secrets" in blocked.stdout
     git(repo, env, "rm", "-q", "--cached", ".env")
     write(repo / "ok.py", "print('ok')\n")
     git(repo, env, "add", "ok.py")
-    passed = subprocess.run([pre_commit, "try-repo", str(checkout), "si-paas"], cwd=repo,
-                            env=hook_env, capture_output=True, text=True, timeout=900)
+    passed = subprocess.run(
+        [pre_commit, "try-repo", str(checkout), "si-paas"],
+        cwd=repo,
+        env=hook_env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert passed.returncode == 0, passed.stdout + passed.stderr
 
 
@@ -164,8 +186,9 @@ def _pwned(tmp_path: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-def test_hostile_repo_path_is_never_run(si: Callable[..., Run], tmp_path: Path,
-                                        env: dict[str, str], name: str) -> None:
+def test_hostile_repo_path_is_never_run(
+    si: Callable[..., Run], tmp_path: Path, env: dict[str, str], name: str
+) -> None:
     repo = tmp_path / name / "repo"
     repo.mkdir(parents=True)
     git(repo, env, "init", "-q")
@@ -186,8 +209,9 @@ def test_hostile_repo_path_is_never_run(si: Callable[..., Run], tmp_path: Path,
     assert _pwned(tmp_path) == []
 
 
-def test_hostile_interpreter_path_is_quoted(make_repo: Callable[..., Path], tmp_path: Path,
-                                            env: dict[str, str]) -> None:
+def test_hostile_interpreter_path_is_quoted(
+    make_repo: Callable[..., Path], tmp_path: Path, env: dict[str, str]
+) -> None:
     import sys
     import sysconfig
 
@@ -196,11 +220,20 @@ def test_hostile_interpreter_path_is_quoted(make_repo: Callable[..., Path], tmp_
     python = odd / "python3"
     python.symlink_to(sys.executable)
     # The symlinked interpreter is outside the venv: hand it the package and its libraries.
-    py_env = {**env, "PYTHONPATH": os.pathsep.join([str(ROOT), sysconfig.get_paths()["purelib"],
-                                                    sysconfig.get_paths()["platlib"]])}
+    py_env = {
+        **env,
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+        ),
+    }
     repo = make_repo()
-    installed = subprocess.run([str(python), "-m", "si_paas", "paas", "hook", "install"],
-                               cwd=repo, env=py_env, capture_output=True, text=True)
+    installed = subprocess.run(
+        [str(python), "-m", "si_paas", "paas", "hook", "install"],
+        cwd=repo,
+        env=py_env,
+        capture_output=True,
+        text=True,
+    )
     assert installed.returncode == 0, installed.stderr
     write(repo / ".env", SECRET + "\n")
     git(repo, env, "add", ".env")
@@ -213,9 +246,9 @@ USER_BEFORE = 'echo before >> "$(git rev-parse --git-dir)/user-ran"'
 USER_AFTER = 'echo after >> "$(git rev-parse --git-dir)/user-ran"'
 
 
-def test_user_lines_survive_install_and_uninstall(si: Callable[..., Run],
-                                                  make_repo: Callable[..., Path],
-                                                  env: dict[str, str]) -> None:
+def test_user_lines_survive_install_and_uninstall(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo()
     hook = repo / ".git" / "hooks" / "pre-commit"
     ran = repo / ".git" / "user-ran"
@@ -243,16 +276,18 @@ def test_user_lines_survive_install_and_uninstall(si: Callable[..., Run],
     assert ran.read_text() == "before\nafter\nbefore\nbefore\nafter\n"
 
 
-def test_foreign_hook_that_mentions_the_marker_is_not_ours(si: Callable[..., Run],
-                                                          make_repo: Callable[..., Path],
-                                                          env: dict[str, str]) -> None:
+def test_foreign_hook_that_mentions_the_marker_is_not_ours(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     from si_paas.services.hooks import HEADER
 
     repo = make_repo()
     hook = repo / ".git" / "hooks" / "pre-commit"
-    foreign = ("#!/bin/sh\n# runs lint, then the si-paas pre-commit hook\n"
-               f"# {HEADER}\n"
-               'echo lint >> "$(git rev-parse --git-dir)/foreign-ran"\n')
+    foreign = (
+        "#!/bin/sh\n# runs lint, then the si-paas pre-commit hook\n"
+        f"# {HEADER}\n"
+        'echo lint >> "$(git rev-parse --git-dir)/foreign-ran"\n'
+    )
     hook.write_text(foreign)
     hook.chmod(0o755)
     refused = si("paas", "hook", "install", cwd=repo)
@@ -269,16 +304,18 @@ def test_foreign_hook_that_mentions_the_marker_is_not_ours(si: Callable[..., Run
     assert hook.read_text() == foreign
 
 
-def test_hook_of_the_first_release_is_updated(si: Callable[..., Run],
-                                              make_repo: Callable[..., Path],
-                                              env: dict[str, str]) -> None:
+def test_hook_of_the_first_release_is_updated(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     import sys
 
     repo = make_repo()
     hook = repo / ".git" / "hooks" / "pre-commit"
-    hook.write_text("#!/bin/sh\n# si-paas pre-commit hook: blocks staged secrets and private "
-                    "state.\n# Remove with `si paas hook uninstall`.\n"
-                    f'exec "{sys.executable}" -m si_paas paas scan --staged\n')
+    hook.write_text(
+        "#!/bin/sh\n# si-paas pre-commit hook: blocks staged secrets and private "
+        "state.\n# Remove with `si paas hook uninstall`.\n"
+        f'exec "{sys.executable}" -m si_paas paas scan --staged\n'
+    )
     hook.chmod(0o755)
     run = si("paas", "hook", "install", "--json", cwd=repo)
     assert run.code == 0 and run.json["updated"] is True, run.stderr
@@ -287,8 +324,7 @@ def test_hook_of_the_first_release_is_updated(si: Callable[..., Run],
     assert _commit(repo, env).returncode == 1
 
 
-def test_hook_that_is_not_a_file_is_refused(si: Callable[..., Run],
-                                            make_repo: Callable[..., Path]) -> None:
+def test_hook_that_is_not_a_file_is_refused(si: Callable[..., Run], make_repo: Callable[..., Path]) -> None:
     repo = make_repo()
     fifo = repo / ".git" / "hooks" / "pre-commit"
     os.mkfifo(fifo)

@@ -31,17 +31,14 @@ def _state_reads(si: Callable[..., Run], vault: bool = False) -> None:
         assert run.code == 0, run.stderr
 
 
-def test_context_name_with_trailing_newline_refused(baseline: Callable[..., Run],
-                                                    state_root: Path) -> None:
+def test_context_name_with_trailing_newline_refused(baseline: Callable[..., Run], state_root: Path) -> None:
     si = baseline
     run = si("paas", "context", "init", "--name", "oss-demo\n", "--type", "internal-dogfood")
     assert run.code == 2 and "context name" in run.stderr
-    assert sorted(p.name for p in (state_root / "contexts").iterdir()) == [
-        "internal-dogfood", "oss-demo"]
+    assert sorted(p.name for p in (state_root / "contexts").iterdir()) == ["internal-dogfood", "oss-demo"]
 
 
-def test_secret_key_with_trailing_newline_refused(baseline: Callable[..., Run],
-                                                  state_root: Path) -> None:
+def test_secret_key_with_trailing_newline_refused(baseline: Callable[..., Run], state_root: Path) -> None:
     si = baseline
     run = si(*OSS, "secret", "set", "BAD\n", input="value-1")
     assert run.code == 2 and "secret key" in run.stderr
@@ -49,15 +46,19 @@ def test_secret_key_with_trailing_newline_refused(baseline: Callable[..., Run],
     assert si(*OSS, "secret", "list", "--json").code == 0
 
 
-@pytest.mark.parametrize("args", [
-    ("target", "add", "t\n", "--host", "a.test", "--disposable"),
-    ("target", "add", "t", "--host", "a.test\n", "--disposable"),
-    ("target", "add", "t", "--host", "a.test", "--user", "ops\n", "--disposable"),
-    ("target", "add", "t", "--host", "a.test", "--label", "k\n=v", "--disposable"),
-    ("target", "add", "t", "--host", "a.test", "--label", "k=v\n1", "--disposable"),
-])
-def test_record_names_with_newlines_refused(baseline: Callable[..., Run], state_root: Path,
-                                            args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("target", "add", "t\n", "--host", "a.test", "--disposable"),
+        ("target", "add", "t", "--host", "a.test\n", "--disposable"),
+        ("target", "add", "t", "--host", "a.test", "--user", "ops\n", "--disposable"),
+        ("target", "add", "t", "--host", "a.test", "--label", "k\n=v", "--disposable"),
+        ("target", "add", "t", "--host", "a.test", "--label", "k=v\n1", "--disposable"),
+    ],
+)
+def test_record_names_with_newlines_refused(
+    baseline: Callable[..., Run], state_root: Path, args: tuple[str, ...]
+) -> None:
     si = baseline
     run = si(*OSS, *args)
     assert run.code == 2, run.stderr
@@ -72,8 +73,7 @@ def test_app_name_with_trailing_newline_refused(baseline: Callable[..., Run], ho
     assert run.code == 2 and "app name" in run.stderr
 
 
-def test_stored_name_with_newline_is_a_corrupt_file(baseline: Callable[..., Run],
-                                                    state_root: Path) -> None:
+def test_stored_name_with_newline_is_a_corrupt_file(baseline: Callable[..., Run], state_root: Path) -> None:
     """The schemas match in full too: a hand-made `"name": "t\\n"` is named, exit 2."""
     si = baseline
     assert si(*OSS, "target", "add", "t", "--host", "a.test", "--disposable").code == 0
@@ -88,9 +88,10 @@ def test_stored_name_with_newline_is_a_corrupt_file(baseline: Callable[..., Run]
 _ODD = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 NAMES = st.one_of(
     st.text(_ODD, min_size=0, max_size=70),
-    st.tuples(st.sampled_from(["oss-demo", "t1", "web", "KEY", "tier"]),
-              st.sampled_from(["\n", "\r\n", " ", "/", "/..", "\t", "\x1b[2J", "\u2028", "."]))
-    .map("".join),
+    st.tuples(
+        st.sampled_from(["oss-demo", "t1", "web", "KEY", "tier"]),
+        st.sampled_from(["\n", "\r\n", " ", "/", "/..", "\t", "\x1b[2J", "\u2028", "."]),
+    ).map("".join),
 )
 # (argv builder, what it exercises); each puts the fuzzed string in one name-taking place.
 FLAGS: dict[str, Callable[[str], tuple[str, ...]]] = {
@@ -99,10 +100,18 @@ FLAGS: dict[str, Callable[[str], tuple[str, ...]]] = {
     "context-use": lambda n: ("paas", "context", "use", n),
     "target-name": lambda n: (*OSS, "target", "add", n, "--host", "fz.test", "--disposable"),
     "target-host": lambda n: (*OSS, "target", "add", "fz", "--host", n, "--disposable"),
-    "target-user": lambda n: (*OSS, "target", "add", "fz", "--host", "fz.test", "--user", n,
-                              "--disposable"),
-    "label-key": lambda n: (*OSS, "target", "add", "fz", "--host", "fz.test", "--label",
-                            f"{n}=v", "--disposable"),
+    "target-user": lambda n: (*OSS, "target", "add", "fz", "--host", "fz.test", "--user", n, "--disposable"),
+    "label-key": lambda n: (
+        *OSS,
+        "target",
+        "add",
+        "fz",
+        "--host",
+        "fz.test",
+        "--label",
+        f"{n}=v",
+        "--disposable",
+    ),
     "secret-key": lambda n: (*OSS, "secret", "set", n),
 }
 
@@ -111,8 +120,12 @@ FLAGS: dict[str, Callable[[str], tuple[str, ...]]] = {
 def test_fuzz_name_flags(baseline: Callable[..., Run], flag: str) -> None:
     si = baseline
 
-    @settings(max_examples=4, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=4,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
     @given(name=NAMES)
     def check(name: str) -> None:
         run = si(*FLAGS[flag](name), input="fuzz-value-1")

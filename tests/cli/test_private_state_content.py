@@ -22,14 +22,23 @@ SECRET = "s3cr3t-Value-For-Vault-91"
 @pytest.fixture
 def state(baseline: Callable[..., Run], state_root: Path, home: Path) -> Path:
     """Both contexts, one vault value (so a vault and its keys exist) and an export."""
-    run = baseline("paas", "--context", "oss-demo", "secret", "set", "DEMO_TOKEN",
-                   input=SECRET + "\n")
+    run = baseline("paas", "--context", "oss-demo", "secret", "set", "DEMO_TOKEN", input=SECRET + "\n")
     assert run.code == 0, run.stderr
-    added = baseline("paas", "--context", "oss-demo", "target", "add", "demo-1", "--host",
-                     "demo-1.example.test", "--disposable")
+    added = baseline(
+        "paas",
+        "--context",
+        "oss-demo",
+        "target",
+        "add",
+        "demo-1",
+        "--host",
+        "demo-1.example.test",
+        "--disposable",
+    )
     assert added.code == 0, added.stderr
-    exported = baseline("paas", "--context", "oss-demo", "context", "export", "--output",
-                        str(home / "export.json"))
+    exported = baseline(
+        "paas", "--context", "oss-demo", "context", "export", "--output", str(home / "export.json")
+    )
     assert exported.code == 0, exported.stderr
     return state_root
 
@@ -52,17 +61,32 @@ def _copies(state: Path, home: Path, tmp_path: Path) -> dict[str, Path]:
     }
 
 
-@pytest.mark.parametrize("name", ["notes/backup.txt", "fixtures/demo/settings.json",
-                                  "fixtures/demo/hosts.json", "logs/old.log", "data/ctx.json",
-                                  "assets/blob.bin", "assets/snapshot.dat"])
-def test_copied_state_is_found_by_content(state: Path, baseline: Callable[..., Run],
-                                          make_repo: Callable[..., Path], home: Path,
-                                          tmp_path: Path, env: dict[str, str],
-                                          name: str) -> None:
+@pytest.mark.parametrize(
+    "name",
+    [
+        "notes/backup.txt",
+        "fixtures/demo/settings.json",
+        "fixtures/demo/hosts.json",
+        "logs/old.log",
+        "data/ctx.json",
+        "assets/blob.bin",
+        "assets/snapshot.dat",
+    ],
+)
+def test_copied_state_is_found_by_content(
+    state: Path,
+    baseline: Callable[..., Run],
+    make_repo: Callable[..., Path],
+    home: Path,
+    tmp_path: Path,
+    env: dict[str, str],
+    name: str,
+) -> None:
     si = baseline
     source = _copies(state, home, tmp_path)[name]
-    repo = make_repo(files={"README.md": "hello\n",
-                            ".si-paas.yaml": "exclude: ['*']\n"})  # cannot hide it either
+    repo = make_repo(
+        files={"README.md": "hello\n", ".si-paas.yaml": "exclude: ['*']\n"}
+    )  # cannot hide it either
     (repo / name).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, repo / name)
     for args in (("paas", "doctor", "--json"), ("paas", "scan", "--json")):
@@ -80,18 +104,20 @@ def test_copied_state_is_found_by_content(state: Path, baseline: Callable[..., R
     (repo / name).unlink()
     history = si("paas", "scan", "--history", "--json", cwd=repo)
     assert history.code == 1 and "no-repo-private-state" in {
-        c["id"] for c in history.json["checks"] if not c["ok"]}
+        c["id"] for c in history.json["checks"] if not c["ok"]
+    }
     assert SECRET not in history.stdout
 
 
-def test_lookalikes_are_not_state(baseline: Callable[..., Run],
-                                  make_repo: Callable[..., Path]) -> None:
-    repo = make_repo(files={
-        "config.json": '{"name": "web", "type": "service", "id": "x"}\n',
-        "docs/vault.md": "# si-paas vault, format 1 is shown below\nKEY=ENC[v1,<nonce>,<ct>]\n",
-        "sops.yaml": "password: ENC[AES256_GCM,data:abcd,iv:efgh,tag:ijkl,type:str]\n",
-        "notes.txt": "context_id is a field of config.json\n",
-        "short.txt": "hello\n",
-    })
+def test_lookalikes_are_not_state(baseline: Callable[..., Run], make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        files={
+            "config.json": '{"name": "web", "type": "service", "id": "x"}\n',
+            "docs/vault.md": "# si-paas vault, format 1 is shown below\nKEY=ENC[v1,<nonce>,<ct>]\n",
+            "sops.yaml": "password: ENC[AES256_GCM,data:abcd,iv:efgh,tag:ijkl,type:str]\n",
+            "notes.txt": "context_id is a field of config.json\n",
+            "short.txt": "hello\n",
+        }
+    )
     run = baseline("paas", "scan", "--json", cwd=repo)
     assert run.code == 0, run.stdout

@@ -15,8 +15,22 @@ ADD = ("paas", "--context", "oss-demo", "target", "add")
 
 def test_target_lifecycle(baseline: Callable[..., Run], state_root: Path) -> None:
     si = baseline
-    run = si(*ADD, "demo-1", "--host", "demo-1.example.test", "--port", "2222", "--user", "ops",
-             "--path", "/srv/demo", "--disposable", "--label", "tier=demo", "--json")
+    run = si(
+        *ADD,
+        "demo-1",
+        "--host",
+        "demo-1.example.test",
+        "--port",
+        "2222",
+        "--user",
+        "ops",
+        "--path",
+        "/srv/demo",
+        "--disposable",
+        "--label",
+        "tier=demo",
+        "--json",
+    )
     assert run.code == 0, run.stderr
     target = run.json["target"]
     ctx_id = json.loads((state_root / "contexts/oss-demo/config.json").read_text())["context_id"]
@@ -26,15 +40,25 @@ def test_target_lifecycle(baseline: Callable[..., Run], state_root: Path) -> Non
     assert listed["count"] == 1 and listed["items"][0]["name"] == "demo-1"
     shown = si("paas", "--context", "oss-demo", "target", "show", "demo-1", "--json").json
     assert shown["target"]["host"] == "demo-1.example.test"
-    upd = si("paas", "--context", "oss-demo", "target", "update", "demo-1", "--port", "22",
-             "--unlabel", "tier", "--json")
+    upd = si(
+        "paas",
+        "--context",
+        "oss-demo",
+        "target",
+        "update",
+        "demo-1",
+        "--port",
+        "22",
+        "--unlabel",
+        "tier",
+        "--json",
+    )
     assert upd.code == 0 and upd.json["target"]["port"] == 22 and upd.json["target"]["labels"] == {}
     assert si("paas", "--context", "oss-demo", "target", "remove", "demo-1").code == 0
     assert si("paas", "--context", "oss-demo", "target", "list", "--json").json["count"] == 0
 
 
-def test_duplicate_target_refused_and_nothing_written(baseline: Callable[..., Run],
-                                                      state_root: Path) -> None:
+def test_duplicate_target_refused_and_nothing_written(baseline: Callable[..., Run], state_root: Path) -> None:
     si = baseline
     assert si(*ADD, "d", "--host", "a.test", "--disposable").code == 0
     before = (state_root / "contexts/oss-demo/targets.json").read_bytes()
@@ -43,14 +67,16 @@ def test_duplicate_target_refused_and_nothing_written(baseline: Callable[..., Ru
     assert (state_root / "contexts/oss-demo/targets.json").read_bytes() == before
 
 
-@pytest.mark.parametrize("args", [
-    ("target", "add", "x", "--host", "h.test"),
-    ("target", "remove", "x"),
-    ("target", "update", "x", "--port", "1"),
-    ("app", "add", "a", "--source", "."),
-])
-def test_mutating_commands_need_explicit_context(baseline: Callable[..., Run],
-                                                 args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("target", "add", "x", "--host", "h.test"),
+        ("target", "remove", "x"),
+        ("target", "update", "x", "--port", "1"),
+        ("app", "add", "a", "--source", "."),
+    ],
+)
+def test_mutating_commands_need_explicit_context(baseline: Callable[..., Run], args: tuple[str, ...]) -> None:
     run = baseline("paas", *args)
     assert run.code == 2
     assert "--context" in run.stderr and "runbook rule" in run.stderr
@@ -66,19 +92,22 @@ def test_app_lifecycle(baseline: Callable[..., Run], home: Path) -> None:
     src = home / "src" / "web"
     src.mkdir(parents=True)
     assert si(*ADD, "d1", "--host", "d1.test", "--disposable").code == 0
-    run = si("paas", "--context", "oss-demo", "app", "add", "web", "--source", str(src),
-             "--target", "d1", "--json")
+    run = si(
+        "paas", "--context", "oss-demo", "app", "add", "web", "--source", str(src), "--target", "d1", "--json"
+    )
     assert run.code == 0, run.stderr
     assert run.json["app"]["targets"] == ["d1"]
     dup = si("paas", "--context", "oss-demo", "app", "add", "web", "--source", str(src))
     assert dup.code == 2 and "already exists" in dup.stderr
-    missing = si("paas", "--context", "oss-demo", "app", "add", "api", "--source", str(src),
-                 "--target", "nope")
+    missing = si(
+        "paas", "--context", "oss-demo", "app", "add", "api", "--source", str(src), "--target", "nope"
+    )
     assert missing.code == 2 and "--target 'nope'" in missing.stderr
     in_use = si("paas", "--context", "oss-demo", "target", "remove", "d1")
     assert in_use.code == 2 and "used by app" in in_use.stderr
-    assert si("paas", "--context", "oss-demo", "app", "show", "web", "--json").json["app"][
-        "source"] == str(src)
+    assert si("paas", "--context", "oss-demo", "app", "show", "web", "--json").json["app"]["source"] == str(
+        src
+    )
     assert si("paas", "--context", "oss-demo", "app", "remove", "web").code == 0
     assert si("paas", "--context", "oss-demo", "app", "list", "--json").json["count"] == 0
 
@@ -97,8 +126,9 @@ def test_events_audit_every_command(baseline: Callable[..., Run]) -> None:
     assert times == sorted(times, reverse=True)
     limited = si("paas", "--context", "oss-demo", "events", "list", "--limit", "1", "--json")
     assert limited.json["count"] == 1
-    future = si("paas", "--context", "oss-demo", "events", "list", "--since",
-                "2999-01-01T00:00:00Z", "--json")
+    future = si(
+        "paas", "--context", "oss-demo", "events", "list", "--since", "2999-01-01T00:00:00Z", "--json"
+    )
     assert future.json["count"] == 0
 
 
@@ -130,15 +160,15 @@ def test_hand_edited_field_named(baseline: Callable[..., Run], state_root: Path)
     assert run.code == 2 and "items[0].port" in run.stderr
 
 
-def test_labels_refuse_secrets_and_audit_never_holds_them(baseline: Callable[..., Run],
-                                                          state_root: Path) -> None:
+def test_labels_refuse_secrets_and_audit_never_holds_them(
+    baseline: Callable[..., Run], state_root: Path
+) -> None:
     value = "Zr7Kq2Lm8Wn4Xv6Bt1Pc9Hd3Jf5Gs0Ya"
     run = baseline(*ADD, "d", "--host", "d.test", "--disposable", "--label", f"api_token={value}")
     assert run.code == 2 and "secret set" in run.stderr and value not in run.stderr
     audit = (state_root / "contexts/oss-demo/events/audit.jsonl").read_text()
     assert "api_token=<redacted>" in audit and value not in audit
-    ok = baseline(*ADD, "d", "--host", "d.test", "--disposable", "--label",
-                  "api_token=${API_TOKEN}")
+    ok = baseline(*ADD, "d", "--host", "d.test", "--disposable", "--label", "api_token=${API_TOKEN}")
     assert ok.code == 0
 
 
@@ -146,13 +176,21 @@ def _audit(state_root: Path, ctx: str = "oss-demo") -> Path:
     return state_root / "contexts" / ctx / "events" / "audit.jsonl"
 
 
-def test_event_with_a_list_target_is_skipped_and_reported(baseline: Callable[..., Run],
-                                                          state_root: Path) -> None:
+def test_event_with_a_list_target_is_skipped_and_reported(
+    baseline: Callable[..., Run], state_root: Path
+) -> None:
     si = baseline
     ctx_id = json.loads((state_root / "contexts/oss-demo/config.json").read_text())["context_id"]
-    bad = {"time": "2026-01-01T00:00:00Z", "kind": "deploy", "context": "oss-demo",
-           "context_id": ctx_id, "actor": "a", "command": "deploy", "status": "ok",
-           "target": ["web", "db"]}
+    bad = {
+        "time": "2026-01-01T00:00:00Z",
+        "kind": "deploy",
+        "context": "oss-demo",
+        "context_id": ctx_id,
+        "actor": "a",
+        "command": "deploy",
+        "status": "ok",
+        "target": ["web", "db"],
+    }
     deployments = state_root / "contexts/oss-demo/events/deployments.jsonl"
     with deployments.open("a") as fh:
         fh.write(json.dumps(bad) + "\n")
@@ -160,7 +198,8 @@ def test_event_with_a_list_target_is_skipped_and_reported(baseline: Callable[...
     listed = si("paas", "--context", "oss-demo", "events", "list", "--json")
     assert listed.code == 0, listed.stderr
     assert listed.json["skipped_lines"] == 1 and all(
-        not isinstance(e.get("target"), list) for e in listed.json["items"])
+        not isinstance(e.get("target"), list) for e in listed.json["items"]
+    )
     assert si(*ADD, "t", "--host", "t.test", "--disposable").code == 0
     doctor = si("paas", "doctor", "--json")
     assert doctor.code == 0, doctor.stdout
@@ -174,8 +213,12 @@ def test_torn_audit_line_blocks_nothing(baseline: Callable[..., Run], state_root
     si = baseline
     with _audit(state_root).open("ab") as fh:
         fh.write(b'{"time": "2026-01-01T00:00:00Z", "kind": "au')  # a full disk cut it here
-    for args in (("target", "list"), ("events", "list"), ("context", "show"),
-                 ("target", "add", "t", "--host", "t.test", "--disposable")):
+    for args in (
+        ("target", "list"),
+        ("events", "list"),
+        ("context", "show"),
+        ("target", "add", "t", "--host", "t.test", "--disposable"),
+    ):
         run = si("paas", "--context", "oss-demo", *args)
         assert run.code == 0, (args, run.stderr)
     lines = _audit(state_root).read_bytes().split(b"\n")
@@ -185,11 +228,13 @@ def test_torn_audit_line_blocks_nothing(baseline: Callable[..., Run], state_root
     doctor = si("paas", "--context", "oss-demo", "doctor", "--json").json
     check = next(c for c in doctor["checks"] if c["id"] == "state-records-intact")
     assert [(f["line"], f["message"]) for f in check["findings"]] == [
-        (2, "invalid JSON record; readers skip this line")]
+        (2, "invalid JSON record; readers skip this line")
+    ]
 
 
 def test_append_cut_short_by_a_size_limit_leaves_no_partial_line(
-        baseline: Callable[..., Run], state_root: Path, env: dict[str, str]) -> None:
+    baseline: Callable[..., Run], state_root: Path, env: dict[str, str]
+) -> None:
     """RLIMIT_FSIZE makes the audit write fail midway, as a full disk does."""
     import resource
     import subprocess
@@ -203,8 +248,14 @@ def test_append_cut_short_by_a_size_limit_leaves_no_partial_line(
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    proc = subprocess.run([str(SI), "paas", "--context", "oss-demo", "target", "list"], env=env,
-                          capture_output=True, text=True, timeout=60, preexec_fn=cap)
+    proc = subprocess.run(
+        [str(SI), "paas", "--context", "oss-demo", "target", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=cap,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "audit event not written" in proc.stderr
     assert _audit(state_root).read_bytes() == before

@@ -32,11 +32,10 @@ def test_clean_and_dirty(si: Callable[..., Run], make_repo: Callable[..., Path])
     assert TOKEN not in run.stdout and TOKEN[:8] not in finding["excerpt"]
 
 
-def test_sarif_validates_against_the_official_schema(si: Callable[..., Run],
-                                                     make_repo: Callable[..., Path],
-                                                     tmp_path: Path) -> None:
-    repo = make_repo(files={".env": ENV_SECRET + "\n",
-                            "ops/.si/paas/current_context": "oss-demo\n"})
+def test_sarif_validates_against_the_official_schema(
+    si: Callable[..., Run], make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = make_repo(files={".env": ENV_SECRET + "\n", "ops/.si/paas/current_context": "oss-demo\n"})
     out = tmp_path / "report.sarif"
     run = si("paas", "scan", "--format", "sarif", "--output", str(out), cwd=repo)
     assert run.code == 1
@@ -53,8 +52,7 @@ def test_sarif_validates_against_the_official_schema(si: Callable[..., Run],
     assert "q8Zt3LmW9xK2vB7n" not in out.read_text()
 
 
-def test_junit_one_testcase_per_policy(si: Callable[..., Run],
-                                       make_repo: Callable[..., Path]) -> None:
+def test_junit_one_testcase_per_policy(si: Callable[..., Run], make_repo: Callable[..., Path]) -> None:
     repo = make_repo(files={".env": ENV_SECRET + "\n"})
     run = si("paas", "scan", "--format", "junit", cwd=repo)
     assert run.code == 1
@@ -65,8 +63,9 @@ def test_junit_one_testcase_per_policy(si: Callable[..., Run],
     assert failed == ["no-plaintext-secrets"]
 
 
-def test_baseline_round_trip_and_stale(si: Callable[..., Run],
-                                       make_repo: Callable[..., Path], tmp_path: Path) -> None:
+def test_baseline_round_trip_and_stale(
+    si: Callable[..., Run], make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
     repo = make_repo(files={".env": ENV_SECRET + "\n"})
     base = tmp_path / "baseline.json"
     first = si("paas", "scan", "--baseline", str(base), "--update-baseline", "--json", cwd=repo)
@@ -87,11 +86,13 @@ def test_baseline_round_trip_and_stale(si: Callable[..., Run],
 
 
 def test_inline_allow_comments(si: Callable[..., Run], make_repo: Callable[..., Path]) -> None:
-    repo = make_repo(files={
-        "a.py": f'TOKEN = "{TOKEN}"  # si-paas: allow\n',
-        "b.py": f'TOKEN = "{TOKEN}"  # gitleaks:allow\n',
-        "c.py": f'TOKEN = "{TOKEN}"  # pragma: allowlist secret\n',
-    })
+    repo = make_repo(
+        files={
+            "a.py": f'TOKEN = "{TOKEN}"  # si-paas: allow\n',
+            "b.py": f'TOKEN = "{TOKEN}"  # gitleaks:allow\n',
+            "c.py": f'TOKEN = "{TOKEN}"  # pragma: allowlist secret\n',
+        }
+    )
     assert si("paas", "scan", cwd=repo).code == 0
     write(repo / "d.py", f'TOKEN = "{TOKEN}"\n')
     assert si("paas", "scan", cwd=repo).code == 1
@@ -117,8 +118,7 @@ def test_plain_folder_and_bad_path(si: Callable[..., Run], tmp_path: Path) -> No
     assert clash.code == 2 and "--history" in clash.stderr
 
 
-def test_repo_config_excludes_are_visible(si: Callable[..., Run],
-                                          make_repo: Callable[..., Path]) -> None:
+def test_repo_config_excludes_are_visible(si: Callable[..., Run], make_repo: Callable[..., Path]) -> None:
     repo = make_repo(files={"fixtures/fake.env": ENV_SECRET + "\n", "app.py": "x = 1\n"})
     assert si("paas", "scan", cwd=repo).code == 1
     write(repo / ".si-paas.yaml", "exclude: ['fixtures/*']\n")
@@ -130,8 +130,7 @@ def test_repo_config_excludes_are_visible(si: Callable[..., Run],
     assert bad.code == 2 and "field exclude" in bad.stderr
 
 
-def test_parallel_scan_finds_exactly_what_one_process_finds(si: Callable[..., Run],
-                                                           tmp_path: Path) -> None:
+def test_parallel_scan_finds_exactly_what_one_process_finds(si: Callable[..., Run], tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     for i in range(600):
         body = f"value_{i} = {i}\n" * 20
@@ -150,11 +149,14 @@ def test_parallel_scan_finds_exactly_what_one_process_finds(si: Callable[..., Ru
     assert len(findings) == len(range(0, 600, 37))
 
 
-def test_min_confidence_and_explain(si: Callable[..., Run],
-                                    make_repo: Callable[..., Path]) -> None:
+def test_min_confidence_and_explain(si: Callable[..., Run], make_repo: Callable[..., Path]) -> None:
     value = "Rq7VmP2xLk9TzW4nHb6Y"
-    repo = make_repo(files={"notes.txt": f"stripe_key={value}\nbannerbear KEY {value}x\n"
-                                         '"output_token": "DistributionList.NextMarker",\n'})
+    repo = make_repo(
+        files={
+            "notes.txt": f"stripe_key={value}\nbannerbear KEY {value}x\n"
+            '"output_token": "DistributionList.NextMarker",\n'
+        }
+    )
     every = si("paas", "scan", "--json", cwd=repo)
     assert every.code == 1
     found = every.json["checks"][0]["findings"]
@@ -167,33 +169,29 @@ def test_min_confidence_and_explain(si: Callable[..., Run],
     assert high.code == 0
     explained = si("paas", "scan", "--json", "--explain", cwd=repo)
     assert {s["extra"]["suppressed_by"] for s in explained.json["suppressed"]} == {"dotted-path"}
-    assert all("filters_passed" in f["extra"]["explain"]
-               for f in explained.json["checks"][0]["findings"])
+    assert all("filters_passed" in f["extra"]["explain"] for f in explained.json["checks"][0]["findings"])
     assert value not in explained.stdout
     table = si("paas", "scan", cwd=repo)
     assert "(medium confidence)" in table.stdout
     junit = si("paas", "scan", "--format", "junit", cwd=repo)
     assert "[low confidence]" in junit.stdout
     sarif = json.loads(si("paas", "scan", "--format", "sarif", cwd=repo).stdout)
-    assert {r["properties"]["confidence"] for r in sarif["runs"][0]["results"]} == {
-        "low", "medium"}
+    assert {r["properties"]["confidence"] for r in sarif["runs"][0]["results"]} == {"low", "medium"}
     bad = si("paas", "scan", "--min-confidence", "sure", cwd=repo)
     assert bad.code == 2 and "--min-confidence" in bad.stderr
 
 
-def test_sarif_for_code_scanning_locates_every_result(si: Callable[..., Run],
-                                                      make_repo: Callable[..., Path],
-                                                      tmp_path: Path) -> None:
+def test_sarif_for_code_scanning_locates_every_result(
+    si: Callable[..., Run], make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
     """Every rule has helpUri and shortDescription; every result (secrets, private state,
     the state root) a region, partialFingerprints and a relative URI on a declared base."""
     from urllib.parse import unquote, urljoin
 
-    repo = make_repo(files={".env": ENV_SECRET + "\n",
-                            "ops/.si/paas/current_context": "oss-demo\n"})
+    repo = make_repo(files={".env": ENV_SECRET + "\n", "ops/.si/paas/current_context": "oss-demo\n"})
     inside = repo / ".state"
     inside.mkdir()
-    run = si("paas", "scan", "--format", "sarif", cwd=repo,
-             extra_env={"SI_PAAS_STATE_ROOT": str(inside)})
+    run = si("paas", "scan", "--format", "sarif", cwd=repo, extra_env={"SI_PAAS_STATE_ROOT": str(inside)})
     assert run.code == 1, run.stderr
     doc = json.loads(run.stdout)
     Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(doc)
@@ -202,8 +200,11 @@ def test_sarif_for_code_scanning_locates_every_result(si: Callable[..., Run],
         assert rule["helpUri"].startswith("https://") and rule["shortDescription"]["text"]
     bases = {k: v["uri"] for k, v in sarif_run["originalUriBaseIds"].items()}
     results = sarif_run["results"]
-    assert {r["ruleId"] for r in results} == {"no-plaintext-secrets", "no-repo-private-state",
-                                              "state-root-outside-repo"}
+    assert {r["ruleId"] for r in results} == {
+        "no-plaintext-secrets",
+        "no-repo-private-state",
+        "state-root-outside-repo",
+    }
     real = repo.resolve()
     for result in results:
         loc = result["locations"][0]["physicalLocation"]
@@ -213,8 +214,9 @@ def test_sarif_for_code_scanning_locates_every_result(si: Callable[..., Run],
         assert target.startswith(real.as_uri()), (art, bases)
         assert loc["region"]["startLine"] >= 1
         assert result["partialFingerprints"]
-    by_rule = {r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"]
-               for r in results}
-    assert by_rule["no-repo-private-state"] == {"uri": "ops/.si/paas/current_context",
-                                                "uriBaseId": "%SRCROOT%"}
+    by_rule = {r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"] for r in results}
+    assert by_rule["no-repo-private-state"] == {
+        "uri": "ops/.si/paas/current_context",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert by_rule["state-root-outside-repo"]["uriBaseId"] in ("%SRCROOT%", "STATEROOT")

@@ -21,21 +21,22 @@ def _encoded(codec: str) -> bytes:
 
 
 @pytest.mark.parametrize("codec", ENCODINGS)
-def test_scan_finds_a_token_in_a_utf16_env(si: Callable[..., Run],
-                                           make_repo: Callable[..., Path], codec: str) -> None:
+def test_scan_finds_a_token_in_a_utf16_env(
+    si: Callable[..., Run], make_repo: Callable[..., Path], codec: str
+) -> None:
     repo = make_repo()
     (repo / ".env").write_bytes(_encoded(codec))
     run = si("paas", "scan", "--json", cwd=repo)
     assert run.code == 1, run.stdout
-    [found] = [f for c in run.json["checks"] for f in c["findings"]
-               if c["id"] == "no-plaintext-secrets"]
+    [found] = [f for c in run.json["checks"] for f in c["findings"] if c["id"] == "no-plaintext-secrets"]
     assert found["line"] == 2 and found["column"] == len("API_TOKEN=") + 1
     assert TOKEN not in run.stdout and TOKEN[4:] not in run.stdout
 
 
 @pytest.mark.parametrize("codec", ENCODINGS)
-def test_the_hook_blocks_a_utf16_env(si: Callable[..., Run], make_repo: Callable[..., Path],
-                                     env: dict[str, str], codec: str) -> None:
+def test_the_hook_blocks_a_utf16_env(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str], codec: str
+) -> None:
     repo = make_repo()
     (repo / ".env").write_bytes(_encoded(codec))
     git(repo, env, "add", ".env")
@@ -49,8 +50,9 @@ def test_the_hook_blocks_a_utf16_env(si: Callable[..., Run], make_repo: Callable
     assert si("paas", "scan", "--history", "--all", cwd=repo).code == 1
 
 
-def test_a_binary_file_with_nul_bytes_is_still_skipped(si: Callable[..., Run],
-                                                      make_repo: Callable[..., Path]) -> None:
+def test_a_binary_file_with_nul_bytes_is_still_skipped(
+    si: Callable[..., Run], make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo()
     (repo / "blob.bin").write_bytes(b"\x00\x01API_TOKEN=" + TOKEN.encode() + b"\x00")
     run = si("paas", "scan", "--json", cwd=repo)

@@ -15,8 +15,12 @@ from conftest import Run, write
 
 PASSWORD = "Sunshine2024!Kq"
 LINE = f"DB_PASSWORD={PASSWORD}\n"
-GUESSES = [f"{w}{y}{s}" for w in ("Sunshine", "Password", "Summer", "Winter", "Welcome")
-           for y in range(2015, 2030) for s in ("", "!", "!Kq", "#")]
+GUESSES = [
+    f"{w}{y}{s}"
+    for w in ("Sunshine", "Password", "Summer", "Winter", "Welcome")
+    for y in range(2015, 2030)
+    for s in ("", "!", "!Kq", "#")
+]
 
 
 def _unkeyed(rule: str, path: str, secret: str) -> str:
@@ -28,9 +32,9 @@ def _results(run: Run) -> list[dict[str, object]]:
     return json.loads(run.stdout)["runs"][0]["results"]  # type: ignore[no-any-return]
 
 
-def test_sarif_fingerprints_resist_a_dictionary(si: Callable[..., Run],
-                                                make_repo: Callable[..., Path],
-                                                home: Path) -> None:
+def test_sarif_fingerprints_resist_a_dictionary(
+    si: Callable[..., Run], make_repo: Callable[..., Path], home: Path
+) -> None:
     assert PASSWORD in GUESSES
     repo = make_repo(files={".env": LINE})
     run = si("paas", "scan", "--format", "sarif", cwd=repo)
@@ -47,9 +51,9 @@ def test_sarif_fingerprints_resist_a_dictionary(si: Callable[..., Run],
     assert again["partialFingerprints"] == result["partialFingerprints"]  # stable
 
 
-def test_shared_key_gives_shared_fingerprints(si: Callable[..., Run],
-                                              make_repo: Callable[..., Path],
-                                              tmp_path: Path) -> None:
+def test_shared_key_gives_shared_fingerprints(
+    si: Callable[..., Run], make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
     repo = make_repo(files={".env": LINE})
     other = {"SI_PAAS_FINGERPRINT_KEY_FILE": str(tmp_path / "other" / "fingerprint.key")}
     mine = si("paas", "scan", "--json", cwd=repo).json["checks"][0]["findings"][0]
@@ -58,20 +62,22 @@ def test_shared_key_gives_shared_fingerprints(si: Callable[..., Run],
     shared = {"SI_PAAS_FINGERPRINT_KEY": "c2hhcmVkLWtleS1zaGFyZWQta2V5LXNoYXJlZC1rZXk="}
     a = si("paas", "scan", "--json", cwd=repo, extra_env=shared).json
     b = si("paas", "scan", "--json", cwd=repo, extra_env={**shared, **other}).json
-    assert a["checks"][0]["findings"][0]["fingerprint"] == b["checks"][0]["findings"][0][
-        "fingerprint"]
+    assert a["checks"][0]["findings"][0]["fingerprint"] == b["checks"][0]["findings"][0]["fingerprint"]
     bad = si("paas", "scan", cwd=repo, extra_env={"SI_PAAS_FINGERPRINT_KEY": "short"})
     assert bad.code == 2 and "SI_PAAS_FINGERPRINT_KEY" in bad.stderr and "short" not in bad.stderr
 
 
-def test_version_1_baseline_still_matches_and_migrates(si: Callable[..., Run],
-                                                       make_repo: Callable[..., Path],
-                                                       tmp_path: Path) -> None:
+def test_version_1_baseline_still_matches_and_migrates(
+    si: Callable[..., Run], make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
     repo = make_repo(files={".env": LINE})
     rule = si("paas", "scan", "--json", cwd=repo).json["checks"][0]["findings"][0]["rule"]
-    base = write(tmp_path / "baseline.json", json.dumps({
-        "version": 1,
-        "fingerprints": {_unkeyed(rule, ".env", PASSWORD): {"rule": rule, "path": ".env"}}}))
+    base = write(
+        tmp_path / "baseline.json",
+        json.dumps(
+            {"version": 1, "fingerprints": {_unkeyed(rule, ".env", PASSWORD): {"rule": rule, "path": ".env"}}}
+        ),
+    )
     run = si("paas", "scan", "--baseline", str(base), "--json", cwd=repo)
     assert run.code == 0, run.stdout
     assert run.json["baseline"]["ignored"] == 1 and run.json["baseline"]["version"] == 1
@@ -87,15 +93,14 @@ def _hmac(key: bytes, data: bytes) -> bytes:
     return hmac.new(key, data, hashlib.sha256).digest()
 
 
-def test_one_user_key_two_labels_shared_with_ci(baseline: Callable[..., Run],
-                                                make_repo: Callable[..., Path],
-                                                home: Path, tmp_path: Path) -> None:
+def test_one_user_key_two_labels_shared_with_ci(
+    baseline: Callable[..., Run], make_repo: Callable[..., Path], home: Path, tmp_path: Path
+) -> None:
     """Vault values and findings are fingerprinted under one per-user key, each use under
     its own HMAC label; a CI job given the key through SI_PAAS_FINGERPRINT_KEY writes the
     developer's fingerprints without any key file."""
     si = baseline
-    set_run = si("paas", "--context", "oss-demo", "secret", "set", "DB_PASSWORD",
-                 input=PASSWORD + "\n")
+    set_run = si("paas", "--context", "oss-demo", "secret", "set", "DB_PASSWORD", input=PASSWORD + "\n")
     assert set_run.code == 0, set_run.stderr
     key_text = (home / ".si" / "fingerprint.key").read_text().strip()
     key = base64.b64decode(key_text)
@@ -114,23 +119,39 @@ def test_one_user_key_two_labels_shared_with_ci(baseline: Callable[..., Run],
 
     ci_home = tmp_path / "ci-home"
     ci_home.mkdir()
-    ci = si("paas", "scan", "--json", cwd=repo,
-            extra_env={"HOME": str(ci_home), "SI_PAAS_FINGERPRINT_KEY": key_text,
-                       "SI_PAAS_KEY_DIR": str(ci_home / "keys")})
+    ci = si(
+        "paas",
+        "scan",
+        "--json",
+        cwd=repo,
+        extra_env={
+            "HOME": str(ci_home),
+            "SI_PAAS_FINGERPRINT_KEY": key_text,
+            "SI_PAAS_KEY_DIR": str(ci_home / "keys"),
+        },
+    )
     assert ci.json["checks"][0]["findings"][0]["fingerprint"] == mine["fingerprint"]
     assert ci.json["checks"][0]["findings"][0]["excerpt"] == mine["excerpt"]
     assert not (ci_home / ".si").exists()  # no key file was made
     assert key_text not in ci.stdout + ci.stderr
 
 
-def test_fingerprint_key_file_inside_a_repository_is_refused(baseline: Callable[..., Run],
-                                                             make_repo: Callable[..., Path],
-                                                             home: Path) -> None:
+def test_fingerprint_key_file_inside_a_repository_is_refused(
+    baseline: Callable[..., Run], make_repo: Callable[..., Path], home: Path
+) -> None:
     si = baseline
     repo = make_repo(files={".env": LINE})
     inside = {"SI_PAAS_FINGERPRINT_KEY_FILE": str(repo / "keys" / "fingerprint.key")}
-    run = si("paas", "--context", "oss-demo", "secret", "set", "DB_PASSWORD",
-             input=PASSWORD + "\n", extra_env=inside)
+    run = si(
+        "paas",
+        "--context",
+        "oss-demo",
+        "secret",
+        "set",
+        "DB_PASSWORD",
+        input=PASSWORD + "\n",
+        extra_env=inside,
+    )
     assert run.code == 2 and "fingerprint key" in run.stderr, run.stderr
     assert not (home / ".si/paas/contexts/oss-demo/vault/secrets.env").exists()
     assert not (repo / "keys").exists()

@@ -32,15 +32,26 @@ def _findings(run: Run) -> list[dict[str, object]]:
 
 def _loose_blobs(repo: Path) -> list[Path]:
     """The loose blob files of the repository (every object of a fresh repo is loose)."""
-    out = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch-all-objects",
-                          "--batch-check=%(objectname) %(objecttype)"], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(repo),
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objectname) %(objecttype)",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     shas = [line.split()[0] for line in out.splitlines() if line.endswith(" blob")]
     return [repo / ".git" / "objects" / s[:2] / s[2:] for s in shas]
 
 
-def test_an_unchanged_history_is_judged_from_the_cache(si: Callable[..., Run], env: dict[str, str],
-                                                       tmp_path: Path, home: Path) -> None:
+def test_an_unchanged_history_is_judged_from_the_cache(
+    si: Callable[..., Run], env: dict[str, str], tmp_path: Path, home: Path
+) -> None:
     repo = _history(tmp_path / "repo", env)
     first = si("paas", "scan", "--history", "--all", "--json", cwd=repo)
     assert first.code == 1 and len(_findings(first)) == len(SECRETS)
@@ -54,34 +65,40 @@ def test_an_unchanged_history_is_judged_from_the_cache(si: Callable[..., Run], e
     assert second.json["checks"] == first.json["checks"]  # every finding, not just "clean"
     assert second.json["skipped"] == first.json["skipped"]
     # No cache: the same history is read again, and the missing blobs are counted.
-    third = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
-               extra_env={"SI_PAAS_NO_CACHE": "1"})
+    third = si("paas", "scan", "--history", "--all", "--json", cwd=repo, extra_env={"SI_PAAS_NO_CACHE": "1"})
     assert third.code == 0
     assert third.json["skipped"][str(repo.resolve())]["skipped"]["missing blob"] > 0
 
 
-def test_a_new_commit_is_judged_and_cached_ones_are_kept(si: Callable[..., Run],
-                                                         env: dict[str, str],
-                                                         tmp_path: Path) -> None:
+def test_a_new_commit_is_judged_and_cached_ones_are_kept(
+    si: Callable[..., Run], env: dict[str, str], tmp_path: Path
+) -> None:
     repo = _history(tmp_path / "repo", env)
     first = si("paas", "scan", "--history", "--all", "--json", cwd=repo)
     write(repo / "late.env", "DB_PASSWORD=Hq3Zt8Lm2Wx9Kv4Bn7Rp1Sj6Df5Gy0Cu\n")
     git(repo, env, "add", "-A")
     git(repo, env, "commit", "-q", "-m", "late")
     second = si("paas", "scan", "--history", "--all", "--json", cwd=repo)
-    fresh = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
-               extra_env={"SI_PAAS_NO_CACHE": "1"})
+    fresh = si("paas", "scan", "--history", "--all", "--json", cwd=repo, extra_env={"SI_PAAS_NO_CACHE": "1"})
     assert len(_findings(second)) == len(_findings(first)) + 1
     assert second.json["checks"] == fresh.json["checks"]
 
 
-def test_history_on_two_workers_finds_what_one_finds(si: Callable[..., Run], env: dict[str, str],
-                                                     tmp_path: Path) -> None:
+def test_history_on_two_workers_finds_what_one_finds(
+    si: Callable[..., Run], env: dict[str, str], tmp_path: Path
+) -> None:
     repo = _history(tmp_path / "repo", env, commits=16)
     runs = {}
     for workers in ("1", "2"):
-        runs[workers] = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
-                           extra_env={"SI_PAAS_WORKERS": workers, "SI_PAAS_NO_CACHE": "1"})
+        runs[workers] = si(
+            "paas",
+            "scan",
+            "--history",
+            "--all",
+            "--json",
+            cwd=repo,
+            extra_env={"SI_PAAS_WORKERS": workers, "SI_PAAS_NO_CACHE": "1"},
+        )
     one, two = runs["1"], runs["2"]
     assert one.code == two.code == 1
     assert one.json["checks"] == two.json["checks"]
@@ -96,35 +113,46 @@ KEY_B = "a2V5LUIta2V5LUIta2V5LUIta2V5LUIta2V5LUItISE="
 
 
 def test_a_changed_fingerprint_key_is_never_served_stale_fingerprints(
-        si: Callable[..., Run], env: dict[str, str], tmp_path: Path, home: Path) -> None:
+    si: Callable[..., Run], env: dict[str, str], tmp_path: Path, home: Path
+) -> None:
     repo = _history(tmp_path / "repo", env)
-    with_a = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
-                extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_A})
-    with_b = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
-                extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_B})
-    fresh_b = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
-                 extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_B, "SI_PAAS_NO_CACHE": "1"})
+    with_a = si(
+        "paas", "scan", "--history", "--all", "--json", cwd=repo, extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_A}
+    )
+    with_b = si(
+        "paas", "scan", "--history", "--all", "--json", cwd=repo, extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_B}
+    )
+    fresh_b = si(
+        "paas",
+        "scan",
+        "--history",
+        "--all",
+        "--json",
+        cwd=repo,
+        extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_B, "SI_PAAS_NO_CACHE": "1"},
+    )
     fps_a = {f["fingerprint"] for f in _findings(with_a)}
     fps_b = {f["fingerprint"] for f in _findings(with_b)}
     assert len(fps_a) == len(SECRETS) and not fps_a & fps_b
     assert with_b.json["checks"] == fresh_b.json["checks"]
-    cached = b"".join(p.read_bytes() for p in (home / ".cache/si-paas/judged-v1").rglob("*")
-                      if p.is_file())
+    cached = b"".join(p.read_bytes() for p in (home / ".cache/si-paas/judged-v1").rglob("*") if p.is_file())
     assert KEY_B.encode() not in cached and KEY_A.encode() not in cached
     # Blobs gone: key B's cache still judges them, key A's entries were never kept for B.
     for blob in _loose_blobs(repo):
         blob.unlink()
-    again_b = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
-                 extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_B})
+    again_b = si(
+        "paas", "scan", "--history", "--all", "--json", cwd=repo, extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_B}
+    )
     assert again_b.json["checks"] == with_b.json["checks"]
-    back_to_a = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
-                   extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_A})
+    back_to_a = si(
+        "paas", "scan", "--history", "--all", "--json", cwd=repo, extra_env={"SI_PAAS_FINGERPRINT_KEY": KEY_A}
+    )
     assert back_to_a.code == 0 and not _findings(back_to_a)  # nothing stale was served
 
 
-def test_a_version_1_baseline_matches_a_cached_history(si: Callable[..., Run],
-                                                       env: dict[str, str],
-                                                       tmp_path: Path) -> None:
+def test_a_version_1_baseline_matches_a_cached_history(
+    si: Callable[..., Run], env: dict[str, str], tmp_path: Path
+) -> None:
     import hashlib
     import json
 
@@ -133,8 +161,7 @@ def test_a_version_1_baseline_matches_a_cached_history(si: Callable[..., Run],
     entries = {}  # the unkeyed version-1 fingerprint of every finding
     for f in _findings(first):
         rel = str(f["extra"]["relpath"])  # type: ignore[index]
-        value = next(line.split("=", 1)[1] for line in SECRETS
-                     if _committed(repo, env, rel, line))
+        value = next(line.split("=", 1)[1] for line in SECRETS if _committed(repo, env, rel, line))
         inner = hashlib.sha256(value.encode()).hexdigest()
         fp = hashlib.sha256("\0".join((str(f["rule"]), rel, inner)).encode()).hexdigest()[:16]
         entries[fp] = {"rule": f["rule"], "path": rel}
@@ -146,28 +173,31 @@ def test_a_version_1_baseline_matches_a_cached_history(si: Callable[..., Run],
 
 def _committed(repo: Path, env: dict[str, str], rel: str, line: str) -> bool:
     """True when some commit holds `line` in file `rel`."""
-    out = subprocess.run(["git", "-C", str(repo), "log", "--all", "-p", "--", rel], env=env,
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["git", "-C", str(repo), "log", "--all", "-p", "--", rel],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return line in out
 
 
 def test_an_unchanged_history_opens_no_blob_for_the_private_state_check(
-        si: Callable[..., Run], env: dict[str, str], tmp_path: Path, home: Path) -> None:
+    si: Callable[..., Run], env: dict[str, str], tmp_path: Path, home: Path
+) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, env, "init", "-q")
     for i in range(4):
-        write(repo / f"src/mod{i}.py", "".join(f"def f{n}():\n    return {n + i}\n"
-                                                for n in range(40)))
+        write(repo / f"src/mod{i}.py", "".join(f"def f{n}():\n    return {n + i}\n" for n in range(40)))
         git(repo, env, "add", "-A")
         git(repo, env, "commit", "-q", "-m", f"change {i}")
     first = si("paas", "scan", "--history", "--all", "--json", cwd=repo)
-    cached = json.loads(next((home / ".cache" / "si-paas" / "judged-v1").rglob("*.json"))
-                        .read_text())
+    cached = json.loads(next((home / ".cache" / "si-paas" / "judged-v1").rglob("*.json")).read_text())
     assert len(cached["plain_heads"]) == 4  # no head kept: only the ids of plain blobs
     trace = tmp_path / "trace.txt"
-    second = si("paas", "scan", "--history", "--all", "--json", cwd=repo,
-                extra_env={"GIT_TRACE": str(trace)})
+    second = si("paas", "scan", "--history", "--all", "--json", cwd=repo, extra_env={"GIT_TRACE": str(trace)})
     assert second.json["checks"] == first.json["checks"]
     ran = trace.read_text()
     assert "git log" in ran or "'log'" in ran or " log " in ran, ran

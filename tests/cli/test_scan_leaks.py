@@ -14,9 +14,9 @@ LINE = f'API_TOKEN="{SECRET}"  # old value was "{SECRET}", before that \\"{SECRE
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "sarif", "junit"])
-def test_repeated_secret_is_redacted_in_every_format(si: Callable[..., Run],
-                                                     make_repo: Callable[..., Path],
-                                                     fmt: str) -> None:
+def test_repeated_secret_is_redacted_in_every_format(
+    si: Callable[..., Run], make_repo: Callable[..., Path], fmt: str
+) -> None:
     repo = make_repo(files={".env": LINE})
     run = si("paas", "scan", "--format", fmt, cwd=repo)
     assert run.code == 1, run.stderr
@@ -24,9 +24,9 @@ def test_repeated_secret_is_redacted_in_every_format(si: Callable[..., Run],
     assert "old value was" in run.stdout or fmt == "table"
 
 
-def test_repeated_secret_is_redacted_in_the_hook(si: Callable[..., Run],
-                                                 make_repo: Callable[..., Path],
-                                                 env: dict[str, str]) -> None:
+def test_repeated_secret_is_redacted_in_the_hook(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo()
     write(repo / ".env", LINE)
     git(repo, env, "add", ".env")

@@ -10,20 +10,30 @@ from pathlib import Path
 
 from conftest import SI, Run, git, write
 
-_PEAK = ("import resource, subprocess, sys\n"
-         "proc = subprocess.run(sys.argv[1:], capture_output=True)\n"
-         "print(proc.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "proc = subprocess.run(sys.argv[1:], capture_output=True)\n"
+    "print(proc.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
 
 
 def _peak_kib(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, int]:
     """(exit code, peak RSS in KiB of the command and every process it waited for)."""
-    out = subprocess.run([sys.executable, "-c", _PEAK, *args], cwd=cwd, env=env, check=True,
-                         capture_output=True, text=True, timeout=300).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK, *args],
+        cwd=cwd,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout.split()
     return int(out[0]), int(out[1])
 
 
 def test_an_oversize_staged_blob_is_skipped_without_being_read(
-        make_repo: Callable[..., Path], env: dict[str, str]) -> None:
+    make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo()
     big = repo / "dump.sql"
     with open(big, "wb") as fh:  # 160 MiB that compress to almost nothing in git
@@ -37,13 +47,18 @@ def test_an_oversize_staged_blob_is_skipped_without_being_read(
     # Reading the blob would take at least its size (in git and in si); skipping it from
     # its size alone stays near an idle interpreter's footprint.
     assert peak < 100 * 1024, f"peak RSS {peak} KiB"
-    run = subprocess.run([SI, "paas", "scan", "--staged", "--json"], cwd=repo, env=env,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [SI, "paas", "scan", "--staged", "--json"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert '"larger than 1048576 bytes": 1' in run.stdout
 
 
-def test_asking_for_more_workers_than_cores_uses_the_cores(si: Callable[..., Run],
-                                                           tmp_path: Path) -> None:
+def test_asking_for_more_workers_than_cores_uses_the_cores(si: Callable[..., Run], tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     for i in range(40):
         write(tree / f"f{i}.py", f"VALUE = {i}\n")

@@ -18,22 +18,25 @@ def _tree(root: Path) -> Path:
         if i % 13 == 0:
             body += "password = 'Hq3Zt8Lm2Wx9Kv4Bn7Rp1Sj6Df5Gy0Cu'  # caf\u00e9\n"
         write(root / f"d{i % 5}" / f"f{i}.{'env' if i % 2 else 'py'}", body)
-    write(root / "k8s" / "deploy.yaml",
-          "  - name: OAUTH_CLIENT_SECRET\n    value: Qz8Lm3Wt9Kx2Bv7Nr4Ph6Sj1Df5Gy0Ce\n")
+    write(
+        root / "k8s" / "deploy.yaml",
+        "  - name: OAUTH_CLIENT_SECRET\n    value: Qz8Lm3Wt9Kx2Bv7Nr4Ph6Sj1Df5Gy0Ce\n",
+    )
     return root
 
 
 def test_every_backend_gives_the_same_verdict(si: Callable[..., Run], tmp_path: Path) -> None:
     pytest.importorskip("hyperscan")
     tree = _tree(tmp_path / "tree")
-    runs = {name: si("paas", "scan", str(tree), "--json",
-                     extra_env={"SI_PAAS_MATCHER": name, "SI_PAAS_WORKERS": "1"})
-            for name in ("python", "hyperscan", "auto")}
+    runs = {
+        name: si(
+            "paas", "scan", str(tree), "--json", extra_env={"SI_PAAS_MATCHER": name, "SI_PAAS_WORKERS": "1"}
+        )
+        for name in ("python", "hyperscan", "auto")
+    }
     assert {r.code for r in runs.values()} == {1}
-    assert runs["python"].json["checks"] == runs["hyperscan"].json["checks"] \
-        == runs["auto"].json["checks"]
-    found = next(c for c in runs["hyperscan"].json["checks"]
-                 if c["id"] == "no-plaintext-secrets")["findings"]
+    assert runs["python"].json["checks"] == runs["hyperscan"].json["checks"] == runs["auto"].json["checks"]
+    found = next(c for c in runs["hyperscan"].json["checks"] if c["id"] == "no-plaintext-secrets")["findings"]
     assert len(found) >= 10
 
 

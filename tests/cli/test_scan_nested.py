@@ -12,13 +12,17 @@ TOKEN = "q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC"
 
 
 def _secret_paths(run: Run) -> list[str]:
-    return sorted(str(f["extra"]["relpath"]) for c in run.json["checks"] for f in c["findings"]
-                  if c["id"] == "no-plaintext-secrets")
+    return sorted(
+        str(f["extra"]["relpath"])
+        for c in run.json["checks"]
+        for f in c["findings"]
+        if c["id"] == "no-plaintext-secrets"
+    )
 
 
-def test_a_clone_inside_a_repository_is_scanned(si: Callable[..., Run],
-                                                make_repo: Callable[..., Path],
-                                                env: dict[str, str]) -> None:
+def test_a_clone_inside_a_repository_is_scanned(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo(files={"app.py": "print('ok')\n"})
     inner = repo / "vendor" / "tool"
     inner.mkdir(parents=True)
@@ -37,14 +41,28 @@ def test_a_clone_inside_a_repository_is_scanned(si: Callable[..., Run],
     assert files["files"] >= 4 and "not a regular file" not in files["skipped"]
 
 
-def test_a_submodule_checkout_is_scanned(si: Callable[..., Run],
-                                         make_repo: Callable[..., Path],
-                                         env: dict[str, str], tmp_path: Path) -> None:
+def test_a_submodule_checkout_is_scanned(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str], tmp_path: Path
+) -> None:
     upstream = make_repo(name="upstream", files={"config.env": f"API_TOKEN={TOKEN}\n"})
     repo = make_repo(files={"app.py": "print('ok')\n"})
-    subprocess.run(["git", "-c", "protocol.file.allow=always", "-C", str(repo), "submodule",
-                    "add", "-q", str(upstream), "deps/upstream"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "protocol.file.allow=always",
+            "-C",
+            str(repo),
+            "submodule",
+            "add",
+            "-q",
+            str(upstream),
+            "deps/upstream",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     run = si("paas", "scan", "--json", cwd=repo)
     assert run.code == 1, run.stdout
     assert _secret_paths(run) == ["deps/upstream/config.env"]

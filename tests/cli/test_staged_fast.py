@@ -17,24 +17,26 @@ from conftest import Run, git, write
 
 SECRET = "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC"
 FULL = {"SI_PAAS_FULL_CLI": "1"}
-HEAVY = ("click", "rich", "yaml", "jsonschema", "cerberus", "cryptography", "git",
-         "multiprocessing")
+HEAVY = ("click", "rich", "yaml", "jsonschema", "cerberus", "cryptography", "git", "multiprocessing")
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["paas", "scan", "--staged"], StagedOptions()),
-    (["paas", "scan", "--json", "--staged"], StagedOptions(as_json=True)),
-    (["paas", "scan", "--staged", "--format", "json"], StagedOptions(as_json=True)),
-    (["paas", "scan", "--staged", "--format=table", "repo"], StagedOptions(path="repo")),
-    (["paas", "scan", "--staged", "--format", "sarif"], None),
-    (["paas", "scan", "--staged", "--format"], None),
-    (["paas", "scan", "--staged", "a", "b"], None),
-    (["paas", "scan", "--staged", "--help"], None),
-    (["paas", "scan", "--staged", "--baseline", "b.json"], None),
-    (["paas", "--context", "oss-demo", "scan", "--staged"], None),
-    (["paas", "scan"], None),
-    (["paas", "doctor", "--staged"], None),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["paas", "scan", "--staged"], StagedOptions()),
+        (["paas", "scan", "--json", "--staged"], StagedOptions(as_json=True)),
+        (["paas", "scan", "--staged", "--format", "json"], StagedOptions(as_json=True)),
+        (["paas", "scan", "--staged", "--format=table", "repo"], StagedOptions(path="repo")),
+        (["paas", "scan", "--staged", "--format", "sarif"], None),
+        (["paas", "scan", "--staged", "--format"], None),
+        (["paas", "scan", "--staged", "a", "b"], None),
+        (["paas", "scan", "--staged", "--help"], None),
+        (["paas", "scan", "--staged", "--baseline", "b.json"], None),
+        (["paas", "--context", "oss-demo", "scan", "--staged"], None),
+        (["paas", "scan"], None),
+        (["paas", "doctor", "--staged"], None),
+    ],
+)
 def test_which_forms_take_the_quick_path(args: list[str], expected: StagedOptions | None) -> None:
     assert parse(args) == expected
 
@@ -56,9 +58,14 @@ def _scenarios(repo: Path, env: dict[str, str], state_root: Path) -> dict[str, C
 
 
 @pytest.mark.parametrize("scenario", ["clean", "secret", "context copy"])
-def test_quick_path_and_full_cli_agree(si: Callable[..., Run], make_repo: Callable[..., Path],
-                                       env: dict[str, str], baseline: Callable[..., Run],
-                                       state_root: Path, scenario: str) -> None:
+def test_quick_path_and_full_cli_agree(
+    si: Callable[..., Run],
+    make_repo: Callable[..., Path],
+    env: dict[str, str],
+    baseline: Callable[..., Run],
+    state_root: Path,
+    scenario: str,
+) -> None:
     repo = make_repo()
     _scenarios(repo, env, state_root)[scenario]()
     quick = si("paas", "scan", "--staged", "--json", cwd=repo)
@@ -72,8 +79,9 @@ def test_quick_path_and_full_cli_agree(si: Callable[..., Run], make_repo: Callab
         assert "fix:" in table.stdout and "q8Zt3LmW9xK2" not in table.stdout
 
 
-def test_clean_verdict_is_plain_text(si: Callable[..., Run], make_repo: Callable[..., Path],
-                                     env: dict[str, str]) -> None:
+def test_clean_verdict_is_plain_text(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo()
     write(repo / "app.py", "print('clean')\n")
     git(repo, env, "add", "app.py")
@@ -105,9 +113,9 @@ def _imported(run: Run) -> set[str]:
     return {name.split(".")[0] for name in names}
 
 
-def test_a_clean_staged_scan_loads_no_framework(si: Callable[..., Run],
-                                                make_repo: Callable[..., Path],
-                                                env: dict[str, str]) -> None:
+def test_a_clean_staged_scan_loads_no_framework(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo()
     write(repo / "app.py", "print('clean')\n")
     git(repo, env, "add", "app.py")
@@ -125,8 +133,22 @@ def test_a_clean_staged_scan_loads_no_framework(si: Callable[..., Run],
     assert {"click", "rich"} <= _imported(full)
 
 
-_TOKENS = st.sampled_from(["--staged", "--json", "--format", "--format=json", "--format=table",
-                           "json", "table", "sarif", "repo", "other", "--baseline", "-h"])
+_TOKENS = st.sampled_from(
+    [
+        "--staged",
+        "--json",
+        "--format",
+        "--format=json",
+        "--format=table",
+        "json",
+        "table",
+        "sarif",
+        "repo",
+        "other",
+        "--baseline",
+        "-h",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)

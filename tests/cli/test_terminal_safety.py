@@ -12,9 +12,9 @@ LINE = "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC  # \x1b[31mred\x1b[0m\r\x08\n
 RAW = ("\x1b", "\x07", "\r", "\x08", "\u202e")
 
 
-def test_human_output_escapes_controls_and_json_keeps_them(si: Callable[..., Run],
-                                                          make_repo: Callable[..., Path],
-                                                          env: dict[str, str]) -> None:
+def test_human_output_escapes_controls_and_json_keeps_them(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo()
     (repo / ESC_NAME).write_bytes(LINE.encode())
     (repo / "ops" / "a\x1b[2Jb").mkdir(parents=True)

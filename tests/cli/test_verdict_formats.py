@@ -16,14 +16,14 @@ SCHEMA = Path(__file__).resolve().parents[2] / "tests" / "data" / "sarif-schema-
 SECRET = "q8Zt3LmW9xK2vB7n" + "R4pH6sJ1dF5gT0yC"
 
 
-@pytest.mark.parametrize("command", [("doctor",), ("scan",), ("checklist",),
-                                     ("escalation", "check")])
-def test_command_in_every_format_keeps_the_secret_out(si: Callable[..., Run],
-                                                      make_repo: Callable[..., Path],
-                                                      command: tuple[str, ...]) -> None:
+@pytest.mark.parametrize("command", [("doctor",), ("scan",), ("checklist",), ("escalation", "check")])
+def test_command_in_every_format_keeps_the_secret_out(
+    si: Callable[..., Run], make_repo: Callable[..., Path], command: tuple[str, ...]
+) -> None:
     repo = make_repo(files={".env": f"API_TOKEN={SECRET}\n"})
-    runs = {fmt: si("paas", *command, "--format", fmt, cwd=repo)
-            for fmt in ("table", "json", "sarif", "junit")}
+    runs = {
+        fmt: si("paas", *command, "--format", fmt, cwd=repo) for fmt in ("table", "json", "sarif", "junit")
+    }
     runs["--json"] = si("paas", *command, "--json", cwd=repo)
     for fmt, run in runs.items():
         assert run.code == 1, (fmt, run.stderr)
@@ -37,8 +37,7 @@ def test_command_in_every_format_keeps_the_secret_out(si: Callable[..., Run],
     assert f"si paas {' '.join(command)}" in runs["table"].stdout
     sarif = runs["sarif"].json
     Draft4Validator(json.loads(SCHEMA.read_text())).validate(sarif)
-    assert [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]] == [
-        c["id"] for c in doc["checks"]]
+    assert [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]] == [c["id"] for c in doc["checks"]]
     cases = ET.fromstring(runs["junit"].stdout).findall(".//testcase")
     assert [c.get("name") for c in cases] == [c["id"] for c in doc["checks"]]
     failed = {c.get("name") for c in cases if c.find("failure") is not None}

@@ -38,8 +38,18 @@ class App:
         return self.si("paas", "--context", self.ctx, *args, extra_env=extra_env)
 
     def deploy(self, *args: str, extra_env: dict[str, str] | None = None) -> Run:
-        return self.cmd("deploy", "--app", self.name, "--target", self.target,
-                        "--health-cmd", "./bin/health", *args, "--json", extra_env=extra_env)
+        return self.cmd(
+            "deploy",
+            "--app",
+            self.name,
+            "--target",
+            self.target,
+            "--health-cmd",
+            "./bin/health",
+            *args,
+            "--json",
+            extra_env=extra_env,
+        )
 
     def version(self, text: str, **files: str) -> None:
         """Change the source: index.html holds `text`; extra files by name."""
@@ -77,15 +87,13 @@ def make_source(root: Path) -> Path:
     return src
 
 
-def setup_app(si: Callable[..., Run], root: Path, target_args: list[str], path: str,
-              ctx: str = CTX) -> App:
+def setup_app(si: Callable[..., Run], root: Path, target_args: list[str], path: str, ctx: str = CTX) -> App:
     """A context (internal-dogfood by default) with target edge-a and app orders."""
     assert si("paas", "context", "init", "--name", ctx, "--type", ctx).code == 0
     src = make_source(root)
     add = si("paas", "--context", ctx, "target", "add", "edge-a", *target_args, "--path", path)
     assert add.code == 0, add.stderr
-    app = si("paas", "--context", ctx, "app", "add", "orders", "--source", str(src),
-             "--target", "edge-a")
+    app = si("paas", "--context", ctx, "app", "add", "orders", "--source", str(src), "--target", "edge-a")
     assert app.code == 0, app.stderr
     return App(si, src, path, ctx=ctx)
 
@@ -143,24 +151,43 @@ def start_sshd(base: Path) -> Sshd:
     base.mkdir(parents=True, exist_ok=True)
     host_key, user_key = base / "host_ed25519", base / "user_ed25519"
     for key in (host_key, user_key):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True, capture_output=True
+        )
     authorized = base / "authorized_keys"
     authorized.write_text(Path(f"{user_key}.pub").read_text())
     authorized.chmod(0o600)
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     port = free_port()
     config = base / "sshd_config"
-    config.write_text("\n".join([
-        f"Port {port}", "ListenAddress 127.0.0.1", f"HostKey {host_key}",
-        f"PidFile {base / 'sshd.pid'}", f"AuthorizedKeysFile {authorized}",
-        "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no",
-        "StrictModes no", "PermitRootLogin prohibit-password", "PubkeyAuthentication yes",
-        "LogLevel ERROR", "MaxStartups 64:30:128", "MaxSessions 64", ""]))
+    config.write_text(
+        "\n".join(
+            [
+                f"Port {port}",
+                "ListenAddress 127.0.0.1",
+                f"HostKey {host_key}",
+                f"PidFile {base / 'sshd.pid'}",
+                f"AuthorizedKeysFile {authorized}",
+                "PasswordAuthentication no",
+                "KbdInteractiveAuthentication no",
+                "UsePAM no",
+                "StrictModes no",
+                "PermitRootLogin prohibit-password",
+                "PubkeyAuthentication yes",
+                "LogLevel ERROR",
+                "MaxStartups 64:30:128",
+                "MaxSessions 64",
+                "",
+            ]
+        )
+    )
     log = base / "sshd.log"
-    proc = subprocess.Popen([str(sshd), "-D", "-f", str(config), "-E", str(log)],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(sshd), "-D", "-f", str(config), "-E", str(log)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 20
     while True:
         if proc.poll() is not None:

@@ -20,8 +20,9 @@ TOKEN = "q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC"
 
 @pytest.fixture
 def app(si: Callable[..., Run], tmp_path: Path) -> App:
-    return setup_app(si, tmp_path, ["--host", "localhost", "--transport", "local"],
-                     str(tmp_path / "srv" / "orders"))
+    return setup_app(
+        si, tmp_path, ["--host", "localhost", "--transport", "local"], str(tmp_path / "srv" / "orders")
+    )
 
 
 def _alerts(rx: Receiver) -> list[dict[str, Any]]:

@@ -16,8 +16,9 @@ STEPS = ["locked", "upload", "verify", "health", "switch", "post-health"]
 
 @pytest.fixture
 def app(si: Callable[..., Run], tmp_path: Path) -> App:
-    app = setup_app(si, tmp_path, ["--host", "localhost", "--transport", "local"],
-                    str(tmp_path / "srv" / "orders"))
+    app = setup_app(
+        si, tmp_path, ["--host", "localhost", "--transport", "local"], str(tmp_path / "srv" / "orders")
+    )
     assert app.deploy("--first-deploy").code == 0
     app.version("v2")
     assert app.deploy().code == 0
@@ -34,8 +35,9 @@ def test_sigkill_at_each_step(app: App, state_root: Path, step: str) -> None:
     current = app.current()
     expected = "r000003-edge-a" if step == "post-health" else "r000002-edge-a"
     assert current == expected
-    verify = app.cmd("release", "verify", "--app", "orders", "--target", "edge-a", "--release",
-                     current, "--json")
+    verify = app.cmd(
+        "release", "verify", "--app", "orders", "--target", "edge-a", "--release", current, "--json"
+    )
     assert verify.code == 0, verify.stdout
     rows = app.rows()
     if step == "locked":
@@ -43,16 +45,16 @@ def test_sigkill_at_each_step(app: App, state_root: Path, step: str) -> None:
     else:
         assert rows[0]["state"] == "abandoned" and rows[0]["status"] == "running"
         assert rows[0]["release"] == "r000003-edge-a"
-    status = app.cmd("deploy", "lock", "status", "--app", "orders", "--target", "edge-a",
-                     "--json")
+    status = app.cmd("deploy", "lock", "status", "--app", "orders", "--target", "edge-a", "--json")
     assert status.code == 0 and status.json["lock"]["state"] == "stale"
     assert status.json["target_lock"]["state"] == "held"
     again = app.deploy()
     assert again.code == 1 and "stale" in again.stderr and "--force" in again.stderr
     plain = app.cmd("deploy", "lock", "release", "--app", "orders", "--target", "edge-a")
     assert plain.code == 1 and "--force" in plain.stderr
-    forced = app.cmd("deploy", "lock", "release", "--app", "orders", "--target", "edge-a",
-                     "--force", "--json")
+    forced = app.cmd(
+        "deploy", "lock", "release", "--app", "orders", "--target", "edge-a", "--force", "--json"
+    )
     assert forced.code == 0 and forced.json["was_stale"] is True
     audit = app.cmd("events", "list", "--kind", "audit", "--json").json["items"]
     released = next(e for e in audit if e["command"] == "deploy lock release" and e["status"] == "ok")

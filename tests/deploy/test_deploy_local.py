@@ -25,8 +25,9 @@ def _schema(name: str) -> Draft202012Validator:
 
 @pytest.fixture
 def app(si: Callable[..., Run], tmp_path: Path) -> App:
-    return setup_app(si, tmp_path, ["--host", "localhost", "--transport", "local"],
-                     str(tmp_path / "srv" / "orders"))
+    return setup_app(
+        si, tmp_path, ["--host", "localhost", "--transport", "local"], str(tmp_path / "srv" / "orders")
+    )
 
 
 def _three(app: App) -> list[str]:
@@ -45,7 +46,10 @@ def test_three_deploys_then_default_and_named_rollback(app: App, state_root: Pat
     assert app.current() == r3 and app.served() == "v3"
     listed = app.releases()
     assert [(i["release_id"], i["state"]) for i in listed["items"]] == [
-        (r3, "current"), (r2, "previous-good"), (r1, "succeeded")]
+        (r3, "current"),
+        (r2, "previous-good"),
+        (r1, "succeeded"),
+    ]
     back = app.cmd("rollback", "--app", "orders", "--target", "edge-a", "--json")
     assert back.code == 0, back.stderr
     assert back.json["release"] == r2 and back.json["from_release"] == r3
@@ -55,7 +59,9 @@ def test_three_deploys_then_default_and_named_rollback(app: App, state_root: Pat
     assert app.current() == r1 and app.served() == "v1"
     rows = app.rows()
     assert [(r["kind"], r["release"], r["state"]) for r in rows[:2]] == [
-        ("rollback", r1, "succeeded"), ("rollback", r2, "succeeded")]
+        ("rollback", r1, "succeeded"),
+        ("rollback", r2, "succeeded"),
+    ]
     doc = deployments(state_root)
     _schema("deployments").validate(doc)
     ctx_id = json.loads((state_root / f"contexts/{CTX}/config.json").read_text())["context_id"]
@@ -100,7 +106,8 @@ def test_health_failure_after_the_switch_rolls_back(app: App) -> None:
     rows = app.rows()
     assert [(r["kind"], r["release"], r["state"]) for r in rows[:2]] == [
         ("auto-rollback", "r000003-edge-a", "succeeded"),
-        ("deploy", "r000004-edge-a", "rolled-back")]
+        ("deploy", "r000004-edge-a", "rolled-back"),
+    ]
     assert rows[1]["error_stage"] == "post-health"
     # The next default rollback target skips the rolled-back release.
     back = app.cmd("rollback", "--app", "orders", "--target", "edge-a", "--json")
@@ -109,8 +116,19 @@ def test_health_failure_after_the_switch_rolls_back(app: App) -> None:
 
 def test_hanging_health_is_bounded(app: App) -> None:
     app.version("v1")
-    run = app.cmd("deploy", "--app", "orders", "--target", "edge-a", "--first-deploy",
-                  "--health-cmd", "sleep 60", "--health-timeout", "1", "--json")
+    run = app.cmd(
+        "deploy",
+        "--app",
+        "orders",
+        "--target",
+        "edge-a",
+        "--first-deploy",
+        "--health-cmd",
+        "sleep 60",
+        "--health-timeout",
+        "1",
+        "--json",
+    )
     assert run.code == 1
     assert "did not finish within 1s" in run.json["error"]
     assert app.current() is None
@@ -128,7 +146,10 @@ def test_dry_run_changes_nothing(app: App, state_root: Path) -> None:
     assert (state_root / f"contexts/{CTX}/deployments.json").read_bytes() == before
     assert not (state_root / f"contexts/{CTX}/releases/orders/r000004-edge-a").exists()
     assert sorted(os.listdir(Path(app.path) / "releases")) == [
-        "r000001-edge-a", "r000002-edge-a", "r000003-edge-a"]
+        "r000001-edge-a",
+        "r000002-edge-a",
+        "r000003-edge-a",
+    ]
 
 
 def test_a_plaintext_secret_in_the_source_refuses_the_deploy(app: App, state_root: Path) -> None:
@@ -139,8 +160,9 @@ def test_a_plaintext_secret_in_the_source_refuses_the_deploy(app: App, state_roo
     assert "no-plaintext-secrets" in run.stderr and ".env:1" in run.stderr
     assert f"si paas --context {CTX} secret set" in run.stderr
     assert token not in run.stdout + run.stderr
-    assert not (state_root / f"contexts/{CTX}/releases").exists() or \
-        not os.listdir(state_root / f"contexts/{CTX}/releases")
+    assert not (state_root / f"contexts/{CTX}/releases").exists() or not os.listdir(
+        state_root / f"contexts/{CTX}/releases"
+    )
     assert not (Path(app.path) / "releases").exists()
 
 
@@ -153,9 +175,17 @@ def _foreign_release(app: App, state_root: Path) -> None:
     demo = json.loads((state_root / "contexts/oss-demo/config.json").read_text())
     folder = state_root / f"contexts/{CTX}/releases/orders/r000009-edge-a"
     folder.mkdir(parents=True, mode=0o700)
-    (folder / "release.json").write_text(json.dumps(
-        {"release_id": "r000009-edge-a", "app": "orders", "target": "edge-a",
-         "context": "oss-demo", "context_id": demo["context_id"]}))
+    (folder / "release.json").write_text(
+        json.dumps(
+            {
+                "release_id": "r000009-edge-a",
+                "app": "orders",
+                "target": "edge-a",
+                "context": "oss-demo",
+                "context_id": demo["context_id"],
+            }
+        )
+    )
     (folder / "release.json").chmod(0o600)
 
 
@@ -165,53 +195,106 @@ def _open_permissions(app: App, state_root: Path) -> None:
 
 def _shared_target(app: App, state_root: Path) -> None:
     assert app.si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo").code == 0
-    add = app.si("paas", "--context", "oss-demo", "target", "add", "demo", "--host", "localhost",
-                 "--transport", "local", "--path", app.path, "--disposable")
+    add = app.si(
+        "paas",
+        "--context",
+        "oss-demo",
+        "target",
+        "add",
+        "demo",
+        "--host",
+        "localhost",
+        "--transport",
+        "local",
+        "--path",
+        app.path,
+        "--disposable",
+    )
     assert add.code == 1  # the gate refuses it at once; plant it by hand as a copy would
     targets = state_root / f"contexts/{CTX}/targets.json"
     doc = json.loads(targets.read_text())
     demo_cfg = json.loads((state_root / "contexts/oss-demo/config.json").read_text())
-    item = {**doc["items"][0], "name": "demo", "disposable": True, "context": "oss-demo",
-            "context_id": demo_cfg["context_id"]}
+    item = {
+        **doc["items"][0],
+        "name": "demo",
+        "disposable": True,
+        "context": "oss-demo",
+        "context_id": demo_cfg["context_id"],
+    }
     path = state_root / "contexts/oss-demo/targets.json"
-    path.write_text(json.dumps({"schema_version": 1, "context": "oss-demo",
-                                "context_id": demo_cfg["context_id"], "items": [item]}))
+    path.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "context": "oss-demo",
+                "context_id": demo_cfg["context_id"],
+                "items": [item],
+            }
+        )
+    )
     path.chmod(0o600)
 
 
-@pytest.mark.parametrize(("plant", "policy"), [
-    (_copied_context, "no-repo-private-state"),
-    (_foreign_release, "no-cross-context-data"),
-    (_open_permissions, "state-permissions"),
-    (_shared_target, "no-cross-context-data"),
-])
-def test_the_gate_refuses_after_contamination(app: App, state_root: Path,
-                                              plant: Callable[[App, Path], None],
-                                              policy: str) -> None:
+@pytest.mark.parametrize(
+    ("plant", "policy"),
+    [
+        (_copied_context, "no-repo-private-state"),
+        (_foreign_release, "no-cross-context-data"),
+        (_open_permissions, "state-permissions"),
+        (_shared_target, "no-cross-context-data"),
+    ],
+)
+def test_the_gate_refuses_after_contamination(
+    app: App, state_root: Path, plant: Callable[[App, Path], None], policy: str
+) -> None:
     _three(app)
     plant(app, state_root)
     app.version("v4")
-    for args in (("deploy", "--app", "orders", "--target", "edge-a"),
-                 ("rollback", "--app", "orders", "--target", "edge-a"),
-                 ("drill", "rollback", "--app", "orders", "--target", "edge-a")):
+    for args in (
+        ("deploy", "--app", "orders", "--target", "edge-a"),
+        ("rollback", "--app", "orders", "--target", "edge-a"),
+        ("drill", "rollback", "--app", "orders", "--target", "edge-a"),
+    ):
         run = app.cmd(*args, "--json")
         assert run.code == 1, (args, run.stdout, run.stderr)
         assert policy in run.json["error"]["failed_checks"], run.json
     assert app.current() == "r000003-edge-a"
-    refused = [e for e in app.cmd("events", "list", "--kind", "deploy", "--json").json["items"]
-               if e["status"] == "refused"]
+    refused = [
+        e
+        for e in app.cmd("events", "list", "--kind", "deploy", "--json").json["items"]
+        if e["status"] == "refused"
+    ]
     assert len(refused) == 3
 
 
-def test_oss_demo_deploys_only_to_disposable_targets(si: Callable[..., Run], tmp_path: Path,
-                                                     state_root: Path) -> None:
+def test_oss_demo_deploys_only_to_disposable_targets(
+    si: Callable[..., Run], tmp_path: Path, state_root: Path
+) -> None:
     assert si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo").code == 0
     src = write(tmp_path / "web" / "index.html", "hi\n").parent
     path = str(tmp_path / "srv" / "web")
-    assert si("paas", "--context", "oss-demo", "target", "add", "d1", "--host", "localhost",
-              "--transport", "local", "--path", path, "--disposable").code == 0
-    assert si("paas", "--context", "oss-demo", "app", "add", "web", "--source", str(src),
-              "--target", "d1").code == 0
+    assert (
+        si(
+            "paas",
+            "--context",
+            "oss-demo",
+            "target",
+            "add",
+            "d1",
+            "--host",
+            "localhost",
+            "--transport",
+            "local",
+            "--path",
+            path,
+            "--disposable",
+        ).code
+        == 0
+    )
+    assert (
+        si("paas", "--context", "oss-demo", "app", "add", "web", "--source", str(src), "--target", "d1").code
+        == 0
+    )
     ok = si("paas", "--context", "oss-demo", "deploy", "--app", "web", "--target", "d1", "--json")
     assert ok.code == 0, ok.stderr  # rollback-ready is for internal-dogfood only
     targets = state_root / "contexts/oss-demo/targets.json"
@@ -223,10 +306,13 @@ def test_oss_demo_deploys_only_to_disposable_targets(si: Callable[..., Run], tmp
     assert "--disposable" in run.stderr
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (("--app", "nope", "--target", "edge-a"), "--app 'nope'"),
-    (("--app", "orders", "--target", "nope"), "--target 'nope'"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--app", "nope", "--target", "edge-a"), "--app 'nope'"),
+        (("--app", "orders", "--target", "nope"), "--target 'nope'"),
+    ],
+)
 def test_unknown_app_or_target(app: App, args: tuple[str, ...], needle: str) -> None:
     run = app.cmd("deploy", *args)
     assert run.code == 2 and needle in run.stderr and "Traceback" not in run.stderr
@@ -235,18 +321,35 @@ def test_unknown_app_or_target(app: App, args: tuple[str, ...], needle: str) -> 
 
 def test_target_of_another_context(app: App, tmp_path: Path) -> None:
     assert app.si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo").code == 0
-    assert app.si("paas", "--context", "oss-demo", "target", "add", "demo-t", "--host",
-                  "localhost", "--transport", "local", "--path", str(tmp_path / "d"),
-                  "--disposable").code == 0
+    assert (
+        app.si(
+            "paas",
+            "--context",
+            "oss-demo",
+            "target",
+            "add",
+            "demo-t",
+            "--host",
+            "localhost",
+            "--transport",
+            "local",
+            "--path",
+            str(tmp_path / "d"),
+            "--disposable",
+        ).code
+        == 0
+    )
     run = app.cmd("deploy", "--app", "orders", "--target", "demo-t")
     assert run.code == 2 and "context 'oss-demo'" in run.stderr
 
 
 def test_mutating_deploy_commands_need_explicit_context(app: App) -> None:
-    for args in (("deploy", "--app", "orders", "--target", "edge-a"),
-                 ("rollback", "--app", "orders", "--target", "edge-a"),
-                 ("drill", "rollback", "--app", "orders", "--target", "edge-a"),
-                 ("release", "prune", "--app", "orders")):
+    for args in (
+        ("deploy", "--app", "orders", "--target", "edge-a"),
+        ("rollback", "--app", "orders", "--target", "edge-a"),
+        ("drill", "rollback", "--app", "orders", "--target", "edge-a"),
+        ("release", "prune", "--app", "orders"),
+    ):
         run = app.si("paas", *args)
         assert run.code == 2 and "--context" in run.stderr, args
 
@@ -290,8 +393,11 @@ def test_drill_rolls_back_and_forward_and_records(app: App, state_root: Path) ->
     drill = run.json["drill"]
     assert drill["status"] == "completed" and drill["final_release"] == r3
     assert [(s["step"], s["release"], s["result"]) for s in drill["steps"]] == [
-        ("rollback", r2, "ok"), ("health", r2, "ok"), ("roll-forward", r3, "ok"),
-        ("health", r3, "ok")]
+        ("rollback", r2, "ok"),
+        ("health", r2, "ok"),
+        ("roll-forward", r3, "ok"),
+        ("health", r3, "ok"),
+    ]
     lines = (state_root / f"contexts/{CTX}/drills.jsonl").read_text().splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
@@ -305,9 +411,10 @@ def test_failed_drill_puts_the_original_back(app: App, tmp_path: Path) -> None:
     # r2's health fails once a flag file exists: the drill's rollback step fails.
     flag = tmp_path / "r2-broken"
     flag.write_text("")
-    health = f"test \"$SI_PAAS_RELEASE\" != r000002-edge-a || test ! -f {flag}"
-    run = app.cmd("drill", "rollback", "--app", "orders", "--target", "edge-a",
-                  "--health-cmd", health, "--json")
+    health = f'test "$SI_PAAS_RELEASE" != r000002-edge-a || test ! -f {flag}'
+    run = app.cmd(
+        "drill", "rollback", "--app", "orders", "--target", "edge-a", "--health-cmd", health, "--json"
+    )
     assert run.code == 1
     drill = run.json["drill"]
     assert drill["status"] == "failed" and drill["final_release"] == "r000003-edge-a"
@@ -318,10 +425,28 @@ def test_failed_drill_puts_the_original_back(app: App, tmp_path: Path) -> None:
 def test_drill_only_in_internal_dogfood(si: Callable[..., Run], tmp_path: Path) -> None:
     assert si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo").code == 0
     src = write(tmp_path / "web" / "index.html", "hi\n").parent
-    assert si("paas", "--context", "oss-demo", "target", "add", "d1", "--host", "localhost",
-              "--transport", "local", "--path", str(tmp_path / "srv"), "--disposable").code == 0
-    assert si("paas", "--context", "oss-demo", "app", "add", "web", "--source", str(src),
-              "--target", "d1").code == 0
+    assert (
+        si(
+            "paas",
+            "--context",
+            "oss-demo",
+            "target",
+            "add",
+            "d1",
+            "--host",
+            "localhost",
+            "--transport",
+            "local",
+            "--path",
+            str(tmp_path / "srv"),
+            "--disposable",
+        ).code
+        == 0
+    )
+    assert (
+        si("paas", "--context", "oss-demo", "app", "add", "web", "--source", str(src), "--target", "d1").code
+        == 0
+    )
     run = si("paas", "--context", "oss-demo", "drill", "rollback", "--app", "web", "--target", "d1")
     assert run.code == 2 and "internal-dogfood" in run.stderr
 
@@ -369,17 +494,35 @@ def test_git_source_records_sha_dirty_and_respects_gitignore(app: App, env: dict
     assert again.code == 0 and again.json["bundle"]["dirty"] is True
 
 
-def test_concurrent_deploys_one_is_refused(app: App, env: dict[str, str], tmp_path: Path,
-                                           state_root: Path) -> None:
+def test_concurrent_deploys_one_is_refused(
+    app: App, env: dict[str, str], tmp_path: Path, state_root: Path
+) -> None:
     assert app.deploy("--first-deploy").code == 0
     app.version("v2")
     go = tmp_path / "go"
     # The first deploy's health waits (bounded) for the test to let it finish.
     health = f"i=0; while [ ! -f {go} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; test -f {go}"
     assert SI
-    first = subprocess.Popen([SI, "paas", "--context", CTX, "deploy", "--app", "orders",
-                              "--target", "edge-a", "--health-cmd", health, "--json"],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [
+            SI,
+            "paas",
+            "--context",
+            CTX,
+            "deploy",
+            "--app",
+            "orders",
+            "--target",
+            "edge-a",
+            "--health-cmd",
+            health,
+            "--json",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lock = state_root / f"contexts/{CTX}/locks/orders@edge-a.lock"
         marker = Path(app.path) / ".si-paas" / "incoming"
@@ -393,8 +536,7 @@ def test_concurrent_deploys_one_is_refused(app: App, env: dict[str, str], tmp_pa
         second = app.deploy()
         assert second.code == 1 and "locked" in second.stderr
         assert f"pid {first.pid}" in second.stderr
-        status = app.cmd("deploy", "lock", "status", "--app", "orders", "--target", "edge-a",
-                         "--json")
+        status = app.cmd("deploy", "lock", "status", "--app", "orders", "--target", "edge-a", "--json")
         assert status.json["lock"]["state"] == "held" and status.json["lock"]["pid"] == first.pid
         go.write_text("")
         out, err = first.communicate(timeout=60)

@@ -31,9 +31,12 @@ def _si_with(si: Callable[..., Run], extra: dict[str, str]) -> Callable[..., Run
 
 def _ssh_app(si: Callable[..., Run], tmp_path: Path, sshd: Sshd, trust: bool = True) -> App:
     ssi = _si_with(si, sshd.env())
-    app = setup_app(ssi, tmp_path, ["--host", "127.0.0.1", "--port", str(sshd.port),
-                                    "--user", "root", "--transport", "ssh"],
-                    str(tmp_path / "srv" / "orders"))
+    app = setup_app(
+        ssi,
+        tmp_path,
+        ["--host", "127.0.0.1", "--port", str(sshd.port), "--user", "root", "--transport", "ssh"],
+        str(tmp_path / "srv" / "orders"),
+    )
     if trust:
         run = app.cmd("target", "trust-host", "edge-a", "--known-hosts", str(sshd.known_hosts))
         assert run.code == 0, run.stderr
@@ -51,13 +54,15 @@ def killed_pid(app: App) -> int:
 
 
 def _fingerprint(pub: Path) -> str:
-    out = subprocess.run(["ssh-keygen", "-l", "-f", str(pub)], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(pub)], check=True, capture_output=True, text=True
+    ).stdout
     return out.split()[1]
 
 
-def test_trust_host_with_keyscan_prints_the_fingerprint(si: Callable[..., Run], tmp_path: Path,
-                                                        sshd: Sshd, state_root: Path) -> None:
+def test_trust_host_with_keyscan_prints_the_fingerprint(
+    si: Callable[..., Run], tmp_path: Path, sshd: Sshd, state_root: Path
+) -> None:
     app = _ssh_app(si, tmp_path, sshd, trust=False)
     untrusted = app.deploy("--first-deploy")
     assert untrusted.code == 1 and "trust-host edge-a" in untrusted.stderr
@@ -119,8 +124,7 @@ def test_deploys_rollbacks_health_drill_prune_over_ssh(app: App, state_root: Pat
     assert verify.code == 0 and verify.json["count"] == 3
 
 
-def test_two_operator_machines_exclude_each_other(si: Callable[..., Run], tmp_path: Path,
-                                                  sshd: Sshd) -> None:
+def test_two_operator_machines_exclude_each_other(si: Callable[..., Run], tmp_path: Path, sshd: Sshd) -> None:
     app = _ssh_app(si, tmp_path / "a", sshd)
     assert app.deploy("--first-deploy").code == 0
     app.version("v2")
@@ -129,12 +133,32 @@ def test_two_operator_machines_exclude_each_other(si: Callable[..., Run], tmp_pa
     # Another machine: its own state root, same ssh target directory.
     home_b = tmp_path / "home-b"
     home_b.mkdir()
-    other = _si_with(si, {**sshd.env(), "HOME": str(home_b),
-                          "SI_PAAS_STATE_ROOT": str(home_b / ".si" / "paas"),
-                          "SI_PAAS_KEY_DIR": str(home_b / ".si" / "keys")})
-    b = setup_app(other, tmp_path / "b", ["--host", "127.0.0.1", "--port", str(sshd.port),
-                                          "--user", "root", "--transport", "ssh",
-                                          "--disposable"], app.path, ctx="oss-demo")
+    other = _si_with(
+        si,
+        {
+            **sshd.env(),
+            "HOME": str(home_b),
+            "SI_PAAS_STATE_ROOT": str(home_b / ".si" / "paas"),
+            "SI_PAAS_KEY_DIR": str(home_b / ".si" / "keys"),
+        },
+    )
+    b = setup_app(
+        other,
+        tmp_path / "b",
+        [
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(sshd.port),
+            "--user",
+            "root",
+            "--transport",
+            "ssh",
+            "--disposable",
+        ],
+        app.path,
+        ctx="oss-demo",
+    )
     assert b.cmd("target", "trust-host", "edge-a", "--known-hosts", str(sshd.known_hosts)).code == 0
     run = b.deploy()
     assert run.code == 1 and "the target is locked" in run.stderr, run.stderr

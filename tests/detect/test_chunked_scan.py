@@ -22,10 +22,11 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "repo"
 PACK = load_secret_rules()
 FILLER = "the quick brown fox jumps over the lazy dog 0123456789 lorem ipsum\n"
 TOKEN = "ghp_" + "R8aZ3kLq9WmX2vB7nT4pH6sJ1dF5gY0cE2uQ"
-KEY_BLOCK = ("-----BEGIN RSA PRIVATE KEY-----\n"
-             + "\n".join("MIIEpAIBAAKCAQEA7qV3mZ9sXk2LwQp8Rt" + f"{i:02d}" + "Yb4Nc6Hd1Fg0Je5Km"
-                         for i in range(12))
-             + "\n-----END RSA PRIVATE KEY-----\n")
+KEY_BLOCK = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    + "\n".join("MIIEpAIBAAKCAQEA7qV3mZ9sXk2LwQp8Rt" + f"{i:02d}" + "Yb4Nc6Hd1Fg0Je5Km" for i in range(12))
+    + "\n-----END RSA PRIVATE KEY-----\n"
+)
 
 
 def _matchers() -> list[Matcher]:
@@ -59,9 +60,9 @@ def _corpus_text() -> str:
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
 @pytest.mark.parametrize("explain", [False, True])
-def test_small_chunks_give_the_whole_file_findings(backend: str, explain: bool,
-                                                   tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_small_chunks_give_the_whole_file_findings(
+    backend: str, explain: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Chunks of 8 KiB with 16 KiB either side (more than any key block of the corpus) over
     # six copies of the corpus: dozens of boundaries, secrets repeated across chunks (so
     # excerpts redact forms found elsewhere) and key blocks among them.
@@ -109,7 +110,10 @@ def test_secrets_straddling_a_chunk_boundary_are_found(backend: str, tmp_path: P
     assert found == scanner.scan_text("big.txt", body)
     begin, token = head.count("\n") + 1, (head + middle).count("\n") + 1
     assert {(f.rule.startswith("privatekey"), f.line) for f in found} >= {
-        (True, begin), (False, token), (False, body.count("\n"))}, found
+        (True, begin),
+        (False, token),
+        (False, body.count("\n")),
+    }, found
     assert not any(TOKEN in f.excerpt for f in found)
 
 
@@ -132,9 +136,25 @@ def test_a_large_file_is_scanned_in_bounded_memory(backend: str, tmp_path: Path)
         fh.write(f'token = "{TOKEN}"\n')
     si = Path(sys.executable).parent / "si"
     env = {**os.environ, "SI_PAAS_MATCHER": backend, "SI_PAAS_STATE_ROOT": str(tmp_path / "st")}
-    out = subprocess.run([sys.executable, "-c", _MAXRSS, str(si), "paas", "scan", "--json",
-                          "--max-file-size", str(100 << 20), str(tree / "dump.txt")],
-                         env=env, capture_output=True, text=True, timeout=300, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _MAXRSS,
+            str(si),
+            "paas",
+            "scan",
+            "--json",
+            "--max-file-size",
+            str(100 << 20),
+            str(tree / "dump.txt"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     peak_mib = int(out.stdout) / 1024
     # Whole, the 64 MiB would be held as bytes, text and the matcher's copy: over 190 MiB.
     assert peak_mib < 110, peak_mib

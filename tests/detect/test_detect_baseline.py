@@ -28,8 +28,7 @@ def test_round_trip(tmp_path: Path) -> None:
     assert len(written) == 2
     doc = json.loads(path.read_text())
     assert doc["version"] == 2
-    assert doc["fingerprints"] == {f.fingerprint: {"rule": f.rule, "path": "app/.env"}
-                                   for f in found}
+    assert doc["fingerprints"] == {f.fingerprint: {"rule": f.rule, "path": "app/.env"} for f in found}
     assert path.stat().st_mode & 0o777 == 0o600
     loaded = load_baseline(path)
     assert dict(loaded.entries) == dict(written.entries)
@@ -56,13 +55,16 @@ def test_empty_and_missing_ok(tmp_path: Path) -> None:
     assert len(kept) == 2 and ignored == [] and stale == []
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("{not json", "not valid JSON"),
-    ("[]", "must be a JSON object"),
-    ('{"version": 3, "fingerprints": {}}', "field 'version'"),
-    ('{"version": 1}', "field 'fingerprints'"),
-    ('{"version": 1, "fingerprints": {"abc": {"rule": 1}}}', "fingerprint 'abc'"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "must be a JSON object"),
+        ('{"version": 3, "fingerprints": {}}', "field 'version'"),
+        ('{"version": 1}', "field 'fingerprints'"),
+        ('{"version": 1, "fingerprints": {"abc": {"rule": 1}}}', "fingerprint 'abc'"),
+    ],
+)
 def test_bad_baseline_is_input_error_naming_it(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "baseline.json"
     path.write_text(text, encoding="utf-8")

@@ -23,7 +23,8 @@ def test_shipped_examples_cover_every_rule_and_pattern() -> None:
 
 def test_a_broken_rule_makes_run_examples_fail(tmp_path: Path) -> None:
     path = tmp_path / "secrets.yaml"
-    path.write_text("""\
+    path.write_text(
+        """\
 version: 1
 rules:
   - id: too-strict
@@ -50,7 +51,9 @@ rules:
     examples:
       match: ['token = tok_0123456789abcdef']
       no_match: ['token = tok_test']
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     failures = run_examples(load_secret_rules(path))
     assert failures == [
         ExampleFailure("secret", "too-strict", "match", "token = tok_0123456789abcdef"),
@@ -61,7 +64,8 @@ rules:
 
 def test_a_broken_private_state_pattern_fails(tmp_path: Path) -> None:
     path = tmp_path / "private-state.yaml"
-    path.write_text("""\
+    path.write_text(
+        """\
 version: 1
 patterns:
   - id: vault-files
@@ -71,7 +75,10 @@ patterns:
     examples:
       match: [contexts/a/vault/secrets.env]
       no_match: [charts/vault/values.yaml]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     failures = run_examples(load_secret_rules(), load_private_state_patterns(path))
-    assert failures == [ExampleFailure("private-state", "vault-files", "no_match",
-                                       "charts/vault/values.yaml")]
+    assert failures == [
+        ExampleFailure("private-state", "vault-files", "no_match", "charts/vault/values.yaml")
+    ]

@@ -66,15 +66,17 @@ def test_explaining_scanner_reports_the_suppressing_filter() -> None:
     scanner = SecretScanner(load_secret_rules(), explain=True)
     found = scanner.scan_text("notes.txt", '"output_token": "DistributionList.NextMarker",\n')
     assert found and all(h.extra.get("suppressed_by") == "dotted-path" for h in found)
-    assert SecretScanner(load_secret_rules()).scan_text(
-        "notes.txt", '"output_token": "DistributionList.NextMarker",\n') == []
+    assert (
+        SecretScanner(load_secret_rules()).scan_text(
+            "notes.txt", '"output_token": "DistributionList.NextMarker",\n'
+        )
+        == []
+    )
 
 
 def test_findings_carry_the_rule_confidence() -> None:
     scanner = SecretScanner(load_secret_rules())
     token = "ghp_" + "R8aZ3kLq9WmX2vB7nT4pH6sJ1dF5gY0cE2uQ"
     assert [h.confidence for h in scanner.scan_text("a.txt", f"x {token}\n")] == ["high"]
-    assert [h.confidence for h in scanner.scan_text("a.txt", f"stripe_key={RANDOM}\n")] == [
-        "medium"]
-    assert [h.confidence for h in scanner.scan_text("a.txt", f"bannerbear KEY {RANDOM}\n")] == [
-        "low"]
+    assert [h.confidence for h in scanner.scan_text("a.txt", f"stripe_key={RANDOM}\n")] == ["medium"]
+    assert [h.confidence for h in scanner.scan_text("a.txt", f"bannerbear KEY {RANDOM}\n")] == ["low"]

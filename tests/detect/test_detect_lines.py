@@ -63,13 +63,14 @@ def test_a_minified_bundle_gives_what_the_same_code_on_many_lines_gives(size: in
     many = scanner.scan_text("dist/app.min.js", text.replace(";var ", ";\nvar "))
     assert len(one_line) > size // 60  # thousands of findings on the one line
     assert all(f.line == 1 for f in one_line)
-    assert sorted(f.fingerprint or "" for f in one_line) == sorted(
-        f.fingerprint or "" for f in many)
+    assert sorted(f.fingerprint or "" for f in one_line) == sorted(f.fingerprint or "" for f in many)
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=st.text(alphabet="ab\n\r", max_size=80), offsets=st.lists(
-    st.integers(min_value=0, max_value=80), max_size=30))
+@given(
+    text=st.text(alphabet="ab\n\r", max_size=80),
+    offsets=st.lists(st.integers(min_value=0, max_value=80), max_size=30),
+)
 def test_lookups_agree_before_and_after_the_table(text: str, offsets: list[int]) -> None:
     """Counting newlines and bisecting the table give the same lines and starts."""
     lines = Lines(text)
@@ -79,5 +80,5 @@ def test_lookups_agree_before_and_after_the_table(text: str, offsets: list[int])
         assert lines.start(line) == text.rfind("\n", 0, offset) + 1
     for index in range(text.count("\n") + 2):
         start = lines.start(index)
-        expected = ([0] + [i + 1 for i, c in enumerate(text) if c == "\n"] + [len(text)])
+        expected = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"] + [len(text)]
         assert start == expected[min(index, len(expected) - 1)]

@@ -16,10 +16,20 @@ from si_paas.detect.redact import (
 TAG = re.compile(r"…\[hmac:[0-9a-f]{8}\]$")
 
 
-@pytest.mark.parametrize(("secret", "prefix"), [
-    ("", ""), ("a", ""), ("abc", ""), ("abcd", "a"), ("abcdefg", "a"), ("abcdefgh", "ab"),
-    ("abcdefghijkl", "abc"), ("abcdefghijklmnop", "abcd"), ("x" * 200, "xxxx"),
-])
+@pytest.mark.parametrize(
+    ("secret", "prefix"),
+    [
+        ("", ""),
+        ("a", ""),
+        ("abc", ""),
+        ("abcd", "a"),
+        ("abcdefg", "a"),
+        ("abcdefgh", "ab"),
+        ("abcdefghijkl", "abc"),
+        ("abcdefghijklmnop", "abcd"),
+        ("x" * 200, "xxxx"),
+    ],
+)
 def test_redact_shows_at_most_a_quarter_and_four_chars(secret: str, prefix: str) -> None:
     out = redact(secret)
     assert out.startswith(prefix)

@@ -11,18 +11,52 @@ from si_paas.detect.rulepack import default_rules_path, load_secret_rules
 from si_paas.errors import InputError
 
 REQUIRED = [
-    "aws-access-key-id", "aws-secret-access-key", "gcp-service-account-key-id", "gcp-api-key",
-    "azure-storage-account-key", "azure-storage-connection-string", "github-pat",
-    "github-fine-grained-pat", "github-app-token", "github-oauth-token", "github-refresh-token",
-    "gitlab-pat", "slack-bot-token", "slack-user-token", "slack-app-token", "slack-webhook",
-    "stripe-secret-key", "stripe-restricted-key", "twilio-api-key", "twilio-auth-token",
-    "twilio-account-credentials", "sendgrid-api-key", "mailgun-api-key", "npm-token",
-    "pypi-token", "dockerhub-pat", "heroku-api-key", "digitalocean-pat",
-    "digitalocean-oauth-token", "telegram-bot-token", "openai-api-key", "openai-project-key",
-    "anthropic-api-key", "jwt", "privatekey-pkcs8", "privatekey-rsa", "privatekey-openssh",
-    "privatekey-pgp", "url-credentials", "generic-env-assignment", "generic-yaml-assignment",
-    "generic-json-assignment", "generic-toml-assignment", "generic-ini-assignment",
-    "generic-properties-assignment", "generic-compose-environment",
+    "aws-access-key-id",
+    "aws-secret-access-key",
+    "gcp-service-account-key-id",
+    "gcp-api-key",
+    "azure-storage-account-key",
+    "azure-storage-connection-string",
+    "github-pat",
+    "github-fine-grained-pat",
+    "github-app-token",
+    "github-oauth-token",
+    "github-refresh-token",
+    "gitlab-pat",
+    "slack-bot-token",
+    "slack-user-token",
+    "slack-app-token",
+    "slack-webhook",
+    "stripe-secret-key",
+    "stripe-restricted-key",
+    "twilio-api-key",
+    "twilio-auth-token",
+    "twilio-account-credentials",
+    "sendgrid-api-key",
+    "mailgun-api-key",
+    "npm-token",
+    "pypi-token",
+    "dockerhub-pat",
+    "heroku-api-key",
+    "digitalocean-pat",
+    "digitalocean-oauth-token",
+    "telegram-bot-token",
+    "openai-api-key",
+    "openai-project-key",
+    "anthropic-api-key",
+    "jwt",
+    "privatekey-pkcs8",
+    "privatekey-rsa",
+    "privatekey-openssh",
+    "privatekey-pgp",
+    "url-credentials",
+    "generic-env-assignment",
+    "generic-yaml-assignment",
+    "generic-json-assignment",
+    "generic-toml-assignment",
+    "generic-ini-assignment",
+    "generic-properties-assignment",
+    "generic-compose-environment",
 ]
 
 RULE = """\
@@ -44,8 +78,7 @@ def write_pack(tmp_path: Path, rules: str, head: str = "version: 1\n") -> Path:
 
 
 def rule(**kw: str) -> str:
-    values = {"id": "demo-token", "keyword": "demo_", "regex": "demo_[a-z0-9]{8}",
-              "match": "demo_abcd1234"}
+    values = {"id": "demo-token", "keyword": "demo_", "regex": "demo_[a-z0-9]{8}", "match": "demo_abcd1234"}
     values.update(kw)
     return RULE.format(**values)
 
@@ -87,11 +120,14 @@ def test_fragments_are_expanded(tmp_path: Path) -> None:
     assert pack.rules[0].regex.pattern == "demo_[a-z0-9]{8}"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("version: 1\nrules: [\n", "invalid YAML"),
-    ("version: 2\nrules: []\n", "version"),
-    ("- just a list\n", "top level"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version: 1\nrules: [\n", "invalid YAML"),
+        ("version: 2\nrules: []\n", "version"),
+        ("- just a list\n", "top level"),
+    ],
+)
 def test_broken_file_is_one_line_input_error(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "secrets.yaml"
     path.write_text(text, encoding="utf-8")
@@ -101,22 +137,31 @@ def test_broken_file_is_one_line_input_error(tmp_path: Path, text: str, expected
     assert str(path) in message and expected in message and "\n" not in message
 
 
-@pytest.mark.parametrize(("rules", "expected"), [
-    (rule(regex="demo_[a-z"), "rule 'demo-token' field 'regex': invalid regex"),
-    (rule(regex="demo_(?P<secret>x"), "rule 'demo-token' field 'regex': invalid regex"),
-    (rule(keyword="Demo_"), "rule 'demo-token' field 'keywords[0]'"),
-    (rule(id="Bad Id"), "field 'id'"),
-    (rule(regex="demo_{{nope}}"), "unknown fragment {{nope}}"),
-    (rule() + rule(), "rule 'demo-token': duplicate id"),
-    (rule().replace("    severity: high\n", ""), "rule 'demo-token'"),
-    (rule().replace("    severity: high\n", "    severity: urgent\n"),
-     "rule 'demo-token' field 'severity'"),
-    (rule().replace("    examples:\n", "    colour: red\n    examples:\n"), "colour"),
-    (rule().replace("    severity: high\n", "    severity: high\n    allow: ['(']\n"),
-     "rule 'demo-token' field 'allow[0]': invalid regex"),
-    (rule().replace("    severity: high\n", "    severity: high\n    paths: ['\\.yaml$']\n"),
-     "field 'examples.path'"),
-])
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        (rule(regex="demo_[a-z"), "rule 'demo-token' field 'regex': invalid regex"),
+        (rule(regex="demo_(?P<secret>x"), "rule 'demo-token' field 'regex': invalid regex"),
+        (rule(keyword="Demo_"), "rule 'demo-token' field 'keywords[0]'"),
+        (rule(id="Bad Id"), "field 'id'"),
+        (rule(regex="demo_{{nope}}"), "unknown fragment {{nope}}"),
+        (rule() + rule(), "rule 'demo-token': duplicate id"),
+        (rule().replace("    severity: high\n", ""), "rule 'demo-token'"),
+        (
+            rule().replace("    severity: high\n", "    severity: urgent\n"),
+            "rule 'demo-token' field 'severity'",
+        ),
+        (rule().replace("    examples:\n", "    colour: red\n    examples:\n"), "colour"),
+        (
+            rule().replace("    severity: high\n", "    severity: high\n    allow: ['(']\n"),
+            "rule 'demo-token' field 'allow[0]': invalid regex",
+        ),
+        (
+            rule().replace("    severity: high\n", "    severity: high\n    paths: ['\\.yaml$']\n"),
+            "field 'examples.path'",
+        ),
+    ],
+)
 def test_bad_rule_names_file_rule_and_field(tmp_path: Path, rules: str, expected: str) -> None:
     path = write_pack(tmp_path, rules)
     with pytest.raises(InputError) as err:

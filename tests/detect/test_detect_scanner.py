@@ -34,8 +34,7 @@ def test_finding_fields(scanner: SecretScanner) -> None:
 
 def test_specific_rule_wins_over_generic(scanner: SecretScanner) -> None:
     hits = scan(scanner, f"API_TOKEN={GHP}\nDB_PASSWORD={PASSWORD}\n")
-    assert [(h.rule, h.line) for h in hits] == [("github-pat", 1),
-                                              ("generic-env-assignment", 2)]
+    assert [(h.rule, h.line) for h in hits] == [("github-pat", 1), ("generic-env-assignment", 2)]
 
 
 def test_fingerprint_survives_the_line_moving(scanner: SecretScanner) -> None:
@@ -47,10 +46,15 @@ def test_fingerprint_survives_the_line_moving(scanner: SecretScanner) -> None:
     assert other_file[0].fingerprint != before[0].fingerprint
 
 
-@pytest.mark.parametrize("marker", [
-    "# si-paas: allow", "# gitleaks:allow", "# pragma: allowlist secret",
-    "# SI-PAAS: ALLOW (fixture)",
-])
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "# si-paas: allow",
+        "# gitleaks:allow",
+        "# pragma: allowlist secret",
+        "# SI-PAAS: ALLOW (fixture)",
+    ],
+)
 def test_inline_allow(scanner: SecretScanner, marker: str) -> None:
     text = f"GITHUB_TOKEN={GHP} {marker}\nDB_PASSWORD={PASSWORD}\n"
     assert [h.line for h in scan(scanner, text)] == [2]
@@ -87,8 +91,9 @@ def test_private_key_block_points_at_begin_line(scanner: SecretScanner) -> None:
 
 def test_escaped_private_key_in_json(scanner: SecretScanner) -> None:
     body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC" + "Kp2Lm9Qz" * 8
-    text = '{\n  "private_key": "-----BEGIN PRIVATE KEY-----\\n' + body + \
-        '\\n-----END PRIVATE KEY-----\\n"\n}\n'
+    text = (
+        '{\n  "private_key": "-----BEGIN PRIVATE KEY-----\\n' + body + '\\n-----END PRIVATE KEY-----\\n"\n}\n'
+    )
     [hit] = scan(scanner, text, "sa.json")
     assert (hit.rule, hit.line) == ("privatekey-pkcs8", 2)
     assert body not in (hit.excerpt or "")
@@ -109,30 +114,48 @@ def test_long_lines_give_short_excerpts(scanner: SecretScanner) -> None:
 
 
 def test_placeholders_and_references_are_not_findings(scanner: SecretScanner) -> None:
-    text = "\n".join([
-        "DB_PASSWORD=${DB_PASSWORD}", "DB_PASSWORD=$DB_PASSWORD", "DB_PASSWORD=changeme",
-        "DB_PASSWORD=<redacted>", "DB_PASSWORD=", "DB_PASSWORD=xxxxxxxxxxxx",
-        "DB_PASSWORD=ENC[AES256_GCM,data:abc,type:str]", "DB_PASSWORD=aaaaaaaaaaaaaa",
-        "API_TOKEN=your_token_here", "SECRET_KEY=example-secret-key-123",
-        "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "STRIPE_KEY=sk_test_" + "a1B2" * 6,
-    ]) + "\n"
+    text = (
+        "\n".join(
+            [
+                "DB_PASSWORD=${DB_PASSWORD}",
+                "DB_PASSWORD=$DB_PASSWORD",
+                "DB_PASSWORD=changeme",
+                "DB_PASSWORD=<redacted>",
+                "DB_PASSWORD=",
+                "DB_PASSWORD=xxxxxxxxxxxx",
+                "DB_PASSWORD=ENC[AES256_GCM,data:abc,type:str]",
+                "DB_PASSWORD=aaaaaaaaaaaaaa",
+                "API_TOKEN=your_token_here",
+                "SECRET_KEY=example-secret-key-123",
+                "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                "STRIPE_KEY=sk_test_" + "a1B2" * 6,
+            ]
+        )
+        + "\n"
+    )
     assert scan(scanner, text) == []
 
 
 def test_stripe_test_keys_are_reported_low(scanner: SecretScanner) -> None:
-    text = ("STRIPE_SECRET_KEY=sk_test_IrWZveKyH69TVfOQGyLouprT\n"
-            "STRIPE_RESTRICTED=rk_test_d8UondjYRIWkLtmhFgqMN6Z8kmPv\n"
-            "STRIPE_PUBLISHABLE=pk_test_BklcLlJsNdOO4Naw7BzKOyTi\n")
+    text = (
+        "STRIPE_SECRET_KEY=sk_test_IrWZveKyH69TVfOQGyLouprT\n"
+        "STRIPE_RESTRICTED=rk_test_d8UondjYRIWkLtmhFgqMN6Z8kmPv\n"
+        "STRIPE_PUBLISHABLE=pk_test_BklcLlJsNdOO4Naw7BzKOyTi\n"
+    )
     hits = scan(scanner, text)  # the generic env rule does not report them a second time
     assert [(h.rule, h.line, h.severity, h.confidence) for h in hits] == [
-        ("stripe-test-key", 1, "low", "low"), ("stripe-test-key", 2, "low", "low")]
+        ("stripe-test-key", 1, "low", "low"),
+        ("stripe-test-key", 2, "low", "low"),
+    ]
     assert [h.rule for h in scan(scanner, "k = 'sk_live_IrWZveKyH69TVfOQGyLouprT'\n")] == [
-        "stripe-secret-key"]
+        "stripe-secret-key"
+    ]
 
 
 def test_rule_runs_only_near_its_keyword(tmp_path: Path) -> None:
     path = tmp_path / "secrets.yaml"
-    path.write_text("""\
+    path.write_text(
+        """\
 version: 1
 rules:
   - id: near-only
@@ -143,7 +166,9 @@ rules:
     examples:
       match: ['marker tok123456']
       no_match: ['tok123456']
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     scanner = SecretScanner(load_secret_rules(path))
     hits = scanner.scan_text("f.txt", "tok111111\nMARKER tok222222\ntok333333\n")
     assert [h.line for h in hits] == [2]
@@ -151,8 +176,7 @@ rules:
 
 def test_paths_restrict_a_rule(scanner: SecretScanner) -> None:
     line = f"DB_PASSWORD={PASSWORD}\n"
-    assert [h.rule for h in scan(scanner, line, "deploy/.env.production")] == [
-        "generic-env-assignment"]
+    assert [h.rule for h in scan(scanner, line, "deploy/.env.production")] == ["generic-env-assignment"]
     # Outside its paths the env rule stays silent; the any-file generic detector reports it.
     assert [h.rule for h in scan(scanner, line, "README.txt")] == ["generic-secret-assignment"]
 

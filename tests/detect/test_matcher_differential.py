@@ -52,8 +52,7 @@ def test_every_rule_example_gives_the_same_findings() -> None:
 def test_every_single_line_shipped_rule_takes_part_through_its_prefilter() -> None:
     matcher = HYPERSCAN.matcher
     assert isinstance(matcher, hsmatch.HyperscanMatcher)
-    by_prefilter = {e["id"][1] for entries in matcher.plan.values() for e in entries
-                    if e.get("prefilter")}
+    by_prefilter = {e["id"][1] for entries in matcher.plan.values() for e in entries if e.get("prefilter")}
     refused = [r.id for i, r in enumerate(PACK.rules) if not r.multiline and i not in by_prefilter]
     assert refused == []
 
@@ -73,22 +72,40 @@ def test_the_labelled_corpus_gives_the_same_findings() -> None:
 # Text built from the pieces findings are made of: rule examples (matching and not),
 # keywords, separators, quotes, line breaks, and characters outside ASCII, including the
 # ones that case-fold onto ASCII letters.
-_PIECES = sorted({t for r in PACK.rules for t in (*r.examples.match, *r.examples.no_match)}
-                 | {k for r in PACK.rules for k in (*r.keywords, *r.case_sensitive_keywords)})
+_PIECES = sorted(
+    {t for r in PACK.rules for t in (*r.examples.match, *r.examples.no_match)}
+    | {k for r in PACK.rules for k in (*r.keywords, *r.case_sensitive_keywords)}
+)
 _CHARS = "\x1c\x0b\x0c\x85abcXYZ0129=:'\"_-./+ \t\n\r{}()[]$#@\u212a\u0130\u017f\u00e9\u4e2d\ufeff\\"
-_piece = st.one_of(st.sampled_from(_PIECES), st.text(alphabet=_CHARS, max_size=12),
-                   st.sampled_from(_PIECES).map(str.upper),
-                   st.sampled_from(_PIECES).map(lambda s: s.replace("=", " = ")))
-_paths = st.sampled_from(["app/.env", "src/main.py", ".pgpass", "config/settings.yaml",
-                          "id_rsa", "deploy/.npmrc", "notes.txt", "x.env/notes.txt",
-                          "compose.yaml/inner.txt", "a/b/docker-compose.yml"])
+_piece = st.one_of(
+    st.sampled_from(_PIECES),
+    st.text(alphabet=_CHARS, max_size=12),
+    st.sampled_from(_PIECES).map(str.upper),
+    st.sampled_from(_PIECES).map(lambda s: s.replace("=", " = ")),
+)
+_paths = st.sampled_from(
+    [
+        "app/.env",
+        "src/main.py",
+        ".pgpass",
+        "config/settings.yaml",
+        "id_rsa",
+        "deploy/.npmrc",
+        "notes.txt",
+        "x.env/notes.txt",
+        "compose.yaml/inner.txt",
+        "a/b/docker-compose.yml",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(path=_paths, pieces=st.lists(_piece, max_size=14),
-       joins=st.lists(st.sampled_from(["", " ", "\n", "\r\n", "=", "\n\n"]), max_size=14))
-def test_generated_files_give_the_same_findings(path: str, pieces: list[str],
-                                                joins: list[str]) -> None:
+@given(
+    path=_paths,
+    pieces=st.lists(_piece, max_size=14),
+    joins=st.lists(st.sampled_from(["", " ", "\n", "\r\n", "=", "\n\n"]), max_size=14),
+)
+def test_generated_files_give_the_same_findings(path: str, pieces: list[str], joins: list[str]) -> None:
     text = "".join(p + (joins[i] if i < len(joins) else "") for i, p in enumerate(pieces))
     _same(path, text)
 
@@ -102,12 +119,14 @@ def _pack_file(tmp_path: Path, regex: str) -> Path:
         f"    regex: '{regex}'\n"
         "    severity: high\n"
         "    examples:\n      match: ['token=abcdefghz']\n      no_match: ['token=ABC']\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
 def test_a_pattern_hyperscan_refuses_still_finds_through_its_keywords(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SI_PAAS_CACHE_DIR", str(tmp_path / "cache"))
     pack = load_secret_rules(_pack_file(tmp_path, "token=(?P<secret>[a-z]{1,60000}z)"))
     matcher = hsmatch.load(pack, may_compile=True)
@@ -119,8 +138,7 @@ def test_a_pattern_hyperscan_refuses_still_finds_through_its_keywords(
     assert [f.line for f in ours.scan_text("a.txt", "\n\ntoken=abcdefghz\n")] == [3]
 
 
-def test_the_database_is_loaded_from_the_disk_cache(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_database_is_loaded_from_the_disk_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SI_PAAS_CACHE_DIR", str(tmp_path / "cache"))
     pack = load_secret_rules(_pack_file(tmp_path, "token=(?P<secret>[a-z]{8}z)"))
     assert hsmatch.load(pack, may_compile=False) is None  # never compiled on demand

@@ -12,8 +12,7 @@ from si_paas.detect.rulepack import load_secret_rules
 
 def test_required_literals_of_shapes() -> None:
     assert required_literals(r"(?:^|/)keys/(?:[^/]+/)*[^/]+\.key$") == {"keys/"}
-    assert required_literals(r"(?:\.sipb$|(?:^|/)[0-9]{8}/manifest\.json$)") == {
-        ".sipb", "/manifest.json"}
+    assert required_literals(r"(?:\.sipb$|(?:^|/)[0-9]{8}/manifest\.json$)") == {".sipb", "/manifest.json"}
     assert required_literals(r"\.(?:ini|cfg)$") == {"ini", "cfg"}
     assert required_literals(r"(?i)\.env$") is None  # caseless: no plain string is needed
     assert required_literals(r"[a-z]+\d*$") is None
@@ -28,19 +27,45 @@ def test_union_refuses_what_it_cannot_join() -> None:
 
 
 def _paths() -> list[str]:
-    names = ["config.json", "targets.json", "current_context", "manifest.json", "a.key",
-             "x.si-backup", "b.tgz", "ctx_" + "0" * 32 + ".key", "settings.yaml", ".env",
-             "deploy.sh", "app.py", "Dockerfile.dev", "pgpass", ".netrc", "a.php5", "w.inc"]
-    dirs = ["", "contexts/prod/", "contexts/prod/vault/", "keys/", "backups/b/",
-            "20260101T000000Z-0123abcd/", "src/", "contexts/prod/events/"]
+    names = [
+        "config.json",
+        "targets.json",
+        "current_context",
+        "manifest.json",
+        "a.key",
+        "x.si-backup",
+        "b.tgz",
+        "ctx_" + "0" * 32 + ".key",
+        "settings.yaml",
+        ".env",
+        "deploy.sh",
+        "app.py",
+        "Dockerfile.dev",
+        "pgpass",
+        ".netrc",
+        "a.php5",
+        "w.inc",
+    ]
+    dirs = [
+        "",
+        "contexts/prod/",
+        "contexts/prod/vault/",
+        "keys/",
+        "backups/b/",
+        "20260101T000000Z-0123abcd/",
+        "src/",
+        "contexts/prod/events/",
+    ]
     return [d + n for d in dirs for n in names]
 
 
 def test_screens_never_hide_a_match() -> None:
     state = load_private_state_patterns()
     pack = load_secret_rules()
-    for sources in ([p.pattern.pattern for p in state.patterns],
-                    [p.pattern for r in pack.rules for p in r.paths]):
+    for sources in (
+        [p.pattern.pattern for p in state.patterns],
+        [p.pattern for r in pack.rules for p in r.paths],
+    ):
         screen = literal_screen(sources)
         assert screen is not None
         compiled = [re.compile(s) for s in sources]

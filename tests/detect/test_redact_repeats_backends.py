@@ -27,11 +27,12 @@ def _matchers() -> list[tuple[str, Matcher]]:
 
 @pytest.mark.parametrize(("name", "matcher"), _matchers(), ids=[n for n, _ in _matchers()])
 @pytest.mark.parametrize("explain", [False, True])
-def test_generic_secret_repeated_on_a_line_never_leaks(name: str, matcher: Matcher,
-                                                       explain: bool) -> None:
-    text = (f'stripe_key={VALUE}  # was "{VALUE}", escaped \\"{VALUE}\\", '
-            f"url {VALUE.replace('x', '%78')}\n"
-            f"notes: the.dotted.path_key=a.b.c.d.e.f.g {VALUE}\n")
+def test_generic_secret_repeated_on_a_line_never_leaks(name: str, matcher: Matcher, explain: bool) -> None:
+    text = (
+        f'stripe_key={VALUE}  # was "{VALUE}", escaped \\"{VALUE}\\", '
+        f"url {VALUE.replace('x', '%78')}\n"
+        f"notes: the.dotted.path_key=a.b.c.d.e.f.g {VALUE}\n"
+    )
     findings = SecretScanner(PACK, matcher, explain=explain).scan_text("src/app.py", text)
     generic = [f for f in findings if f.rule.startswith("generic-")]
     assert generic, (name, findings)
@@ -45,8 +46,7 @@ def test_suppressed_candidate_excerpt_redacts_accepted_secrets() -> None:
     """A candidate a filter dropped is shown under --explain; an accepted secret beside it
     on the same line is redacted in its excerpt too."""
     text = f'"output_token": "DistributionList.NextMarker", stripe_key={VALUE}\n'
-    findings = SecretScanner(PACK, AhoCorasickMatcher(PACK), explain=True).scan_text(
-        "src/app.py", text)
+    findings = SecretScanner(PACK, AhoCorasickMatcher(PACK), explain=True).scan_text("src/app.py", text)
     suppressed = [f for f in findings if f.extra.get("suppressed_by")]
     assert suppressed and any(not f.extra.get("suppressed_by") for f in findings)
     for finding in findings:

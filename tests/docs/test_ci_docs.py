@@ -32,9 +32,9 @@ def _run(si: Callable[..., Run], line: str, repo: Path) -> int:
     return run.code
 
 
-def test_ci_commands_pass_clean_and_fail_contaminated(si: Callable[..., Run],
-                                                      make_repo: Callable[..., Path],
-                                                      env: dict[str, str]) -> None:
+def test_ci_commands_pass_clean_and_fail_contaminated(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     commands = _commands()
     assert len(commands) == 4
     clean = make_repo("clean", files={"app.py": "print('ok')\n"})

@@ -57,12 +57,18 @@ def test_the_tagging_step_is_documented() -> None:
 @pytest.mark.slow
 def test_git_url_install_line_works_on_a_tagged_clone(tmp_path: Path) -> None:
     clone = tmp_path / "si-paas"
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
-           "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], env=env, check=True)
-    subprocess.run(["git", "-C", str(clone), "tag", "-a", TAG, "-m", f"si-paas {VERSION}"],
-                   env=env, check=True)
+    subprocess.run(
+        ["git", "-C", str(clone), "tag", "-a", TAG, "-m", f"si-paas {VERSION}"], env=env, check=True
+    )
     spec = next(shlex.split(line)[-1] for line in _install_lines() if "git+" in line)
     spec = spec.replace(PLACEHOLDER, f"file://localhost{clone}")  # a host: older pip needs one
     venv = tmp_path / "venv"
@@ -70,12 +76,32 @@ def test_git_url_install_line_works_on_a_tagged_clone(tmp_path: Path) -> None:
     site = next((venv / "lib").glob("python3*/site-packages"))
     # Dependencies come from this environment (no network); si-paas from the tagged clone.
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"),
-                    "install", "-q", "--no-deps", "--no-index", "--no-build-isolation", spec],
-                   env=env, check=True, timeout=600)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            spec,
+        ],
+        env=env,
+        check=True,
+        timeout=600,
+    )
     work = tmp_path / "work"
     work.mkdir()
-    version = subprocess.run([str(venv / "bin" / "si"), "paas", "--version"], cwd=work,
-                             env={**env, "HOME": str(work), "PYTHONPATH": ""},
-                             capture_output=True, text=True, check=True)
+    version = subprocess.run(
+        [str(venv / "bin" / "si"), "paas", "--version"],
+        cwd=work,
+        env={**env, "HOME": str(work), "PYTHONPATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert VERSION in version.stdout

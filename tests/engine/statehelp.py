@@ -39,53 +39,106 @@ def put(root: Path, rel: str, data: Any, mode: int = 0o600) -> Path:
     return path
 
 
-def context(root: Path, name: str, ctype: str, n: int, vault_file: str | None = None,
-            vault: bool = True) -> Path:
+def context(
+    root: Path, name: str, ctype: str, n: int, vault_file: str | None = None, vault: bool = True
+) -> Path:
     """contexts/<name>/config.json (and a 0600 vault file at the default path)."""
     default = root / "contexts" / name / "vault" / "secrets.env"
-    put(root, f"contexts/{name}/config.json", {
-        "schema_version": 1, "name": name, "type": ctype, "context_id": cid(n),
-        "state_root": str(root), "vault_file": vault_file or str(default),
-        "created_at": NOW, "updated_at": NOW})
+    put(
+        root,
+        f"contexts/{name}/config.json",
+        {
+            "schema_version": 1,
+            "name": name,
+            "type": ctype,
+            "context_id": cid(n),
+            "state_root": str(root),
+            "vault_file": vault_file or str(default),
+            "created_at": NOW,
+            "updated_at": NOW,
+        },
+    )
     if vault and vault_file is None:
         put(root, f"contexts/{name}/vault/secrets.env", "si-paas-vault v1\n")
     return root / "contexts" / name
 
 
-def target(name: str, host: str, owner: str, n: int, *, disposable: bool = True,
-           labels: dict[str, str] | None = None, port: int | None = None) -> dict[str, Any]:
-    return {"name": name, "host": host, "port": port, "user": None, "transport": "ssh",
-            "path": None, "disposable": disposable, "labels": labels or {}, "context": owner,
-            "context_id": cid(n), "created_at": NOW, "updated_at": NOW}
+def target(
+    name: str,
+    host: str,
+    owner: str,
+    n: int,
+    *,
+    disposable: bool = True,
+    labels: dict[str, str] | None = None,
+    port: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "host": host,
+        "port": port,
+        "user": None,
+        "transport": "ssh",
+        "path": None,
+        "disposable": disposable,
+        "labels": labels or {},
+        "context": owner,
+        "context_id": cid(n),
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
 
 
-def app(name: str, owner: str, n: int, targets: list[str],
-        labels: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"name": name, "source": "/src", "targets": targets, "labels": labels or {},
-            "context": owner, "context_id": cid(n), "created_at": NOW, "updated_at": NOW}
+def app(
+    name: str, owner: str, n: int, targets: list[str], labels: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "source": "/src",
+        "targets": targets,
+        "labels": labels or {},
+        "context": owner,
+        "context_id": cid(n),
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
 
 
 def records(root: Path, name: str, n: int, collection: str, items: list[dict[str, Any]]) -> None:
-    put(root, f"contexts/{name}/{collection}.json",
-        {"schema_version": 1, "context": name, "context_id": cid(n), "items": items})
+    put(
+        root,
+        f"contexts/{name}/{collection}.json",
+        {"schema_version": 1, "context": name, "context_id": cid(n), "items": items},
+    )
 
 
 def event(owner: str, n: int, **fields: Any) -> dict[str, Any]:
-    return {"time": NOW, "kind": "audit", "context": owner, "context_id": cid(n),
-            "actor": "op", "command": "deploy", "status": "ok", **fields}
+    return {
+        "time": NOW,
+        "kind": "audit",
+        "context": owner,
+        "context_id": cid(n),
+        "actor": "op",
+        "command": "deploy",
+        "status": "ok",
+        **fields,
+    }
 
 
 def events(root: Path, name: str, rows: list[dict[str, Any]], log: str = "audit") -> None:
-    put(root, f"contexts/{name}/events/{log}.jsonl",
-        "".join(json.dumps(r) + "\n" for r in rows))
+    put(root, f"contexts/{name}/events/{log}.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
 
 
-def snapshot(root: Path, *, repos: tuple[Path, ...] = (), focus: str | None = None,
-             env: dict[str, str] | None = None) -> Snapshot:
+def snapshot(
+    root: Path, *, repos: tuple[Path, ...] = (), focus: str | None = None, env: dict[str, str] | None = None
+) -> Snapshot:
     """A snapshot of the state root `root` and `repos`, with `env` over the environment."""
     full = {**os.environ, **(env or {})}
-    return Snapshot(state=StateSnapshot(StateLayout(root), focus=focus, env=full),
-                    repos=[WorktreeSnapshot.open(r) for r in repos], env=full)
+    return Snapshot(
+        state=StateSnapshot(StateLayout(root), focus=focus, env=full),
+        repos=[WorktreeSnapshot.open(r) for r in repos],
+        env=full,
+    )
 
 
 def shipped(pid: str, **changes: Any) -> Policy:

@@ -38,28 +38,33 @@ def test_separate_contexts_pass(two: Path) -> None:
     assert _messages(two) == []
 
 
-@pytest.mark.parametrize(("field", "ref", "owner"), [("target", "edge", "dog"),
-                                                      ("app", "orders", "dog")])
-def test_an_event_naming_another_contexts_record_fails(two: Path, field: str, ref: str,
-                                                       owner: str) -> None:
+@pytest.mark.parametrize(("field", "ref", "owner"), [("target", "edge", "dog"), ("app", "orders", "dog")])
+def test_an_event_naming_another_contexts_record_fails(two: Path, field: str, ref: str, owner: str) -> None:
     events(two, "demo", [event("demo", 2, **{field: ref})])
     findings = run_check(POLICY, snapshot(two))
     assert [(f.message, f.line) for f in findings] == [
-        (f"event refers to {field} {ref!r} of context {owner!r}", 1)]
+        (f"event refers to {field} {ref!r} of context {owner!r}", 1)
+    ]
     assert findings[0].path == str(two / "contexts/demo/events/audit.jsonl")
     check = evaluate([POLICY], snapshot(two), "state").checks[0]
     assert check.status == "fail" and check.blocking and check.severity == "critical"
 
 
 def test_an_event_naming_its_own_record_or_an_unknown_one_passes(two: Path) -> None:
-    events(two, "demo", [event("demo", 2, target="web", app="site"),
-                         event("demo", 2, target="gone", app="gone")])
+    events(
+        two, "demo", [event("demo", 2, target="web", app="site"), event("demo", 2, target="gone", app="gone")]
+    )
     assert _messages(two) == []
 
 
 def test_a_name_both_contexts_use_is_their_own(two: Path) -> None:
-    records(two, "demo", 2, "targets", [target("web", "web.test", "demo", 2),
-                                        target("edge", "edge.demo.test", "demo", 2)])
+    records(
+        two,
+        "demo",
+        2,
+        "targets",
+        [target("web", "web.test", "demo", 2), target("edge", "edge.demo.test", "demo", 2)],
+    )
     events(two, "demo", [event("demo", 2, target="edge")])
     assert _messages(two) == []
 
@@ -70,11 +75,14 @@ def test_only_the_focused_context_is_judged_for_references(two: Path) -> None:
     assert len(_messages(two, focus="demo")) == 1
 
 
-@pytest.mark.parametrize(("fields", "why"), [
-    ({"context": "dog"}, "event: record names context 'dog'"),
-    ({"context_id": cid(1)}, "event: record carries context_id of 'dog'"),
-    ({"context_id": cid(9)}, "event: record carries a foreign context_id"),
-])
+@pytest.mark.parametrize(
+    ("fields", "why"),
+    [
+        ({"context": "dog"}, "event: record names context 'dog'"),
+        ({"context_id": cid(1)}, "event: record carries context_id of 'dog'"),
+        ({"context_id": cid(9)}, "event: record carries a foreign context_id"),
+    ],
+)
 def test_an_event_of_another_context(two: Path, fields: dict[str, str], why: str) -> None:
     row = {**event("demo", 2), **fields}
     events(two, "demo", [event("demo", 2), row])
@@ -108,17 +116,17 @@ def test_a_copied_context_directory(tmp_path: Path) -> None:
 
 
 def test_a_record_of_another_context_in_a_collection(two: Path) -> None:
-    records(two, "demo", 2, "targets", [target("web", "web.test", "demo", 2),
-                                        target("x", "x.test", "dog", 1)])
+    records(
+        two, "demo", 2, "targets", [target("web", "web.test", "demo", 2), target("x", "x.test", "dog", 1)]
+    )
     assert _messages(two) == ["target 'x': record names context 'dog'"]
 
 
 def test_a_shared_host_message_names_each_target_and_port(two: Path) -> None:
-    records(two, "demo", 2, "targets", [target("web", "edge.internal.test", "demo", 2,
-                                               port=2222)])
+    records(two, "demo", 2, "targets", [target("web", "edge.internal.test", "demo", 2, port=2222)])
     assert _messages(two) == [
-        "target host edge.internal.test is used by contexts demo, dog "
-        "(targets demo/web:2222, dog/edge)"]
+        "target host edge.internal.test is used by contexts demo, dog (targets demo/web:2222, dog/edge)"
+    ]
 
 
 def _local(name: str, path: str, owner: str, n: int, transport: str = "local") -> dict:
@@ -176,7 +184,8 @@ def test_a_copied_directory_under_another_name(tmp_path: Path) -> None:
     findings = run_check(POLICY, snapshot(root))
     assert sorted(f.message for f in findings) == [
         "config.json names 'dog' but lives in 'copy': a copied context directory",
-        f"contexts dog, copy share context_id {cid(1)}: a context directory was copied by hand"]
+        f"contexts dog, copy share context_id {cid(1)}: a context directory was copied by hand",
+    ]
     assert run_check(POLICY, snapshot(root, focus="other")) == []
     assert len(run_check(POLICY, snapshot(root, focus="dog"))) == 2
 
@@ -194,8 +203,9 @@ def test_a_config_made_under_another_state_root(tmp_path: Path) -> None:
 @pytest.mark.parametrize("collection", ["targets", "apps"])
 def test_a_collection_file_stamped_by_another_context(two: Path, collection: str) -> None:
     path = two / f"contexts/demo/{collection}.json"
-    path.write_text(path.read_text().replace('"context": "demo", "context_id"',
-                                             '"context": "dog", "context_id"', 1))
+    path.write_text(
+        path.read_text().replace('"context": "demo", "context_id"', '"context": "dog", "context_id"', 1)
+    )
     findings = run_check(POLICY, snapshot(two))
     assert [(f.path, f.message) for f in findings] == [(str(path), "record names context 'dog'")]
 
@@ -207,52 +217,88 @@ def _put(root: Path, rel: str, doc: dict | str) -> Path:
 
 
 def test_deployments_of_another_context_or_naming_its_records(two: Path) -> None:
-    rows = [{"row": 1, "release": "r1", "context": "demo", "context_id": cid(2)},
-            {"row": 2, "release": "r2", "context": "dog", "context_id": cid(1)}]
-    path = _put(two, "contexts/demo/deployments.json", {
-        "schema_version": 1, "context": "demo", "context_id": cid(2), "items": [
-            {"app": "site", "target": "web", "context": "demo", "context_id": cid(2),
-             "history": rows},
-            {"app": "site", "target": "edge", "context": "demo", "context_id": cid(2),
-             "history": []},
-            {"app": "x", "target": "y", "context": "dog", "context_id": cid(1)}]})
+    rows = [
+        {"row": 1, "release": "r1", "context": "demo", "context_id": cid(2)},
+        {"row": 2, "release": "r2", "context": "dog", "context_id": cid(1)},
+    ]
+    path = _put(
+        two,
+        "contexts/demo/deployments.json",
+        {
+            "schema_version": 1,
+            "context": "demo",
+            "context_id": cid(2),
+            "items": [
+                {"app": "site", "target": "web", "context": "demo", "context_id": cid(2), "history": rows},
+                {"app": "site", "target": "edge", "context": "demo", "context_id": cid(2), "history": []},
+                {"app": "x", "target": "y", "context": "dog", "context_id": cid(1)},
+            ],
+        },
+    )
     assert sorted(f.message for f in run_check(POLICY, snapshot(two))) == [
         "deploy history refers to target 'edge' of context 'dog'",
         "deploy history row 2 of site/web: record names context 'dog'",
-        "record names context 'dog'"]
+        "record names context 'dog'",
+    ]
     assert all(f.path == str(path) for f in run_check(POLICY, snapshot(two)))
 
 
 def test_own_deployments_pass(two: Path) -> None:
-    _put(two, "contexts/demo/deployments.json", {
-        "schema_version": 1, "context": "demo", "context_id": cid(2), "items": [
-            {"app": "site", "target": "web", "context": "demo", "context_id": cid(2),
-             "history": [{"row": 1, "context": "demo", "context_id": cid(2)}]}]})
+    _put(
+        two,
+        "contexts/demo/deployments.json",
+        {
+            "schema_version": 1,
+            "context": "demo",
+            "context_id": cid(2),
+            "items": [
+                {
+                    "app": "site",
+                    "target": "web",
+                    "context": "demo",
+                    "context_id": cid(2),
+                    "history": [{"row": 1, "context": "demo", "context_id": cid(2)}],
+                }
+            ],
+        },
+    )
     assert _messages(two) == []
 
 
-@pytest.mark.parametrize(("rec", "why"), [
-    ({"app": "site", "target": "web", "context": "dog"}, "release: record names context 'dog'"),
-    ({"app": "orders", "target": "web"}, "release refers to app 'orders' of context 'dog'"),
-    ({"app": "site", "target": "edge"}, "release refers to target 'edge' of context 'dog'"),
-    ({"app": "site", "target": "web"}, None),
-])
+@pytest.mark.parametrize(
+    ("rec", "why"),
+    [
+        ({"app": "site", "target": "web", "context": "dog"}, "release: record names context 'dog'"),
+        ({"app": "orders", "target": "web"}, "release refers to app 'orders' of context 'dog'"),
+        ({"app": "site", "target": "edge"}, "release refers to target 'edge' of context 'dog'"),
+        ({"app": "site", "target": "web"}, None),
+    ],
+)
 def test_release_records(two: Path, rec: dict, why: str | None) -> None:
-    _put(two, "contexts/demo/releases/site/r000001-web/release.json",
-         {"release_id": "r000001-web", "context": "demo", "context_id": cid(2), **rec})
+    _put(
+        two,
+        "contexts/demo/releases/site/r000001-web/release.json",
+        {"release_id": "r000001-web", "context": "demo", "context_id": cid(2), **rec},
+    )
     assert _messages(two) == ([why] if why else [])
 
 
-@pytest.mark.parametrize(("rec", "why"), [
-    ({"app": "site", "target": "edge"}, "drill record: refers to target 'edge' of context 'dog'"),
-    ({"app": "site", "target": "web", "context_id": cid(1)},
-     "drill record: record carries context_id of 'dog'"),
-    ({"app": "site", "target": "web"}, None),
-])
+@pytest.mark.parametrize(
+    ("rec", "why"),
+    [
+        ({"app": "site", "target": "edge"}, "drill record: refers to target 'edge' of context 'dog'"),
+        (
+            {"app": "site", "target": "web", "context_id": cid(1)},
+            "drill record: record carries context_id of 'dog'",
+        ),
+        ({"app": "site", "target": "web"}, None),
+    ],
+)
 def test_drill_records(two: Path, rec: dict, why: str | None) -> None:
     row = {"drill_id": "drill-1", "context": "demo", "context_id": cid(2), **rec}
-    _put(two, "contexts/demo/drills.jsonl", '{"drill_id": "drill-0", "app": "site"}\n'
-         + json.dumps(row) + "\n")
+    _put(
+        two, "contexts/demo/drills.jsonl", '{"drill_id": "drill-0", "app": "site"}\n' + json.dumps(row) + "\n"
+    )
     findings = run_check(POLICY, snapshot(two))
     assert [(f.message, f.line) for f in findings] == ([(why, 2)] if why else [])
 
@@ -269,28 +315,49 @@ def _vaults(root: Path, index: dict, focus: str | None = None) -> list:
 def test_one_secret_value_in_two_vaults(two: Path) -> None:
     (two / "contexts/other").mkdir()
     context(two, "other", "oss-demo", 3)
-    leak = _vaults(two, {FP1: [("dog", "DB", "internal-dogfood"), ("demo", "DB", "oss-demo")],
-                         FP2: [("demo", "A", "oss-demo"), ("demo", "B", "oss-demo")]})
+    leak = _vaults(
+        two,
+        {
+            FP1: [("dog", "DB", "internal-dogfood"), ("demo", "DB", "oss-demo")],
+            FP2: [("demo", "A", "oss-demo"), ("demo", "B", "oss-demo")],
+        },
+    )
     assert [(f.severity, f.fingerprint, f.extra["contexts"]) for f in leak] == [
-        ("critical", FP1, ["demo", "dog"])]
-    assert leak[0].message == ("an internal-dogfood secret value sits in an oss-demo vault: "
-                               "dog:DB, demo:DB")
+        ("critical", FP1, ["demo", "dog"])
+    ]
+    assert leak[0].message == ("an internal-dogfood secret value sits in an oss-demo vault: dog:DB, demo:DB")
     same = _vaults(two, {FP1: [("demo", "A", "oss-demo"), ("other", "A", "oss-demo")]})
     assert [(f.severity, f.message) for f in same] == [
-        (None, "the same secret value sits in several vaults: demo:A, other:A")]
-    assert _vaults(two, {FP1: [("demo", "A", "oss-demo"), ("other", "A", "oss-demo")]},
-                   focus="dog") == []
+        (None, "the same secret value sits in several vaults: demo:A, other:A")
+    ]
+    assert _vaults(two, {FP1: [("demo", "A", "oss-demo"), ("other", "A", "oss-demo")]}, focus="dog") == []
 
 
 def _channels(root: Path, name: str, n: int, channels: list[dict]) -> None:
-    _put(root, f"contexts/{name}/alerts/policy.json", {
-        "schema_version": 1, "context": name, "context_id": cid(n), "repeat_interval": "4h",
-        "channels": channels, "routes": []})
+    _put(
+        root,
+        f"contexts/{name}/alerts/policy.json",
+        {
+            "schema_version": 1,
+            "context": name,
+            "context_id": cid(n),
+            "repeat_interval": "4h",
+            "channels": channels,
+            "routes": [],
+        },
+    )
 
 
 def _channel(name: str, ref: str, fp: str | None = None) -> dict:
-    return {"name": name, "type": "webhook", "url_ref": ref, "timeout": "5s", "retries": 1,
-            "backoff": "1s", **({"url_fingerprint": fp} if fp else {})}
+    return {
+        "name": name,
+        "type": "webhook",
+        "url_ref": ref,
+        "timeout": "5s",
+        "retries": 1,
+        "backoff": "1s",
+        **({"url_fingerprint": fp} if fp else {}),
+    }
 
 
 def test_alert_channels_posting_to_one_webhook(two: Path) -> None:
@@ -300,9 +367,11 @@ def test_alert_channels_posting_to_one_webhook(two: Path) -> None:
     _channels(two, "other", 3, [_channel("x", "URL", FP2)])
     findings = _vaults(two, {})
     assert [(f.severity, f.fingerprint, f.extra["contexts"]) for f in findings] == [
-        (None, FP2, ["demo", "other"])]
-    assert findings[0].message == ("alert channels of several contexts post to the same "
-                                   "webhook URL: demo/dev, other/x")
+        (None, FP2, ["demo", "other"])
+    ]
+    assert findings[0].message == (
+        "alert channels of several contexts post to the same webhook URL: demo/dev, other/x"
+    )
     assert _vaults(two, {}, focus="dog") == []
 
 
@@ -316,25 +385,42 @@ def test_an_alert_channel_found_by_its_vault_value_across_types(two: Path) -> No
 
 
 def test_every_event_is_judged_after_a_foreign_one(two: Path) -> None:
-    events(two, "demo", [{**event("demo", 2), "context": "dog"},
-                         event("demo", 2, target="edge")])
+    events(two, "demo", [{**event("demo", 2), "context": "dog"}, event("demo", 2, target="edge")])
     findings = run_check(POLICY, snapshot(two))
     assert [(f.line, f.message) for f in findings] == [
         (1, "event: record names context 'dog'"),
-        (2, "event refers to target 'edge' of context 'dog'")]
+        (2, "event refers to target 'edge' of context 'dog'"),
+    ]
 
 
 def test_a_shared_value_after_one_of_a_single_vault(two: Path) -> None:
-    findings = _vaults(two, {FP1: [("demo", "A", "oss-demo")],
-                             FP2: [("dog", "DB", "internal-dogfood"), ("demo", "DB", "oss-demo")]})
+    findings = _vaults(
+        two,
+        {
+            FP1: [("demo", "A", "oss-demo")],
+            FP2: [("dog", "DB", "internal-dogfood"), ("demo", "DB", "oss-demo")],
+        },
+    )
     assert [f.fingerprint for f in findings] == [FP2]
 
 
 def test_other_documents_are_judged_by_their_stamps_not_as_deploy_history(two: Path) -> None:
     """addons.json and the alert files carry no deploy rows: only whose they are counts."""
-    _put(two, "contexts/demo/addons.json", {"items": [
-        {"app": "orders", "target": "edge", "history": [{"row": 1, "context": "dog"}],
-         "context": "demo", "context_id": cid(2)}]})
+    _put(
+        two,
+        "contexts/demo/addons.json",
+        {
+            "items": [
+                {
+                    "app": "orders",
+                    "target": "edge",
+                    "history": [{"row": 1, "context": "dog"}],
+                    "context": "demo",
+                    "context_id": cid(2),
+                }
+            ]
+        },
+    )
     assert _messages(two) == []
     _put(two, "contexts/demo/addons.json", {"items": [{"name": "x", "context": "dog"}]})
     assert _messages(two) == ["record names context 'dog'"]

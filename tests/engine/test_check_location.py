@@ -16,8 +16,11 @@ CLEAN = {"GIT_DIR": "", "GIT_WORK_TREE": ""}
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {**CLEAN, "SI_PAAS_KEY_DIR": str(tmp_path / "keys"),
-            "SI_PAAS_FINGERPRINT_KEY_FILE": str(tmp_path / "fingerprint.key")}
+    return {
+        **CLEAN,
+        "SI_PAAS_KEY_DIR": str(tmp_path / "keys"),
+        "SI_PAAS_FINGERPRINT_KEY_FILE": str(tmp_path / "fingerprint.key"),
+    }
 
 
 def _git_repo(path: Path) -> Path:
@@ -42,8 +45,7 @@ def test_a_state_root_in_a_git_work_tree_fails(tmp_path: Path, env: dict[str, st
     assert [(f.path, f.extra["repo"]) for f in findings] == [(str(state), str(repo))]
 
 
-def test_a_state_root_inside_a_plain_folder_in_view_fails(tmp_path: Path,
-                                                         env: dict[str, str]) -> None:
+def test_a_state_root_inside_a_plain_folder_in_view_fails(tmp_path: Path, env: dict[str, str]) -> None:
     """A folder judged as a repository (`scan DIR` of a plain folder) holds the state root."""
     folder = tmp_path / "project"
     state = folder / "ops" / "state"
@@ -54,8 +56,7 @@ def test_a_state_root_inside_a_plain_folder_in_view_fails(tmp_path: Path,
     assert "inside git work tree" in findings[0].message
 
 
-def test_a_state_root_linked_into_a_folder_in_view_fails(tmp_path: Path,
-                                                        env: dict[str, str]) -> None:
+def test_a_state_root_linked_into_a_folder_in_view_fails(tmp_path: Path, env: dict[str, str]) -> None:
     folder = tmp_path / "project"
     real_state = folder / "state"
     context(real_state, "demo", "oss-demo", 1)
@@ -65,8 +66,7 @@ def test_a_state_root_linked_into_a_folder_in_view_fails(tmp_path: Path,
     assert len(findings) == 1 and "resolves to" in findings[0].message
 
 
-def test_a_component_linked_into_a_folder_in_view_fails(tmp_path: Path,
-                                                       env: dict[str, str]) -> None:
+def test_a_component_linked_into_a_folder_in_view_fails(tmp_path: Path, env: dict[str, str]) -> None:
     folder = tmp_path / "project"
     (folder / "logs").mkdir(parents=True)
     state = tmp_path / "state"
@@ -87,8 +87,9 @@ def test_a_vault_inside_a_plain_folder_in_view_fails(tmp_path: Path, env: dict[s
     assert [(f.extra["context"], f.extra["repo"]) for f in findings] == [("demo", str(folder))]
 
 
-def test_a_vault_in_a_git_work_tree_fails_whether_or_not_it_exists(tmp_path: Path,
-                                                                  env: dict[str, str]) -> None:
+def test_a_vault_in_a_git_work_tree_fails_whether_or_not_it_exists(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
     repo = _git_repo(tmp_path / "repo")
     state = tmp_path / "state"
     context(state, "demo", "oss-demo", 1, vault_file=str(repo / "deep" / "v.env"))
@@ -112,8 +113,7 @@ def test_a_state_root_not_made_yet_passes(tmp_path: Path, env: dict[str, str]) -
     assert run_check(VAULT, snapshot(tmp_path / "not-yet", env=env)) == []
 
 
-def test_every_link_is_judged_after_one_that_stays_outside(tmp_path: Path,
-                                                          env: dict[str, str]) -> None:
+def test_every_link_is_judged_after_one_that_stays_outside(tmp_path: Path, env: dict[str, str]) -> None:
     repo = _git_repo(tmp_path / "repo")
     (repo / "logs").mkdir()
     (tmp_path / "private").mkdir()
@@ -126,7 +126,8 @@ def test_every_link_is_judged_after_one_that_stays_outside(tmp_path: Path,
 
 
 def test_a_key_linked_into_a_repository_from_a_key_directory_outside(
-        tmp_path: Path, env: dict[str, str]) -> None:
+    tmp_path: Path, env: dict[str, str]
+) -> None:
     repo = _git_repo(tmp_path / "repo")
     (repo / "k.key").write_text("a2V5\n")
     keys = tmp_path / "keys"
@@ -140,8 +141,7 @@ def test_a_key_linked_into_a_repository_from_a_key_directory_outside(
 
 
 @pytest.mark.parametrize("linked", [False, True])
-def test_a_key_directory_in_a_repository_says_how(tmp_path: Path, env: dict[str, str],
-                                                  linked: bool) -> None:
+def test_a_key_directory_in_a_repository_says_how(tmp_path: Path, env: dict[str, str], linked: bool) -> None:
     repo = _git_repo(tmp_path / "repo")
     (repo / "keys").mkdir()
     keys = tmp_path / "keys-link" if linked else repo / "keys"
@@ -155,8 +155,7 @@ def test_a_key_directory_in_a_repository_says_how(tmp_path: Path, env: dict[str,
 
 
 @pytest.mark.parametrize("linked", [False, True])
-def test_a_fingerprint_key_file_in_a_repository(tmp_path: Path, env: dict[str, str],
-                                                linked: bool) -> None:
+def test_a_fingerprint_key_file_in_a_repository(tmp_path: Path, env: dict[str, str], linked: bool) -> None:
     repo = _git_repo(tmp_path / "repo")
     (repo / "fingerprint.key").write_text("a2V5\n")
     path = tmp_path / "fp-link" if linked else repo / "fingerprint.key"
@@ -173,8 +172,7 @@ def test_a_fingerprint_key_file_in_a_repository(tmp_path: Path, env: dict[str, s
     assert run_check(VAULT, snapshot(state, env=given)) == []
 
 
-def test_a_fingerprint_key_file_outside_or_missing_passes(tmp_path: Path,
-                                                         env: dict[str, str]) -> None:
+def test_a_fingerprint_key_file_outside_or_missing_passes(tmp_path: Path, env: dict[str, str]) -> None:
     state = tmp_path / "state"
     state.mkdir()
     (tmp_path / "fingerprint.key").write_text("a2V5\n")

@@ -31,20 +31,17 @@ def test_private_state_passes(state: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o644, 0o620])
-def test_a_vault_open_to_group_or_others_is_critical(state: Path, tmp_path: Path,
-                                                     mode: int) -> None:
+def test_a_vault_open_to_group_or_others_is_critical(state: Path, tmp_path: Path, mode: int) -> None:
     ctx = context(state, "demo", "oss-demo", 1)
     (ctx / "vault" / "secrets.env").chmod(mode)
     findings = run_check(POLICY, snapshot(state, env=_env(tmp_path)))
-    assert [(f.severity, f.path) for f in findings] == [
-        ("critical", str(ctx / "vault" / "secrets.env"))]
+    assert [(f.severity, f.path) for f in findings] == [("critical", str(ctx / "vault" / "secrets.env"))]
     assert findings[0].message.startswith("vault readable by others: ")
     check = evaluate([POLICY], snapshot(state, env=_env(tmp_path)), "doctor").checks[0]
     assert check.severity == "critical" and check.blocking and check.status == "fail"
 
 
-def test_a_vault_named_by_config_outside_a_vault_folder_is_critical(state: Path,
-                                                                   tmp_path: Path) -> None:
+def test_a_vault_named_by_config_outside_a_vault_folder_is_critical(state: Path, tmp_path: Path) -> None:
     vault = state / "contexts" / "demo" / "keep.env"
     context(state, "demo", "oss-demo", 1, vault_file=str(vault))
     put(state, "contexts/demo/keep.env", "x", mode=0o640)
@@ -74,7 +71,8 @@ def test_a_record_or_folder_open_to_others_is_high(state: Path, tmp_path: Path) 
     findings = run_check(POLICY, snapshot(state, env=_env(tmp_path)))
     assert sorted((f.path, f.severity, f.message) for f in findings) == [
         (str(state / "contexts"), None, "mode 0750, want 0700"),
-        (str(ctx / "config.json"), None, "mode 0640, want 0600")]
+        (str(ctx / "config.json"), None, "mode 0640, want 0600"),
+    ]
     check = evaluate([POLICY], snapshot(state, env=_env(tmp_path)), "doctor").checks[0]
     assert check.severity == "high" and check.blocking
 
@@ -93,10 +91,10 @@ def test_other_contexts_are_not_judged_with_a_focus(state: Path, tmp_path: Path)
     assert len(run_check(POLICY, snapshot(state, focus="dog", env=_env(tmp_path)))) == 1
 
 
-@pytest.mark.parametrize(("mode", "severity"), [(0o640, "critical"), (0o604, "critical"),
-                                                (0o600, None), (0o400, None)])
-def test_a_vault_outside_the_state_root(state: Path, tmp_path: Path, mode: int,
-                                        severity: str | None) -> None:
+@pytest.mark.parametrize(
+    ("mode", "severity"), [(0o640, "critical"), (0o604, "critical"), (0o600, None), (0o400, None)]
+)
+def test_a_vault_outside_the_state_root(state: Path, tmp_path: Path, mode: int, severity: str | None) -> None:
     folder = tmp_path / "vaults"
     folder.mkdir(mode=0o700)
     vault = folder / "demo.env"
@@ -109,10 +107,10 @@ def test_a_vault_outside_the_state_root(state: Path, tmp_path: Path, mode: int,
         assert findings[0].path == str(vault) and "mode 0" in findings[0].message
 
 
-@pytest.mark.parametrize(("mode", "expect"), [(0o757, "critical"), (0o1777, None),
-                                              (0o755, None), (0o700, None)])
-def test_the_folder_of_an_outside_vault(state: Path, tmp_path: Path, mode: int,
-                                        expect: str | None) -> None:
+@pytest.mark.parametrize(
+    ("mode", "expect"), [(0o757, "critical"), (0o1777, None), (0o755, None), (0o700, None)]
+)
+def test_the_folder_of_an_outside_vault(state: Path, tmp_path: Path, mode: int, expect: str | None) -> None:
     folder = tmp_path / "vaults"
     folder.mkdir()
     folder.chmod(mode)
@@ -125,10 +123,11 @@ def test_the_folder_of_an_outside_vault(state: Path, tmp_path: Path, mode: int,
         assert "writable by others" in findings[0].message
 
 
-@pytest.mark.parametrize(("mode", "expect"), [(0o700, []), (0o750, [None]), (0o705, [None]),
-                                              (0o770, ["critical"]), (0o702, ["critical"])])
-def test_the_key_directory(state: Path, tmp_path: Path, mode: int,
-                           expect: list[str | None]) -> None:
+@pytest.mark.parametrize(
+    ("mode", "expect"),
+    [(0o700, []), (0o750, [None]), (0o705, [None]), (0o770, ["critical"]), (0o702, ["critical"])],
+)
+def test_the_key_directory(state: Path, tmp_path: Path, mode: int, expect: list[str | None]) -> None:
     keys = tmp_path / "keys"
     keys.mkdir()
     keys.chmod(mode)
@@ -159,8 +158,12 @@ def test_folders_too_deep_to_judge_are_a_finding(state: Path, tmp_path: Path) ->
     os.makedirs(deep / "/".join(["d"] * 258))
     findings = run_check(POLICY, snapshot(state, env=_env(tmp_path)))
     assert [(f.path, f.message) for f in findings if f.path == str(state)] == [
-        (str(state), "folders deeper than 256 levels: 1 not judged under the state root; "
-                     "nothing of si-paas nests that deep: remove them")]
+        (
+            str(state),
+            "folders deeper than 256 levels: 1 not judged under the state root; "
+            "nothing of si-paas nests that deep: remove them",
+        )
+    ]
 
 
 def test_each_outside_vault_is_judged_after_one_inside(state: Path, tmp_path: Path) -> None:
@@ -192,7 +195,8 @@ def test_an_outside_vault_of_another_owner_is_a_finding(state: Path, tmp_path: P
     context(state, "demo", "oss-demo", 1, vault_file=str(folder / "v.env"))
     findings = run_check(POLICY, snapshot(state, env=_env(tmp_path)))
     assert [(f.path, f.message, f.severity) for f in findings] == [
-        (str(folder / "v.env"), f"vault owned by uid 12345, not {os.getuid()}", None)]
+        (str(folder / "v.env"), f"vault owned by uid 12345, not {os.getuid()}", None)
+    ]
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="chown needs root")
@@ -202,4 +206,5 @@ def test_a_key_directory_of_another_owner_is_a_finding(state: Path, tmp_path: Pa
     os.chown(keys, 12345, -1)
     findings = run_check(POLICY, snapshot(state, env=_env(tmp_path)))
     assert [(f.path, f.message) for f in findings] == [
-        (str(keys), f"key directory owned by uid 12345, not {os.getuid()}")]
+        (str(keys), f"key directory owned by uid 12345, not {os.getuid()}")
+    ]

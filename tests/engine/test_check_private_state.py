@@ -13,9 +13,11 @@ import pytest
 from statehelp import run_check, shipped, snapshot
 
 POLICY = shipped("no-repo-private-state")
-CONFIG = ('{"schema_version": 1, "name": "demo", "type": "oss-demo", "context_id": '
-          '"ctx_00000000000000000000000000000001", "state_root": "/x", "vault_file": "/x/v", '
-          '"created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}\n')
+CONFIG = (
+    '{"schema_version": 1, "name": "demo", "type": "oss-demo", "context_id": '
+    '"ctx_00000000000000000000000000000001", "state_root": "/x", "vault_file": "/x/v", '
+    '"created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}\n'
+)
 
 
 @pytest.fixture
@@ -47,9 +49,11 @@ def test_private_state_by_path_whatever_its_status(repo: Path) -> None:
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text("x\n")
     _add(repo, "a/current_context")
-    assert _found(repo) == [("a/current_context", "tracked"),
-                            ("b/contexts/demo/config.json", "untracked"),
-                            ("ignored/contexts/x/targets.json", "ignored")]
+    assert _found(repo) == [
+        ("a/current_context", "tracked"),
+        ("b/contexts/demo/config.json", "untracked"),
+        ("ignored/contexts/x/targets.json", "ignored"),
+    ]
     only = replace(POLICY, params={**POLICY.params, "statuses": ["tracked"]})
     assert _found(repo, only) == [("a/current_context", "tracked")]
 
@@ -76,8 +80,7 @@ def test_a_state_archive_by_its_members(repo: Path) -> None:
         tf.addfile(tarfile.TarInfo("paas/contexts/demo/config.json"), io.BytesIO(b""))
     (repo / "backup.tgz").write_bytes(buf.getvalue())
     findings = run_check(POLICY, snapshot(repo.parent / "state", repos=(repo,)))
-    assert len(findings) == 1 and "archive member paas/contexts/demo/config.json" in (
-        findings[0].message)
+    assert len(findings) == 1 and "archive member paas/contexts/demo/config.json" in (findings[0].message)
 
 
 def test_a_path_in_many_commits_of_history_is_one_finding(repo: Path) -> None:
@@ -88,15 +91,15 @@ def test_a_path_in_many_commits_of_history_is_one_finding(repo: Path) -> None:
     for n in range(2):
         (repo / "current_context").write_text(f"demo{n}\n")
         _add(repo, "current_context")
-        subprocess.run(["git", *env, "-C", str(repo), "commit", "-q", "-m", f"c{n}"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["git", *env, "-C", str(repo), "commit", "-q", "-m", f"c{n}"], check=True, capture_output=True
+        )
     history = HistorySnapshot(root=repo)
     assert [f.relpath for f in history.files] == ["current_context"] * 2
     base = snapshot(repo.parent / "state")
     snap = Snapshot(state=base.state, repos=[history], env=base.env)
     findings = run_check(POLICY, snap)
-    assert [(f.extra["relpath"], f.extra["git_status"]) for f in findings] == [
-        ("current_context", "history")]
+    assert [(f.extra["relpath"], f.extra["git_status"]) for f in findings] == [("current_context", "history")]
     history.close()
 
 

@@ -25,8 +25,9 @@ def _messages(root: Path) -> list[str]:
     return [f.message for f in run_check(POLICY, snapshot(root))]
 
 
-@pytest.mark.parametrize("name", ["prod", "PROD", "prod-web", "web-prod", "Web-Production",
-                                  "live", "customer-a", "eu-live"])
+@pytest.mark.parametrize(
+    "name", ["prod", "PROD", "prod-web", "web-prod", "Web-Production", "live", "customer-a", "eu-live"]
+)
 def test_a_target_named_as_production_fails(demo: Path, name: str) -> None:
     records(demo, "demo", 2, "targets", [target(name, "web.test", "demo", 2)])
     assert _messages(demo) == [f"target demo/{name} is marked production (name {name!r})"]
@@ -34,15 +35,17 @@ def test_a_target_named_as_production_fails(demo: Path, name: str) -> None:
     assert check.status == "fail" and check.blocking
 
 
-@pytest.mark.parametrize("name", ["product", "prodigy", "web-products", "reprod", "alive",
-                                  "web", "liveliness", "customers"])
+@pytest.mark.parametrize(
+    "name", ["product", "prodigy", "web-products", "reprod", "alive", "web", "liveliness", "customers"]
+)
 def test_a_name_merely_containing_a_marker_passes(demo: Path, name: str) -> None:
     records(demo, "demo", 2, "targets", [target(name, "web.test", "demo", 2)])
     assert _messages(demo) == []
 
 
-@pytest.mark.parametrize("labels", [{"env": "prod"}, {"tier": "Production"}, {"customer": "x"},
-                                    {"LIVE": "yes"}])
+@pytest.mark.parametrize(
+    "labels", [{"env": "prod"}, {"tier": "Production"}, {"customer": "x"}, {"LIVE": "yes"}]
+)
 def test_a_target_labelled_production_fails(demo: Path, labels: dict[str, str]) -> None:
     records(demo, "demo", 2, "targets", [target("web", "web.test", "demo", 2, labels=labels)])
     msgs = _messages(demo)
@@ -50,8 +53,13 @@ def test_a_target_labelled_production_fails(demo: Path, labels: dict[str, str]) 
 
 
 def test_labels_that_only_contain_a_marker_pass(demo: Path) -> None:
-    records(demo, "demo", 2, "targets", [target("web", "web.test", "demo", 2,
-                                                labels={"env": "preprod", "team": "products"})])
+    records(
+        demo,
+        "demo",
+        2,
+        "targets",
+        [target("web", "web.test", "demo", 2, labels={"env": "preprod", "team": "products"})],
+    )
     assert _messages(demo) == []
 
 
@@ -64,11 +72,17 @@ def test_an_app_marked_production_fails(demo: Path, name: str, labels: dict[str,
 
 
 def test_markers_come_from_the_policy(demo: Path) -> None:
-    records(demo, "demo", 2, "targets", [target("prod-web", "web.test", "demo", 2),
-                                         target("staging", "s.test", "demo", 2)])
+    records(
+        demo,
+        "demo",
+        2,
+        "targets",
+        [target("prod-web", "web.test", "demo", 2), target("staging", "s.test", "demo", 2)],
+    )
     mine = shipped("oss-demo-public-safe", params={"production_markers": ["Staging"]})
     assert [f.message for f in run_check(mine, snapshot(demo))] == [
-        "target demo/staging is marked production (name 'staging')"]
+        "target demo/staging is marked production (name 'staging')"
+    ]
 
 
 def test_a_target_not_disposable_fails(demo: Path) -> None:
@@ -81,7 +95,8 @@ def test_a_host_of_internal_dogfood_fails(demo: Path) -> None:
     records(demo, "dog", 1, "targets", [target("edge", "edge.test", "dog", 1)])
     records(demo, "demo", 2, "targets", [target("web", "Edge.test.", "demo", 2, port=8080)])
     assert _messages(demo) == [
-        "target demo/web uses host Edge.test., also a target of internal-dogfood context 'dog'"]
+        "target demo/web uses host Edge.test., also a target of internal-dogfood context 'dog'"
+    ]
 
 
 def test_internal_dogfood_may_name_production(demo: Path) -> None:

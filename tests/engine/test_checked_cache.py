@@ -23,9 +23,9 @@ def _entries(home: Path) -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
-def test_an_edit_of_the_same_size_is_seen_at_once(si: Callable[..., Run],
-                                                  make_repo: Callable[..., Path],
-                                                  home: Path) -> None:
+def test_an_edit_of_the_same_size_is_seen_at_once(
+    si: Callable[..., Run], make_repo: Callable[..., Path], home: Path
+) -> None:
     """The key is the file's bytes, not its mtime: a same-size edit in the same tick counts."""
     repo = make_repo(files={"a.env": ENV_SECRET + "\n", "b.env": ENV_SECRET + "\n"})
     config = repo / ".si-paas.yaml"
@@ -39,13 +39,15 @@ def test_an_edit_of_the_same_size_is_seen_at_once(si: Callable[..., Run],
     assert {f["extra"]["relpath"] for f in second.json["checks"][0]["findings"]} == {"a.env"}
 
 
-def test_a_broken_file_after_a_good_one_still_fails(si: Callable[..., Run],
-                                                    make_repo: Callable[..., Path],
-                                                    tmp_path: Path) -> None:
+def test_a_broken_file_after_a_good_one_still_fails(
+    si: Callable[..., Run], make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
     repo = make_repo()
     policies = tmp_path / "policies"
-    good = ("id: extra\ntitle: Extra\nseverity: high\nscopes: [ci]\n"
-            "check: repo.no_private_state\nremediation: remove it\n")
+    good = (
+        "id: extra\ntitle: Extra\nseverity: high\nscopes: [ci]\n"
+        "check: repo.no_private_state\nremediation: remove it\n"
+    )
     write(policies / "extra.yaml", good)
     assert si("paas", "scan", "--policies", str(policies), cwd=repo).code == 0
     write(policies / "extra.yaml", good.replace("severity: high", "severity: loud"))
@@ -53,9 +55,9 @@ def test_a_broken_file_after_a_good_one_still_fails(si: Callable[..., Run],
     assert run.code == 2 and "extra.yaml:3: field severity" in run.stderr, run.stderr
 
 
-def test_corrupt_forged_and_untrusted_entries_are_ignored(si: Callable[..., Run],
-                                                         make_repo: Callable[..., Path],
-                                                         home: Path, env: dict[str, str]) -> None:
+def test_corrupt_forged_and_untrusted_entries_are_ignored(
+    si: Callable[..., Run], make_repo: Callable[..., Path], home: Path, env: dict[str, str]
+) -> None:
     repo = make_repo()
     write(repo / "a.env", ENV_SECRET + "\n")
     write(repo / ".si-paas.yaml", "exclude: [a.env]\n")
@@ -82,8 +84,9 @@ def test_corrupt_forged_and_untrusted_entries_are_ignored(si: Callable[..., Run]
     assert si("paas", "scan", "--staged", cwd=repo).code == 1
 
 
-def test_no_cache_and_unwritable_cache(si: Callable[..., Run], make_repo: Callable[..., Path],
-                                       home: Path, tmp_path: Path) -> None:
+def test_no_cache_and_unwritable_cache(
+    si: Callable[..., Run], make_repo: Callable[..., Path], home: Path, tmp_path: Path
+) -> None:
     repo = make_repo()
     assert si("paas", "scan", cwd=repo, extra_env={"SI_PAAS_NO_CACHE": "1"}).code == 0
     assert not _entries(home)
@@ -99,15 +102,16 @@ def test_no_cache_and_unwritable_cache(si: Callable[..., Run], make_repo: Callab
 
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
-    max_leaves=20)
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(data=_JSON, content=st.binary(max_size=64))
-def test_round_trip_under_the_content_key(tmp_path_factory: pytest.TempPathFactory,
-                                          data: object, content: bytes) -> None:
+def test_round_trip_under_the_content_key(
+    tmp_path_factory: pytest.TempPathFactory, data: object, content: bytes
+) -> None:
     folder = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SI_PAAS_CACHE_DIR", str(folder))

@@ -29,11 +29,15 @@ examples:
         {name}: "x\\n"
 """
 
-parts = st.one_of(st.sampled_from(["..", ".", "", ".git", ".GIT", "a", "b.txt", "\\\\x", "x\\0"]),
-                  st.text(min_size=0, max_size=6))
-names = st.builds(lambda lead, ps: lead + "/".join(ps),
-                  st.sampled_from(["", "/", "repo/", "state/", "//", "repo/../", "~/", "C:"]),
-                  st.lists(parts, min_size=0, max_size=5))
+parts = st.one_of(
+    st.sampled_from(["..", ".", "", ".git", ".GIT", "a", "b.txt", "\\\\x", "x\\0"]),
+    st.text(min_size=0, max_size=6),
+)
+names = st.builds(
+    lambda lead, ps: lead + "/".join(ps),
+    st.sampled_from(["", "/", "repo/", "state/", "//", "repo/../", "~/", "C:"]),
+    st.lists(parts, min_size=0, max_size=5),
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -57,8 +61,17 @@ def test_the_deploy_plan_is_the_one_bare_name() -> None:
 
 
 def test_hostile_names_are_refused_at_load(tmp_path: Path) -> None:
-    for name in ("/tmp/escape.txt", "repo/../../escape.txt", "../escape.txt", "repo/./a",
-                 "repo//a", "repo/.git/config", "other/a", "repo", "repo/a\\b"):
+    for name in (
+        "/tmp/escape.txt",
+        "repo/../../escape.txt",
+        "../escape.txt",
+        "repo/./a",
+        "repo//a",
+        "repo/.git/config",
+        "other/a",
+        "repo",
+        "repo/a\\b",
+    ):
         path = write(tmp_path / "p.yaml", POLICY.format(name=json.dumps(name)))
         try:
             load_policy_file(path)
@@ -71,8 +84,11 @@ def test_hostile_names_are_refused_at_load(tmp_path: Path) -> None:
 
 def test_policy_test_never_writes_outside(si: Callable[..., Run], tmp_path: Path) -> None:
     outside = tmp_path / "escaped"
-    for name in (str(outside / "abs.txt"), "repo/../../../../../../" + str(outside / "up.txt"),
-                 "repo/.git/config"):
+    for name in (
+        str(outside / "abs.txt"),
+        "repo/../../../../../../" + str(outside / "up.txt"),
+        "repo/.git/config",
+    ):
         folder = tmp_path / f"policies-{abs(hash(name))}"
         write(folder / "p.yaml", POLICY.format(name=json.dumps(name)))
         run = si("paas", "policy", "test", "--policies", str(folder))

@@ -27,26 +27,53 @@ remediation: fix it
 def test_default_pack_loads_with_the_contract_ids() -> None:
     policies = load_policies()
     ids = {p.id for p in policies if "doctor" in p.scopes}
-    assert ids == {"state-root-outside-repo", "vault-outside-repo", "no-repo-private-state",
-                   "no-plaintext-secrets", "no-cross-context-data", "oss-demo-public-safe",
-                   "state-permissions", "state-records-intact",
-                   "backup-outside-repo", "backup-latest-verifies"}
+    assert ids == {
+        "state-root-outside-repo",
+        "vault-outside-repo",
+        "no-repo-private-state",
+        "no-plaintext-secrets",
+        "no-cross-context-data",
+        "oss-demo-public-safe",
+        "state-permissions",
+        "state-records-intact",
+        "backup-outside-repo",
+        "backup-latest-verifies",
+    }
     assert sorted(p.id for p in policies if "checklist" in p.scopes) == [
-        "checklist-1-doctor-ok", "checklist-2-contexts-separated", "checklist-3-backups-verified",
-        "checklist-4-alerting-ready", "checklist-5-rollback-drill"]
+        "checklist-1-doctor-ok",
+        "checklist-2-contexts-separated",
+        "checklist-3-backups-verified",
+        "checklist-4-alerting-ready",
+        "checklist-5-rollback-drill",
+    ]
     assert sorted(p.id for p in policies if "escalation" in p.scopes) == [
-        "escalate-1-repo-exposure", "escalate-2-internal-vault-in-repo",
-        "escalate-3-cross-context-data", "escalate-4-backup-checksum"]
+        "escalate-1-repo-exposure",
+        "escalate-2-internal-vault-in-repo",
+        "escalate-3-cross-context-data",
+        "escalate-4-backup-checksum",
+    ]
 
 
-@pytest.mark.parametrize(("text", "expect"), [
-    (GOOD.replace("severity: medium", "severity: urgent"), ":3: field severity: 'urgent' is not one of"),
-    (GOOD.replace("check: state.permissions", "check: nope.nothing"), ":5: field check: unknown check kind"),
-    (GOOD.replace('dir_mode: "0700"', "dir_mode: 700"), ":7: field with.dir_mode: must be of string type"),
-    (GOOD.replace("scopes: [doctor]", "scopes: [everywhere]"), ":4: field scopes[0]:"),
-    (GOOD + "  bad: [\n", "invalid YAML"),
-    (GOOD.replace("remediation: fix it\n", ""), "field (top level): 'remediation' is a required property"),
-])
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        (GOOD.replace("severity: medium", "severity: urgent"), ":3: field severity: 'urgent' is not one of"),
+        (
+            GOOD.replace("check: state.permissions", "check: nope.nothing"),
+            ":5: field check: unknown check kind",
+        ),
+        (
+            GOOD.replace('dir_mode: "0700"', "dir_mode: 700"),
+            ":7: field with.dir_mode: must be of string type",
+        ),
+        (GOOD.replace("scopes: [doctor]", "scopes: [everywhere]"), ":4: field scopes[0]:"),
+        (GOOD + "  bad: [\n", "invalid YAML"),
+        (
+            GOOD.replace("remediation: fix it\n", ""),
+            "field (top level): 'remediation' is a required property",
+        ),
+    ],
+)
 def test_broken_policy_is_one_line(tmp_path: Path, text: str, expect: str) -> None:
     path = write(tmp_path / "p.yaml", text)
     with pytest.raises(InputError) as info:
@@ -62,12 +89,13 @@ def test_defaults_are_normalized(tmp_path: Path) -> None:
     assert policy.blocking is False  # medium is a warning unless it says blocking: true
 
 
-def test_user_policy_folder_and_broken_file_via_cli(baseline: Callable[..., Run],
-                                                    tmp_path: Path, state_root: Path) -> None:
+def test_user_policy_folder_and_broken_file_via_cli(
+    baseline: Callable[..., Run], tmp_path: Path, state_root: Path
+) -> None:
     folder = tmp_path / "mypolicies"
-    write(folder / "strict-modes.yaml", GOOD.replace("id: no-demo-hosts-in-internal",
-                                                     "id: strict-modes"))
+    write(folder / "strict-modes.yaml", GOOD.replace("id: no-demo-hosts-in-internal", "id: strict-modes"))
     import os
+
     os.chmod(state_root / "contexts", 0o750)
     run = baseline("paas", "doctor", "--policies", str(folder), "--json")
     check = next(c for c in run.json["checks"] if c["id"] == "strict-modes")
@@ -80,8 +108,7 @@ def test_user_policy_folder_and_broken_file_via_cli(baseline: Callable[..., Run]
     assert missing.code == 2 and "--policies" in missing.stderr
 
 
-def test_repo_config_disables_visibly(baseline: Callable[..., Run],
-                                      make_repo: Callable[..., Path]) -> None:
+def test_repo_config_disables_visibly(baseline: Callable[..., Run], make_repo: Callable[..., Path]) -> None:
     repo = make_repo(files={".si-paas.yaml": "disable: [oss-demo-public-safe]\n"})
     doc = baseline("paas", "doctor", "--json", cwd=repo).json
     check = next(c for c in doc["checks"] if c["id"] == "oss-demo-public-safe")

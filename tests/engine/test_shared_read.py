@@ -36,7 +36,8 @@ def _findings(snap: Snapshot, policy_id: str) -> list[str]:
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_content_check_never_opens_a_file_the_scan_read(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
     root = tmp_path / "tree"
     root.mkdir()
     _tree(root)
@@ -77,9 +78,10 @@ def test_read_counts_what_it_skips(tmp_path: Path) -> None:
     (root / "dir").mkdir()
     (root / "large.txt").write_bytes(b"a" * 33)
     repo = WorktreeSnapshot(root=root, is_git=False, max_file_size=32)
-    got = {name: repo.read(RepoFile(name, "file"))
-           for name in ("real.txt", "link.txt", "dir", "large.txt", "gone.txt")}
-    assert got == {"real.txt": b"hello\n", "link.txt": None, "dir": None, "large.txt": None,
-                   "gone.txt": None}
+    got = {
+        name: repo.read(RepoFile(name, "file"))
+        for name in ("real.txt", "link.txt", "dir", "large.txt", "gone.txt")
+    }
+    assert got == {"real.txt": b"hello\n", "link.txt": None, "dir": None, "large.txt": None, "gone.txt": None}
     assert repo.skipped == {"not a regular file": 3, "larger than 32 bytes": 1}
     assert set(repo.heads) == {"real.txt"}

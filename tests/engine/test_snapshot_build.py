@@ -35,8 +35,10 @@ def _repo(root: Path, files: dict[str, str]) -> Path:
 
 
 def test_excludes_are_read_when_the_snapshot_is_built(tmp_path: Path) -> None:
-    repo = _repo(tmp_path / "repo", {".si-paas.yaml": "exclude: ['vendor/*']\n",
-                                     "vendor/lib/.env": TOKEN, "app/.env": TOKEN})
+    repo = _repo(
+        tmp_path / "repo",
+        {".si-paas.yaml": "exclude: ['vendor/*']\n", "vendor/lib/.env": TOKEN, "app/.env": TOKEN},
+    )
     snap = build_snapshot(SnapshotSpec(StateLayout(tmp_path / "state"), paths=(repo,)))
     [source] = snap.repos
     assert source.exclude == ("vendor/*",)
@@ -44,15 +46,13 @@ def test_excludes_are_read_when_the_snapshot_is_built(tmp_path: Path) -> None:
     found = no_plaintext_secrets(snap, dict(policy.params), policy)
     assert [f.extra["relpath"] for f in found] == ["app/.env"]
     assert source.skipped == {"excluded by .si-paas.yaml": 1}
-    unexcluded = build_snapshot(SnapshotSpec(StateLayout(tmp_path / "state"), paths=(repo,),
-                                             excludes=False))
+    unexcluded = build_snapshot(SnapshotSpec(StateLayout(tmp_path / "state"), paths=(repo,), excludes=False))
     assert len(no_plaintext_secrets(unexcluded, dict(policy.params), policy)) == 2
 
 
 def test_size_cap_comes_from_the_spec_and_changes_no_source(tmp_path: Path) -> None:
     repo = _repo(tmp_path / "repo", {"app/.env": TOKEN})
-    snap = build_snapshot(SnapshotSpec(StateLayout(tmp_path / "state"), paths=(repo,),
-                                       max_file_size=10))
+    snap = build_snapshot(SnapshotSpec(StateLayout(tmp_path / "state"), paths=(repo,), max_file_size=10))
     policy = _policy("no-plaintext-secrets")
     assert no_plaintext_secrets(snap, dict(policy.params), policy) == []
     [source] = snap.repos
@@ -62,9 +62,13 @@ def test_size_cap_comes_from_the_spec_and_changes_no_source(tmp_path: Path) -> N
 
 def test_a_built_snapshot_cannot_be_reconfigured(tmp_path: Path) -> None:
     now = datetime(2026, 1, 2, tzinfo=UTC)
-    spec = SnapshotSpec(StateLayout(tmp_path / "state"), now=now, deploy={"app": "web"},
-                        overlay_vault_values={"fp": [("ctx", "KEY", "internal")]},
-                        env={"SI_PAAS_X": "1"})
+    spec = SnapshotSpec(
+        StateLayout(tmp_path / "state"),
+        now=now,
+        deploy={"app": "web"},
+        overlay_vault_values={"fp": [("ctx", "KEY", "internal")]},
+        env={"SI_PAAS_X": "1"},
+    )
     snap = build_snapshot(spec)
     assert (snap.now, snap.deploy, snap.env["SI_PAAS_X"]) == (now, {"app": "web"}, "1")
     assert snap.state.overlay_vault_values == {"fp": [("ctx", "KEY", "internal")]}
@@ -76,20 +80,23 @@ def test_a_built_snapshot_cannot_be_reconfigured(tmp_path: Path) -> None:
 
 def test_private_state_found_by_content_in_memory(tmp_path: Path) -> None:
     vault = "# si-paas vault, format 1. Values are sealed.\n"
-    repo = _repo(tmp_path / "repo", {"ops/notes.txt": vault, "README.md": "hello\n",
-                                     ".si/paas/current_context": "prod\n"})
+    repo = _repo(
+        tmp_path / "repo",
+        {"ops/notes.txt": vault, "README.md": "hello\n", ".si/paas/current_context": "prod\n"},
+    )
     snap = build_snapshot(SnapshotSpec(StateLayout(tmp_path / "state"), paths=(repo,)))
     policy = _policy("no-repo-private-state")
     found = no_private_state(snap, dict(policy.params), policy)
     assert sorted((f.extra["relpath"], f.rule) for f in found) == [
-        (".si/paas/current_context", "state-current-context"), ("ops/notes.txt", "vault-copy")]
+        (".si/paas/current_context", "state-current-context"),
+        ("ops/notes.txt", "vault-copy"),
+    ]
     verdict = judge(snap, "ci").verdict  # the same snapshot judged whole gives the same
     [check] = [c for c in verdict.checks if c.id == "no-repo-private-state"]
     assert len(check.findings) == 2
 
 
-def test_location_facts_are_read_once_per_snapshot(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_location_facts_are_read_once_per_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from si_paas.engine.checks.location import state_root_outside_repo
     from si_paas.snapshot import pathfacts
 

@@ -23,25 +23,79 @@ from hypothesis import strategies as st
 SI = shutil.which("si", path=str(Path(sys.executable).parent)) or shutil.which("si")
 
 # Small, reproducible budgets: CI runs the same examples every time, a few seconds a case.
-FAST = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                       HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
 SLOW = settings(FAST, max_examples=12)
 
 HOSTILE_NAMES = [
-    "", ".", "..", "../x", "a/b", "a\\b", "oss-demo\n", "oss-demo\r", "\n", "\x00", "a\x00b",
-    "-x", "--json", "--context", "a" * 65, "a" * 5000, "ok\u202eevil", "\u00e9t\u00e9", " ",
-    "$(touch PWNED)", "`touch PWNED`", "~", "CON", "NUL", "\udcff", "\x1b[31mred", "*", "?",
-    "internal-dogfood", "oss-demo", "x=y", "=", "k=", "=v", "TOKEN=abc",
+    "",
+    ".",
+    "..",
+    "../x",
+    "a/b",
+    "a\\b",
+    "oss-demo\n",
+    "oss-demo\r",
+    "\n",
+    "\x00",
+    "a\x00b",
+    "-x",
+    "--json",
+    "--context",
+    "a" * 65,
+    "a" * 5000,
+    "ok\u202eevil",
+    "\u00e9t\u00e9",
+    " ",
+    "$(touch PWNED)",
+    "`touch PWNED`",
+    "~",
+    "CON",
+    "NUL",
+    "\udcff",
+    "\x1b[31mred",
+    "*",
+    "?",
+    "internal-dogfood",
+    "oss-demo",
+    "x=y",
+    "=",
+    "k=",
+    "=v",
+    "TOKEN=abc",
 ]
 HOSTILE_HOSTS = [
-    "db.corp.example.", "deploy@db.corp.example", "db.corp.example:22", "[::1]:22", "::1",
-    "127.0.0.1", "0x7f.1", "xn--80ak6aa92e.com", "\u0430pple.com", "a..b", ".", "-", "",
-    "h" * 300, "host name", "host\n", "user@", "@", ":", ":99999", "db:-1",
+    "db.corp.example.",
+    "deploy@db.corp.example",
+    "db.corp.example:22",
+    "[::1]:22",
+    "::1",
+    "127.0.0.1",
+    "0x7f.1",
+    "xn--80ak6aa92e.com",
+    "\u0430pple.com",
+    "a..b",
+    ".",
+    "-",
+    "",
+    "h" * 300,
+    "host name",
+    "host\n",
+    "user@",
+    "@",
+    ":",
+    ":99999",
+    "db:-1",
 ]
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
-NAME = st.one_of(st.sampled_from(HOSTILE_NAMES), TEXT,
-                 st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,70}", fullmatch=True))
+NAME = st.one_of(
+    st.sampled_from(HOSTILE_NAMES), TEXT, st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,70}", fullmatch=True)
+)
 HOST = st.one_of(st.sampled_from(HOSTILE_HOSTS), TEXT)
 
 
@@ -50,12 +104,33 @@ def _safe_path(value: str) -> bool:
     return not (value.startswith(("/", "~")) or ".." in value or "\x00" in value)
 
 
-PATHISH = st.one_of(st.sampled_from(["x", "missing/file", ".", "state.json", "-"]),
-                    TEXT.filter(_safe_path))
-VALUE = st.one_of(NAME, HOST, PATHISH, st.integers(-2**70, 2**70).map(str),
-                  st.sampled_from(["json", "sarif", "junit", "table", "deploy", "audit",
-                                   "internal-dogfood", "oss-demo", "local", "ssh", "HEAD",
-                                   "2026-01-31T12:00:00Z", "yesterday", "-1", "0", "1e9"]))
+PATHISH = st.one_of(st.sampled_from(["x", "missing/file", ".", "state.json", "-"]), TEXT.filter(_safe_path))
+VALUE = st.one_of(
+    NAME,
+    HOST,
+    PATHISH,
+    st.integers(-(2**70), 2**70).map(str),
+    st.sampled_from(
+        [
+            "json",
+            "sarif",
+            "junit",
+            "table",
+            "deploy",
+            "audit",
+            "internal-dogfood",
+            "oss-demo",
+            "local",
+            "ssh",
+            "HEAD",
+            "2026-01-31T12:00:00Z",
+            "yesterday",
+            "-1",
+            "0",
+            "1e9",
+        ]
+    ),
+)
 
 
 @dataclass
@@ -73,16 +148,26 @@ def world_env(base: Path) -> dict[str, str]:
     home = base / "home"
     home.mkdir(parents=True, exist_ok=True)
     (base / "gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SI_PAAS_", "GIT_")) and k != "XDG_CACHE_HOME"}
-    env.update({
-        "HOME": str(home), "SI_PAAS_STATE_ROOT": str(home / ".si" / "paas"),
-        "SI_PAAS_KEY_DIR": str(home / ".si" / "keys"), "NO_COLOR": "1", "COLUMNS": "120",
-        "SI_PAAS_CACHE_DIR": os.environ.get("SI_PAAS_CACHE_DIR", str(base / "cache")),
-        "GIT_CONFIG_GLOBAL": str(base / "gitconfig"),
-        "GIT_AUTHOR_NAME": "Fuzz", "GIT_AUTHOR_EMAIL": "f@example.invalid",
-        "GIT_COMMITTER_NAME": "Fuzz", "GIT_COMMITTER_EMAIL": "f@example.invalid",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SI_PAAS_", "GIT_")) and k != "XDG_CACHE_HOME"
+    }
+    env.update(
+        {
+            "HOME": str(home),
+            "SI_PAAS_STATE_ROOT": str(home / ".si" / "paas"),
+            "SI_PAAS_KEY_DIR": str(home / ".si" / "keys"),
+            "NO_COLOR": "1",
+            "COLUMNS": "120",
+            "SI_PAAS_CACHE_DIR": os.environ.get("SI_PAAS_CACHE_DIR", str(base / "cache")),
+            "GIT_CONFIG_GLOBAL": str(base / "gitconfig"),
+            "GIT_AUTHOR_NAME": "Fuzz",
+            "GIT_AUTHOR_EMAIL": "f@example.invalid",
+            "GIT_COMMITTER_NAME": "Fuzz",
+            "GIT_COMMITTER_EMAIL": "f@example.invalid",
+        }
+    )
     return env
 
 
@@ -118,22 +203,22 @@ def run_inproc(args: list[str], env: dict[str, str], cwd: Path, stdin: bytes = b
         os.environ.clear()
         os.environ.update(saved_env)
     code = 0 if code is None else code
-    return Outcome(tuple(args), code if isinstance(code, int) else 1, out.getvalue(),
-                   err.getvalue())
+    return Outcome(tuple(args), code if isinstance(code, int) else 1, out.getvalue(), err.getvalue())
 
 
-def run_si(args: list[str], env: dict[str, str], cwd: Path, stdin: bytes = b"",
-           timeout: float = 60) -> Outcome:
+def run_si(
+    args: list[str], env: dict[str, str], cwd: Path, stdin: bytes = b"", timeout: float = 60
+) -> Outcome:
     """The installed `si` in its own process (tests/siproc.py); a run outliving `timeout` fails."""
     from conftest import ZYGOTE
 
     assert SI and ZYGOTE, "the `si` console script is not installed"
     if ZYGOTE.can_run(env):
-        code, out, err = ZYGOTE.run_bytes(list(args), cwd=cwd, env=env, stdin=stdin,
-                                          timeout=timeout)
+        code, out, err = ZYGOTE.run_bytes(list(args), cwd=cwd, env=env, stdin=stdin, timeout=timeout)
     else:
-        proc = subprocess.run([SI, *args], cwd=cwd, env=env, input=stdin, capture_output=True,
-                              timeout=timeout)
+        proc = subprocess.run(
+            [SI, *args], cwd=cwd, env=env, input=stdin, capture_output=True, timeout=timeout
+        )
         code, out, err = proc.returncode, proc.stdout, proc.stderr
     return Outcome(tuple(args), code, out.decode(errors="replace"), err.decode(errors="replace"))
 
@@ -144,7 +229,7 @@ def assert_clean(run: Outcome) -> None:
     assert run.code in (0, 1, 2), said
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout, said
     assert "internal error" not in run.stderr, said
-    head = run.args[:run.args.index("--")] if "--" in run.args else run.args
+    head = run.args[: run.args.index("--")] if "--" in run.args else run.args
     if "--json" in head and not {"--help", "-h", "--version"} & set(head):
         doc = json.loads(run.stdout)  # raises on no document or on two
         assert isinstance(doc, dict) and isinstance(doc.get("ok"), bool), said
@@ -178,12 +263,12 @@ def init_contexts(env: dict[str, str], cwd: Path) -> None:
     src = cwd / "web"
     src.mkdir(exist_ok=True)
     (src / "index.html").write_text("hi\n")
-    for args in (["context", "init", "--name", "internal-dogfood", "--type", "internal-dogfood"],
-                 ["context", "init", "--name", "oss-demo", "--type", "oss-demo"],
-                 ["--context", "oss-demo", "target", "add", "demo-1", "--host",
-                  "demo-1.example.test", "--disposable"],
-                 ["--context", "oss-demo", "app", "add", "web", "--source", str(src),
-                  "--target", "demo-1"]):
+    for args in (
+        ["context", "init", "--name", "internal-dogfood", "--type", "internal-dogfood"],
+        ["context", "init", "--name", "oss-demo", "--type", "oss-demo"],
+        ["--context", "oss-demo", "target", "add", "demo-1", "--host", "demo-1.example.test", "--disposable"],
+        ["--context", "oss-demo", "app", "add", "web", "--source", str(src), "--target", "demo-1"],
+    ):
         done = run_inproc(["paas", *args], env, cwd)
         assert done.code == 0, done.stderr
 

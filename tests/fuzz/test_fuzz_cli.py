@@ -19,8 +19,9 @@ WHOLE_PACK = {("policy", "test"), ("rules", "test")}
 
 
 def _flags(cmd: click.Command) -> list[str]:
-    return sorted({o for p in cmd.params if isinstance(p, click.Option)
-                   for o in (*p.opts, *p.secondary_opts)})
+    return sorted(
+        {o for p in cmd.params if isinstance(p, click.Option) for o in (*p.opts, *p.secondary_opts)}
+    )
 
 
 def _required(cmd: click.Command) -> st.SearchStrategy[list[str]]:
@@ -28,22 +29,26 @@ def _required(cmd: click.Command) -> st.SearchStrategy[list[str]]:
     for param in cmd.params:
         if not param.required:
             continue
-        value = (st.sampled_from(list(param.type.choices)) | VALUE
-                 if isinstance(param.type, click.Choice) else VALUE)
+        value = (
+            st.sampled_from(list(param.type.choices)) | VALUE
+            if isinstance(param.type, click.Choice)
+            else VALUE
+        )
         if isinstance(param, click.Argument):
             parts.append(value.map(lambda v: [v]))
         else:
             parts.append(value.map(lambda v, o=param.opts[0]: [o, v]))
-    return st.tuples(*parts).map(lambda chunks: [a for c in chunks for a in c]) if parts \
-        else st.just([])
+    return st.tuples(*parts).map(lambda chunks: [a for c in chunks for a in c]) if parts else st.just([])
 
 
 def _argv(path: tuple[str, ...], cmd: click.Command) -> st.SearchStrategy[list[str]]:
     token = st.sampled_from([*_flags(cmd), "--json", "--context"]) | VALUE
-    prefix = st.sampled_from([[], ["--context", "oss-demo"], ["--context", "internal-dogfood"],
-                              ["--context", "nope"]])
+    prefix = st.sampled_from(
+        [[], ["--context", "oss-demo"], ["--context", "internal-dogfood"], ["--context", "nope"]]
+    )
     return st.tuples(prefix, _required(cmd) | st.just([]), st.lists(token, max_size=6)).map(
-        lambda t: ["paas", *t[0], *path, *t[1], *t[2]])
+        lambda t: ["paas", *t[0], *path, *t[1], *t[2]]
+    )
 
 
 def _case(path: tuple[str, ...], cmd: click.Command) -> Any:
@@ -68,8 +73,7 @@ NAME_TAKERS = [
     ["paas", "context", "use"],
     ["paas", "context", "show"],
     ["paas", "context", "remove"],
-    ["paas", "--context", "oss-demo", "target", "add", "--host", "h.example.test",
-     "--disposable"],
+    ["paas", "--context", "oss-demo", "target", "add", "--host", "h.example.test", "--disposable"],
     ["paas", "--context", "oss-demo", "target", "show"],
     ["paas", "--context", "oss-demo", "target", "update", "demo-1", "--label"],
     ["paas", "--context", "oss-demo", "target", "add", "t2", "--disposable", "--host"],
@@ -83,14 +87,18 @@ NAME_TAKERS = [
 
 @SLOW
 @given(taker=st.sampled_from(NAME_TAKERS), name=NAME, as_json=st.booleans())
-def test_hostile_names_through_the_installed_si(worlds: Worlds, taker: list[str], name: str,
-                                               as_json: bool) -> None:
+def test_hostile_names_through_the_installed_si(
+    worlds: Worlds, taker: list[str], name: str, as_json: bool
+) -> None:
     argv = [*taker, name, *(["target", "list"] if taker == ["paas", "--context"] else [])]
     argv += ["--json"] if as_json else []
     with worlds.fresh() as here:
         run = run_si(argv, worlds.env, here / "web", stdin=b"Zq8-v4lue!\n")
         assert_clean(run)
         # Whatever the name did, the state it left behind is still readable by every reader.
-        for after in (["paas", "doctor", "--json"], ["paas", "context", "list", "--json"],
-                      ["paas", "--context", "oss-demo", "secret", "list", "--json"]):
+        for after in (
+            ["paas", "doctor", "--json"],
+            ["paas", "context", "list", "--json"],
+            ["paas", "--context", "oss-demo", "secret", "list", "--json"],
+        ):
             assert_clean(run_si(after, worlds.env, here / "web"))

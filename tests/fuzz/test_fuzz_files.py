@@ -17,18 +17,36 @@ from fuzzkit import FAST, TEXT, Worlds, assert_clean, run_inproc
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SCALARS = (st.none() | st.booleans() | st.integers(-2**80, 2**80)
-           | st.floats(allow_nan=True, allow_infinity=True) | TEXT)
-JSONISH = st.recursive(SCALARS, lambda kids: st.lists(kids, max_size=4)
-                       | st.dictionaries(TEXT, kids, max_size=4), max_leaves=12)
-SPECIAL = st.sampled_from([
-    b"", b"\n", b"\x00" * 64, b"\xff\xfe\x00{\x00}", b"[" * 50_000, b"{\"a\":" * 20_000,
-    b"1" * 5_000, b"-" * 3 + b"\n" + b"a: &x [*x]\n", b"a: !!python/object:os.system ls\n",
-    b"\xef\xbb\xbf{}", "{\"name\": \"\u202e\"}".encode(), b"null", b"[]", b"\"string\"",
-])
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**80), 2**80)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | TEXT
+)
+JSONISH = st.recursive(
+    SCALARS, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(TEXT, kids, max_size=4), max_leaves=12
+)
+SPECIAL = st.sampled_from(
+    [
+        b"",
+        b"\n",
+        b"\x00" * 64,
+        b"\xff\xfe\x00{\x00}",
+        b"[" * 50_000,
+        b'{"a":' * 20_000,
+        b"1" * 5_000,
+        b"-" * 3 + b"\n" + b"a: &x [*x]\n",
+        b"a: !!python/object:os.system ls\n",
+        b"\xef\xbb\xbf{}",
+        '{"name": "\u202e"}'.encode(),
+        b"null",
+        b"[]",
+        b'"string"',
+    ]
+)
 Mutation = tuple[int, str, Any]
-MUTATION = st.tuples(st.integers(0, 10**6), st.sampled_from(["replace", "delete", "insert"]),
-                     JSONISH)
+MUTATION = st.tuples(st.integers(0, 10**6), st.sampled_from(["replace", "delete", "insert"]), JSONISH)
 
 
 def _paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -65,20 +83,27 @@ def mutate(doc: Any, mutation: Mutation) -> Any:
 
 
 def _json_content(valid: Any) -> st.SearchStrategy[bytes]:
-    mutated = MUTATION.map(lambda m: json.dumps(mutate(json.loads(json.dumps(valid)), m),
-                                                allow_nan=True).encode())
-    return st.one_of(mutated, mutated, JSONISH.map(lambda v: json.dumps(v).encode()), SPECIAL,
-                     st.binary(max_size=200))
+    mutated = MUTATION.map(
+        lambda m: json.dumps(mutate(json.loads(json.dumps(valid)), m), allow_nan=True).encode()
+    )
+    return st.one_of(
+        mutated, mutated, JSONISH.map(lambda v: json.dumps(v).encode()), SPECIAL, st.binary(max_size=200)
+    )
 
 
 def _yaml_content(valid: Any) -> st.SearchStrategy[bytes]:
     def dump(m: Mutation) -> bytes:
-        return yaml.safe_dump(mutate(json.loads(json.dumps(valid)), m),
-                              allow_unicode=True).encode()
+        return yaml.safe_dump(mutate(json.loads(json.dumps(valid)), m), allow_unicode=True).encode()
 
     mutated = MUTATION.map(dump)
-    return st.one_of(mutated, mutated, JSONISH.map(lambda v: yaml.safe_dump(v).encode()),
-                     SPECIAL, st.binary(max_size=200), TEXT.map(str.encode))
+    return st.one_of(
+        mutated,
+        mutated,
+        JSONISH.map(lambda v: yaml.safe_dump(v).encode()),
+        SPECIAL,
+        st.binary(max_size=200),
+        TEXT.map(str.encode),
+    )
 
 
 STATE_FILES = {
@@ -99,8 +124,18 @@ READERS = [
     ["paas", "--context", "oss-demo", "app", "list", "--json"],
     ["paas", "--context", "oss-demo", "events", "list", "--json"],
     ["paas", "--context", "oss-demo", "secret", "list", "--json"],
-    ["paas", "--context", "oss-demo", "target", "add", "t9", "--host", "t9.example.test",
-     "--disposable", "--json"],
+    [
+        "paas",
+        "--context",
+        "oss-demo",
+        "target",
+        "add",
+        "t9",
+        "--host",
+        "t9.example.test",
+        "--disposable",
+        "--json",
+    ],
     ["paas", "--context", "oss-demo", "context", "export", "--json"],
     ["paas", "target", "list", "--json"],  # through current_context
 ]
@@ -109,8 +144,11 @@ READERS = [
 def _valid(worlds: Worlds, rel: str) -> Any:
     path = worlds.template / "home" / ".si" / "paas" / rel
     if rel.endswith(".jsonl"):
-        lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] \
-            if path.exists() else []
+        lines = (
+            [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            if path.exists()
+            else []
+        )
         return lines or [{"kind": "audit"}]
     if rel.endswith(".json") and path.exists():
         return json.loads(path.read_text())
@@ -122,16 +160,24 @@ def _state_content(worlds: Worlds, rel: str) -> st.SearchStrategy[bytes]:
     valid = _valid(worlds, rel)
     if rel.endswith(".jsonl"):  # whole lines, torn lines, and a valid log with one bad line
         line = _json_content(valid[0])
-        return st.lists(line, min_size=1, max_size=4).map(
-            lambda ls: b"\n".join(ls) + b"\n") | line
+        return st.lists(line, min_size=1, max_size=4).map(lambda ls: b"\n".join(ls) + b"\n") | line
     if rel.endswith("secrets.env"):
-        return st.one_of(st.binary(max_size=200), SPECIAL, TEXT.map(str.encode),
-                         st.lists(st.tuples(TEXT, TEXT), max_size=4).map(
-                             lambda kv: "".join(f"{k}={v}\n" for k, v in kv).encode()),
-                         st.just(b"API_TOKEN=ENC[v1,AAAA,BBBB]\n"))
+        return st.one_of(
+            st.binary(max_size=200),
+            SPECIAL,
+            TEXT.map(str.encode),
+            st.lists(st.tuples(TEXT, TEXT), max_size=4).map(
+                lambda kv: "".join(f"{k}={v}\n" for k, v in kv).encode()
+            ),
+            st.just(b"API_TOKEN=ENC[v1,AAAA,BBBB]\n"),
+        )
     if rel == "current_context":
-        return st.one_of(st.binary(max_size=100), SPECIAL, TEXT.map(str.encode),
-                         st.sampled_from([b"oss-demo", b"oss-demo\n\n", b"../x", b"\xff"]))
+        return st.one_of(
+            st.binary(max_size=100),
+            SPECIAL,
+            TEXT.map(str.encode),
+            st.sampled_from([b"oss-demo", b"oss-demo\n\n", b"../x", b"\xff"]),
+        )
     return _json_content(valid)
 
 
@@ -156,20 +202,25 @@ def _policy(name: str) -> Any:
     return yaml.safe_load((ROOT / "policies" / name).read_text())
 
 
-@pytest.mark.parametrize("base", ["no-plaintext-secrets.yaml", "oss-demo-public-safe.yaml",
-                                  "state-permissions.yaml"])
+@pytest.mark.parametrize(
+    "base", ["no-plaintext-secrets.yaml", "oss-demo-public-safe.yaml", "state-permissions.yaml"]
+)
 def test_policy_files(worlds: Worlds, base: str) -> None:
     @FAST
-    @given(content=_yaml_content(_policy(base)),
-           command=st.sampled_from([["policy", "list"], ["policy", "test"], ["doctor"],
-                                    ["scan"], ["scan", "--staged"]]))
+    @given(
+        content=_yaml_content(_policy(base)),
+        command=st.sampled_from(
+            [["policy", "list"], ["policy", "test"], ["doctor"], ["scan"], ["scan", "--staged"]]
+        ),
+    )
     def check(content: bytes, command: list[str]) -> None:
         with worlds.fresh() as here:
             folder = here / "mypolicies"
             folder.mkdir()
             (folder / base).write_bytes(content)
-            assert_clean(run_inproc(["paas", *command, "--policies", str(folder), "--json"],
-                                    worlds.env, here / "repo"))
+            assert_clean(
+                run_inproc(["paas", *command, "--policies", str(folder), "--json"], worlds.env, here / "repo")
+            )
 
     check()
 
@@ -182,8 +233,9 @@ def _small_pack(name: str) -> Any:
     return pack
 
 
-@pytest.mark.parametrize(("flag", "name"), [("--secrets", "secrets.yaml"),
-                                            ("--private-state", "private-state.yaml")])
+@pytest.mark.parametrize(
+    ("flag", "name"), [("--secrets", "secrets.yaml"), ("--private-state", "private-state.yaml")]
+)
 def test_rule_packs(worlds: Worlds, flag: str, name: str) -> None:
     @FAST
     @given(content=_yaml_content(_small_pack(name)))
@@ -191,21 +243,28 @@ def test_rule_packs(worlds: Worlds, flag: str, name: str) -> None:
         with worlds.fresh() as here:
             pack = here / name
             pack.write_bytes(content)
-            assert_clean(run_inproc(["paas", "rules", "test", flag, str(pack), "--json"],
-                                    worlds.env, here / "repo"))
+            assert_clean(
+                run_inproc(["paas", "rules", "test", flag, str(pack), "--json"], worlds.env, here / "repo")
+            )
 
     check()
 
 
-REPO_CONFIG = {"policies": ["ci/policies"], "disable": ["oss-demo-public-safe"],
-               "exclude": ["tests/fixtures/*"]}
+REPO_CONFIG = {
+    "policies": ["ci/policies"],
+    "disable": ["oss-demo-public-safe"],
+    "exclude": ["tests/fixtures/*"],
+}
 
 
 def test_repo_config(worlds: Worlds) -> None:
     @FAST
-    @given(content=_yaml_content(REPO_CONFIG),
-           command=st.sampled_from([["scan"], ["scan", "--staged"], ["scan", "--history"],
-                                    ["doctor"], ["policy", "list"]]))
+    @given(
+        content=_yaml_content(REPO_CONFIG),
+        command=st.sampled_from(
+            [["scan"], ["scan", "--staged"], ["scan", "--history"], ["doctor"], ["policy", "list"]]
+        ),
+    )
     def check(content: bytes, command: list[str]) -> None:
         with worlds.fresh() as here:
             (here / "repo" / ".si-paas.yaml").write_bytes(content)
@@ -215,21 +274,29 @@ def test_repo_config(worlds: Worlds) -> None:
 
 
 def test_bundles(worlds: Worlds) -> None:
-    exported = run_inproc(["paas", "--context", "oss-demo", "context", "export", "--json"],
-                          worlds.env, worlds.path)
+    exported = run_inproc(
+        ["paas", "--context", "oss-demo", "context", "export", "--json"], worlds.env, worlds.path
+    )
     assert exported.code == 0, exported.stderr
     valid = json.loads(exported.stdout)["bundle"]
 
     @FAST
-    @given(content=_json_content(valid),
-           extra=st.sampled_from([[], ["--force"], ["--allow-cross-type"]]),
-           into=st.sampled_from(["oss-demo", "internal-dogfood"]))
+    @given(
+        content=_json_content(valid),
+        extra=st.sampled_from([[], ["--force"], ["--allow-cross-type"]]),
+        into=st.sampled_from(["oss-demo", "internal-dogfood"]),
+    )
     def check(content: bytes, extra: list[str], into: str) -> None:
         with worlds.fresh() as here:
             bundle = here / "bundle.json"
             bundle.write_bytes(content)
-            assert_clean(run_inproc(["paas", "--context", into, "context", "import",
-                                     str(bundle), *extra, "--json"], worlds.env, here / "repo"))
+            assert_clean(
+                run_inproc(
+                    ["paas", "--context", into, "context", "import", str(bundle), *extra, "--json"],
+                    worlds.env,
+                    here / "repo",
+                )
+            )
             assert_clean(run_inproc(["paas", "doctor", "--json"], worlds.env, here / "repo"))
 
     check()

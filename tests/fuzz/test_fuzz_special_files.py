@@ -50,14 +50,15 @@ def _run(worlds: Worlds, here: Path, args: list[str]) -> None:
     assert_clean(run)
 
 
-@pytest.mark.parametrize(("kind", "maker"), [
-    (k, m) for k in sorted(STATE) for m in sorted(MAKERS)])
+@pytest.mark.parametrize(("kind", "maker"), [(k, m) for k in sorted(STATE) for m in sorted(MAKERS)])
 def test_state_file(worlds: Worlds, kind: str, maker: str) -> None:
     with worlds.fresh() as here:
         MAKERS[maker](worlds.state_root / STATE[kind])
-        for args in (["paas", "doctor", "--json"],
-                     ["paas", "--context", "oss-demo", "target", "list", "--json"],
-                     ["paas", "--context", "oss-demo", "secret", "list", "--json"]):
+        for args in (
+            ["paas", "doctor", "--json"],
+            ["paas", "--context", "oss-demo", "target", "list", "--json"],
+            ["paas", "--context", "oss-demo", "secret", "list", "--json"],
+        ):
             _run(worlds, here, args)
 
 
@@ -71,9 +72,14 @@ def test_key_file(worlds: Worlds, maker: str) -> None:
         _run(worlds, here, ["paas", "doctor", "--json"])
 
 
-@pytest.mark.parametrize(("what", "maker"), [
-    (w, m) for w in ("policy", "secret rules", "private-state rules", "repo config", "bundle",
-                     "baseline") for m in sorted(MAKERS)])
+@pytest.mark.parametrize(
+    ("what", "maker"),
+    [
+        (w, m)
+        for w in ("policy", "secret rules", "private-state rules", "repo config", "bundle", "baseline")
+        for m in sorted(MAKERS)
+    ],
+)
 def test_input_file(worlds: Worlds, what: str, maker: str) -> None:
     with worlds.fresh() as here:
         folder = here / "special"
@@ -83,11 +89,9 @@ def test_input_file(worlds: Worlds, what: str, maker: str) -> None:
         args = {
             "policy": ["paas", "policy", "list", "--policies", str(folder), "--json"],
             "secret rules": ["paas", "rules", "test", "--secrets", str(target), "--json"],
-            "private-state rules": ["paas", "rules", "test", "--private-state", str(target),
-                                    "--json"],
+            "private-state rules": ["paas", "rules", "test", "--private-state", str(target), "--json"],
             "repo config": ["paas", "scan", "--json"],
-            "bundle": ["paas", "--context", "oss-demo", "context", "import", str(target),
-                       "--json"],
+            "bundle": ["paas", "--context", "oss-demo", "context", "import", str(target), "--json"],
             "baseline": ["paas", "scan", "--baseline", str(target), "--json"],
         }[what]
         _run(worlds, here, args)

@@ -14,8 +14,12 @@ import pytest
 from si_paas.report import formats, renderers
 from si_paas.report.verdict import from_document
 
-_COMMANDS = ("si_paas.cli.doctor:doctor", "si_paas.cli.scan:scan",
-             "si_paas.cli.checklist:checklist", "si_paas.cli.escalation:check")
+_COMMANDS = (
+    "si_paas.cli.doctor:doctor",
+    "si_paas.cli.scan:scan",
+    "si_paas.cli.checklist:checklist",
+    "si_paas.cli.escalation:check",
+)
 
 
 def _format_choices(spec: str) -> list[str]:
@@ -46,7 +50,8 @@ def extra_format(tmp_path: Path) -> Iterator[str]:
         "    def render(self, verdict, out):\n"
         "        for item in verdict.items:\n"
         "            out.write(f'{item.rule_id} {item.status}\\n')\n\n\n"
-        "RENDERER = LinesRenderer()\n")
+        "RENDERER = LinesRenderer()\n"
+    )
     formats.__path__.append(str(tmp_path))
     renderers.registry.cache_clear()
     try:
@@ -65,9 +70,23 @@ def test_a_new_format_is_one_module(extra_format: str) -> None:
         importlib.reload(importlib.import_module(spec.partition(":")[0]))
         assert extra_format in _format_choices(spec), spec
     summary = {"passed": 1, "failed": 0, "warnings": 0, "disabled": 0}
-    doc = {"ok": True, "command": "doctor", "summary": summary, "checks": [
-        {"id": "p", "title": "t", "severity": "low", "ok": True, "blocking": False,
-         "status": "pass", "findings": [], "remediation": ""}]}
+    doc = {
+        "ok": True,
+        "command": "doctor",
+        "summary": summary,
+        "checks": [
+            {
+                "id": "p",
+                "title": "t",
+                "severity": "low",
+                "ok": True,
+                "blocking": False,
+                "status": "pass",
+                "findings": [],
+                "remediation": "",
+            }
+        ],
+    }
     buffer = io.StringIO()
     renderers.render(extra_format, from_document(doc, title="doctor"), buffer)
     assert buffer.getvalue() == "p pass\n"

@@ -31,10 +31,8 @@ def make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Make]:
     monkeypatch.setenv("SI_PAAS_BACKUP_ROOT", str(home / ".si" / "backups"))
     made: list[Invocation] = []
 
-    def make(command: str = "target add", context: str | None = None,
-             root: Path | None = None) -> Invocation:
-        inv = Invocation(command, context_opt=context,
-                         layout=StateLayout(root or home / ".si" / "paas"))
+    def make(command: str = "target add", context: str | None = None, root: Path | None = None) -> Invocation:
+        inv = Invocation(command, context_opt=context, layout=StateLayout(root or home / ".si" / "paas"))
         made.append(inv)
         return inv
 
@@ -50,8 +48,9 @@ def _init(make: Make, name: str = "oss-demo", ctype: str = "oss-demo", **kw: Any
     return load_context(inv.layout, name)
 
 
-def _add(make: Make, name: str, host: str, *, disposable: bool = True,
-         context: str = "oss-demo") -> Invocation:
+def _add(
+    make: Make, name: str, host: str, *, disposable: bool = True, context: str = "oss-demo"
+) -> Invocation:
     inv = make("target add", context=context)
     records.add_target(inv, name, host, None, None, "ssh", None, disposable, ())
     return inv
@@ -64,10 +63,20 @@ def _plant(make: Make, ctx: Context, record: dict[str, Any]) -> None:
 
 
 def _target(ctx: Context, name: str, host: str, disposable: bool) -> dict[str, Any]:
-    return {"name": name, "host": host, "port": None, "user": None, "transport": "ssh",
-            "path": None, "disposable": disposable, "labels": {}, "context": ctx.name,
-            "context_id": ctx.context_id, "created_at": ctx.created_at,
-            "updated_at": ctx.created_at}
+    return {
+        "name": name,
+        "host": host,
+        "port": None,
+        "user": None,
+        "transport": "ssh",
+        "path": None,
+        "disposable": disposable,
+        "labels": {},
+        "context": ctx.name,
+        "context_id": ctx.context_id,
+        "created_at": ctx.created_at,
+        "updated_at": ctx.created_at,
+    }
 
 
 def test_a_clean_change_runs_without_warnings(make: Make) -> None:
@@ -81,8 +90,7 @@ def test_a_change_adding_a_blocking_finding_is_refused(make: Make) -> None:
     with pytest.raises(PolicyRefusal) as err:
         _add(make, "web", "web.test", disposable=False)
     assert err.value.failed == ["oss-demo-public-safe"]
-    assert "refused by the doctor gate: oss-demo-public-safe: target oss-demo/web" in str(
-        err.value)
+    assert "refused by the doctor gate: oss-demo-public-safe: target oss-demo/web" in str(err.value)
     assert not make().layout.collection_file(ctx.name, "targets").exists()
 
 
@@ -131,8 +139,7 @@ def test_a_vault_raised_to_critical_blocks_strict_commands_and_warns_reads(make:
     vault.chmod(0o640)
     read = make("target list", context="oss-demo")
     gate.check_read(read, ctx)
-    assert len(read.warnings) == 1 and "state-permissions: vault readable by others" in (
-        read.warnings[0])
+    assert len(read.warnings) == 1 and "state-permissions: vault readable by others" in (read.warnings[0])
     with pytest.raises(PolicyRefusal) as err:
         gate.guard_change(make("secret set", context="oss-demo"), ctx, strict=True)
     assert err.value.failed == ["state-permissions"]
@@ -146,8 +153,7 @@ def test_a_new_context_with_a_group_readable_vault_is_refused(make: Make, tmp_pa
     inv = make("context init")
     with pytest.raises(PolicyRefusal) as err:
         contexts.init(inv, "oss-demo", "oss-demo", str(vault))
-    assert err.value.failed == ["state-permissions"] and "vault readable by others" in str(
-        err.value)
+    assert err.value.failed == ["state-permissions"] and "vault readable by others" in str(err.value)
 
 
 def test_a_clean_read_has_no_warning(make: Make) -> None:
@@ -172,7 +178,8 @@ def test_a_state_root_in_a_repository_is_refused(make: Make, in_repo: Path) -> N
 
 
 def test_the_unsafe_override_covers_the_state_root_and_its_vaults_only(
-        make: Make, in_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make: Make, in_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SI_PAAS_ALLOW_REPO_STATE", "true")
     ctx = _init(make, root=in_repo)
     inv = make("target add", context="oss-demo", root=in_repo)
@@ -184,8 +191,11 @@ def test_the_unsafe_override_covers_the_state_root_and_its_vaults_only(
     assert "state-root-outside-repo" in err.value.failed
     ctx2 = load_context(make(root=in_repo).layout, "oss-demo")
     with pytest.raises(PolicyRefusal):  # other findings still refuse
-        gate.guard_change(make(context="oss-demo", root=in_repo), ctx2, overlay_items={
-            ("oss-demo", "targets"): [_target(ctx2, "w", "w.test", disposable=False)]})
+        gate.guard_change(
+            make(context="oss-demo", root=in_repo),
+            ctx2,
+            overlay_items={("oss-demo", "targets"): [_target(ctx2, "w", "w.test", disposable=False)]},
+        )
 
 
 @pytest.mark.parametrize("value", ["1", "true", "YES", "True"])
@@ -202,8 +212,10 @@ def test_a_refusal_names_the_first_finding_and_counts_the_rest(make: Make) -> No
     _init(make)
     with pytest.raises(PolicyRefusal) as err:
         _add(make, "prod", "web.test", disposable=False)
-    assert str(err.value) == ("refused by the doctor gate: oss-demo-public-safe: target "
-                              "oss-demo/prod is not marked --disposable (+1 more)")
+    assert str(err.value) == (
+        "refused by the doctor gate: oss-demo-public-safe: target "
+        "oss-demo/prod is not marked --disposable (+1 more)"
+    )
 
 
 def test_what_made_it_worse_is_named_before_what_already_failed(make: Make) -> None:
@@ -218,18 +230,21 @@ def test_what_made_it_worse_is_named_before_what_already_failed(make: Make) -> N
 
 
 def test_the_override_without_a_state_root_in_a_repository_changes_nothing(
-        make: Make, monkeypatch: pytest.MonkeyPatch) -> None:
+    make: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SI_PAAS_ALLOW_REPO_STATE", "true")
     ctx = _init(make)
     inv = make(context="oss-demo")
     with pytest.raises(PolicyRefusal):
-        gate.guard_change(inv, ctx, overlay_items={
-            ("oss-demo", "targets"): [_target(ctx, "w", "w.test", disposable=False)]})
+        gate.guard_change(
+            inv, ctx, overlay_items={("oss-demo", "targets"): [_target(ctx, "w", "w.test", disposable=False)]}
+        )
     assert inv.warnings == [] and inv.audit_args == {}
 
 
 def test_the_override_keeps_a_vault_in_a_repository_outside_the_state_root(
-        make: Make, in_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make: Make, in_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dataclasses import replace
 
     monkeypatch.setenv("SI_PAAS_ALLOW_REPO_STATE", "true")
@@ -277,5 +292,6 @@ def test_an_escalation_condition_is_a_warning_whatever_the_gate_decides(make: Ma
     _plant(make, ctx, {**_target(ctx, "copied", "copied.test", True), "context": "dog"})
     inv = make(context="oss-demo")
     gate.guard_change(inv, ctx)  # not worse: runs
-    assert any(w.startswith("escalation condition escalate-3-cross-context-data holds")
-               for w in inv.warnings), inv.warnings
+    assert any(
+        w.startswith("escalation condition escalate-3-cross-context-data holds") for w in inv.warnings
+    ), inv.warnings

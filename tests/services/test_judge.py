@@ -38,12 +38,19 @@ def layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StateLayout:
 def test_an_empty_state_root_passes_the_state_scope(layout: StateLayout) -> None:
     j = judge(build_snapshot(SnapshotSpec(layout)), "state")
     ids = {c.id for c in j.verdict.checks}
-    assert j.verdict.ok and {"state-root-outside-repo", "vault-outside-repo",
-                             "state-permissions", "no-cross-context-data",
-                             "oss-demo-public-safe"} <= ids
+    assert (
+        j.verdict.ok
+        and {
+            "state-root-outside-repo",
+            "vault-outside-repo",
+            "state-permissions",
+            "no-cross-context-data",
+            "oss-demo-public-safe",
+        }
+        <= ids
+    )
     assert "no-plaintext-secrets" not in ids
-    assert j.tuning() == {"path": None, "exclude": [], "disable": [], "policies": [],
-                          "overrides": []}
+    assert j.tuning() == {"path": None, "exclude": [], "disable": [], "policies": [], "overrides": []}
 
 
 def test_doctor_scope_judges_the_repositories(layout: StateLayout, repo: Path) -> None:
@@ -55,14 +62,17 @@ def test_doctor_scope_judges_the_repositories(layout: StateLayout, repo: Path) -
 
 
 def test_a_user_folder_adds_a_policy(layout: StateLayout, tmp_path: Path) -> None:
-    write(tmp_path / "mine" / "p.yaml", """\
+    write(
+        tmp_path / "mine" / "p.yaml",
+        """\
 id: my-no-state-files
 title: mine
 severity: low
 scopes: [state]
 check: state.records_intact
 remediation: fix it
-""")
+""",
+    )
     j = judge(build_snapshot(SnapshotSpec(layout)), "state", policy_dirs=[tmp_path / "mine"])
     mine = next(c for c in j.verdict.checks if c.id == "my-no-state-files")
     assert mine.ok and not mine.blocking
@@ -79,8 +89,7 @@ def test_a_repository_config_disables_and_excludes(layout: StateLayout, repo: Pa
     assert j.verdict.ok, [c.id for c in j.verdict.failed()]
 
 
-def test_a_repository_config_cannot_disable_a_critical_policy(layout: StateLayout,
-                                                               repo: Path) -> None:
+def test_a_repository_config_cannot_disable_a_critical_policy(layout: StateLayout, repo: Path) -> None:
     write(repo / ".si-paas.yaml", "disable: [no-plaintext-secrets]\n")
     with pytest.raises(InputError) as err:
         judge(build_snapshot(SnapshotSpec(layout, paths=(repo,))), "doctor", config_repo=repo)
@@ -94,8 +103,7 @@ def test_allowed_overrides_come_from_the_environment(monkeypatch: pytest.MonkeyP
     assert allowed_overrides() == frozenset()
 
 
-def test_repo_of_and_current_repo(repo: Path, tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_repo_of_and_current_repo(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     for var in ("GIT_DIR", "GIT_WORK_TREE"):
         monkeypatch.delenv(var, raising=False)

@@ -47,8 +47,17 @@ def test_a_failed_in_process_call_is_audited_and_raises(layout: StateLayout) -> 
     add = Invocation(command="", context_opt="oss-demo")
     records.add_target(add, "demo-1", "demo-1.example.test", None, None, "ssh", None, True, ())
     with pytest.raises(UsageError, match="already exists"):
-        records.add_target(Invocation(command="", context_opt="oss-demo"), "demo-1",
-                           "demo-1.example.test", None, None, "ssh", None, True, ())
+        records.add_target(
+            Invocation(command="", context_opt="oss-demo"),
+            "demo-1",
+            "demo-1.example.test",
+            None,
+            None,
+            "ssh",
+            None,
+            True,
+            (),
+        )
     lines = [(e["command"], e["status"], e["exit_code"]) for e in _audit(layout, "oss-demo")]
     assert lines == [("target add", "ok", 0), ("target add", "error", 2)]
 
@@ -64,8 +73,7 @@ def test_context_use_and_remove_pass_the_change_gate(layout: StateLayout) -> Non
         os.chmod(layout.context_dir(name), 0o755)
     use = Invocation(command="")
     contexts.use(use, "oss-demo")  # a selection adds no finding: it runs, with a warning
-    assert any(w.startswith("state already fails the doctor gate") for w in use.warnings), \
-        use.warnings
+    assert any(w.startswith("state already fails the doctor gate") for w in use.warnings), use.warnings
     remove = Invocation(command="", context_opt="internal-dogfood")
     contexts.remove(remove, "internal-dogfood", False)
     assert any("doctor gate" in w for w in remove.warnings), remove.warnings
@@ -99,11 +107,27 @@ def test_a_deploy_that_is_not_a_dry_run_needs_an_explicit_context(layout: StateL
 
     contexts.use(Invocation(command=""), "oss-demo")
     with pytest.raises(UsageError, match="`deploy` changes state and needs --context NAME"):
-        deploy.deploy(Invocation(command=""), "web", "demo-1", deploy.Health(None),
-                      first_deploy=True, dry_run=False, message=None, auto_rollback=None)
+        deploy.deploy(
+            Invocation(command=""),
+            "web",
+            "demo-1",
+            deploy.Health(None),
+            first_deploy=True,
+            dry_run=False,
+            message=None,
+            auto_rollback=None,
+        )
     with pytest.raises(UsageError, match="--app .web.: no such app in context .oss-demo."):
-        deploy.deploy(Invocation(command=""), "web", "demo-1", deploy.Health(None),
-                      first_deploy=True, dry_run=True, message=None, auto_rollback=None)
+        deploy.deploy(
+            Invocation(command=""),
+            "web",
+            "demo-1",
+            deploy.Health(None),
+            first_deploy=True,
+            dry_run=True,
+            message=None,
+            auto_rollback=None,
+        )
 
 
 def test_a_declaration_can_report_under_another_name(layout: StateLayout) -> None:
@@ -115,8 +139,7 @@ def test_a_declaration_can_report_under_another_name(layout: StateLayout) -> Non
     assert alerts.channel_add.declaration.reported == "alert channel add"
 
 
-def test_a_command_that_uses_no_context_refuses_its_own_context_option(
-        layout: StateLayout) -> None:
+def test_a_command_that_uses_no_context_refuses_its_own_context_option(layout: StateLayout) -> None:
     from click.testing import CliRunner
 
     from si_paas.cli.paas import paas

@@ -27,8 +27,7 @@ _INV = Invocation(command="policy test", layout=StateLayout(Path("/nonexistent/s
 
 def test_every_shipped_policy_has_passing_and_failing_examples_that_hold() -> None:
     result = policytest.test_policies(_INV, ())
-    assert result.ok and result.exit_code == ExitCode.OK, [
-        i for i in result.payload["items"] if not i["ok"]]
+    assert result.ok and result.exit_code == ExitCode.OK, [i for i in result.payload["items"] if not i["ok"]]
     assert result.payload["without_examples"] == [] and result.payload["failed"] == 0
     counts = Counter((i["policy"], i["expect"]) for i in result.payload["items"])
     ids = sorted({p.id for p in load_policies([])})
@@ -46,20 +45,30 @@ def test_shipped_policy_examples_hold(pid: str) -> None:
     assert {o.expect for o in outcomes} == {"fail", "pass"}
 
 
-@pytest.mark.parametrize("pid", ["state-permissions", "state-root-outside-repo",
-                                 "vault-outside-repo", "escalate-2-internal-vault-in-repo"])
+@pytest.mark.parametrize(
+    "pid",
+    [
+        "state-permissions",
+        "state-root-outside-repo",
+        "vault-outside-repo",
+        "escalate-2-internal-vault-in-repo",
+    ],
+)
 def test_examples_disagree_when_the_verdict_is_turned_around(pid: str, tmp_path: Path) -> None:
     """An example set that can never fail proves nothing: swapped, every one disagrees."""
     policy = next(p for p in load_policies([]) if p.id == pid)
-    swapped = type(policy)(**{**vars(policy), "examples": {
-        "fail": policy.examples["pass"], "pass": policy.examples["fail"]}})
+    swapped = type(policy)(
+        **{**vars(policy), "examples": {"fail": policy.examples["pass"], "pass": policy.examples["fail"]}}
+    )
     outcomes = policytest.run_policy_examples(swapped)
     assert outcomes and not any(o.ok for o in outcomes), [o for o in outcomes if o.ok]
 
 
 def test_a_wrong_example_is_reported_with_exit_1(tmp_path: Path) -> None:
     folder = tmp_path / "mine"
-    write(folder / "p.yaml", """\
+    write(
+        folder / "p.yaml",
+        """\
 id: my-private-state
 title: mine
 severity: medium
@@ -71,7 +80,8 @@ examples:
     - name: wrongly expected to pass
       files:
         repo/.si/paas/current_context: "demo\\n"
-""")
+""",
+    )
     result = policytest.test_policies(_INV, (str(folder),))
     assert not result.ok and result.exit_code == ExitCode.POLICY_FAILED
     bad = [i for i in result.payload["items"] if not i["ok"]]
@@ -97,9 +107,12 @@ examples:
 
 def test_modes_and_links_are_applied(tmp_path: Path) -> None:
     """Folders are private unless `modes` says otherwise; links point inside the example."""
-    example = {"files": {"state/a/b.txt": "x", "repo/c/d.txt": "y"},
-               "modes": {"state/a": "0750", "repo/c/d.txt": "0644"},
-               "links": {"state/e/f": "repo/c"}, "env": {"SI_PAAS_KEY_DIR": "{root}/k"}}
+    example = {
+        "files": {"state/a/b.txt": "x", "repo/c/d.txt": "y"},
+        "modes": {"state/a": "0750", "repo/c/d.txt": "0644"},
+        "links": {"state/e/f": "repo/c"},
+        "env": {"SI_PAAS_KEY_DIR": "{root}/k"},
+    }
     root = tmp_path / "ex"
     root.mkdir()
     snap = build_snapshot(policytest._materialize(root, example))
@@ -111,19 +124,24 @@ def test_modes_and_links_are_applied(tmp_path: Path) -> None:
     assert snap.state.key_dir == root / "k" and snap.env["SI_PAAS_KEY_DIR"] == str(root / "k")
 
 
-@pytest.mark.parametrize(("extra", "field", "name"), [
-    ("      modes: {state/elsewhere: '0755'}", "modes", "state/elsewhere"),
-    ("      modes: {state/../x: '0755'}", "modes", "state/../x"),
-    ("      links: {state/contexts/a: repo/x}", "links", "state/contexts/a"),
-    ("      links: {state/contexts/a/config.json/x: state/contexts}", "links",
-     "state/contexts/a/config.json/x"),
-    ("      links: {state/l: state/contexts, state/l/m: state/contexts}", "links", "state/l/m"),
-    ("      links: {state/l: /etc}", "links", "state/l"),
-    ("      links: {state/l: repo/nothing}", "links", "state/l"),
-    ("      links: {repo/.git/hooks: state/contexts}", "links", "repo/.git/hooks"),
-])
-def test_bad_modes_and_links_are_refused_at_load(tmp_path: Path, extra: str, field: str,
-                                                 name: str) -> None:
+@pytest.mark.parametrize(
+    ("extra", "field", "name"),
+    [
+        ("      modes: {state/elsewhere: '0755'}", "modes", "state/elsewhere"),
+        ("      modes: {state/../x: '0755'}", "modes", "state/../x"),
+        ("      links: {state/contexts/a: repo/x}", "links", "state/contexts/a"),
+        (
+            "      links: {state/contexts/a/config.json/x: state/contexts}",
+            "links",
+            "state/contexts/a/config.json/x",
+        ),
+        ("      links: {state/l: state/contexts, state/l/m: state/contexts}", "links", "state/l/m"),
+        ("      links: {state/l: /etc}", "links", "state/l"),
+        ("      links: {state/l: repo/nothing}", "links", "state/l"),
+        ("      links: {repo/.git/hooks: state/contexts}", "links", "repo/.git/hooks"),
+    ],
+)
+def test_bad_modes_and_links_are_refused_at_load(tmp_path: Path, extra: str, field: str, name: str) -> None:
     path = write(tmp_path / "p.yaml", EXAMPLE.format(extra=extra))
     with pytest.raises(InputError) as err:
         load_policy_file(path)

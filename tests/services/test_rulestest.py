@@ -50,7 +50,10 @@ def test_a_private_state_example_that_matches_wrongly_fails(tmp_path: Path) -> N
     assert not result.ok and result.payload["failed"] == 1
     item = result.payload["items"][0]
     assert (item["kind"], item["rule"], item["expected"]) == (
-        "private-state", "state-current-context", "no_match")
+        "private-state",
+        "state-current-context",
+        "no_match",
+    )
 
 
 def test_rules_test_end_to_end(si: Callable[..., Run]) -> None:

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from si_paas.snapshot.gitpaths import enclosing_worktree, is_within, real
 
-NAME = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd"),
-                                      whitelist_characters="._- "),
-               min_size=1, max_size=12).filter(lambda s: s not in (".", "..") and s.strip())
+NAME = st.text(
+    alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd"), whitelist_characters="._- "),
+    min_size=1,
+    max_size=12,
+).filter(lambda s: s not in (".", "..") and s.strip())
 PARTS = st.lists(NAME, min_size=0, max_size=5)
 
 
@@ -33,8 +35,9 @@ def test_sibling_with_common_prefix_is_not_within(stem: str, suffix: str) -> Non
 
 @settings(max_examples=30, deadline=None)
 @given(inside=PARTS, outside=PARTS, via_symlink=st.booleans())
-def test_enclosing_worktree_for_any_nested_path(inside: list[str], outside: list[str],
-                                               via_symlink: bool) -> None:
+def test_enclosing_worktree_for_any_nested_path(
+    inside: list[str], outside: list[str], via_symlink: bool
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp).resolve()
         repo = base / "repo"

@@ -74,16 +74,22 @@ def test_torn_lines_are_skipped_and_reported_and_appends_stay_whole(tmp_path: Pa
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
-                          st.binary(max_size=30).filter(lambda b: b"\n" not in b)),
-                max_size=30),
-       st.integers(min_value=1, max_value=64), st.booleans())
-def test_reverse_reader_agrees_with_forward_reader(tmp_path_factory: pytest.TempPathFactory,
-                                                   lines: list[object], block: int,
-                                                   terminated: bool) -> None:
+@given(
+    st.lists(
+        st.one_of(
+            st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+            st.binary(max_size=30).filter(lambda b: b"\n" not in b),
+        ),
+        max_size=30,
+    ),
+    st.integers(min_value=1, max_value=64),
+    st.booleans(),
+)
+def test_reverse_reader_agrees_with_forward_reader(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[object], block: int, terminated: bool
+) -> None:
     path = tmp_path_factory.mktemp("rev") / "log.jsonl"
-    raw = b"".join((json.dumps(x).encode() if isinstance(x, dict) else x) + b"\n"
-                   for x in lines)
+    raw = b"".join((json.dumps(x).encode() if isinstance(x, dict) else x) + b"\n" for x in lines)
     path.write_bytes(raw if terminated or not raw else raw[:-1])
     forward = [r for _, r in jsonl.read_lines(path)]
     saved, jsonl.BLOCK = jsonl.BLOCK, block
@@ -106,9 +112,13 @@ def test_rotation_keeps_every_line_readable(tmp_path: Path) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=10),
-                       st.one_of(st.text(max_size=40), st.integers(), st.booleans()),
-                       max_size=10))
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=10),
+        st.one_of(st.text(max_size=40), st.integers(), st.booleans()),
+        max_size=10,
+    )
+)
 def test_atomic_write_round_trips(tmp_path_factory: object, doc: dict[str, object]) -> None:
     import tempfile
 

@@ -14,10 +14,14 @@ NAME = st.lists(LABEL, min_size=1, max_size=4).map(".".join)
 
 
 @settings(max_examples=200, deadline=None)
-@given(NAME, st.sampled_from(["", "."]), st.sampled_from(["", "ops@"]),
-       st.sampled_from(["", ":22", ":2222"]), st.booleans())
-def test_spellings_of_one_name_agree(name: str, dot: str, user: str, port: str,
-                                     upper: bool) -> None:
+@given(
+    NAME,
+    st.sampled_from(["", "."]),
+    st.sampled_from(["", "ops@"]),
+    st.sampled_from(["", ":22", ":2222"]),
+    st.booleans(),
+)
+def test_spellings_of_one_name_agree(name: str, dot: str, user: str, port: str, upper: bool) -> None:
     spelled = user + (name.upper() if upper else name) + dot + port
     assert parse_host(spelled).host == name == host_identity(spelled)
 
@@ -35,9 +39,13 @@ def test_normal_form_is_idempotent_and_identity_never_raises(text: str) -> None:
     assert parse_host(spec.host if ":" not in spec.host else f"[{spec.host}]").host == spec.host
 
 
-@pytest.mark.parametrize(("a", "b"), [
-    ("2001:db8::1", "[2001:0db8:0:0::1]"), ("10.0.0.1", "::ffff:10.0.0.1"),
-    ("bücher.example", "XN--BCHER-KVA.example."),
-])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("2001:db8::1", "[2001:0db8:0:0::1]"),
+        ("10.0.0.1", "::ffff:10.0.0.1"),
+        ("bücher.example", "XN--BCHER-KVA.example."),
+    ],
+)
 def test_address_and_idna_forms(a: str, b: str) -> None:
     assert host_identity(a) == host_identity(b)

@@ -89,10 +89,9 @@ def _deep_dirs(base: Path, depth: int, name: str = "d") -> None:
 
 # -- nesting and huge integers in JSON and YAML ------------------------------------------------
 
-@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000,
-                                  '{"a":' * 150 + "1" + "}" * 150])
-def test_deeply_nested_bundle_is_one_line(si1: Callable[..., Run], tmp_path: Path,
-                                          body: str) -> None:
+
+@pytest.mark.parametrize("body", ["[" * 100_000 + "]" * 100_000, '{"a":' * 150 + "1" + "}" * 150])
+def test_deeply_nested_bundle_is_one_line(si1: Callable[..., Run], tmp_path: Path, body: str) -> None:
     bundle = write(tmp_path / "deep.json", body)
     line = _one_line(si1("paas", "--context", CTX, "context", "import", str(bundle)))
     assert str(bundle) in line and "nests deeper than 100 levels" in line
@@ -104,8 +103,7 @@ def test_bundle_with_a_huge_integer_is_one_line(si1: Callable[..., Run], tmp_pat
     assert "more than 4300 digits" in line and str(bundle) in line
 
 
-def test_huge_integer_or_deep_nesting_in_state_files(si1: Callable[..., Run],
-                                                     state_root: Path) -> None:
+def test_huge_integer_or_deep_nesting_in_state_files(si1: Callable[..., Run], state_root: Path) -> None:
     config = state_root / "contexts" / CTX / "config.json"
     good = json.loads(config.read_text())
     config.write_text(json.dumps(good)[:-1] + ', "extra": ' + HUGE + "}")
@@ -113,15 +111,15 @@ def test_huge_integer_or_deep_nesting_in_state_files(si1: Callable[..., Run],
         line = _one_line(si1("paas", *args))
         assert str(config) in line and "4300 digits" in line, args
     config.write_text(json.dumps(good))
-    targets = write(state_root / "contexts" / CTX / "targets.json",
-                    '{"items": ' + "[" * 3000 + "]" * 3000 + "}")
+    targets = write(
+        state_root / "contexts" / CTX / "targets.json", '{"items": ' + "[" * 3000 + "]" * 3000 + "}"
+    )
     targets.chmod(0o600)
     line = _one_line(si1("paas", "--context", CTX, "target", "list"))
     assert str(targets) in line and "nests deeper" in line
 
 
-def test_huge_integer_in_an_event_line_is_a_skipped_line(si1: Callable[..., Run],
-                                                         state_root: Path) -> None:
+def test_huge_integer_in_an_event_line_is_a_skipped_line(si1: Callable[..., Run], state_root: Path) -> None:
     log = state_root / "contexts" / CTX / "events" / "audit.jsonl"
     with log.open("a") as fh:
         fh.write('{"kind": "audit", "n": ' + HUGE + "}\n")
@@ -129,20 +127,23 @@ def test_huge_integer_in_an_event_line_is_a_skipped_line(si1: Callable[..., Run]
     assert run.code == 0, run.stderr
     doctor = si1("paas", "doctor", "--json")
     intact = next(c for c in doctor.json["checks"] if c["id"] == "state-records-intact")
-    assert [f["message"] for f in intact["findings"]] == [
-        "invalid JSON record; readers skip this line"]
+    assert [f["message"] for f in intact["findings"]] == ["invalid JSON record; readers skip this line"]
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("id: x\nwith:\n  n: " + HUGE + "\n", "4300 digits"),
-    ("a: " + "[" * 500 + "]" * 500 + "\n", "nests deeper than 100 levels"),
-    ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nesting depth"),
-])
-def test_hostile_policy_files(si1: Callable[..., Run], tmp_path: Path, text: str,
-                              needle: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("id: x\nwith:\n  n: " + HUGE + "\n", "4300 digits"),
+        ("a: " + "[" * 500 + "]" * 500 + "\n", "nests deeper than 100 levels"),
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nesting depth"),
+    ],
+)
+def test_hostile_policy_files(si1: Callable[..., Run], tmp_path: Path, text: str, needle: str) -> None:
     pol = write(tmp_path / "pol" / "p.yaml", text)
-    for args in (("policy", "list", "--policies", str(pol.parent)),
-                 ("doctor", "--policies", str(pol.parent))):
+    for args in (
+        ("policy", "list", "--policies", str(pol.parent)),
+        ("doctor", "--policies", str(pol.parent)),
+    ):
         line = _one_line(si1("paas", *args))
         assert str(pol) in line and needle in line, line
 
@@ -154,6 +155,7 @@ def test_huge_integer_in_a_rule_pack(si: Callable[..., Run], tmp_path: Path) -> 
 
 
 # -- current_context ---------------------------------------------------------------------------
+
 
 def test_non_utf8_current_context(si1: Callable[..., Run], state_root: Path) -> None:
     selected = state_root / "current_context"
@@ -173,9 +175,10 @@ def test_non_utf8_current_context(si1: Callable[..., Run], state_root: Path) -> 
 
 # -- deep trees, long paths, odd names ---------------------------------------------------------
 
-def test_deep_folders_in_the_state_root_are_a_finding(si1: Callable[..., Run], state_root: Path,
-                                                      deep_dirs: Callable[[Path, int], None]
-                                                      ) -> None:
+
+def test_deep_folders_in_the_state_root_are_a_finding(
+    si1: Callable[..., Run], state_root: Path, deep_dirs: Callable[[Path, int], None]
+) -> None:
     deep_dirs(state_root / "contexts" / CTX / "junk", 1300)
     doctor = si1("paas", "doctor", "--json")
     assert doctor.code == 1, doctor.stderr[-500:]
@@ -185,9 +188,9 @@ def test_deep_folders_in_the_state_root_are_a_finding(si1: Callable[..., Run], s
     assert listed.code == 0 and "internal error" not in listed.stderr
 
 
-def test_deep_folders_in_a_plain_folder_scan_are_counted(si: Callable[..., Run], tmp_path: Path,
-                                                         deep_dirs: Callable[[Path, int], None]
-                                                         ) -> None:
+def test_deep_folders_in_a_plain_folder_scan_are_counted(
+    si: Callable[..., Run], tmp_path: Path, deep_dirs: Callable[[Path, int], None]
+) -> None:
     plain = tmp_path / "plain"
     deep_dirs(plain, 1300)
     write(plain / "top.env", f"API_TOKEN={TOKEN}\n")
@@ -197,27 +200,44 @@ def test_deep_folders_in_a_plain_folder_scan_are_counted(si: Callable[..., Run],
     assert stats["skipped"] == {"folders deeper than 256 levels": 1}
 
 
-def test_deep_source_folder_refuses_the_deploy(si: Callable[..., Run], tmp_path: Path,
-                                              deep_dirs: Callable[[Path, int], None]) -> None:
+def test_deep_source_folder_refuses_the_deploy(
+    si: Callable[..., Run], tmp_path: Path, deep_dirs: Callable[[Path, int], None]
+) -> None:
     ctx = "internal-dogfood"
     assert si("paas", "context", "init", "--name", ctx, "--type", ctx).code == 0
     src = tmp_path / "app"
     deep_dirs(src, 300)
-    assert si("paas", "--context", ctx, "target", "add", "t", "--host", "localhost",
-              "--transport", "local", "--path", str(tmp_path / "srv")).code == 0
-    assert si("paas", "--context", ctx, "app", "add", "a", "--source", str(src),
-              "--target", "t").code == 0
-    line = _one_line(si("paas", "--context", ctx, "deploy", "--app", "a", "--target", "t",
-                        "--first-deploy"))
+    assert (
+        si(
+            "paas",
+            "--context",
+            ctx,
+            "target",
+            "add",
+            "t",
+            "--host",
+            "localhost",
+            "--transport",
+            "local",
+            "--path",
+            str(tmp_path / "srv"),
+        ).code
+        == 0
+    )
+    assert si("paas", "--context", ctx, "app", "add", "a", "--source", str(src), "--target", "t").code == 0
+    line = _one_line(si("paas", "--context", ctx, "deploy", "--app", "a", "--target", "t", "--first-deploy"))
     assert "folders deeper than 256 levels" in line
 
 
-@pytest.mark.parametrize("args", [
-    ("policy", "list", "--policies", "{long}"),
-    ("doctor", "--repo", "{long}"),
-    ("scan", "{long}"),
-    ("--context", CTX, "app", "add", "w", "--source", "{long}", "--target", "t"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("policy", "list", "--policies", "{long}"),
+        ("doctor", "--repo", "{long}"),
+        ("scan", "{long}"),
+        ("--context", CTX, "app", "add", "w", "--source", "{long}", "--target", "t"),
+    ],
+)
 def test_over_long_paths_are_one_line(si1: Callable[..., Run], args: tuple[str, ...]) -> None:
     long = "/tmp/" + "/".join(["y" * 250] * 20)
     line = _one_line(si1("paas", *(a.replace("{long}", long) for a in args)))
@@ -230,8 +250,9 @@ def test_over_long_state_root_is_one_line(si: Callable[..., Run]) -> None:
     assert "path or file name too long" in line
 
 
-def test_a_file_named_newline_in_history(si: Callable[..., Run], make_repo: Callable[..., Path],
-                                         env: dict[str, str]) -> None:
+def test_a_file_named_newline_in_history(
+    si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
+) -> None:
     repo = make_repo()
     write(repo / "\n", f"API_TOKEN={TOKEN}\n")
     git(repo, env, "add", "-A")
@@ -243,7 +264,9 @@ def test_a_file_named_newline_in_history(si: Callable[..., Run], make_repo: Call
 
 
 def test_a_policy_example_with_a_broken_deploy_plan(si: Callable[..., Run], tmp_path: Path) -> None:
-    pol = write(tmp_path / "pol" / "p.yaml", """id: my-pol
+    pol = write(
+        tmp_path / "pol" / "p.yaml",
+        """id: my-pol
 title: a title long enough
 severity: low
 scopes: [deploy]
@@ -254,10 +277,13 @@ examples:
   fail:
     - name: bad plan
       files:
-        deploy-plan.json: '{"a": [[[[ """ + "[" * 200 + """'
+        deploy-plan.json: '{"a": [[[[ """
+        + "[" * 200
+        + """'
   pass:
     - name: ok
       files: {}
-""")
+""",
+    )
     line = _one_line(si("paas", "policy", "test", "--policies", str(pol.parent)))
     assert str(pol) in line and "example 'bad plan'" in line and "deploy-plan.json" in line

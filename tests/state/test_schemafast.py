@@ -15,29 +15,60 @@ EVENT = schema("event")
 QUICK = compile_schema(EVENT)
 FULL = Draft202012Validator(EVENT)
 
-_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
-    max_size=8) | st.sampled_from(["audit", "ok", "deploy", "sent", "acked", ""])
-_JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3)
-                     | st.dictionaries(st.text(max_size=6), inner, max_size=3), max_leaves=8)
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.sampled_from(["audit", "ok", "deploy", "sent", "acked", ""])
+)
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
 _KEYS = sorted(EVENT["properties"])
 
 
 def _event_like() -> st.SearchStrategy[dict[str, Any]]:
     """Documents near an event: most keys present, each value anything JSON."""
-    good = {"time": "2026-01-01T00:00:00Z", "kind": "audit", "context": "oss-demo",
-            "context_id": "ctx_1", "actor": "a", "command": "target list", "status": "ok"}
+    good = {
+        "time": "2026-01-01T00:00:00Z",
+        "kind": "audit",
+        "context": "oss-demo",
+        "context_id": "ctx_1",
+        "actor": "a",
+        "command": "target list",
+        "status": "ok",
+    }
     return st.fixed_dictionaries(
-        {}, optional={k: _JSON | st.just(good.get(k, {"k": 1} if k == "args" else "x"))
-                      for k in _KEYS}) | st.just(good)
+        {}, optional={k: _JSON | st.just(good.get(k, {"k": 1} if k == "args" else "x")) for k in _KEYS}
+    ) | st.just(good)
 
 
 def test_a_plain_event_is_accepted_quickly() -> None:
     assert QUICK is not None
-    event = {"time": "t", "kind": "audit", "context": "c", "context_id": "i", "actor": "a",
-             "command": "x", "status": "ok", "args": {}, "exit_code": 0, "target": None}
+    event = {
+        "time": "t",
+        "kind": "audit",
+        "context": "c",
+        "context_id": "i",
+        "actor": "a",
+        "command": "x",
+        "status": "ok",
+        "args": {},
+        "exit_code": 0,
+        "target": None,
+    }
     assert QUICK(event) and FULL.is_valid(event)
-    for bad in ({**event, "kind": "nope"}, {**event, "exit_code": True},
-                {**event, "target": 3}, {k: v for k, v in event.items() if k != "actor"}, []):
+    for bad in (
+        {**event, "kind": "nope"},
+        {**event, "exit_code": True},
+        {**event, "target": 3},
+        {k: v for k, v in event.items() if k != "actor"},
+        [],
+    ):
         assert not QUICK(bad) and not FULL.is_valid(bad), bad
 
 

@@ -20,8 +20,7 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "audit-log": (f".si/paas/{CTX}/events/audit.jsonl", ("events", "list")),
     "vault": (f".si/paas/{CTX}/vault/secrets.env", ("secret", "list")),
     "current-context": (".si/paas/current_context", ("target", "list")),
-    "context-lock": (f".si/paas/{CTX}/.lock", ("target", "add", "t", "--host", "t.test",
-                                               "--disposable")),
+    "context-lock": (f".si/paas/{CTX}/.lock", ("target", "add", "t", "--host", "t.test", "--disposable")),
     "state-lock": (".si/paas/.lock", ("target", "add", "t", "--host", "t.test", "--disposable")),
     "policy": ("pol/extra.yaml", ("doctor", "--policies", "{home}/pol")),
     "rule-pack": ("rules.yaml", ("rules", "test", "--secrets", "{home}/rules.yaml")),
@@ -43,14 +42,16 @@ def _special(path: Path, kind: str) -> None:
 
 def _run(env: dict[str, str], home: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
     argv = [str(SI), "paas", "--context", "oss-demo", *(a.format(home=home) for a in args)]
-    return subprocess.run(argv, env=env, cwd=home, capture_output=True, text=True, timeout=20,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        argv, env=env, cwd=home, capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL
+    )
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "device"])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_special_file_refused_not_hung(baseline: Callable[..., Run], env: dict[str, str],
-                                       home: Path, case: str, kind: str) -> None:
+def test_special_file_refused_not_hung(
+    baseline: Callable[..., Run], env: dict[str, str], home: Path, case: str, kind: str
+) -> None:
     if kind == "device" and os.geteuid() != 0:
         pytest.skip("mknod of a device node needs root")
     rel, args = CASES[case]
@@ -58,8 +59,9 @@ def test_special_file_refused_not_hung(baseline: Callable[..., Run], env: dict[s
         args = ("paas",)  # replaced below: it is read when --context is absent
     _special(home / rel, kind)
     if case == "current-context":
-        proc = subprocess.run([str(SI), "paas", "target", "list"], env=env, cwd=home,
-                              capture_output=True, text=True, timeout=20)
+        proc = subprocess.run(
+            [str(SI), "paas", "target", "list"], env=env, cwd=home, capture_output=True, text=True, timeout=20
+        )
     else:
         proc = _run(env, home, args)
     assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
@@ -71,8 +73,9 @@ def test_special_file_refused_not_hung(baseline: Callable[..., Run], env: dict[s
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
-def test_special_key_file_refused(baseline: Callable[..., Run], env: dict[str, str],
-                                  home: Path, kind: str) -> None:
+def test_special_key_file_refused(
+    baseline: Callable[..., Run], env: dict[str, str], home: Path, kind: str
+) -> None:
     si = baseline
     assert si("paas", "--context", "oss-demo", "secret", "set", "K", input="v-1").code == 0
     keys = [p for p in (home / ".si/keys").iterdir() if p.name.startswith("ctx_")]

@@ -45,22 +45,25 @@ def _tmps(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_temp_file_of_a_killed_writer_is_removed(baseline: Callable[..., Run],
-                                                 state_root: Path, env: dict[str, str]) -> None:
+def test_temp_file_of_a_killed_writer_is_removed(
+    baseline: Callable[..., Run], state_root: Path, env: dict[str, str]
+) -> None:
     si = baseline
     ctx_dir = state_root / "contexts/oss-demo"
     _kill_when(["write", str(ctx_dir)], env, lambda: bool(_tmps(ctx_dir)))
     assert _tmps(ctx_dir)
     live = ctx_dir / f".targets.json.{os.getpid()}.abcd1234.tmp"  # a live writer's: kept
     live.write_text("{}")
-    assert si("paas", "--context", "oss-demo", "target", "add", "t", "--host", "t.test",
-              "--disposable").code == 0
+    assert (
+        si("paas", "--context", "oss-demo", "target", "add", "t", "--host", "t.test", "--disposable").code
+        == 0
+    )
     assert _tmps(ctx_dir) == [live]
 
 
-def test_removing_folder_of_a_killed_remove_is_finished(baseline: Callable[..., Run],
-                                                        state_root: Path,
-                                                        env: dict[str, str]) -> None:
+def test_removing_folder_of_a_killed_remove_is_finished(
+    baseline: Callable[..., Run], state_root: Path, env: dict[str, str]
+) -> None:
     si = baseline
     contexts = state_root / "contexts"
 
@@ -69,7 +72,6 @@ def test_removing_folder_of_a_killed_remove_is_finished(baseline: Callable[..., 
 
     _kill_when(["remove", str(state_root)], env, moved)
     assert moved()
-    assert si("paas", "--context", "internal-dogfood", "target", "add", "t", "--host",
-              "t.test").code == 0
+    assert si("paas", "--context", "internal-dogfood", "target", "add", "t", "--host", "t.test").code == 0
     assert not moved()
     assert sorted(p.name for p in contexts.iterdir()) == ["internal-dogfood"]

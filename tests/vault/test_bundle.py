@@ -24,11 +24,36 @@ def _populate(si: Callable[..., Run], home: Path) -> None:
     src = home / "src" / "web"
     src.mkdir(parents=True, exist_ok=True)
     for args in (
-        (*OSS, "target", "add", "demo-1", "--host", "demo-1.example.test", "--port", "2222",
-         "--user", "ops", "--disposable", "--label", "tier=demo"),
+        (
+            *OSS,
+            "target",
+            "add",
+            "demo-1",
+            "--host",
+            "demo-1.example.test",
+            "--port",
+            "2222",
+            "--user",
+            "ops",
+            "--disposable",
+            "--label",
+            "tier=demo",
+        ),
         (*OSS, "target", "add", "demo-2", "--host", "demo-2.example.test", "--disposable"),
-        (*OSS, "app", "add", "web", "--source", str(src), "--target", "demo-1", "--target",
-         "demo-2", "--label", "team=web"),
+        (
+            *OSS,
+            "app",
+            "add",
+            "web",
+            "--source",
+            str(src),
+            "--target",
+            "demo-1",
+            "--target",
+            "demo-2",
+            "--label",
+            "team=web",
+        ),
     ):
         run = si(*args)
         assert run.code == 0, run.stderr
@@ -59,17 +84,28 @@ def _write(path: Path, doc: Any) -> Path:
     return path
 
 
-def test_export_shape(baseline: Callable[..., Run], home: Path, tmp_path: Path,
-                      state_root: Path) -> None:
+def test_export_shape(baseline: Callable[..., Run], home: Path, tmp_path: Path, state_root: Path) -> None:
     si = baseline
     _populate(si, home)
     assert secret_set(si, "oss-demo", "DEMO_API_TOKEN", "demo-Token-value-991").code == 0
     alerts = state_root / "contexts/oss-demo/alerts/policy.json"
-    policy = {"schema_version": 1, "context": "oss-demo", "context_id": json.loads(
-        (state_root / "contexts/oss-demo/config.json").read_text())["context_id"],
-        "repeat_interval": "4h", "routes": [],
-        "channels": [{"name": "ops", "type": "webhook", "url_ref": "DEMO_HOOK_URL",
-                      "timeout": "5s", "retries": 2, "backoff": "1s"}]}
+    policy = {
+        "schema_version": 1,
+        "context": "oss-demo",
+        "context_id": json.loads((state_root / "contexts/oss-demo/config.json").read_text())["context_id"],
+        "repeat_interval": "4h",
+        "routes": [],
+        "channels": [
+            {
+                "name": "ops",
+                "type": "webhook",
+                "url_ref": "DEMO_HOOK_URL",
+                "timeout": "5s",
+                "retries": 2,
+                "backoff": "1s",
+            }
+        ],
+    }
     alerts.parent.mkdir(exist_ok=True)
     alerts.write_text(json.dumps(policy))
     out = tmp_path / "exports" / "oss.json"
@@ -78,13 +114,11 @@ def test_export_shape(baseline: Callable[..., Run], home: Path, tmp_path: Path,
     Draft202012Validator(schema("export-bundle")).validate(bundle)
     cfg = json.loads((state_root / "contexts/oss-demo/config.json").read_text())
     assert bundle["format"] == "si-paas-context-export" and bundle["version"] == 1
-    assert bundle["origin"] == {"context": "oss-demo", "type": "oss-demo",
-                                "context_id": cfg["context_id"]}
+    assert bundle["origin"] == {"context": "oss-demo", "type": "oss-demo", "context_id": cfg["context_id"]}
     assert "vault_file" not in bundle["config"] and "state_root" not in bundle["config"]
     assert bundle["config"]["context_id"] == cfg["context_id"]
     assert [t["name"] for t in bundle["targets"]] == ["demo-1", "demo-2"]
-    assert all("context" not in r and "context_id" not in r
-               for r in [*bundle["targets"], *bundle["apps"]])
+    assert all("context" not in r and "context_id" not in r for r in [*bundle["targets"], *bundle["apps"]])
     assert bundle["alert_policy"] == policy
     text = out.read_text()
     assert "ENC[" not in text and "DEMO_API_TOKEN" not in text and "events" not in bundle
@@ -94,8 +128,9 @@ def test_export_shape(baseline: Callable[..., Run], home: Path, tmp_path: Path,
     assert enveloped["ok"] is True and enveloped["bundle"]["apps"] == bundle["apps"]
 
 
-def test_export_output_rules(baseline: Callable[..., Run], home: Path, tmp_path: Path,
-                             make_repo: Callable[..., Path]) -> None:
+def test_export_output_rules(
+    baseline: Callable[..., Run], home: Path, tmp_path: Path, make_repo: Callable[..., Path]
+) -> None:
     si = baseline
     out = tmp_path / "exports" / "oss.json"
     _export(si, out)
@@ -110,12 +145,12 @@ def test_export_output_rules(baseline: Callable[..., Run], home: Path, tmp_path:
     assert not (repo / "exports").exists()
 
 
-def test_export_refuses_a_secret_label(baseline: Callable[..., Run], tmp_path: Path,
-                                       state_root: Path) -> None:
+def test_export_refuses_a_secret_label(
+    baseline: Callable[..., Run], tmp_path: Path, state_root: Path
+) -> None:
     si = baseline
     value = "Zx81kQpLmN0aaTT"
-    refused = si(*DOG, "target", "add", "db", "--host", "db.internal.test",
-                 "--label", f"api_token={value}")
+    refused = si(*DOG, "target", "add", "db", "--host", "db.internal.test", "--label", f"api_token={value}")
     assert refused.code == 2 and value not in refused.stderr  # `target add` refuses it
     assert si(*DOG, "target", "add", "db", "--host", "db.internal.test").code == 0
     # A label edited in by hand is still refused on the way out.
@@ -130,28 +165,36 @@ def test_export_refuses_a_secret_label(baseline: Callable[..., Run], tmp_path: P
     assert not (tmp_path / "dog.json").exists()
 
 
-def test_round_trip_into_a_fresh_context(baseline: Callable[..., Run], home: Path,
-                                         tmp_path: Path) -> None:
+def test_round_trip_into_a_fresh_context(baseline: Callable[..., Run], home: Path, tmp_path: Path) -> None:
     si = baseline
     _populate(si, home)
     bundle = _export(si, tmp_path / "exports" / "oss.json")
     there = _other_root(tmp_path)
-    init = si("paas", "context", "init", "--name", "oss-demo-2", "--type", "oss-demo", "--json",
-              extra_env=there)
+    init = si(
+        "paas", "context", "init", "--name", "oss-demo-2", "--type", "oss-demo", "--json", extra_env=there
+    )
     assert init.code == 0, init.stderr
     new_id = init.json["context_config"]["context_id"]
-    run = si("paas", "--context", "oss-demo-2", "context", "import",
-             str(tmp_path / "exports" / "oss.json"), "--json", extra_env=there)
+    run = si(
+        "paas",
+        "--context",
+        "oss-demo-2",
+        "context",
+        "import",
+        str(tmp_path / "exports" / "oss.json"),
+        "--json",
+        extra_env=there,
+    )
     assert run.code == 0, run.stderr
     assert run.json["imported"] == {"targets": ["demo-1", "demo-2"], "apps": ["web"]}
     for what, exported in (("target", bundle["targets"]), ("app", bundle["apps"])):
         items = _items(si, "oss-demo-2", what, there)
         assert all(i["context"] == "oss-demo-2" and i["context_id"] == new_id for i in items)
-        assert [{k: v for k, v in i.items() if k not in ("context", "context_id")}
-                for i in items] == exported
+        assert [{k: v for k, v in i.items() if k not in ("context", "context_id")} for i in items] == exported
     # The import is audited with where it came from.
-    events = si("paas", "--context", "oss-demo-2", "events", "list", "--kind", "audit", "--json",
-                extra_env=there).json["items"]
+    events = si(
+        "paas", "--context", "oss-demo-2", "events", "list", "--kind", "audit", "--json", extra_env=there
+    ).json["items"]
     audit = next(e for e in events if e["command"] == "context import")
     assert audit["command"] == "context import" and audit["status"] == "ok"
     assert audit["args"]["origin"]["context"] == "oss-demo"
@@ -166,17 +209,23 @@ def test_import_needs_explicit_context(baseline: Callable[..., Run], tmp_path: P
     assert run.code == 2 and "--context" in one_line_error(run)
 
 
-def test_import_over_existing_records_needs_force(baseline: Callable[..., Run], home: Path,
-                                                  tmp_path: Path) -> None:
+def test_import_over_existing_records_needs_force(
+    baseline: Callable[..., Run], home: Path, tmp_path: Path
+) -> None:
     si = baseline
     _populate(si, home)
     out = tmp_path / "oss.json"
     _export(si, out)
     there = _other_root(tmp_path)
-    assert si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo",
-              extra_env=there).code == 0
-    assert si(*OSS, "target", "add", "demo-1", "--host", "other.example.test", "--disposable",
-              extra_env=there).code == 0
+    assert (
+        si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo", extra_env=there).code == 0
+    )
+    assert (
+        si(
+            *OSS, "target", "add", "demo-1", "--host", "other.example.test", "--disposable", extra_env=there
+        ).code
+        == 0
+    )
     targets = tmp_path / "elsewhere/paas/contexts/oss-demo/targets.json"
     before = targets.read_bytes()
     refused = si(*OSS, "context", "import", str(out), extra_env=there)
@@ -195,14 +244,24 @@ def test_cross_type_import(baseline: Callable[..., Run], home: Path, tmp_path: P
     out = tmp_path / "oss.json"
     _export(si, out)
     there = _other_root(tmp_path)
-    assert si("paas", "context", "init", "--name", "internal-dogfood", "--type",
-              "internal-dogfood", extra_env=there).code == 0
+    assert (
+        si(
+            "paas",
+            "context",
+            "init",
+            "--name",
+            "internal-dogfood",
+            "--type",
+            "internal-dogfood",
+            extra_env=there,
+        ).code
+        == 0
+    )
     refused = si(*DOG, "context", "import", str(out), extra_env=there)
     assert refused.code == 2
     assert "--allow-cross-type" in one_line_error(refused)
     assert _items(si, "internal-dogfood", "target", there) == []
-    allowed = si(*DOG, "context", "import", str(out), "--allow-cross-type", "--json",
-                 extra_env=there)
+    allowed = si(*DOG, "context", "import", str(out), "--allow-cross-type", "--json", extra_env=there)
     assert allowed.code == 0, allowed.stderr
     assert allowed.json["cross_type"] is True
     assert len(_items(si, "internal-dogfood", "target", there)) == 2
@@ -211,12 +270,16 @@ def test_cross_type_import(baseline: Callable[..., Run], home: Path, tmp_path: P
     assert entry["status"] == "ok" and entry["args"]["cross_type"] is True
 
 
-@pytest.mark.parametrize(("where", "path"), [
-    ("alert_policy", "$.alert_policy.channels.slack.api_token"),
-    ("label", "$.targets[0].labels.api_token"),
-])
-def test_secret_in_bundle_is_rejected(baseline: Callable[..., Run], home: Path, tmp_path: Path,
-                                      where: str, path: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "path"),
+    [
+        ("alert_policy", "$.alert_policy.channels.slack.api_token"),
+        ("label", "$.targets[0].labels.api_token"),
+    ],
+)
+def test_secret_in_bundle_is_rejected(
+    baseline: Callable[..., Run], home: Path, tmp_path: Path, where: str, path: str
+) -> None:
     si = baseline
     _populate(si, home)
     bundle = _export(si, tmp_path / "oss.json")
@@ -227,8 +290,9 @@ def test_secret_in_bundle_is_rejected(baseline: Callable[..., Run], home: Path, 
         bundle["targets"][0]["labels"]["api_token"] = value
     bad = _write(tmp_path / "bad.json", bundle)
     there = _other_root(tmp_path)
-    assert si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo",
-              extra_env=there).code == 0
+    assert (
+        si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo", extra_env=there).code == 0
+    )
     run = si(*OSS, "context", "import", str(bad), extra_env=there)
     assert run.code == 2
     line = one_line_error(run)
@@ -241,15 +305,18 @@ def test_secret_in_bundle_is_rejected(baseline: Callable[..., Run], home: Path, 
     assert ok.code == 0, ok.stderr
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    (lambda b: b["targets"][0].update(port="22"), "targets[0].port"),
-    (lambda b: b.update(format="something-else"), "format"),
-    (lambda b: b["apps"][0].update(context="oss-demo"), "apps[0]"),
-    (lambda b: b.pop("origin"), "(top level)"),
-])
-def test_invalid_bundle_names_file_and_field(baseline: Callable[..., Run], home: Path,
-                                             tmp_path: Path, change: Callable[[Any], Any],
-                                             field: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda b: b["targets"][0].update(port="22"), "targets[0].port"),
+        (lambda b: b.update(format="something-else"), "format"),
+        (lambda b: b["apps"][0].update(context="oss-demo"), "apps[0]"),
+        (lambda b: b.pop("origin"), "(top level)"),
+    ],
+)
+def test_invalid_bundle_names_file_and_field(
+    baseline: Callable[..., Run], home: Path, tmp_path: Path, change: Callable[[Any], Any], field: str
+) -> None:
     si = baseline
     _populate(si, home)
     bundle = _export(si, tmp_path / "oss.json")
@@ -276,15 +343,15 @@ def test_app_needs_its_targets(baseline: Callable[..., Run], home: Path, tmp_pat
     bundle = _export(si, tmp_path / "oss.json")
     bundle["targets"] = [t for t in bundle["targets"] if t["name"] != "demo-2"]
     there = _other_root(tmp_path)
-    assert si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo",
-              extra_env=there).code == 0
+    assert (
+        si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo", extra_env=there).code == 0
+    )
     run = si(*OSS, "context", "import", str(_write(tmp_path / "b.json", bundle)), extra_env=there)
     assert run.code == 2 and "'demo-2'" in one_line_error(run)
     assert _items(si, "oss-demo", "target", there) == []
 
 
-def test_import_is_judged_by_the_gate(baseline: Callable[..., Run], home: Path,
-                                      tmp_path: Path) -> None:
+def test_import_is_judged_by_the_gate(baseline: Callable[..., Run], home: Path, tmp_path: Path) -> None:
     # Importing oss-demo's targets into internal-dogfood of the same state root would make two
     # contexts share hosts: the gate refuses it and nothing is written.
     si = baseline

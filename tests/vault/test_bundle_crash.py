@@ -26,20 +26,31 @@ def _bundle(tmp_path: Path) -> Path:
     with service_env(tmp_path / "origin") as layout:
         init_context(layout, "oss-demo", "oss-demo", None)
         for name in ("demo-1", "demo-3"):
-            records.add_target(inv(layout, "target add", "oss-demo"), name, f"{name}.new.test",
-                               None, None, "ssh", None, True, ())
+            records.add_target(
+                inv(layout, "target add", "oss-demo"),
+                name,
+                f"{name}.new.test",
+                None,
+                None,
+                "ssh",
+                None,
+                True,
+                (),
+            )
         src = tmp_path / "src"
         src.mkdir()
         records.add_app(inv(layout, "app add", "oss-demo"), "web", str(src), ("demo-3",), ())
-        result = bundle_svc.export_context(inv(layout, "context export", "oss-demo"),
-                                           str(tmp_path / "bundle.json"), False)
+        result = bundle_svc.export_context(
+            inv(layout, "context export", "oss-demo"), str(tmp_path / "bundle.json"), False
+        )
     return Path(result.payload["output"])
 
 
 def _context_with_records(layout: Any, tmp_path: Path) -> dict[str, bytes]:
     init_context(layout, "oss-demo", "oss-demo", None)
-    records.add_target(inv(layout, "target add", "oss-demo"), "demo-1", "demo-1.old.test",
-                       None, None, "ssh", None, True, ())
+    records.add_target(
+        inv(layout, "target add", "oss-demo"), "demo-1", "demo-1.old.test", None, None, "ssh", None, True, ()
+    )
     src = tmp_path / "old-src"
     src.mkdir()
     records.add_app(inv(layout, "app add", "oss-demo"), "api", str(src), ("demo-1",), ())
@@ -51,8 +62,7 @@ def _files(layout: Any) -> dict[str, bytes]:
     return {name: (base / name).read_bytes() for name in ("targets.json", "apps.json")}
 
 
-def test_failed_second_write_leaves_both_files(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_second_write_leaves_both_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bundle = _bundle(tmp_path)
     with service_env(tmp_path / "here") as layout:
         before = _context_with_records(layout, tmp_path)
@@ -67,15 +77,13 @@ def test_failed_second_write_leaves_both_files(tmp_path: Path,
 
         monkeypatch.setattr(fsio, "atomic_write_json", failing)
         with pytest.raises(OSError, match="injected"):
-            bundle_svc.import_context(inv(layout, "context import", "oss-demo"), str(bundle),
-                                      True, False)
+            bundle_svc.import_context(inv(layout, "context import", "oss-demo"), str(bundle), True, False)
         monkeypatch.undo()
         assert [p.name for p in calls] == ["targets.json", "apps.json"]
         assert _files(layout) == before
         assert not (layout.context_dir("oss-demo") / transaction.JOURNAL).exists()
         # The same import, without the fault, goes through.
-        bundle_svc.import_context(inv(layout, "context import", "oss-demo"), str(bundle),
-                                  True, False)
+        bundle_svc.import_context(inv(layout, "context import", "oss-demo"), str(bundle), True, False)
         hosts = {t["name"]: t["host"] for t in json.loads(_files(layout)["targets.json"])["items"]}
         assert hosts == {"demo-1": "demo-1.new.test", "demo-3": "demo-3.new.test"}
 
@@ -100,13 +108,18 @@ KILL_MIDWAY = textwrap.dedent("""
 """)
 
 
-def test_killed_import_is_rolled_back_by_the_next_run(si: Callable[..., Run], tmp_path: Path,
-                                                      home: Path) -> None:
+def test_killed_import_is_rolled_back_by_the_next_run(
+    si: Callable[..., Run], tmp_path: Path, home: Path
+) -> None:
     bundle = _bundle(tmp_path)
     with service_env(home / ".si") as layout:
         before = _context_with_records(layout, tmp_path)
-    proc = subprocess.run([sys.executable, "-c", KILL_MIDWAY, str(layout.root), str(bundle)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_MIDWAY, str(layout.root), str(bundle)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 9, proc.stderr
     journal = layout.context_dir("oss-demo") / transaction.JOURNAL
     assert journal.exists()

@@ -21,16 +21,16 @@ VALUE = "sh4red-Secret!value-0042"
 def _plant(layout: StateLayout, name: str, key: str, value: str) -> None:
     """Write a value straight into a vault (as an older tool or a hand copy would)."""
     ctx = next(c for c in list_contexts(layout) if c.name == name)
-    vault.set_value(layout, ctx, key, value, ensure_context_key(ctx.name, ctx.context_id),
-                    subkey(VAULT_VALUE))
+    vault.set_value(
+        layout, ctx, key, value, ensure_context_key(ctx.name, ctx.context_id), subkey(VAULT_VALUE)
+    )
 
 
 def test_index_pairs_the_same_value_across_contexts(tmp_path: Path) -> None:
     with service_env(tmp_path) as layout:
         init_context(layout, "internal-dogfood", "internal-dogfood", None)
         init_context(layout, "oss-demo", "oss-demo", None)
-        svc.set_secret(inv(layout, "secret set", "internal-dogfood"), "DB_PASSWORD",
-                       lambda: VALUE)
+        svc.set_secret(inv(layout, "secret set", "internal-dogfood"), "DB_PASSWORD", lambda: VALUE)
         svc.set_secret(inv(layout, "secret set", "oss-demo"), "UNRELATED", lambda: "x9-other-Val")
         _plant(layout, "oss-demo", "DEMO_PASSWORD", VALUE)
         contexts = list_contexts(layout)
@@ -41,8 +41,10 @@ def test_index_pairs_the_same_value_across_contexts(tmp_path: Path) -> None:
     shared = {fp: owners for fp, owners in index.items() if len(owners) > 1}
     assert len(shared) == 1
     [(fp, owners)] = shared.items()
-    assert sorted(owners) == [("internal-dogfood", "DB_PASSWORD", "internal-dogfood"),
-                              ("oss-demo", "DEMO_PASSWORD", "oss-demo")]
+    assert sorted(owners) == [
+        ("internal-dogfood", "DB_PASSWORD", "internal-dogfood"),
+        ("oss-demo", "DEMO_PASSWORD", "oss-demo"),
+    ]
     assert len(fp) == 64 and VALUE not in fp
     assert len(index) == 2  # the unrelated value stands alone
 
@@ -56,8 +58,9 @@ def test_index_skips_missing_and_broken_vaults(tmp_path: Path) -> None:
         assert vault.vault_value_index(layout, [ctx]) == {}
 
 
-def test_secret_set_refuses_a_value_another_context_holds(baseline: Callable[..., Run],
-                                                          state_root: Path) -> None:
+def test_secret_set_refuses_a_value_another_context_holds(
+    baseline: Callable[..., Run], state_root: Path
+) -> None:
     si = baseline
     assert secret_set(si, "internal-dogfood", "DB_PASSWORD", VALUE).code == 0
     oss_vault = state_root / "contexts/oss-demo/vault/secrets.env"
@@ -72,8 +75,7 @@ def test_secret_set_refuses_a_value_another_context_holds(baseline: Callable[...
     assert secret_set(si, "internal-dogfood", "DB_PASSWORD_COPY", VALUE).code == 0
 
 
-def test_doctor_reports_a_shared_value(baseline: Callable[..., Run], state_root: Path,
-                                       home: Path) -> None:
+def test_doctor_reports_a_shared_value(baseline: Callable[..., Run], state_root: Path, home: Path) -> None:
     si = baseline
     assert secret_set(si, "internal-dogfood", "DB_PASSWORD", VALUE).code == 0
     with service_env(home / ".si") as layout:  # the same state root and key dir as `si`

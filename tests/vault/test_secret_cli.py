@@ -97,14 +97,12 @@ def test_reveal_needs_allow_plaintext(baseline: Callable[..., Run]) -> None:
     assert VALUE not in refused.stdout + refused.stderr
     shown = secret(baseline, "oss-demo", "get", "DB_PASSWORD", "--reveal", "--allow-plaintext")
     assert shown.code == 0 and shown.stdout == VALUE + "\n"
-    as_json = secret(baseline, "oss-demo", "get", "DB_PASSWORD", "--reveal", "--allow-plaintext",
-                     "--json")
+    as_json = secret(baseline, "oss-demo", "get", "DB_PASSWORD", "--reveal", "--allow-plaintext", "--json")
     assert as_json.json["value"] == VALUE
 
 
 def test_value_flag_warns_about_argv(baseline: Callable[..., Run]) -> None:
-    run = baseline("paas", "--context", "oss-demo", "secret", "set", "DB_PASSWORD",
-                   "--value", VALUE)
+    run = baseline("paas", "--context", "oss-demo", "secret", "set", "DB_PASSWORD", "--value", VALUE)
     assert run.code == 0 and "argv" in run.stderr and "ps" in run.stderr
     assert VALUE not in run.stdout + run.stderr
 
@@ -116,8 +114,9 @@ def test_empty_value_refused(baseline: Callable[..., Run], state_root: Path) -> 
 
 
 @pytest.mark.parametrize("args", [("list",), ("get", "K"), ("unset", "K"), ("set", "K")])
-def test_every_secret_command_needs_explicit_context(baseline: Callable[..., Run],
-                                                     args: tuple[str, ...]) -> None:
+def test_every_secret_command_needs_explicit_context(
+    baseline: Callable[..., Run], args: tuple[str, ...]
+) -> None:
     # A context is selected (current_context), and still --context is required.
     run = baseline("paas", "secret", *args, input="some-value-123\n")
     assert run.code == 2 and "--context" in one_line_error(run) and "runbook rule" in run.stderr
@@ -134,8 +133,9 @@ def test_bad_key_names(baseline: Callable[..., Run], state_root: Path, key: str)
     assert not _vault(state_root).exists()
 
 
-def test_audit_lines_carry_names_and_fingerprints_only(baseline: Callable[..., Run],
-                                                       state_root: Path) -> None:
+def test_audit_lines_carry_names_and_fingerprints_only(
+    baseline: Callable[..., Run], state_root: Path
+) -> None:
     si = baseline
     fp = secret_set(si, "oss-demo", "DB_PASSWORD", VALUE, "--json").json["fingerprint"]
     si("paas", "--context", "oss-demo", "secret", "set", "API_TOKEN", "--value", OTHER)
@@ -152,6 +152,7 @@ def test_audit_lines_carry_names_and_fingerprints_only(baseline: Callable[..., R
 
 # -- broken vaults and keys: one line, exit 2, never a traceback --------------------------------
 
+
 def _tamper(vault: Path, key: str, how: str) -> None:
     text = vault.read_text()
     m = next(m for m in ENC_LINE.finditer(text) if m.group("key") == key)
@@ -166,26 +167,35 @@ def _tamper(vault: Path, key: str, how: str) -> None:
     vault.write_text(text.replace(m.group(0), new))
 
 
-@pytest.mark.parametrize(("how", "command"), [
-    ("flip", ("get", "DB_PASSWORD")), ("flip", ("list",)), ("flip", ("set", "NEW_KEY")),
-    ("base64", ("get", "DB_PASSWORD")), ("plaintext", ("list",)),
-])
-def test_tampered_vault(baseline: Callable[..., Run], state_root: Path, how: str,
-                        command: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("how", "command"),
+    [
+        ("flip", ("get", "DB_PASSWORD")),
+        ("flip", ("list",)),
+        ("flip", ("set", "NEW_KEY")),
+        ("base64", ("get", "DB_PASSWORD")),
+        ("plaintext", ("list",)),
+    ],
+)
+def test_tampered_vault(
+    baseline: Callable[..., Run], state_root: Path, how: str, command: tuple[str, ...]
+) -> None:
     assert secret_set(baseline, "oss-demo", "DB_PASSWORD", VALUE).code == 0
     vault = _vault(state_root)
     _tamper(vault, "DB_PASSWORD", how)
     before = vault.read_bytes()
-    run = secret(baseline, "oss-demo", *command, "--json") if command[0] != "set" else \
-        secret_set(baseline, "oss-demo", "NEW_KEY", OTHER)
+    run = (
+        secret(baseline, "oss-demo", *command, "--json")
+        if command[0] != "set"
+        else secret_set(baseline, "oss-demo", "NEW_KEY", OTHER)
+    )
     assert run.code == 2
     expected = f"{vault}: key DB_PASSWORD: cannot decrypt (wrong key or tampered file)"
     assert expected in one_line_error(run)
     assert vault.read_bytes() == before
 
 
-def test_value_moved_to_another_key_does_not_decrypt(baseline: Callable[..., Run],
-                                                     state_root: Path) -> None:
+def test_value_moved_to_another_key_does_not_decrypt(baseline: Callable[..., Run], state_root: Path) -> None:
     assert secret_set(baseline, "oss-demo", "DB_PASSWORD", VALUE).code == 0
     vault = _vault(state_root)
     text = vault.read_text().replace("#@ DB_PASSWORD", "#@ ADMIN_PASSWORD")
@@ -194,8 +204,9 @@ def test_value_moved_to_another_key_does_not_decrypt(baseline: Callable[..., Run
     assert run.code == 2 and "key ADMIN_PASSWORD: cannot decrypt" in one_line_error(run)
 
 
-def test_vault_copied_to_another_context_does_not_decrypt(baseline: Callable[..., Run],
-                                                          state_root: Path, home: Path) -> None:
+def test_vault_copied_to_another_context_does_not_decrypt(
+    baseline: Callable[..., Run], state_root: Path, home: Path
+) -> None:
     si = baseline
     assert secret_set(si, "internal-dogfood", "DB_PASSWORD", VALUE).code == 0
     assert secret_set(si, "oss-demo", "UNRELATED", OTHER).code == 0
@@ -218,7 +229,8 @@ def test_wrong_key_in_environment(baseline: Callable[..., Run], state_root: Path
         run = secret(baseline, "oss-demo", *args, extra_env=wrong)
         assert run.code == 2
         assert one_line_error(run).endswith(
-            f"{_vault(state_root)}: key DB_PASSWORD: cannot decrypt (wrong key or tampered file)")
+            f"{_vault(state_root)}: key DB_PASSWORD: cannot decrypt (wrong key or tampered file)"
+        )
     # A set with the wrong key never mixes two keys in one vault.
     before = _vault(state_root).read_bytes()
     run = secret_set(baseline, "oss-demo", "OTHER_KEY", OTHER, extra_env=wrong)
@@ -227,21 +239,20 @@ def test_wrong_key_in_environment(baseline: Callable[..., Run], state_root: Path
 
 def test_malformed_key_in_environment(baseline: Callable[..., Run]) -> None:
     bad = "not-a-key-Zm9vYmFy"
-    run = secret_set(baseline, "oss-demo", "DB_PASSWORD", VALUE,
-                     extra_env={"SI_PAAS_VAULT_KEY_OSS_DEMO": bad})
+    run = secret_set(
+        baseline, "oss-demo", "DB_PASSWORD", VALUE, extra_env={"SI_PAAS_VAULT_KEY_OSS_DEMO": bad}
+    )
     assert run.code == 2
     line = one_line_error(run)
     assert "$SI_PAAS_VAULT_KEY_OSS_DEMO" in line and "32-byte" in line and bad not in line
 
 
-def test_key_from_environment_only(baseline: Callable[..., Run], state_root: Path,
-                                   home: Path) -> None:
+def test_key_from_environment_only(baseline: Callable[..., Run], state_root: Path, home: Path) -> None:
     key = {"SI_PAAS_VAULT_KEY_OSS_DEMO": random_key_b64()}
     run = secret_set(baseline, "oss-demo", "DB_PASSWORD", VALUE, "--json", extra_env=key)
     assert run.code == 0 and run.json["key_source"] == "env"
     assert not (home / ".si/keys" / f"{_ctx_id(state_root, 'oss-demo')}.key").exists()
-    got = secret(baseline, "oss-demo", "get", "DB_PASSWORD", "--reveal", "--allow-plaintext",
-                 extra_env=key)
+    got = secret(baseline, "oss-demo", "get", "DB_PASSWORD", "--reveal", "--allow-plaintext", extra_env=key)
     assert got.stdout.strip() == VALUE
     # Without the variable there is no key at all: the vault has values, so that is an error.
     run = secret(baseline, "oss-demo", "get", "DB_PASSWORD")
@@ -252,9 +263,11 @@ def test_missing_key_file(baseline: Callable[..., Run], state_root: Path, home: 
     assert secret_set(baseline, "oss-demo", "DB_PASSWORD", VALUE).code == 0
     key_file = home / ".si/keys" / f"{_ctx_id(state_root, 'oss-demo')}.key"
     key_file.unlink()
-    for run in (secret(baseline, "oss-demo", "get", "DB_PASSWORD"),
-                secret(baseline, "oss-demo", "list"),
-                secret_set(baseline, "oss-demo", "NEW_KEY", OTHER)):
+    for run in (
+        secret(baseline, "oss-demo", "get", "DB_PASSWORD"),
+        secret(baseline, "oss-demo", "list"),
+        secret_set(baseline, "oss-demo", "NEW_KEY", OTHER),
+    ):
         assert run.code == 2
         line = one_line_error(run)
         assert str(key_file) in line and "$SI_PAAS_VAULT_KEY_OSS_DEMO" in line
@@ -262,8 +275,7 @@ def test_missing_key_file(baseline: Callable[..., Run], state_root: Path, home: 
     assert not key_file.exists()
 
 
-def test_key_file_readable_by_others(baseline: Callable[..., Run], state_root: Path,
-                                     home: Path) -> None:
+def test_key_file_readable_by_others(baseline: Callable[..., Run], state_root: Path, home: Path) -> None:
     assert secret_set(baseline, "oss-demo", "DB_PASSWORD", VALUE).code == 0
     key_file = home / ".si/keys" / f"{_ctx_id(state_root, 'oss-demo')}.key"
     key_file.chmod(0o644)
@@ -273,12 +285,15 @@ def test_key_file_readable_by_others(baseline: Callable[..., Run], state_root: P
 
 # -- where vaults may live -----------------------------------------------------------------------
 
-def test_vault_inside_a_repo_refuses_secret_set(si: Callable[..., Run], tmp_path: Path,
-                                                env: dict[str, str]) -> None:
+
+def test_vault_inside_a_repo_refuses_secret_set(
+    si: Callable[..., Run], tmp_path: Path, env: dict[str, str]
+) -> None:
     folder = tmp_path / "vaults" / "demo"
     vault = folder / "secrets.env"
-    init = si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo",
-              "--vault-file", str(vault))
+    init = si(
+        "paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo", "--vault-file", str(vault)
+    )
     assert init.code == 0, init.stderr
     assert secret_set(si, "oss-demo", "FIRST", VALUE).code == 0
     before = vault.read_bytes()
@@ -291,32 +306,45 @@ def test_vault_inside_a_repo_refuses_secret_set(si: Callable[..., Run], tmp_path
     assert as_json.code == 1 and "vault-outside-repo" in as_json.json["error"]["failed_checks"]
 
 
-def test_vault_symlinked_into_a_repo_is_refused(si: Callable[..., Run], tmp_path: Path,
-                                                make_repo: Callable[..., Path]) -> None:
+def test_vault_symlinked_into_a_repo_is_refused(
+    si: Callable[..., Run], tmp_path: Path, make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo("app")
     (tmp_path / "vaults").mkdir()
     (tmp_path / "vaults" / "demo").symlink_to(repo / "private")
     vault = tmp_path / "vaults" / "demo" / "secrets.env"
-    init = si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo",
-              "--vault-file", str(vault))
+    init = si(
+        "paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo", "--vault-file", str(vault)
+    )
     assert init.code == 1 and "vault-outside-repo" in init.stderr
 
 
 def test_shared_vault_path_refused_at_init(si: Callable[..., Run], tmp_path: Path) -> None:
     vault = tmp_path / "vaults" / "shared.env"
-    first = si("paas", "context", "init", "--name", "internal-dogfood", "--type",
-               "internal-dogfood", "--vault-file", str(vault))
+    first = si(
+        "paas",
+        "context",
+        "init",
+        "--name",
+        "internal-dogfood",
+        "--type",
+        "internal-dogfood",
+        "--vault-file",
+        str(vault),
+    )
     assert first.code == 0, first.stderr
-    second = si("paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo",
-                "--vault-file", str(vault))
+    second = si(
+        "paas", "context", "init", "--name", "oss-demo", "--type", "oss-demo", "--vault-file", str(vault)
+    )
     assert second.code == 1 and "no-cross-context-data" in second.stderr
 
 
-def test_key_dir_inside_a_repo_is_refused(baseline: Callable[..., Run],
-                                          make_repo: Callable[..., Path]) -> None:
+def test_key_dir_inside_a_repo_is_refused(
+    baseline: Callable[..., Run], make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo("keys-repo")
-    run = secret_set(baseline, "oss-demo", "DB_PASSWORD", VALUE,
-                     extra_env={"SI_PAAS_KEY_DIR": str(repo / "keys")})
+    run = secret_set(
+        baseline, "oss-demo", "DB_PASSWORD", VALUE, extra_env={"SI_PAAS_KEY_DIR": str(repo / "keys")}
+    )
     assert run.code == 1 and "SI_PAAS_KEY_DIR" in one_line_error(run)
     assert not (repo / "keys").exists()
-

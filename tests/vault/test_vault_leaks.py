@@ -23,10 +23,12 @@ from vaulthelp import holders, inv, secret, secret_set, service_env
 ALPHABET = string.ascii_letters + string.digits + "!@#%^&*-_"
 # Each value holds a symbol and a digit mid-string, so it cannot occur by chance in the
 # outputs it is searched in (field names such as `alert_policy`, times, fingerprints).
-VALUES = st.tuples(st.text(alphabet=ALPHABET, min_size=6, max_size=30),
-                   st.sampled_from("!@#%^&*"), st.integers(0, 9),
-                   st.text(alphabet=ALPHABET, min_size=5, max_size=30)
-                   ).map(lambda t: f"{t[0]}{t[1]}{t[2]}{t[3]}")
+VALUES = st.tuples(
+    st.text(alphabet=ALPHABET, min_size=6, max_size=30),
+    st.sampled_from("!@#%^&*"),
+    st.integers(0, 9),
+    st.text(alphabet=ALPHABET, min_size=5, max_size=30),
+).map(lambda t: f"{t[0]}{t[1]}{t[2]}{t[3]}")
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -43,11 +45,11 @@ def test_value_is_nowhere_but_encrypted(value: str, key: str) -> None:
         got = svc.get_secret(inv(layout, "secret get", "oss-demo"), key, False, False).payload
         assert got["redacted"].startswith(value[: min(4, len(value) // 4)] + "…fp:")
         outputs.append(got)
-        outputs.append(bundle_svc.export_context(inv(layout, "context export", "oss-demo"),
-                                                 None, False).payload)
+        outputs.append(
+            bundle_svc.export_context(inv(layout, "context export", "oss-demo"), None, False).payload
+        )
         events_svc.audit(set_inv, "ok", 0, None)
-        outputs.append(events_svc.list_events(inv(layout, "events list", "oss-demo"), 50,
-                                              None, None).payload)
+        outputs.append(events_svc.list_events(inv(layout, "events list", "oss-demo"), 50, None, None).payload)
         assert value not in json.dumps(outputs, ensure_ascii=False)
         assert holders(value, Path(tmp)) == []
         # And it is really there, under the key.
@@ -55,16 +57,26 @@ def test_value_is_nowhere_but_encrypted(value: str, key: str) -> None:
         assert revealed.payload["value"] == value
 
 
-def test_no_command_prints_or_stores_the_value(baseline: Callable[..., Run], home: Path,
-                                               tmp_path: Path) -> None:
+def test_no_command_prints_or_stores_the_value(
+    baseline: Callable[..., Run], home: Path, tmp_path: Path
+) -> None:
     si = baseline
     value = "Lk9#" + secrets.token_urlsafe(24) + "!z"
     via_flag = "Qw3@" + secrets.token_urlsafe(24)
     runs: list[Run] = [
         secret_set(si, "internal-dogfood", "DB_PASSWORD", value),
         secret_set(si, "internal-dogfood", "DB_PASSWORD", value, "--json"),
-        si("paas", "--context", "internal-dogfood", "secret", "set", "API_TOKEN",
-           "--value", via_flag, "--json"),
+        si(
+            "paas",
+            "--context",
+            "internal-dogfood",
+            "secret",
+            "set",
+            "API_TOKEN",
+            "--value",
+            via_flag,
+            "--json",
+        ),
         secret(si, "internal-dogfood", "list"),
         secret(si, "internal-dogfood", "list", "--json"),
         secret(si, "internal-dogfood", "get", "DB_PASSWORD"),
@@ -72,8 +84,15 @@ def test_no_command_prints_or_stores_the_value(baseline: Callable[..., Run], hom
         secret(si, "internal-dogfood", "get", "DB_PASSWORD", "--reveal"),
         si("paas", "--context", "internal-dogfood", "context", "export"),
         si("paas", "--context", "internal-dogfood", "context", "export", "--json"),
-        si("paas", "--context", "internal-dogfood", "context", "export", "--output",
-           str(tmp_path / "exports" / "dogfood.json")),
+        si(
+            "paas",
+            "--context",
+            "internal-dogfood",
+            "context",
+            "export",
+            "--output",
+            str(tmp_path / "exports" / "dogfood.json"),
+        ),
         si("paas", "doctor", "--json"),
         si("paas", "--context", "internal-dogfood", "doctor", "--json"),
         si("paas", "--context", "internal-dogfood", "events", "list", "--json"),

@@ -15,19 +15,24 @@ from si_paas.state.layout import StateLayout
 
 from conftest import Run, files_under
 
-ENC_LINE = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=ENC\[v1,(?P<nonce>[^,]+),(?P<ct>[^\]]+)\]$",
-                      re.MULTILINE)
+ENC_LINE = re.compile(
+    r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=ENC\[v1,(?P<nonce>[^,]+),(?P<ct>[^\]]+)\]$", re.MULTILINE
+)
 
 
-def secret_set(si: Callable[..., Run], ctx: str, key: str, value: str, *args: str,
-               extra_env: dict[str, str] | None = None) -> Run:
+def secret_set(
+    si: Callable[..., Run],
+    ctx: str,
+    key: str,
+    value: str,
+    *args: str,
+    extra_env: dict[str, str] | None = None,
+) -> Run:
     """`si paas --context CTX secret set KEY` with the value on stdin."""
-    return si("paas", "--context", ctx, "secret", "set", key, *args, input=value + "\n",
-              extra_env=extra_env)
+    return si("paas", "--context", ctx, "secret", "set", key, *args, input=value + "\n", extra_env=extra_env)
 
 
-def secret(si: Callable[..., Run], ctx: str, *args: str,
-           extra_env: dict[str, str] | None = None) -> Run:
+def secret(si: Callable[..., Run], ctx: str, *args: str, extra_env: dict[str, str] | None = None) -> Run:
     """Any `si paas --context CTX secret ...` run."""
     return si("paas", "--context", ctx, "secret", *args, extra_env=extra_env)
 
@@ -46,8 +51,7 @@ def random_key_b64() -> str:
 def one_line_error(run: Run) -> str:
     """The single error line of a failed run (and no traceback); warnings may precede it."""
     assert "Traceback" not in run.stderr, run.stderr
-    lines = [line for line in run.stderr.splitlines()
-             if line.strip() and not line.startswith("warning: ")]
+    lines = [line for line in run.stderr.splitlines() if line.strip() and not line.startswith("warning: ")]
     assert len(lines) == 1, run.stderr
     return lines[0]
 

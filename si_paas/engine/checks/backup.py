@@ -22,18 +22,22 @@ LEVELS = ["manifest", "archive", "read-data"]
 
 
 @check_kind("backup.root_outside_repo")
-def backup_root_outside_repo(snap: Snapshot, params: dict[str, Any],
-                             policy: Policy) -> list[Finding]:
+def backup_root_outside_repo(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
     """The backup root (after realpath) is outside every git work tree, the state root and
     the key directory, and does not hold the key directory."""
     root = root_of(snap)
-    return [Finding(rule=policy.id, path=str(root), message=problem)
-            for problem in root_problems(root, snap.state.root, key_dir_of(snap))]
+    return [
+        Finding(rule=policy.id, path=str(root), message=problem)
+        for problem in root_problems(root, snap.state.root, key_dir_of(snap))
+    ]
 
 
-@check_kind("backup.latest_verification_failed", {
-    "level": {"type": "string", "allowed": LEVELS, "nullable": True, "default": None},
-})
+@check_kind(
+    "backup.latest_verification_failed",
+    {
+        "level": {"type": "string", "allowed": LEVELS, "nullable": True, "default": None},
+    },
+)
 def latest_verification_failed(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
     """The newest verification of each context's newest snapshot failed (any level, or `level`)."""
     findings = []
@@ -43,15 +47,20 @@ def latest_verification_failed(snap: Snapshot, params: dict[str, Any], policy: P
         if snapshot is None:
             continue
         levels = [params["level"]] if params["level"] else LEVELS
-        runs = sorted((pair for lv in levels for pair in verifications(records, snapshot, lv)),
-                      key=lambda pair: pair[0])
+        runs = sorted(
+            (pair for lv in levels for pair in verifications(records, snapshot, lv)), key=lambda pair: pair[0]
+        )
         if runs and not runs[-1][1].get("ok"):
             when, rec = runs[-1]
             path = Path(snap.state.layout.context_dir(ctx.name)) / "events" / "backups.jsonl"
-            findings.append(Finding(
-                rule=policy.id, path=str(path),
-                message=f"{ctx.name}: verification ({rec.get('level')}) of the newest snapshot "
-                        f"{snapshot} failed at {when.strftime('%Y-%m-%dT%H:%M:%SZ')}: "
-                        f"{failure_text(rec)}",
-                extra={"context": ctx.name, "snapshot": snapshot}))
+            findings.append(
+                Finding(
+                    rule=policy.id,
+                    path=str(path),
+                    message=f"{ctx.name}: verification ({rec.get('level')}) of the newest snapshot "
+                    f"{snapshot} failed at {when.strftime('%Y-%m-%dT%H:%M:%SZ')}: "
+                    f"{failure_text(rec)}",
+                    extra={"context": ctx.name, "snapshot": snapshot},
+                )
+            )
     return findings

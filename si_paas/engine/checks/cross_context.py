@@ -43,28 +43,45 @@ def _shared(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Finding]:
     for key, owners in sorted(hosts.items()):
         names = sorted({c for c, _ in owners})
         if len(names) > 1 and focus & set(names):
-            findings.append(Finding(
-                rule=policy.id, message=f"target host {key} is used by contexts "
-                f"{', '.join(names)} (targets {', '.join(f'{c}/{t}' for c, t in owners)})",
-                extra={"kind": "shared-host", "contexts": names}))
+            findings.append(
+                Finding(
+                    rule=policy.id,
+                    message=f"target host {key} is used by contexts "
+                    f"{', '.join(names)} (targets {', '.join(f'{c}/{t}' for c, t in owners)})",
+                    extra={"kind": "shared-host", "contexts": names},
+                )
+            )
     for path, names in sorted(vaults.items()):
         if len(names) > 1 and focus & set(names):
-            findings.append(Finding(rule=policy.id, path=path,
-                                    message=f"vault file shared by contexts {', '.join(names)}",
-                                    extra={"kind": "shared-vault", "contexts": names}))
+            findings.append(
+                Finding(
+                    rule=policy.id,
+                    path=path,
+                    message=f"vault file shared by contexts {', '.join(names)}",
+                    extra={"kind": "shared-vault", "contexts": names},
+                )
+            )
     for directory, ctx in snap.state.misplaced:
         ids[ctx.context_id].append(directory)
         if focus & {ctx.name, directory}:
-            findings.append(Finding(
-                rule=policy.id, path=str(snap.state.layout.config_file(directory)),
-                message=f"config.json names {ctx.name!r} but lives in {directory!r}: "
-                        "a copied context directory"))
+            findings.append(
+                Finding(
+                    rule=policy.id,
+                    path=str(snap.state.layout.config_file(directory)),
+                    message=f"config.json names {ctx.name!r} but lives in {directory!r}: "
+                    "a copied context directory",
+                )
+            )
     for cid, names in sorted(ids.items()):
         if len(names) > 1 and focus & set(names):
-            findings.append(Finding(
-                rule=policy.id, message=f"contexts {', '.join(names)} share context_id {cid}: "
-                "a context directory was copied by hand",
-                extra={"kind": "copied-context", "contexts": names}))
+            findings.append(
+                Finding(
+                    rule=policy.id,
+                    message=f"contexts {', '.join(names)} share context_id {cid}: "
+                    "a context directory was copied by hand",
+                    extra={"kind": "copied-context", "contexts": names},
+                )
+            )
     return findings
 
 
@@ -79,25 +96,35 @@ def _foreign(ctx: Context, record: dict[str, Any], ids: dict[str, str]) -> str |
     return None
 
 
-def _records(snap: Snapshot, policy: Policy, ctx: Context, ids: dict[str, str],
-             owned: dict[str, dict[str, str]]) -> list[Finding]:
+def _records(
+    snap: Snapshot, policy: Policy, ctx: Context, ids: dict[str, str], owned: dict[str, dict[str, str]]
+) -> list[Finding]:
     findings = []
     config = snap.state.layout.config_file(ctx.name)
     if snap.paths.realpath(ctx.state_root) != snap.paths.realpath(snap.state.root):
-        findings.append(Finding(rule=policy.id, path=str(config),
-                                message=f"config.json was made under state root {ctx.state_root}, "
-                                        "not this one: a copied context directory (after a "
-                                        "restore or a move of the state root: `si paas "
-                                        f"context relocate {ctx.name}`)"))
+        findings.append(
+            Finding(
+                rule=policy.id,
+                path=str(config),
+                message=f"config.json was made under state root {ctx.state_root}, "
+                "not this one: a copied context directory (after a "
+                "restore or a move of the state root: `si paas "
+                f"context relocate {ctx.name}`)",
+            )
+        )
     for collection in ("targets", "apps"):
         owner = snap.state.raw_collection_owner(ctx, collection)
         if owner and (why := _foreign(ctx, owner, ids)):
             findings.append(Finding(rule=policy.id, path=owner["path"], message=why))
         for item in snap.state.items(ctx, collection):
             if why := _foreign(ctx, item, ids):
-                findings.append(Finding(
-                    rule=policy.id, path=str(snap.state.layout.collection_file(ctx.name, collection)),
-                    message=f"{collection[:-1]} {item.get('name')!r}: {why}"))
+                findings.append(
+                    Finding(
+                        rule=policy.id,
+                        path=str(snap.state.layout.collection_file(ctx.name, collection)),
+                        message=f"{collection[:-1]} {item.get('name')!r}: {why}",
+                    )
+                )
     own_targets = {t["name"] for t in snap.state.items(ctx, "targets")}
     own_apps = {a["name"] for a in snap.state.items(ctx, "apps")}
     for path, doc in snap.state.extra_json_records(ctx):
@@ -107,8 +134,7 @@ def _records(snap: Snapshot, policy: Policy, ctx: Context, ids: dict[str, str],
             if isinstance(rec, dict) and (why := _foreign(ctx, rec, ids)):
                 findings.append(Finding(rule=policy.id, path=str(path), message=why))
             elif isinstance(rec, dict) and path.name == "deployments.json":
-                findings.extend(_deploy_rows(policy, ctx, path, rec, ids, own_targets, own_apps,
-                                             owned))
+                findings.extend(_deploy_rows(policy, ctx, path, rec, ids, own_targets, own_apps, owned))
     for path, rec in snap.state.release_records(ctx):
         if why := _foreign(ctx, rec, ids):
             findings.append(Finding(rule=policy.id, path=str(path), message=f"release: {why}"))
@@ -116,25 +142,34 @@ def _records(snap: Snapshot, policy: Policy, ctx: Context, ids: dict[str, str],
             findings.append(Finding(rule=policy.id, path=str(path), message=f"release {why}"))
     for path, line, rec in snap.state.drill_records(ctx):
         if why := _foreign(ctx, rec, ids) or _foreign_ref(rec, own_targets, own_apps, owned, ctx):
-            findings.append(Finding(rule=policy.id, path=str(path), line=line,
-                                    message=f"drill record: {why}"))
+            findings.append(
+                Finding(rule=policy.id, path=str(path), line=line, message=f"drill record: {why}")
+            )
     for path, line, event in snap.state.events(ctx):
         if why := _foreign(ctx, event, ids):
-            findings.append(Finding(rule=policy.id, path=str(path), line=line,
-                                    message=f"event: {why}"))
+            findings.append(Finding(rule=policy.id, path=str(path), line=line, message=f"event: {why}"))
             continue
-        for field_name, own, kind in (("target", own_targets, "targets"),
-                                      ("app", own_apps, "apps")):
+        for field_name, own, kind in (("target", own_targets, "targets"), ("app", own_apps, "apps")):
             ref = event.get(field_name)
             if ref and ref not in own and (others := owned[kind].get(ref)) and others != ctx.name:
-                findings.append(Finding(rule=policy.id, path=str(path), line=line,
-                                        message=f"event refers to {field_name} {ref!r} "
-                                                f"of context {others!r}"))
+                findings.append(
+                    Finding(
+                        rule=policy.id,
+                        path=str(path),
+                        line=line,
+                        message=f"event refers to {field_name} {ref!r} of context {others!r}",
+                    )
+                )
     return findings
 
 
-def _foreign_ref(rec: dict[str, Any], own_targets: set[str], own_apps: set[str],
-                 owned: dict[str, dict[str, str]], ctx: Context) -> str | None:
+def _foreign_ref(
+    rec: dict[str, Any],
+    own_targets: set[str],
+    own_apps: set[str],
+    owned: dict[str, dict[str, str]],
+    ctx: Context,
+) -> str | None:
     """Why a record naming an app or target points at another context's, or None."""
     for field_name, own, kind in (("target", own_targets, "targets"), ("app", own_apps, "apps")):
         ref = rec.get(field_name)
@@ -143,9 +178,16 @@ def _foreign_ref(rec: dict[str, Any], own_targets: set[str], own_apps: set[str],
     return None
 
 
-def _deploy_rows(policy: Policy, ctx: Context, path: Any, pair: dict[str, Any],
-                 ids: dict[str, str], own_targets: set[str], own_apps: set[str],
-                 owned: dict[str, dict[str, str]]) -> list[Finding]:
+def _deploy_rows(
+    policy: Policy,
+    ctx: Context,
+    path: Any,
+    pair: dict[str, Any],
+    ids: dict[str, str],
+    own_targets: set[str],
+    own_apps: set[str],
+    owned: dict[str, dict[str, str]],
+) -> list[Finding]:
     """deployments.json: each (app, target) and each history row belongs to this context."""
     findings = []
     if why := _foreign_ref(pair, own_targets, own_apps, owned, ctx):
@@ -153,9 +195,14 @@ def _deploy_rows(policy: Policy, ctx: Context, path: Any, pair: dict[str, Any],
     rows = pair.get("history")
     for row in rows if isinstance(rows, list) else []:
         if isinstance(row, dict) and (why := _foreign(ctx, row, ids)):
-            findings.append(Finding(rule=policy.id, path=str(path),
-                                    message=f"deploy history row {row.get('row')} of "
-                                            f"{pair.get('app')}/{pair.get('target')}: {why}"))
+            findings.append(
+                Finding(
+                    rule=policy.id,
+                    path=str(path),
+                    message=f"deploy history row {row.get('row')} of "
+                    f"{pair.get('app')}/{pair.get('target')}: {why}",
+                )
+            )
     return findings
 
 
@@ -198,11 +245,16 @@ def _alert_channels(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Fin
         if len(names) < 2 or not focus & set(names):
             continue
         leak = {"oss-demo", "internal-dogfood"} <= {t for _, _, t in owners}
-        findings.append(Finding(
-            rule=policy.id, severity="critical" if leak else None,
-            message="alert channels of several contexts post to the same webhook URL: "
-            + ", ".join(f"{c}/{n}" for c, n, _ in sorted(owners)),
-            fingerprint=fp, extra={"kind": "shared-alert-channel", "contexts": names}))
+        findings.append(
+            Finding(
+                rule=policy.id,
+                severity="critical" if leak else None,
+                message="alert channels of several contexts post to the same webhook URL: "
+                + ", ".join(f"{c}/{n}" for c, n, _ in sorted(owners)),
+                fingerprint=fp,
+                extra={"kind": "shared-alert-channel", "contexts": names},
+            )
+        )
     return findings
 
 
@@ -216,10 +268,18 @@ def _vault_values(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Findi
             continue
         types = {t for _, _, t in owners}
         leak = {"oss-demo", "internal-dogfood"} <= types
-        findings.append(Finding(
-            rule=policy.id, severity="critical" if leak else None,
-            message=("an internal-dogfood secret value sits in an oss-demo vault: " if leak else
-                     "the same secret value sits in several vaults: ")
-            + ", ".join(f"{c}:{k}" for c, k, _ in owners),
-            fingerprint=fp, extra={"kind": "shared-secret", "contexts": names}))
+        findings.append(
+            Finding(
+                rule=policy.id,
+                severity="critical" if leak else None,
+                message=(
+                    "an internal-dogfood secret value sits in an oss-demo vault: "
+                    if leak
+                    else "the same secret value sits in several vaults: "
+                )
+                + ", ".join(f"{c}:{k}" for c, k, _ in owners),
+                fingerprint=fp,
+                extra={"kind": "shared-secret", "contexts": names},
+            )
+        )
     return findings

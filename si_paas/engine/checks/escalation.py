@@ -31,16 +31,22 @@ def _of_type(snap: Snapshot, finding: Finding, ctype: str) -> bool:
         return ctx is not None and ctx.type == ctype
     if finding.path:
         real = snap.paths.realpath(finding.path)
-        return any(snap.paths.realpath(c.vault_file) == real for c in snap.state.contexts
-                   if c.type == ctype)
+        return any(snap.paths.realpath(c.vault_file) == real for c in snap.state.contexts if c.type == ctype)
     return False
 
 
-@check_kind("escalation.condition", {
-    "checks": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "string"}},
-    "context_type": {"type": "string", "allowed": ["internal-dogfood", "oss-demo"], "nullable": True,
-                     "default": None},
-})
+@check_kind(
+    "escalation.condition",
+    {
+        "checks": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "string"}},
+        "context_type": {
+            "type": "string",
+            "allowed": ["internal-dogfood", "oss-demo"],
+            "nullable": True,
+            "default": None,
+        },
+    },
+)
 def condition(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
     """Findings of the named check kinds, limited to contexts of `context_type` when given."""
     findings: list[Finding] = []
@@ -49,8 +55,15 @@ def condition(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Fi
         for f in kind.fn(snap, _defaults(kind.params_schema), policy):
             if params["context_type"] and not _of_type(snap, f, params["context_type"]):
                 continue
-            findings.append(Finding(rule=policy.id, message=f.message, path=f.path, line=f.line,
-                                    excerpt=f.excerpt, fingerprint=f.fingerprint,
-                                    extra={**f.extra, "check": name}))
+            findings.append(
+                Finding(
+                    rule=policy.id,
+                    message=f.message,
+                    path=f.path,
+                    line=f.line,
+                    excerpt=f.excerpt,
+                    fingerprint=f.fingerprint,
+                    extra={**f.extra, "check": name},
+                )
+            )
     return findings
-

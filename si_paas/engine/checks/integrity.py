@@ -23,24 +23,39 @@ def records_intact(snap: Snapshot, params: dict[str, Any], policy: Policy) -> li
     except InputError as exc:
         path = snap.state.layout.current_context_file
         reason = exc.message.removeprefix(f"{path}: ")
-        findings.append(Finding(rule=policy.id, path=str(path),
-                                message=f"{reason}; commands without --context fail until "
-                                        "`si paas context use NAME` rewrites it",
-                                extra={"kind": "unreadable-selection"}))
+        findings.append(
+            Finding(
+                rule=policy.id,
+                path=str(path),
+                message=f"{reason}; commands without --context fail until "
+                "`si paas context use NAME` rewrites it",
+                extra={"kind": "unreadable-selection"},
+            )
+        )
     for ctx in snap.state.focused():
         for bad in snap.state.bad_event_lines(ctx):
             line = int(bad.where.split()[1]) if bad.where.startswith("line ") else None
             where = "" if line else f"{bad.where}: "
-            findings.append(Finding(rule=policy.id, path=str(bad.path), line=line,
-                                    message=f"{where}{bad.reason}; readers skip this line",
-                                    extra={"kind": "malformed-event"}))
+            findings.append(
+                Finding(
+                    rule=policy.id,
+                    path=str(bad.path),
+                    line=line,
+                    message=f"{where}{bad.reason}; readers skip this line",
+                    extra={"kind": "malformed-event"},
+                )
+            )
         targets = {t["name"] for t in snap.state.items(ctx, "targets")}
         apps_file = str(snap.state.layout.collection_file(ctx.name, "apps"))
         for app in snap.state.items(ctx, "apps"):
             for missing in [t for t in app["targets"] if t not in targets]:
-                findings.append(Finding(
-                    rule=policy.id, path=apps_file,
-                    message=f"app {ctx.name}/{app['name']} is bound to target {missing!r}, "
-                            f"which context {ctx.name!r} does not have",
-                    extra={"kind": "dangling-reference"}))
+                findings.append(
+                    Finding(
+                        rule=policy.id,
+                        path=apps_file,
+                        message=f"app {ctx.name}/{app['name']} is bound to target {missing!r}, "
+                        f"which context {ctx.name!r} does not have",
+                        extra={"kind": "dangling-reference"},
+                    )
+                )
     return findings

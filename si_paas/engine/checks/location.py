@@ -29,8 +29,7 @@ def _inside_repos(snap: Snapshot, path: Path) -> Holder | None:
     return Holder(top) if top is not None else None
 
 
-def _linked_in(snap: Snapshot, root: Path, what: str, policy: Policy,
-               extra: dict[str, Any]) -> list[Finding]:
+def _linked_in(snap: Snapshot, root: Path, what: str, policy: Policy, extra: dict[str, Any]) -> list[Finding]:
     """A finding for every symlink under `root` whose target is in a work tree."""
     findings = []
     for link, target in snap.paths.links_under(root):
@@ -38,11 +37,15 @@ def _linked_in(snap: Snapshot, root: Path, what: str, policy: Policy,
         if holder is None:
             continue
         rel = link.relative_to(root).as_posix()
-        findings.append(Finding(
-            rule=policy.id, path=str(link),
-            message=f"{rel} of the {what} {root} links to {target}, inside git work tree "
-                    f"{holder.describe()}",
-            extra={**extra, "component": rel, "repo": str(holder.top)}))
+        findings.append(
+            Finding(
+                rule=policy.id,
+                path=str(link),
+                message=f"{rel} of the {what} {root} links to {target}, inside git work tree "
+                f"{holder.describe()}",
+                extra={**extra, "component": rel, "repo": str(holder.top)},
+            )
+        )
     return findings
 
 
@@ -54,10 +57,14 @@ def state_root_outside_repo(snap: Snapshot, params: dict[str, Any], policy: Poli
     if holder is not None:
         resolved = snap.paths.real(root)
         via = f" (resolves to {resolved})" if resolved != root else ""
-        return [Finding(rule=policy.id, path=str(root),
-                        message=f"state root {root}{via} is inside git work tree "
-                                f"{holder.describe()}",
-                        extra={"repo": str(holder.top)})]
+        return [
+            Finding(
+                rule=policy.id,
+                path=str(root),
+                message=f"state root {root}{via} is inside git work tree {holder.describe()}",
+                extra={"repo": str(holder.top)},
+            )
+        ]
     if not snap.paths.is_dir(root):
         return []
     return _linked_in(snap, root, "state root", policy, {})
@@ -77,22 +84,30 @@ def vault_outside_repo(snap: Snapshot, params: dict[str, Any], policy: Policy) -
     for ctx in snap.state.focused():
         holder = _inside_repos(snap, Path(ctx.vault_file))
         if holder is not None:
-            findings.append(Finding(
-                rule=policy.id, path=ctx.vault_file,
-                message=f"vault file of context {ctx.name!r} resolves to "
-                        f"{snap.paths.real(ctx.vault_file)}, "
-                        f"inside git work tree {holder.describe()}",
-                extra={"context": ctx.name, "repo": str(holder.top)}))
+            findings.append(
+                Finding(
+                    rule=policy.id,
+                    path=ctx.vault_file,
+                    message=f"vault file of context {ctx.name!r} resolves to "
+                    f"{snap.paths.real(ctx.vault_file)}, "
+                    f"inside git work tree {holder.describe()}",
+                    extra={"context": ctx.name, "repo": str(holder.top)},
+                )
+            )
     keys = _key_dir(snap)
     holder = _inside_repos(snap, keys) if snap.paths.exists(keys) else None
     if holder is not None:
         resolved = snap.paths.real(keys)
         via = f" (resolves to {resolved})" if resolved != keys else ""
-        findings.append(Finding(
-            rule=policy.id, path=str(keys),
-            message=f"key directory {keys}{via} holds the vault keys and is inside git work "
-                    f"tree {holder.describe()}",
-            extra={"repo": str(holder.top), "component": "key directory"}))
+        findings.append(
+            Finding(
+                rule=policy.id,
+                path=str(keys),
+                message=f"key directory {keys}{via} holds the vault keys and is inside git work "
+                f"tree {holder.describe()}",
+                extra={"repo": str(holder.top), "component": "key directory"},
+            )
+        )
     elif snap.paths.is_dir(keys):
         findings += _linked_in(snap, keys, "key directory", policy, {})
     return findings + _fingerprint_key_in_repo(snap, policy)
@@ -111,8 +126,12 @@ def _fingerprint_key_in_repo(snap: Snapshot, policy: Policy) -> list[Finding]:
         return []
     resolved = snap.paths.real(path)
     via = f" (resolves to {resolved})" if resolved != path else ""
-    return [Finding(
-        rule=policy.id, path=str(path),
-        message=f"fingerprint key file {path}{via} keys every report fingerprint and is "
-                f"inside git work tree {holder.describe()}",
-        extra={"repo": str(holder.top), "component": "fingerprint key"})]
+    return [
+        Finding(
+            rule=policy.id,
+            path=str(path),
+            message=f"fingerprint key file {path}{via} keys every report fingerprint and is "
+            f"inside git work tree {holder.describe()}",
+            extra={"repo": str(holder.top), "component": "fingerprint key"},
+        )
+    ]

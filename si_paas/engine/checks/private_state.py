@@ -34,9 +34,7 @@ def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> 
     for repo in snap.repos:
         seen: set[str] = set()  # history lists a path once per blob; report it once
         for f in repo.files:
-            if (f.status not in statuses and f.status not in ("staged", "history")) or (
-                f.relpath in seen
-            ):
+            if (f.status not in statuses and f.status not in ("staged", "history")) or (f.relpath in seen):
                 continue
             hit = patterns.match(f.relpath)
             how = "path"
@@ -44,8 +42,7 @@ def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> 
                 head = repo.content_head(f)  # noted when the secret scan read the file
                 if head is None:
                     continue
-                data = head if len(head) < HEAD_BYTES else repo.peek(
-                    f, params["max_content_size"])
+                data = head if len(head) < HEAD_BYTES else repo.peek(f, params["max_content_size"])
                 found = patterns.match_content(data or b"")
                 if found is None:
                     continue
@@ -54,9 +51,13 @@ def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> 
             if hit is None:
                 continue
             seen.add(f.relpath)
-            findings.append(Finding(
-                rule=hit.id, path=f"{repo.root}/{f.relpath}",
-                message=f"{hit.description} ({f.status} in {repo.root}, by {how})",
-                severity=hit.severity,  # type: ignore[arg-type]
-                extra={**f.describe(), "repo": str(repo.root), "relpath": f.relpath}))
+            findings.append(
+                Finding(
+                    rule=hit.id,
+                    path=f"{repo.root}/{f.relpath}",
+                    message=f"{hit.description} ({f.status} in {repo.root}, by {how})",
+                    severity=hit.severity,  # type: ignore[arg-type]
+                    extra={**f.describe(), "repo": str(repo.root), "relpath": f.relpath},
+                )
+            )
     return findings

@@ -25,8 +25,9 @@ def _marks_production(labels: dict[str, str], name: str, markers: list[str]) -> 
     if hit:
         return f"label {hit!r}"
     lowered = name.lower()
-    hit = next((m for m in markers if lowered == m or lowered.startswith(m + "-")
-                or lowered.endswith("-" + m)), None)
+    hit = next(
+        (m for m in markers if lowered == m or lowered.startswith(m + "-") or lowered.endswith("-" + m)), None
+    )
     return f"name {name!r}" if hit else None
 
 
@@ -36,7 +37,8 @@ def public_safe(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[
     markers = [m.lower() for m in params["production_markers"]]
     internal_hosts = {
         host_key(t): c.name
-        for c in snap.state.contexts if c.type == "internal-dogfood"
+        for c in snap.state.contexts
+        if c.type == "internal-dogfood"
         for t in snap.state.items(c, "targets")
     }
     findings = []
@@ -47,19 +49,37 @@ def public_safe(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[
         for t in snap.state.items(ctx, "targets"):
             where = f"{ctx.name}/{t['name']}"
             if not t.get("disposable"):
-                findings.append(Finding(rule=policy.id, path=targets_file,
-                                        message=f"target {where} is not marked --disposable"))
+                findings.append(
+                    Finding(
+                        rule=policy.id,
+                        path=targets_file,
+                        message=f"target {where} is not marked --disposable",
+                    )
+                )
             if host_key(t) in internal_hosts:
-                findings.append(Finding(
-                    rule=policy.id, path=targets_file,
-                    message=f"target {where} uses host {t['host']}, also a target of "
-                            f"internal-dogfood context {internal_hosts[host_key(t)]!r}"))
+                findings.append(
+                    Finding(
+                        rule=policy.id,
+                        path=targets_file,
+                        message=f"target {where} uses host {t['host']}, also a target of "
+                        f"internal-dogfood context {internal_hosts[host_key(t)]!r}",
+                    )
+                )
             if why := _marks_production(t.get("labels", {}), t["name"], markers):
-                findings.append(Finding(rule=policy.id, path=targets_file,
-                                        message=f"target {where} is marked production ({why})"))
+                findings.append(
+                    Finding(
+                        rule=policy.id,
+                        path=targets_file,
+                        message=f"target {where} is marked production ({why})",
+                    )
+                )
         for app in snap.state.items(ctx, "apps"):
             if why := _marks_production(app.get("labels", {}), app["name"], markers):
-                findings.append(Finding(
-                    rule=policy.id, path=str(snap.state.layout.collection_file(ctx.name, "apps")),
-                    message=f"app {ctx.name}/{app['name']} is marked production ({why})"))
+                findings.append(
+                    Finding(
+                        rule=policy.id,
+                        path=str(snap.state.layout.collection_file(ctx.name, "apps")),
+                        message=f"app {ctx.name}/{app['name']} is marked production ({why})",
+                    )
+                )
     return findings

@@ -34,16 +34,21 @@ def scanner(snap: Snapshot, files: int | None = None) -> SecretScanner:
 
     if "secret_scanner" not in snap.memo:
         staged = any(isinstance(r, IndexSnapshot) for r in snap.repos)
-        snap.memo["secret_scanner"] = SecretScanner(load_secret_rules(), may_compile=not staged,
-                                                    files=files,
-                                                    explain=snap.explain)
+        snap.memo["secret_scanner"] = SecretScanner(
+            load_secret_rules(), may_compile=not staged, files=files, explain=snap.explain
+        )
     found: SecretScanner = snap.memo["secret_scanner"]
     return found
 
 
-def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: SecretScanner,
-           scan_one: Callable[[RepoFile, Content], list[Finding] | None], cap: int
-           ) -> Iterator[tuple[RepoFile, list[Finding] | None]]:
+def _judge(
+    snap: Snapshot,
+    repo: FileSource,
+    files: list[RepoFile],
+    scan: SecretScanner,
+    scan_one: Callable[[RepoFile, Content], list[Finding] | None],
+    cap: int,
+) -> Iterator[tuple[RepoFile, list[Finding] | None]]:
     """(file, findings or None for binary) per judged file, in listing order.
 
     History blobs judged by an earlier run with the same rules come from the repository's
@@ -56,8 +61,7 @@ def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: Secret
         return
     from si_paas.engine.judged import JudgedBlobs
 
-    cache = JudgedBlobs.open(repo.root, scan.pack.digest, cap,
-                             explain=scan.explain)
+    cache = JudgedBlobs.open(repo.root, scan.pack.digest, cap, explain=scan.explain)
     known: dict[RepoFile, list[Finding] | None] = {}
     todo = []
     for f in files:
@@ -71,8 +75,7 @@ def _judge(snap: Snapshot, repo: FileSource, files: list[RepoFile], scan: Secret
     repo.advance(len(known))
     for f, hits in map_files(repo, todo, scan_one, cap):
         known[f] = hits
-        cache.put(f, hits, plain_head=f.content_key in repo.heads
-                  and repo.heads[f.content_key] is None)
+        cache.put(f, hits, plain_head=f.content_key in repo.heads and repo.heads[f.content_key] is None)
     cache.save()
     for f in files:
         if f in known:
@@ -116,8 +119,11 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
                     findings.append(found)
                 else:
                     for end, newer in (("last", int.__gt__), ("first", int.__lt__)):
-                        if newer(int(found.extra[f"{end}_ordinal"]),
-                                 int(known.extra[f"{end}_ordinal"])):
-                            known.extra.update({f"{end}_{k}": found.extra[f"{end}_{k}"]
-                                                for k in ("commit", "date", "ordinal")})
+                        if newer(int(found.extra[f"{end}_ordinal"]), int(known.extra[f"{end}_ordinal"])):
+                            known.extra.update(
+                                {
+                                    f"{end}_{k}": found.extra[f"{end}_{k}"]
+                                    for k in ("commit", "date", "ordinal")
+                                }
+                            )
     return findings

@@ -21,8 +21,9 @@ def _case(ts: ET.Element, suite: str, item: Item) -> None:
     if item.status == "disabled":
         ET.SubElement(case, "skipped", message=item.note or "disabled")
     elif item.failed:
-        failure = ET.SubElement(case, "failure", type=item.severity,
-                                message=f"{len(item.findings)} finding(s): {item.title}")
+        failure = ET.SubElement(
+            case, "failure", type=item.severity, message=f"{len(item.findings)} finding(s): {item.title}"
+        )
         failure.text = body
     elif not item.ok:
         ET.SubElement(case, "system-out").text = "warning:\n" + body
@@ -34,8 +35,15 @@ def junit_xml(verdict: VerdictDoc) -> str:
     failures = sum(1 for i in items if i.failed)
     skipped = sum(1 for i in items if i.status == "disabled")
     root = ET.Element("testsuites", name=suite, tests=str(len(items)), failures=str(failures))
-    ts = ET.SubElement(root, "testsuite", name=suite, tests=str(len(items)),
-                       failures=str(failures), errors="0", skipped=str(skipped))
+    ts = ET.SubElement(
+        root,
+        "testsuite",
+        name=suite,
+        tests=str(len(items)),
+        failures=str(failures),
+        errors="0",
+        skipped=str(skipped),
+    )
     if verdict.tuning:
         props = ET.SubElement(ts, "properties")
         for i, line in enumerate(verdict.tuning):

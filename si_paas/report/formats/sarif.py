@@ -93,11 +93,15 @@ def _rule(item: Item) -> dict[str, Any]:
         "shortDescription": {"text": title},
         "fullDescription": {"text": title},
         "helpUri": f"{HELP_URI}#{item.rule_id}",
-        "help": {"text": item.remediation or title,
-                 "markdown": f"**Remediation:** {item.remediation or title}"},
+        "help": {
+            "text": item.remediation or title,
+            "markdown": f"**Remediation:** {item.remediation or title}",
+        },
         "defaultConfiguration": {"level": _LEVEL[item.severity]},
-        "properties": {"tags": ["security", "si-paas"],
-                       "security-severity": _SECURITY_SEVERITY[item.severity]},
+        "properties": {
+            "tags": ["security", "si-paas"],
+            "security-severity": _SECURITY_SEVERITY[item.severity],
+        },
     }
 
 
@@ -123,25 +127,38 @@ def sarif_log(verdict: VerdictDoc) -> dict[str, Any]:
                 "ruleIndex": index,
                 "level": _LEVEL[finding.severity or item.severity],
                 "message": {"text": text},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri, "uriBaseId": base},
-                    "region": region,
-                }}],
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri, "uriBaseId": base},
+                            "region": region,
+                        }
+                    }
+                ],
                 "partialFingerprints": {"siPaasFingerprint/v2": fp},
             }
             if finding.confidence:
                 result["properties"] = {"confidence": finding.confidence}
             results.append(result)
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "si-paas", "version": __version__,
-                            "informationUri": INFORMATION_URI, "rules": rules}},
+        "tool": {
+            "driver": {
+                "name": "si-paas",
+                "version": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
         "results": results,
         "columnKind": "unicodeCodePoints",
-        "invocations": [{
-            "executionSuccessful": True,
-            "toolConfigurationNotifications": [
-                {"level": "note", "message": {"text": line}} for line in verdict.tuning],
-        }],
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolConfigurationNotifications": [
+                    {"level": "note", "message": {"text": line}} for line in verdict.tuning
+                ],
+            }
+        ],
         "properties": {"tuning": dict(verdict.tuning_config)},
     }
     if bases.used:

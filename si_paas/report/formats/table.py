@@ -22,8 +22,9 @@ class TableRenderer:
         if verdict.header:
             width = max(len(k) for k, _ in verdict.header)
             for key, value in verdict.header:
-                console.print(f"{key:<{width}}  {printable(value)}", markup=False,
-                              highlight=False, soft_wrap=True)
+                console.print(
+                    f"{key:<{width}}  {printable(value)}", markup=False, highlight=False, soft_wrap=True
+                )
             console.print()
         if verdict.view == "checklist":
             checklist.checklist(verdict, console)

@@ -26,8 +26,10 @@ def open_transport(target: dict[str, Any], options: dict[str, Any]) -> Transport
     """The transport a target names (`local` or `ssh`), configured from its record."""
     factory = TRANSPORTS.get(target["transport"])
     if factory is None:
-        raise TargetError(f"target {target['name']!r}: unknown transport {target['transport']!r} "
-                          f"(known: {', '.join(sorted(TRANSPORTS))})")
+        raise TargetError(
+            f"target {target['name']!r}: unknown transport {target['transport']!r} "
+            f"(known: {', '.join(sorted(TRANSPORTS))})"
+        )
     return factory(target, options)
 
 

@@ -59,8 +59,15 @@ class Transport(Protocol):
         """Run a POSIX sh script on the target, bounded by `timeout` seconds."""
         ...
 
-    def put_tree(self, root: Path, files: Sequence[tuple[str, int]], extra: dict[str, bytes],
-                 dest: str, *, timeout: float) -> None:
+    def put_tree(
+        self,
+        root: Path,
+        files: Sequence[tuple[str, int]],
+        extra: dict[str, bytes],
+        dest: str,
+        *,
+        timeout: float,
+    ) -> None:
         """Copy `files` (relative path, mode) from `root`, plus `extra` name -> bytes, to `dest`."""
         ...
 
@@ -71,8 +78,14 @@ def _kill_group(proc: subprocess.Popen[bytes], flag: list[bool]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run_process(argv: Sequence[str], *, timeout: float, stdin: Writer | None = None,
-                env: dict[str, str] | None = None, cwd: str | None = None) -> CommandResult:
+def run_process(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    stdin: Writer | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+) -> CommandResult:
     """Run `argv` in its own process group; past `timeout` the whole group is killed.
 
     Output goes to temporary files, so a chatty command never blocks on a full pipe while
@@ -80,9 +93,15 @@ def run_process(argv: Sequence[str], *, timeout: float, stdin: Writer | None = N
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
-            proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                    stdout=out, stderr=err, env=env, cwd=cwd,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+            )
         except OSError as exc:
             raise TargetError(f"cannot run {argv[0]}: {exc.strerror}") from None
         timed_out: list[bool] = []
@@ -103,5 +122,6 @@ def run_process(argv: Sequence[str], *, timeout: float, stdin: Writer | None = N
             timer.cancel()
         out.seek(0)
         err.seek(0)
-        return CommandResult(code, out.read(), err.read().decode("utf-8", "replace"),
-                             timed_out=bool(timed_out))
+        return CommandResult(
+            code, out.read(), err.read().decode("utf-8", "replace"), timed_out=bool(timed_out)
+        )

@@ -29,8 +29,15 @@ class LocalTransport:
     def run(self, script: str, *, timeout: float, stdin: Writer | None = None) -> CommandResult:
         return run_process(["sh", "-c", script], timeout=timeout, stdin=stdin)
 
-    def put_tree(self, root: Path, files: Sequence[tuple[str, int]], extra: dict[str, bytes],
-                 dest: str, *, timeout: float) -> None:
+    def put_tree(
+        self,
+        root: Path,
+        files: Sequence[tuple[str, int]],
+        extra: dict[str, bytes],
+        dest: str,
+        *,
+        timeout: float,
+    ) -> None:
         base = Path(dest)
         try:
             base.mkdir(parents=True, exist_ok=True)

@@ -33,8 +33,10 @@ def ssh_error(result: CommandResult, where: str, context: str, target: str) -> s
         return None
     text = result.stderr
     if "Host key verification failed" in text or "REMOTE HOST IDENTIFICATION HAS CHANGED" in text:
-        return (f"{where}: host key not trusted or changed; check it and run "
-                f"`si paas --context {context} target trust-host {target}`")
+        return (
+            f"{where}: host key not trusted or changed; check it and run "
+            f"`si paas --context {context} target trust-host {target}`"
+        )
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     last = lines[-1] if lines else "connection failed"
     return f"{where}: unreachable: {last}"
@@ -59,11 +61,16 @@ class SshTransport:
     def from_target(cls, target: dict[str, Any], options: dict[str, Any]) -> SshTransport:
         # A record written before hosts were normalised may hold `user@host:port`.
         spec = parse_host(str(target["host"]), f"target {target['name']}: host")
-        return cls(host=spec.host, port=target.get("port") or spec.port,
-                   user=target.get("user") or spec.user,
-                   known_hosts=str(options["known_hosts"]), context=str(options["context"]),
-                   target=target["name"], identity=os.environ.get("SI_PAAS_SSH_IDENTITY") or None,
-                   config=os.environ.get("SI_PAAS_SSH_CONFIG") or None)
+        return cls(
+            host=spec.host,
+            port=target.get("port") or spec.port,
+            user=target.get("user") or spec.user,
+            known_hosts=str(options["known_hosts"]),
+            context=str(options["context"]),
+            target=target["name"],
+            identity=os.environ.get("SI_PAAS_SSH_IDENTITY") or None,
+            config=os.environ.get("SI_PAAS_SSH_CONFIG") or None,
+        )
 
     def describe(self) -> str:
         who = f"{self.user}@" if self.user else ""
@@ -95,18 +102,36 @@ class SshTransport:
         args = ["ssh"]
         if self.config:
             args += ["-F", self.config]
-        args += ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-                 "-o", f"UserKnownHostsFile={self.known_hosts}",
-                 "-o", "GlobalKnownHostsFile=/dev/null",
-                 "-o", f"ConnectTimeout={CONNECT_TIMEOUT}",
-                 "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3",
-                 "-o", "LogLevel=ERROR"]
+        args += [
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            f"UserKnownHostsFile={self.known_hosts}",
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            "-o",
+            f"ConnectTimeout={CONNECT_TIMEOUT}",
+            "-o",
+            "ServerAliveInterval=5",
+            "-o",
+            "ServerAliveCountMax=3",
+            "-o",
+            "LogLevel=ERROR",
+        ]
         if self.identity:
             args += ["-i", self.identity, "-o", "IdentitiesOnly=yes"]
         control = self.control_path()
         if control:
-            args += ["-o", "ControlMaster=auto", "-o", f"ControlPath={control}",
-                     "-o", f"ControlPersist={CONTROL_PERSIST_SECONDS}"]
+            args += [
+                "-o",
+                "ControlMaster=auto",
+                "-o",
+                f"ControlPath={control}",
+                "-o",
+                f"ControlPersist={CONTROL_PERSIST_SECONDS}",
+            ]
         if self.port:
             args += ["-p", str(self.port)]
         if self.user:
@@ -116,10 +141,11 @@ class SshTransport:
 
     def run(self, script: str, *, timeout: float, stdin: Writer | None = None) -> CommandResult:
         if not os.path.isfile(self.known_hosts):
-            raise TargetError(f"{self.describe()}: no trusted host key yet; run "
-                              f"`si paas --context {self.context} target trust-host {self.target}`")
-        result = run_process(self.argv("sh -c " + shlex.quote(script)), timeout=timeout,
-                             stdin=stdin)
+            raise TargetError(
+                f"{self.describe()}: no trusted host key yet; run "
+                f"`si paas --context {self.context} target trust-host {self.target}`"
+            )
+        result = run_process(self.argv("sh -c " + shlex.quote(script)), timeout=timeout, stdin=stdin)
         if result.timed_out:
             return result  # the caller says what did not answer in time
         why = ssh_error(result, self.describe(), self.context, self.target)
@@ -127,8 +153,15 @@ class SshTransport:
             raise TargetError(why)
         return result
 
-    def put_tree(self, root: Path, files: Sequence[tuple[str, int]], extra: dict[str, bytes],
-                 dest: str, *, timeout: float) -> None:
+    def put_tree(
+        self,
+        root: Path,
+        files: Sequence[tuple[str, int]],
+        extra: dict[str, bytes],
+        dest: str,
+        *,
+        timeout: float,
+    ) -> None:
         def stream(pipe: IO[bytes]) -> None:
             with tarfile.open(fileobj=pipe, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 for rel, mode in files:
@@ -145,8 +178,9 @@ class SshTransport:
         result = self.run(f"mkdir -p {d} && tar -x -o -f - -C {d}", timeout=timeout, stdin=stream)
         if not result.ok:
             lines = result.stderr.strip().splitlines()
-            raise TargetError(f"upload to {self.describe()}:{dest} failed: "
-                              f"{lines[-1] if lines else f'exit {result.code}'}")
+            raise TargetError(
+                f"upload to {self.describe()}:{dest} failed: {lines[-1] if lines else f'exit {result.code}'}"
+            )
 
 
 def keyscan(host: str, port: int | None, timeout: float = 10) -> list[str]:
@@ -158,14 +192,16 @@ def keyscan(host: str, port: int | None, timeout: float = 10) -> list[str]:
     lines = [ln for ln in result.text().splitlines() if ln.strip() and not ln.startswith("#")]
     if not lines:
         errors = result.stderr.strip().splitlines()
-        raise TargetError(f"ssh-keyscan {host}:{port or 22}: no host key received "
-                          f"({errors[-1] if errors else 'no answer'})")
+        raise TargetError(
+            f"ssh-keyscan {host}:{port or 22}: no host key received ({errors[-1] if errors else 'no answer'})"
+        )
     return lines
 
 
 def fingerprints(lines: Sequence[str]) -> list[str]:
     """`SHA256:...` fingerprints of known_hosts lines (ssh-keygen -lf)."""
     data = ("\n".join(lines) + "\n").encode()
+
     def feed(pipe: IO[bytes]) -> None:
         pipe.write(data)
 

@@ -33,8 +33,9 @@ def test_scan_failure_names_the_file_without_the_value(make_repo: Callable[..., 
     assert root.get("tests") == str(len(cases)) and root.get("failures") == "1"
 
 
-def test_doctor_suite_counts_every_policy(make_repo: Callable[..., Path], tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doctor_suite_counts_every_policy(
+    make_repo: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     verdict = doctor_verdict(dirty_repo(make_repo), tmp_path / "state", monkeypatch)
     text, root = _xml(verdict)
     assert SECRET[:8] not in text

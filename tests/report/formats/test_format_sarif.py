@@ -31,16 +31,21 @@ def test_scan_log_locates_the_secret_without_its_value(make_repo: Callable[..., 
     assert SECRET[:8] not in text
     run = doc["runs"][0]
     assert {"no-plaintext-secrets", "no-repo-private-state"} <= {
-        r["id"] for r in run["tool"]["driver"]["rules"]}
+        r["id"] for r in run["tool"]["driver"]["rules"]
+    }
     (result,) = run["results"]
     loc = result["locations"][0]["physicalLocation"]
     assert (result["ruleId"], loc["artifactLocation"]["uri"], loc["region"]["startLine"]) == (
-        "no-plaintext-secrets", ".env", 1)
+        "no-plaintext-secrets",
+        ".env",
+        1,
+    )
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
 
 
-def test_doctor_log_has_a_rule_per_policy(make_repo: Callable[..., Path], tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doctor_log_has_a_rule_per_policy(
+    make_repo: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     verdict = doctor_verdict(dirty_repo(make_repo), tmp_path / "state", monkeypatch)
     text, doc = _log(verdict)
     assert SECRET[:8] not in text

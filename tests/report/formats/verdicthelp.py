@@ -40,5 +40,6 @@ def doctor_verdict(repo: Path, state_root: Path, monkeypatch: pytest.MonkeyPatch
     finally:
         inv.close()
     doc = verdict_document("doctor", {"ok": result.ok, "context": None, **result.payload})
-    return from_document(doc, title="doctor", suite="si-paas-doctor",
-                         header=[("state root", str(state_root))])
+    return from_document(
+        doc, title="doctor", suite="si-paas-doctor", header=[("state root", str(state_root))]
+    )
