@@ -20,9 +20,7 @@ def anthropic_client() -> anthropic.Anthropic:
 
 
 def legacy_client() -> anthropic.Anthropic:
-    return anthropic.Anthropic(
-        api_key="sk-ant-api03-xOALLlDa5qDiU9vBqLnIVEmg1sgOtZSvelJ4fNdWSawSl2tCLkHEZHQPTzgET72O6RiPXVJFj-5TQYa38llXWPbPK_hpIAA"
-    )
+    return anthropic.Anthropic(api_key="sk-ant-api03-xOALLlDa5qDiU9vBqLnIVEmg1sgOtZSvelJ4fNdWSawSl2tCLkHEZHQPTzgET72O6RiPXVJFj-5TQYa38llXWPbPK_hpIAA")
 
 
 def digest(payload: bytes) -> str:
