@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from siproc import Zygote
+from siproc import Zygote, as_text
 
 SI = shutil.which("si", path=str(Path(sys.executable).parent)) or shutil.which("si")
 ZYGOTE = Zygote(SI) if SI else None
@@ -92,19 +92,15 @@ def si(env: dict[str, str], home: Path) -> Callable[..., Run]:
     def run(
         *args: str, cwd: Path | None = None, input: str | None = None, extra_env: dict[str, str] | None = None
     ) -> Run:
-        full_env = {**env, **(extra_env or {})}
-        if ZYGOTE.can_run(full_env):
-            return Run(*ZYGOTE.run(list(args), cwd=cwd or home, env=full_env, input=input, timeout=120))
-        proc = subprocess.run(
-            [SI, *args],
+        enc = ZYGOTE.encoding
+        code, out, err = ZYGOTE.call(
+            list(args),
             cwd=cwd or home,
-            env=full_env,
-            input=input,
-            capture_output=True,
-            text=True,
+            env={**env, **(extra_env or {})},
+            stdin=None if input is None else input.encode(enc),
             timeout=120,
         )
-        return Run(proc.returncode, proc.stdout, proc.stderr)
+        return Run(code, as_text(out, enc), as_text(err, enc))
 
     return run
 

@@ -145,7 +145,19 @@ class Zygote:
         code, out, err = self.run_bytes(
             args, cwd=cwd, env=env, stdin=None if input is None else input.encode(enc), timeout=timeout
         )
-        return code, _text(out, enc), _text(err, enc)
+        return code, as_text(out, enc), as_text(err, enc)
+
+    def call(
+        self, args: list[str], *, cwd: Path, env: dict[str, str], stdin: bytes | None, timeout: float
+    ) -> tuple[int, bytes, bytes]:
+        """Run `si ARGS` forked when `can_run(env)`, else from the console script; (exit code,
+        stdout, stderr) as bytes either way."""
+        if self.can_run(env):
+            return self.run_bytes(args, cwd=cwd, env=env, stdin=stdin, timeout=timeout)
+        proc = subprocess.run(
+            [self.si, *args], cwd=cwd, env=env, input=stdin, capture_output=True, timeout=timeout
+        )
+        return proc.returncode, proc.stdout, proc.stderr
 
     @property
     def encoding(self) -> str:
@@ -205,6 +217,6 @@ class Zygote:
             self._proc.wait(timeout=30)
 
 
-def _text(data: bytes, encoding: str) -> str:
+def as_text(data: bytes, encoding: str) -> str:
     """Decode as `subprocess.run(text=True)` does: strict, universal newlines."""
     return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")

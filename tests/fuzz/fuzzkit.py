@@ -213,13 +213,7 @@ def run_si(
     from conftest import ZYGOTE
 
     assert SI and ZYGOTE, "the `si` console script is not installed"
-    if ZYGOTE.can_run(env):
-        code, out, err = ZYGOTE.run_bytes(list(args), cwd=cwd, env=env, stdin=stdin, timeout=timeout)
-    else:
-        proc = subprocess.run(
-            [SI, *args], cwd=cwd, env=env, input=stdin, capture_output=True, timeout=timeout
-        )
-        code, out, err = proc.returncode, proc.stdout, proc.stderr
+    code, out, err = ZYGOTE.call(list(args), cwd=cwd, env=env, stdin=stdin, timeout=timeout)
     return Outcome(tuple(args), code, out.decode(errors="replace"), err.decode(errors="replace"))
 
 
