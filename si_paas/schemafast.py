@@ -5,7 +5,7 @@ validator costs about half a millisecond a line. Schemas made only of `type`, `e
 `required` and `properties` (as event lines are) compile here to a plain predicate that
 answers "valid" or "not sure". Only "valid" is trusted: "not sure" goes to the full
 validator, which also words the error. So the predicate may refuse what is valid, never
-accept what is not (tests/test_schemafast.py checks it against jsonschema on random
+accept what is not (tests/state/test_schemafast.py checks it against jsonschema on random
 documents).
 """
 
