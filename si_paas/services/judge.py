@@ -18,7 +18,7 @@ from si_paas.engine.policy import (
 )
 from si_paas.engine.verdict import Verdict
 from si_paas.services.repoconfig import RepoConfig, check_disable, load_repo_config
-from si_paas.snapshot.gitpaths import holding_worktree
+from si_paas.snapshot.gitpaths import holding_worktree, repository_top
 from si_paas.snapshot.snapshot import FileSource, Snapshot
 from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.snapshot.state import StateSnapshot
@@ -42,15 +42,11 @@ class Judgement:
 
 
 def current_repo(cwd: Path | None = None) -> Path | None:
-    """The git work tree of the current directory (gitpython), or None."""
-    import git
-
+    """The git work tree of the current directory, or None."""
     try:
-        repo = git.Repo(cwd or Path.cwd(), search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return repository_top(cwd or Path.cwd())
+    except OSError:  # the current folder was removed
         return None
-    top = repo.working_tree_dir
-    return Path(top).resolve() if top else None
 
 
 def build_snapshot(spec: SnapshotSpec) -> Snapshot:

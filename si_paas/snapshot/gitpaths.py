@@ -62,6 +62,39 @@ def enclosing_worktree(path: Path | str) -> Path | None:
     return None
 
 
+def repository_top(path: Path | str) -> Path | None:
+    """The top of the git work tree `git` itself would find from `path`, or None.
+
+    Walks up from the real path to the first folder whose `.git` is a git directory, or a
+    `gitdir:` file naming one (a linked worktree or a submodule); a `.git` that is neither
+    is passed over, as git does.
+    """
+    probe = real(path)
+    for candidate in (probe, *probe.parents):
+        dot = candidate / ".git"
+        if os.path.isdir(dot):
+            if _is_git_dir(dot):
+                return candidate
+        elif os.path.isfile(dot) and _gitdir_file_target(dot) is not None:
+            return candidate
+    return None
+
+
+def _gitdir_file_target(dot: Path) -> Path | None:
+    try:
+        with open(dot, "rb") as handle:
+            first = handle.read(4096).split(b"\n", 1)[0].strip()
+    except OSError:
+        return None
+    if not first.startswith(b"gitdir:"):
+        return None
+    target = Path(os.fsdecode(first[len(b"gitdir:") :].strip()))
+    target = target if target.is_absolute() else dot.parent / target
+    # A linked worktree's git directory holds HEAD and a `commondir` file, not objects/.
+    linked = (target / "HEAD").is_file() and (target / "commondir").is_file()
+    return target if linked or _is_git_dir(target) else None
+
+
 def is_within(path: Path, root: Path) -> bool:
     """True when `path` is `root` or below it (both already real)."""
     return path == root or root in path.parents

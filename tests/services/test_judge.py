@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,27 @@ def test_repo_of_and_current_repo(repo: Path, tmp_path: Path, monkeypatch: pytes
     assert repo_of(outside) is None
     assert current_repo(repo / "sub") == repo
     assert current_repo(outside) is None
+
+
+def test_current_repo_is_the_tree_git_would_find(
+    make_repo: Callable[..., Path], tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A linked worktree and a submodule-style `gitdir:` file count; a stray `.git` does not."""
+    repo = make_repo("main").resolve()
+    linked = tmp_path / "linked"
+    subprocess.run(["git", "-C", str(repo), "worktree", "add", "-q", str(linked)], env=env, check=True)
+    (linked / "deep").mkdir()
+    assert current_repo(linked / "deep") == linked.resolve()
+    fake = repo / "vendor"
+    fake.mkdir()
+    (fake / ".git").write_text("not a gitdir line\n")  # passed over, as git does
+    assert current_repo(fake) == repo
+    (fake / ".git").unlink()
+    (fake / ".git").mkdir()  # an empty folder named .git: not a git directory
+    assert current_repo(fake) == repo
+    (fake / ".git").rmdir()
+    (fake / ".git").write_text(f"gitdir: {os.path.relpath(repo / '.git', fake)}\n")
+    assert current_repo(fake) == fake
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    assert current_repo(gone / "missing") is None
