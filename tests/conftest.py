@@ -33,10 +33,30 @@ class Run:
         return json.loads(self.stdout)
 
 
+@pytest.fixture(scope="session")
+def _worker_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder per test worker, shared by its tests (never ~/.cache).
+
+    Every entry is keyed by content (checked documents by their bytes and the code that
+    checks them, judged blobs by repository path, pack and code), so sharing is what a
+    user's machine does between runs, and the packs are checked once per worker instead
+    of once per test. Tests about the cache itself are marked `own_cache`: they get the
+    default folder under their own HOME, empty at the start.
+    """
+    return tmp_path_factory.mktemp("si-cache")
+
+
+def _cache_dir(request: pytest.FixtureRequest, tmp_path: Path, shared: Path) -> Path | None:
+    return None if request.node.get_closest_marker("own_cache") else shared
+
+
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process loads keep checked documents under the test's own folder, not ~/.cache."""
-    monkeypatch.setenv("SI_PAAS_CACHE_DIR", str(tmp_path / "cache"))
+def _private_cache(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _worker_cache: Path
+) -> None:
+    """In-process loads keep checked documents in the worker's cache, or the test's own."""
+    own = _cache_dir(request, tmp_path, _worker_cache)
+    monkeypatch.setenv("SI_PAAS_CACHE_DIR", str(own or tmp_path / "cache"))
     # In-process fingerprints use a fixed test key, never a key file under the real HOME;
     # `env` (for `si` subprocesses) drops it, so they make their own key under the test HOME.
     monkeypatch.setenv("SI_PAAS_FINGERPRINT_KEY", "dGVzdC1maW5nZXJwcmludC1rZXktMzItYnl0ZXMhISE=")
@@ -51,8 +71,9 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def env(home: Path, tmp_path: Path) -> dict[str, str]:
-    """Environment for `si`: temp HOME and state root, no colour, no inherited overrides."""
+def env(request: pytest.FixtureRequest, home: Path, tmp_path: Path, _worker_cache: Path) -> dict[str, str]:
+    """Environment for `si`: temp HOME and state root, no colour, no inherited overrides,
+    the worker's shared cache (or, for `own_cache` tests, the default under HOME)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("SI_PAAS_") and k != "XDG_CACHE_HOME"}
     base.update(
         {
@@ -68,6 +89,9 @@ def env(home: Path, tmp_path: Path) -> dict[str, str]:
             "GIT_COMMITTER_EMAIL": "t@example.invalid",
         }
     )
+    shared = _cache_dir(request, tmp_path, _worker_cache)
+    if shared is not None:
+        base["SI_PAAS_CACHE_DIR"] = str(shared)
     (tmp_path / "gitconfig").write_text("[init]\n\tdefaultBranch = main\n")
     return base
 

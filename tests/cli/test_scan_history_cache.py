@@ -8,7 +8,11 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from conftest import Run, git, write
+
+pytestmark = pytest.mark.own_cache  # these tests look at the cache folder itself
 
 SECRETS = [f"API_TOKEN=Zr7Kq2Lm8Wn4Xv6Bt1Pc9Hd3Jf5G{i:04d}" for i in range(6)]
 

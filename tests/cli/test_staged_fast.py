@@ -113,6 +113,7 @@ def _imported(run: Run) -> set[str]:
     return {name.split(".")[0] for name in names}
 
 
+@pytest.mark.own_cache  # the first run must find the packs unchecked
 def test_a_clean_staged_scan_loads_no_framework(
     si: Callable[..., Run], make_repo: Callable[..., Path], env: dict[str, str]
 ) -> None:

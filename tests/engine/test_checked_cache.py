@@ -15,6 +15,8 @@ from si_paas import diskcache
 
 from conftest import Run, git, write
 
+pytestmark = pytest.mark.own_cache  # these tests look at the cache folder itself
+
 ENV_SECRET = "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC"
 
 
