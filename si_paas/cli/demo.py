@@ -45,4 +45,10 @@ def demo(keep: bool, **kwargs: Any) -> None:
         verdict = "Every guardrail held." if p["ok"] else "A step did not behave as expected."
         out().print(f"\n[bold]{verdict}[/]{escape(where)}")
 
-    run(show, keep, render=render)
+    from si_paas.cli import forked
+
+    if forked.available():
+        forked.preload()
+        run(show, keep, forked.run, render=render)
+    else:
+        run(show, keep, render=render)

@@ -328,29 +328,47 @@ def _plant(state_root: Path, repo: Path) -> None:
     (repo / ".env").write_text(f"STRIPE_API_KEY={_DEMO_TOKEN}\n")
 
 
-def _run_step(step: Step, tmp: Path, env: dict[str, str], on_step: Callable[[Step], None]) -> None:
-    if step.prepare is not None:
-        step.prepare()
+# Runs `si ARGS` and gives (exit code, stdout, stderr): a fresh interpreter, or a fork (cli).
+StepRunner = Callable[..., tuple[int, str, str]]
+
+
+def spawn(args: list[str], *, cwd: str, env: dict[str, str], stdin: str | None) -> tuple[int, str, str]:
+    """`python -m si_paas ARGS` in a new interpreter."""
     proc = subprocess.run(
-        [sys.executable, "-m", "si_paas", *step.args, "--json"],
-        cwd=step.cwd or str(tmp),
+        [sys.executable, "-m", "si_paas", *args],
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
-        input=step.stdin,
+        input=stdin,
     )
-    step.code = proc.returncode
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _run_step(
+    step: Step, tmp: Path, env: dict[str, str], on_step: Callable[[Step], None], runner: StepRunner
+) -> None:
+    if step.prepare is not None:
+        step.prepare()
+    step.code, stdout, stderr = runner(
+        [*step.args, "--json"], cwd=step.cwd or str(tmp), env=env, stdin=step.stdin
+    )
     try:
-        step.doc = json.loads(proc.stdout)
+        step.doc = json.loads(stdout)
     except json.JSONDecodeError:
         step.doc = {}
-    step.summary = _summarize(step, step.doc, proc.stderr)
+    step.summary = _summarize(step, step.doc, stderr)
     on_step(step)
 
 
 @command("demo", context="none", gate="none")
-def run_demo(call: Call, on_step: Callable[[Step], None], keep: bool = False) -> Result:
-    """Run the walk-through; every step must exit as expected. Removes everything after."""
+def run_demo(
+    call: Call, on_step: Callable[[Step], None], keep: bool = False, runner: StepRunner = spawn
+) -> Result:
+    """Run the walk-through; every step must exit as expected. Removes everything after.
+
+    Each step is one `si` run by `runner`: a new interpreter by default; the CLI forks.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="si-paas-demo-")).resolve()
     state_root, repo, src = tmp / "home/.si/paas", tmp / "demo-app", tmp / "demo-app/web"
     src.mkdir(parents=True)
@@ -381,12 +399,12 @@ def run_demo(call: Call, on_step: Callable[[Step], None], keep: bool = False) ->
         for step in steps:
             if step.title.startswith("Plant"):
                 _plant(state_root, repo)
-            _run_step(step, tmp, env, on_step)
+            _run_step(step, tmp, env, on_step, runner)
         with demo_ops.receiver() as port:
             ops_steps = demo_ops.plan(port)
             steps += ops_steps
             for step in ops_steps:
-                _run_step(step, tmp, env, on_step)
+                _run_step(step, tmp, env, on_step, runner)
     finally:
         if not keep:
             shutil.rmtree(tmp, ignore_errors=True)
