@@ -46,7 +46,8 @@ def _worker_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("si-cache")
 
 
-def _cache_dir(request: pytest.FixtureRequest, tmp_path: Path, shared: Path) -> Path | None:
+def _shared_cache(request: pytest.FixtureRequest, shared: Path) -> Path | None:
+    """The worker's cache folder, or None for a test marked `own_cache`."""
     return None if request.node.get_closest_marker("own_cache") else shared
 
 
@@ -55,8 +56,8 @@ def _private_cache(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _worker_cache: Path
 ) -> None:
     """In-process loads keep checked documents in the worker's cache, or the test's own."""
-    own = _cache_dir(request, tmp_path, _worker_cache)
-    monkeypatch.setenv("SI_PAAS_CACHE_DIR", str(own or tmp_path / "cache"))
+    shared = _shared_cache(request, _worker_cache)
+    monkeypatch.setenv("SI_PAAS_CACHE_DIR", str(shared or tmp_path / "cache"))
     # In-process fingerprints use a fixed test key, never a key file under the real HOME;
     # `env` (for `si` subprocesses) drops it, so they make their own key under the test HOME.
     monkeypatch.setenv("SI_PAAS_FINGERPRINT_KEY", "dGVzdC1maW5nZXJwcmludC1rZXktMzItYnl0ZXMhISE=")
@@ -89,7 +90,7 @@ def env(request: pytest.FixtureRequest, home: Path, tmp_path: Path, _worker_cach
             "GIT_COMMITTER_EMAIL": "t@example.invalid",
         }
     )
-    shared = _cache_dir(request, tmp_path, _worker_cache)
+    shared = _shared_cache(request, _worker_cache)
     if shared is not None:
         base["SI_PAAS_CACHE_DIR"] = str(shared)
     (tmp_path / "gitconfig").write_text("[init]\n\tdefaultBranch = main\n")

@@ -64,9 +64,6 @@ def test_top_level_problem() -> None:
     assert schemacheck.problem([], "targets") == "field (top level): [] is not of type 'object'"
 
 
-_TEMPLATE_WORDS = 'field items[0].transport: must be one of "local", "ssh" disposable host'
-
-
 @given(st.text(alphabet=string.ascii_letters + string.digits + " ", min_size=6, max_size=40))
 def test_value_free_messages_never_repeat_the_value(value: str) -> None:
     for field, bad in (("transport", value), ("disposable", value), ("host", value + "/")):
@@ -74,9 +71,9 @@ def test_value_free_messages_never_repeat_the_value(value: str) -> None:
         doc["items"][0] = {**TARGET, field: bad}
         found = schemacheck.problem(doc, "targets", value_free=True)
         assert found is not None and found.startswith(f"field items[0].{field}: ")
-        # The message cannot depend on the value (a check that the value is not a substring
-        # would trip on values such as "transp", part of the field's own name).
+        # The message cannot depend on the value, and holds none of a known one (a plain
+        # "value not in message" trips on values such as "transp", part of "transport").
         other = copy.deepcopy(DOC)
         other["items"][0] = {**TARGET, field: bad.replace(value, "Q9q9q9q9")}
         assert found == schemacheck.problem(other, "targets", value_free=True)
-        assert "Q9q9q9q9" not in found and (value not in found or value in _TEMPLATE_WORDS)
+        assert "Q9q9q9q9" not in found
