@@ -47,8 +47,8 @@ def demo(keep: bool, **kwargs: Any) -> None:
 
     from si_paas.cli import forked
 
+    runner = svc.spawn
     if forked.available():
         forked.preload()
-        run(show, keep, forked.run, render=render)
-    else:
-        run(show, keep, render=render)
+        runner = forked.run
+    run(show, keep, runner, render=render)
