@@ -25,6 +25,7 @@ from si_paas.services.invocation import Invocation, Result
 from si_paas.services.pipeline import Call, command
 from si_paas.snapshot.backups import root_problems
 from si_paas.snapshot.gitpaths import enclosing_worktree, is_within, real
+from si_paas.snapshot.pathfacts import PathFacts
 from si_paas.state import backupfiles as bf
 from si_paas.state import backupkeys, failpoint, fsio, restoreswap
 from si_paas.state.backupstore import (
@@ -74,7 +75,7 @@ def _root_for(inv: Invocation) -> Path:
 
 
 def _check_root(inv: Invocation, root: Path) -> None:
-    problems = root_problems(root, inv.layout.root, key_dir())
+    problems = root_problems(root, inv.layout.root, key_dir(), PathFacts())
     if problems:
         raise PolicyRefusal(
             f"refused: backup-outside-repo: {problems[0]}; set "

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from si_paas.snapshot.gitpaths import enclosing_worktree, is_within, real
+from si_paas.snapshot.gitpaths import is_within
+from si_paas.snapshot.pathfacts import PathFacts
 from si_paas.state.backupstore import backup_root
 from si_paas.state.vaultkeys import key_dir
 
@@ -13,12 +14,14 @@ if TYPE_CHECKING:
     from si_paas.snapshot.snapshot import Snapshot
 
 
-def root_problems(root: Path, state_root: Path, keys: Path) -> list[str]:
-    """Why a backup root is unsafe (all after realpath): in a repo, the state root, the keys."""
+def root_problems(root: Path, state_root: Path, keys: Path, paths: PathFacts) -> list[str]:
+    """Why a backup root is unsafe (all after realpath, as `paths` resolves them): in a repo,
+    the state root, the keys."""
+    real = paths.real
     resolved = real(root)
     via = f" (resolves to {resolved})" if resolved != root else ""
     problems = []
-    repo = enclosing_worktree(root)
+    repo = paths.worktree(root)
     if repo is not None:
         problems.append(f"backup root {root}{via} is inside git work tree {repo}")
     if is_within(resolved, real(state_root)):
@@ -51,4 +54,4 @@ def snapshot_folder(snap: Snapshot, context_id: str, snapshot_id: str) -> Path |
     if not snapshot_id or "/" in snapshot_id or snapshot_id.startswith("."):
         return None
     folder = root_of(snap) / context_id / snapshot_id
-    return folder if (folder / "manifest.json").is_file() else None
+    return folder if snap.paths.is_file(folder / "manifest.json") else None

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from si_paas.snapshot.gitpaths import Holder, holding_worktree, real, symlinks_under
+from si_paas.snapshot.gitpaths import Holder, enclosing_worktree, holding_worktree, real, symlinks_under
 
 
 @dataclass(eq=False)
@@ -46,6 +46,16 @@ class PathFacts:
     def is_dir(self, path: Path | str) -> bool:
         """True if `path` is a folder (following links)."""
         found: bool = self._get("is_dir", path, lambda: os.path.isdir(path))
+        return found
+
+    def is_file(self, path: Path | str) -> bool:
+        """True if `path` is a regular file (following links)."""
+        found: bool = self._get("is_file", path, lambda: os.path.isfile(path))
+        return found
+
+    def worktree(self, path: Path | str) -> Path | None:
+        """The top of the ordinary git work tree holding `path` after realpath, or None."""
+        found: Path | None = self._get("worktree", path, lambda: enclosing_worktree(path))
         return found
 
     def holder(self, path: Path | str, env: Mapping[str, str]) -> Holder | None:

@@ -424,3 +424,23 @@ def test_other_documents_are_judged_by_their_stamps_not_as_deploy_history(two: P
     assert _messages(two) == []
     _put(two, "contexts/demo/addons.json", {"items": [{"name": "x", "context": "dog"}]})
     assert _messages(two) == ["record names context 'dog'"]
+
+
+def test_a_snapshot_resolves_a_local_folder_once(tmp_path: Path) -> None:
+    """The check asks the snapshot where a folder resolves: a link moved after the first
+    look does not change that snapshot's answer; a new snapshot sees the move."""
+    root = tmp_path / "state"
+    context(root, "dog", "internal-dogfood", 1)
+    context(root, "demo", "oss-demo", 2)
+    (tmp_path / "srv" / "a").mkdir(parents=True)
+    (tmp_path / "srv" / "b").mkdir()
+    link = tmp_path / "srv" / "link"
+    link.symlink_to("a")
+    records(root, "dog", 1, "targets", [_local("a", str(tmp_path / "srv/a"), "dog", 1)])
+    records(root, "demo", 2, "targets", [_local("b", str(link), "demo", 2)])
+    snap = snapshot(root)
+    assert [f.extra["kind"] for f in run_check(POLICY, snap)] == ["shared-host"]
+    link.unlink()
+    link.symlink_to("b")
+    assert [f.extra["kind"] for f in run_check(POLICY, snap)] == ["shared-host"]
+    assert run_check(POLICY, snapshot(root)) == []

@@ -14,6 +14,7 @@ from si_paas import schemacheck
 from si_paas.engine.checks.cross_context import host_key
 from si_paas.errors import InputError, UsageError
 from si_paas.services.transports.ssh import SshTransport
+from si_paas.snapshot.pathfacts import PathFacts
 from si_paas.state.hosts import canonical_host, parse_host, record_host
 
 LABEL = st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=12)
@@ -100,7 +101,7 @@ def test_every_consumer_accepts_and_refuses_the_same_bare_hosts(text: str) -> No
         "ssh": normal,
     }
     if normal is not None:
-        assert host_key({"host": text}) == normal == host_key({"host": normal})
+        assert host_key({"host": text}, PathFacts()) == normal == host_key({"host": normal}, PathFacts())
         schemacheck.check(
             {
                 "schema_version": 1,

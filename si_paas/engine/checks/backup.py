@@ -28,7 +28,7 @@ def backup_root_outside_repo(snap: Snapshot, params: dict[str, Any], policy: Pol
     root = root_of(snap)
     return [
         Finding(rule=policy.id, path=str(root), message=problem)
-        for problem in root_problems(root, snap.state.root, key_dir_of(snap))
+        for problem in root_problems(root, snap.state.root, key_dir_of(snap), snap.paths)
     ]
 
 

@@ -115,7 +115,7 @@ def contexts_separated(snap: Snapshot, params: dict[str, Any], policy: Policy) -
         evidence.append(
             f"{name} ({ctx.type}): {len(targets)} target(s), vault {snap.paths.realpath(ctx.vault_file)}"
         )
-        present.append((ctx, {host_key(t): t["name"] for t in targets}))
+        present.append((ctx, {host_key(t, snap.paths): t["name"] for t in targets}))
     for i, (a, hosts_a) in enumerate(present):
         for b, hosts_b in present[i + 1 :]:
             if snap.paths.realpath(a.vault_file) == snap.paths.realpath(b.vault_file):

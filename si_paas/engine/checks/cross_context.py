@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from typing import Any
 
 from si_paas.engine.policy import Policy
 from si_paas.engine.registry import check_kind
 from si_paas.findings import Finding
+from si_paas.snapshot.pathfacts import PathFacts
 from si_paas.snapshot.snapshot import Snapshot
 from si_paas.state.contexts import Context
 from si_paas.state.hosts import host_identity
 
 
-def host_key(target: dict[str, Any]) -> str:
+def host_key(target: dict[str, Any], paths: PathFacts) -> str:
     """The host a target names, in its one normal form; the port is left out on purpose:
     the same machine on another port is still the same machine.
 
-    A `local` target is a directory on this machine: its identity is the real path.
+    A `local` target is a directory on this machine: its identity is the real path, as the
+    snapshot's path facts (`paths`) resolve it.
     """
     if target.get("transport") == "local" and target.get("path"):
-        return f"local:{os.path.realpath(str(target['path']))}"
+        return f"local:{paths.realpath(str(target['path']))}"
     return host_identity(str(target["host"]))
 
 
@@ -37,7 +38,7 @@ def _shared(snap: Snapshot, policy: Policy, focus: set[str]) -> list[Finding]:
     ids: dict[str, list[str]] = defaultdict(list)
     for ctx in snap.state.contexts:
         for target in snap.state.items(ctx, "targets"):
-            hosts[host_key(target)].append((ctx.name, _where(target)))
+            hosts[host_key(target, snap.paths)].append((ctx.name, _where(target)))
         vaults[snap.paths.realpath(ctx.vault_file)].append(ctx.name)
         ids[ctx.context_id].append(ctx.name)
     for key, owners in sorted(hosts.items()):

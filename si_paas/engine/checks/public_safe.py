@@ -36,7 +36,7 @@ def public_safe(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[
     """In oss-demo: every target disposable, no internal host, nothing marked production."""
     markers = [m.lower() for m in params["production_markers"]]
     internal_hosts = {
-        host_key(t): c.name
+        host_key(t, snap.paths): c.name
         for c in snap.state.contexts
         if c.type == "internal-dogfood"
         for t in snap.state.items(c, "targets")
@@ -56,13 +56,13 @@ def public_safe(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[
                         message=f"target {where} is not marked --disposable",
                     )
                 )
-            if host_key(t) in internal_hosts:
+            if host_key(t, snap.paths) in internal_hosts:
                 findings.append(
                     Finding(
                         rule=policy.id,
                         path=targets_file,
                         message=f"target {where} uses host {t['host']}, also a target of "
-                        f"internal-dogfood context {internal_hosts[host_key(t)]!r}",
+                        f"internal-dogfood context {internal_hosts[host_key(t, snap.paths)]!r}",
                     )
                 )
             if why := _marks_production(t.get("labels", {}), t["name"], markers):
