@@ -213,15 +213,6 @@ class YamlDocument:
         return line
 
 
-def read_yaml(path: Path, what: str = "file") -> YamlDocument:
-    """Parse one YAML file (libyaml when present); a missing or malformed file is one line."""
-    try:
-        text = read_text(path, what)
-    except FileNotFoundError:
-        raise InputError(f"{path}: {what} not found") from None
-    return parse_yaml(path, text, what)
-
-
 def parse_yaml(path: Path, text: str, what: str = "file") -> YamlDocument:
     """Parse YAML text read from `path`; a malformed document is one line naming the file."""
     import yaml

@@ -66,11 +66,6 @@ class SecretRule:
             for i, src in enumerate(self.allow_sources)
         )
 
-    @property
-    def family(self) -> str:
-        """The first dash-separated segment of the id (`github-pat` -> `github`)."""
-        return self.id.split("-", 1)[0]
-
     def applies_to(self, path: str) -> bool:
         """True if the rule has no `paths` or one of them matches the POSIX `path`."""
         if not self.paths:

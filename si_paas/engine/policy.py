@@ -15,7 +15,6 @@ from si_paas.textfile import YamlDocument, checked_yaml
 
 ALLOW_OVERRIDE_ENV = "SI_PAAS_ALLOW_POLICY_OVERRIDE"
 DEPLOY_PLAN_EXAMPLE = "deploy-plan.json"  # an example's deploy plan, not a file
-SCOPES = ("doctor", "deploy", "state", "pre-commit", "ci", "checklist", "escalation")
 
 
 @dataclass(frozen=True)

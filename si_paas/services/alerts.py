@@ -17,7 +17,6 @@ import secrets as pysecrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from si_paas.durations import format_duration, parse_duration
@@ -149,10 +148,6 @@ class Outcome:
     fingerprint: str
     statuses: dict[str, str] = field(default_factory=dict)  # channel -> sent/failed/suppressed/silenced
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def delivered(self) -> bool:
-        return any(s == "sent" for s in self.statuses.values())
 
 
 def _record(inv: Invocation, ctx: Context, alert: Alert, status: str, **fields: Any) -> None:
@@ -850,11 +845,6 @@ def silence_expire(call: Call, silence_id: str) -> Result:
         hit["expired_by"] = actor()
         store.write_silences(inv.layout, ctx, items)
     return Result({"silence": hit}, context=ctx.name)
-
-
-def policy_path(inv: Invocation, ctx: Context) -> Path:
-    """Where the alert policy of `ctx` lives."""
-    return store.policy_file(inv.layout, ctx.name)
 
 
 @command("alert channel list", context="required", gate="read")

@@ -18,7 +18,7 @@ from si_paas.engine.policy import (
 )
 from si_paas.engine.verdict import Verdict
 from si_paas.services.repoconfig import RepoConfig, check_disable, load_repo_config
-from si_paas.snapshot.gitpaths import holding_worktree, repository_top
+from si_paas.snapshot.gitpaths import repository_top
 from si_paas.snapshot.snapshot import FileSource, Snapshot
 from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.snapshot.state import StateSnapshot
@@ -125,9 +125,3 @@ def allowed_overrides() -> frozenset[str]:
 def repo_state_override() -> bool:
     """True when the loud unsafe override for a state root inside a repo is set."""
     return os.environ.get(ALLOW_REPO_STATE_ENV, "").lower() in ("1", "true", "yes")
-
-
-def repo_of(path: Path) -> Path | None:
-    """The work tree holding `path`, if any, ordinary or external (a dotfiles repository)."""
-    holder = holding_worktree(path)
-    return holder.top if holder is not None else None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from si_paas.errors import InputError
-from si_paas.services.judge import allowed_overrides, build_snapshot, current_repo, judge, repo_of
+from si_paas.services.judge import allowed_overrides, build_snapshot, current_repo, judge
 from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state.layout import StateLayout
 
@@ -105,15 +105,13 @@ def test_allowed_overrides_come_from_the_environment(monkeypatch: pytest.MonkeyP
     assert allowed_overrides() == frozenset()
 
 
-def test_repo_of_and_current_repo(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_current_repo_inside_and_outside(repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     for var in ("GIT_DIR", "GIT_WORK_TREE"):
         monkeypatch.delenv(var, raising=False)
     (repo / "sub").mkdir()
-    assert repo_of(repo / "sub" / "nothing-yet") == repo
     outside = tmp_path / "plain"
     outside.mkdir()
-    assert repo_of(outside) is None
     assert current_repo(repo / "sub") == repo
     assert current_repo(outside) is None
 
