@@ -83,6 +83,7 @@ POLICY_SET: dict[str, list[str]] = {
         f"{_EXAMPLES}[state-records-intact]",
     ],
     "si_paas/engine/checks/backup.py": [
+        "tests/engine/test_check_backup.py",
         f"{_EXAMPLES}[backup-outside-repo]",
         f"{_EXAMPLES}[backup-latest-verifies]",
         f"{_EXAMPLES}[escalate-4-backup-checksum]",
