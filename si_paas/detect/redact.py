@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import html
 import json
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +66,9 @@ def redact(secret: str, key: bytes | None = None) -> str:
 def secret_forms(secret: str) -> set[str]:
     """The ways one secret value can be written: as is, JSON/Python/shell-quoted or escaped
     (quotes and backslashes), unescaped, URL- and HTML-encoded."""
+    import html  # only when there is a finding: not on a clean commit's path
+    import shlex
+
     forms = {
         secret,
         json.dumps(secret)[1:-1],

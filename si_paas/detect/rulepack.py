@@ -14,12 +14,13 @@ from si_paas.detect.filters import FILTERS
 from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
 from si_paas.findings import Confidence, Severity
+from si_paas.lazyregex import LazyRegex, lazy
 from si_paas.resources import data_dir
 from si_paas.secretwords import SECRET_KEY, is_placeholder
 from si_paas.textfile import YamlDocument, checked_yaml
 
 DEFAULT_EXAMPLE_PATH = "example.txt"
-_FRAGMENT_RE = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
+_FRAGMENT_RE = lazy(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class SecretRule:
     source: Path = Path("rules/secrets.yaml")
     entropy: float | None = None
     allow_sources: tuple[str, ...] = ()
-    paths: tuple[re.Pattern[str], ...] = ()
+    paths: tuple[LazyRegex[str], ...] = ()
     multiline: bool = False
     examples: RuleExamples = RuleExamples((), ())
     case_sensitive_keywords: tuple[str, ...] = ()
@@ -116,7 +117,7 @@ class SecretRulePack:
         """
 
         def plain(value: Any) -> Any:
-            if isinstance(value, re.Pattern):
+            if isinstance(value, re.Pattern | LazyRegex):
                 return value.pattern
             if isinstance(value, tuple | list):
                 return [plain(v) for v in value]
@@ -223,6 +224,7 @@ def _check(doc: YamlDocument) -> dict[str, Any]:
                 for i, src in enumerate(raw.get("allow") or [])
             ],
         }
+        expanded["path_screens"] = _path_screens(path, rid, raw.get("paths") or [])
         rule = _build_rule(path, expanded)
         for name in rule.filters:
             if name not in FILTERS:
@@ -256,13 +258,25 @@ def _expand(source: str, fragments: dict[str, str], path: Path, where: str) -> s
     return _FRAGMENT_RE.sub(sub, source)
 
 
-def _build_rule(path: Path, raw: dict[str, Any]) -> SecretRule:
-    """A rule from its checked form (fragments already expanded)."""
-    rid: str = raw["id"]
-    paths = tuple(
+def _path_screens(path: Path, rid: str, sources: list[str]) -> list[list[str] | None]:
+    """Each `paths` regex compiled once (a bad one is an InputError) and its screen: the
+    strings one of which every match holds (`prefilter.required_literals`), or None."""
+    from si_paas.detect.prefilter import required_literals
+
+    screens: list[list[str] | None] = []
+    for i, src in enumerate(sources):
         compile_regex(src, path, f"rule {rid!r} field 'paths[{i}]'")
-        for i, src in enumerate(raw.get("paths") or [])
-    )
+        found = required_literals(src)
+        screens.append(None if found is None else sorted(found))
+    return screens
+
+
+def _build_rule(path: Path, raw: dict[str, Any]) -> SecretRule:
+    """A rule from its checked form (fragments expanded, `paths` compiled and screened by
+    `_path_screens`): its path regexes compile on first use, behind their screens."""
+    rid: str = raw["id"]
+    screens = raw["path_screens"]
+    paths = tuple(LazyRegex(src, screen=screens[i]) for i, src in enumerate(raw.get("paths") or []))
     ex = raw["examples"]
     return SecretRule(
         id=rid,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from si_paas.errors import InputError
+from si_paas.lazyregex import lazy
 
 if TYPE_CHECKING:
     from si_paas.engine.policy import Policy
@@ -50,7 +50,7 @@ def check_kind(name: str, params: dict[str, Any] | None = None) -> Callable[[Che
 _CHECKS_DIR = Path(__file__).with_name("checks")
 # The one declaration of a kind is its decorator line in a module of engine/checks/.
 _DECORATOR = b"\n@check_kind("
-_NAME = re.compile(rb"""\s*["']([^"']+)["']""")
+_NAME = lazy(rb"""\s*["']([^"']+)["']""")
 
 
 def _check_modules(folder: Path) -> list[str]:
