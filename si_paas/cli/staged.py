@@ -14,7 +14,8 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from dataclasses import dataclass
+
+from si_paas.records import record
 
 FULL_CLI_ENV = "SI_PAAS_FULL_CLI"
 _FORMATS = ("table", "json")
@@ -22,7 +23,7 @@ _FORMATS = ("table", "json")
 GC_THRESHOLD = 50_000
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StagedOptions:
     """The forms served here: `si paas scan --staged [--json | --format json|table] [PATH]`."""
 

@@ -3,18 +3,18 @@ and by content under any name (`content:` rules, detectors in `state_content`)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
 from si_paas.lazyregex import LazyRegex
+from si_paas.records import record
 from si_paas.resources import data_dir
 from si_paas.textfile import YamlDocument, checked_yaml
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PrivateStateMatch:
     """Which pattern a path matched."""
 
@@ -23,7 +23,7 @@ class PrivateStateMatch:
     severity: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PrivateStatePattern:
     """One path pattern (a regex searched in the repo-relative POSIX path), compiled on
     first use behind its screen (see `lazyregex`)."""
@@ -40,7 +40,7 @@ class PrivateStatePattern:
         return self.pattern.search(normalise(relpath)) is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ContentRule:
     """One content rule: a built-in detector of `state_content` and its examples.
 
@@ -56,7 +56,7 @@ class ContentRule:
     no_match_examples: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PrivateStatePatterns:
     """All patterns of one file, in order; the first that matches wins."""
 

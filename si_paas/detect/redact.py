@@ -13,10 +13,10 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
+from si_paas.records import record
 from si_paas.redaction import redacted
 from si_paas.state.fingerprintkey import REPORT, subkey
 
@@ -88,7 +88,7 @@ def secret_forms(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= _MIN_FORM}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RepeatedForms:
     """Every written form of every secret found in one text, in one Aho-Corasick automaton."""
 

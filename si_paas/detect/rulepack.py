@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -15,6 +15,7 @@ from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
 from si_paas.findings import Confidence, Severity
 from si_paas.lazyregex import LazyRegex, lazy
+from si_paas.records import record
 from si_paas.resources import data_dir
 from si_paas.secretwords import SECRET_KEY, is_placeholder
 from si_paas.textfile import YamlDocument, checked_yaml
@@ -23,7 +24,7 @@ DEFAULT_EXAMPLE_PATH = "example.txt"
 _FRAGMENT_RE = lazy(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleExamples:
     """A rule's own test strings, scanned as if they were the file `path`."""
 
@@ -32,7 +33,7 @@ class RuleExamples:
     path: str = DEFAULT_EXAMPLE_PATH
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SecretRule:
     """One rule. The secret is group `secret`, else group 1, else the whole match.
 
@@ -88,7 +89,7 @@ class SecretRule:
         return match.span()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SecretRulePack:
     """All rules of one file, in priority order, and the placeholders every rule ignores."""
 

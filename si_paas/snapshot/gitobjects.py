@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from si_paas.errors import InputError
+from si_paas.records import record
 from si_paas.snapshot.heads import HEAD_BYTES, head_fact
 from si_paas.snapshot.worktree import DEFAULT_MAX_FILE_SIZE, RepoFile, drop_excluded
 
@@ -244,7 +245,7 @@ class BlobPeeker:
             self.proc.stdout.close()
 
 
-@dataclass
+@record
 class _BlobSource:
     root: Path
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
@@ -343,7 +344,7 @@ class _BlobSource:
             reader.close()
 
 
-@dataclass
+@record
 class IndexSnapshot(_BlobSource):
     """The staged content: blobs in the index that differ from HEAD (added, copied, modified,
     renamed). Deletions and submodules do not count; the working file is never read."""
@@ -367,7 +368,7 @@ class IndexSnapshot(_BlobSource):
         return tuple(sorted(entries, key=lambda f: f.relpath))
 
 
-@dataclass
+@record
 class HistorySnapshot(_BlobSource):
     """Blobs introduced by commits (all refs, or a range), each (path, blob) read once."""
 
