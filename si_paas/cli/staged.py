@@ -15,20 +15,34 @@ import gc
 import os
 import sys
 
-from si_paas.records import record
-
 FULL_CLI_ENV = "SI_PAAS_FULL_CLI"
 _FORMATS = ("table", "json")
 # Allocations between two collections of the youngest generation while the hook runs.
 GC_THRESHOLD = 50_000
 
 
-@record(frozen=True)
 class StagedOptions:
-    """The forms served here: `si paas scan --staged [--json | --format json|table] [PATH]`."""
+    """The forms served here: `si paas scan --staged [--json | --format json|table] [PATH]`.
 
-    path: str | None = None
-    as_json: bool = False
+    A plain class, not a record: making a dataclass costs more than parsing the arguments.
+    """
+
+    __slots__ = ("as_json", "path")
+
+    def __init__(self, path: str | None = None, as_json: bool = False) -> None:
+        self.path = path
+        self.as_json = as_json
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StagedOptions):
+            return NotImplemented
+        return (self.path, self.as_json) == (other.path, other.as_json)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.as_json))
+
+    def __repr__(self) -> str:
+        return f"StagedOptions(path={self.path!r}, as_json={self.as_json!r})"
 
 
 def parse(args: list[str]) -> StagedOptions | None:

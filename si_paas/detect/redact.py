@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
-from si_paas.records import record
 from si_paas.redaction import redacted
 from si_paas.state.fingerprintkey import REPORT, subkey
 
@@ -88,12 +87,17 @@ def secret_forms(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= _MIN_FORM}
 
 
-@record(frozen=True)
 class RepeatedForms:
-    """Every written form of every secret found in one text, in one Aho-Corasick automaton."""
+    """Every written form of every secret found in one text, in one Aho-Corasick automaton.
 
-    automaton: Any  # ahocorasick.Automaton | None: value (form length, secret)
-    longest: int = 0
+    A plain class, not a record: every scan makes one, most of them empty.
+    """
+
+    __slots__ = ("automaton", "longest")
+
+    def __init__(self, automaton: Any, longest: int = 0) -> None:
+        self.automaton = automaton  # ahocorasick.Automaton | None: value (form length, secret)
+        self.longest = longest
 
     def spans(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         """(start, end, secret) of each occurrence of a form that overlaps text[start:end].
