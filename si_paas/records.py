@@ -44,6 +44,10 @@ def _defer(cls: type, options: dict[str, Any]) -> type:
 
     def __setstate__(self: Any, state: Any) -> None:  # `copy` and `pickle` skip __init__
         ensure(type(self))
+        inherited = getattr(self, "__setstate__", None)
+        if inherited is not None:  # a base class's own
+            inherited(state)
+            return
         values, slots = state if isinstance(state, tuple) and len(state) == 2 else (state, None)
         self.__dict__.update(values or {})
         for name, value in (slots or {}).items():

@@ -82,3 +82,22 @@ def test_ensure_needs_no_instance() -> None:
 
     ensure(Lazy)
     assert [f.name for f in dataclasses.fields(Lazy)] == ["a"]
+
+
+class _Restores:
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state, restored=True)
+
+
+def test_a_base_classs_setstate_still_runs() -> None:
+    """The first copy of an instance made before any __init__ (as `pickle` makes one)."""
+
+    @record
+    class Restored(_Restores):
+        a: int
+
+    made = object.__new__(Restored)
+    made.__dict__["a"] = 1
+    copied = copy.copy(made)
+    assert dataclasses.is_dataclass(Restored)
+    assert copied.a == 1 and copied.__dict__["restored"] is True
