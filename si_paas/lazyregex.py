@@ -29,6 +29,16 @@ class LazyRegex(Generic[AnyStr]):
     def __repr__(self) -> str:
         return f"LazyRegex({self.pattern!r})"
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when source and flags are, as compiled patterns are (the screen follows
+        from the source)."""
+        if not isinstance(other, LazyRegex):
+            return NotImplemented
+        return bool(self.pattern == other.pattern and self._flags == other._flags)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self._flags))
+
     @property
     def compiled(self) -> re.Pattern[AnyStr]:
         """The compiled regex (compiled now when it was not yet)."""

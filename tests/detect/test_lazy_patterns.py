@@ -40,3 +40,10 @@ def test_a_module_regex_compiles_at_its_first_use() -> None:
     assert rx.sub(r"\2-\1", "1-2") == "2-1" and rx._compiled is not None
     assert rx.findall("3-4 5-6") == [("3", "4"), ("5", "6")] and rx.groups == 2
     assert rx.split("a1-2b") == ["a", "1", "2", "b"] and rx.fullmatch("7-8") is not None
+
+
+def test_equal_sources_are_equal_patterns() -> None:
+    """So two loads of one pack give equal rules, as with compiled patterns."""
+    a, b = LazyRegex(r"\.env$", screen=[".env"]), LazyRegex(r"\.env$")
+    assert a == b and hash(a) == hash(b) and a != LazyRegex(r"\.env$", re.IGNORECASE)
+    assert a != LazyRegex(r"\.ya?ml$") and a != re.compile(r"\.env$")
