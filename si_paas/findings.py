@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any, Literal
+
+from si_paas.records import record
 
 Severity = Literal["critical", "high", "medium", "low"]
 SEVERITY_ORDER: dict[str, int] = {"critical": 0, "high": 1, "medium": 2, "low": 3}
@@ -11,7 +13,7 @@ Confidence = Literal["high", "medium", "low"]
 CONFIDENCE_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One thing a check found. `excerpt` is always redacted; no secret is ever stored here."""
 

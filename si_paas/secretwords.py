@@ -17,7 +17,7 @@ word that names metadata about the secret (`…_NAME`, `…_FILE`, `…_ID`, `�
 
 from __future__ import annotations
 
-import re
+from si_paas.lazyregex import lazy
 
 _METADATA_ENDINGS = (
     "name",
@@ -90,7 +90,7 @@ SECRET_KEY = (
     r"[_.-]?key|(?<![a-z])pwd(?![a-z])|(?<=[_.-])pass(?![a-z])|(?-i:(?<=[a-z0-9])Pass(?![a-z])))"
     r"[a-z0-9_.-]*?" + "".join(f"(?<!{word})" for word in _METADATA_ENDINGS) + ")"
 )
-_SECRET_KEY_RE = re.compile(SECRET_KEY)
+_SECRET_KEY_RE = lazy(SECRET_KEY)
 
 _PLACEHOLDER_WORDS = frozenset(
     {
@@ -119,7 +119,7 @@ _PLACEHOLDER_WORDS = frozenset(
 )
 # Not placeholders: `secret`, `password`, `token` and the like. As a connection string's
 # password they are a real (weak) credential that the server accepts.
-_PLACEHOLDER_RE = re.compile(
+_PLACEHOLDER_RE = lazy(
     "|".join(
         (
             r"^(.)\1*$",  # one repeated character

@@ -13,18 +13,18 @@ import json
 import os
 import stat
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from si_paas.errors import InputError
+from si_paas.records import record
 
 if TYPE_CHECKING:
     import yaml
 
 T = TypeVar("T")
-_CACHE: dict[tuple[str, Path, int, int], Any] = {}
+_CACHE: dict[tuple[str, str, int, int, int, int], Any] = {}
 
 
 def _yaml_loader() -> Any:
@@ -179,7 +179,7 @@ def parse_json(text: str, source: Path | str, what: str = "file") -> Any:
         raise InputError(f"{source}: {what} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class YamlDocument:
     """A parsed YAML file; its node tree (for line numbers) is built only when asked for."""
 
@@ -246,7 +246,8 @@ def checked_yaml(
         st = path.stat()
     except OSError:
         raise InputError(f"{path}: {what} not found") from None
-    memo = (what, path.resolve(), st.st_mtime_ns, st.st_size)
+    # The file itself (device and inode), not its resolved path: no lstat per folder.
+    memo = (what, str(path), st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
     if memo in _CACHE:
         found: T = _CACHE[memo]
         return found

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from si_paas.records import record
 
 CHUNK_BYTES = 4 << 20
 OVERLAP_BYTES = 256 << 10  # >= 64 Ki characters of UTF-8: the longest multi-line window
@@ -60,7 +61,7 @@ class FileContent:
 Content = bytes | FileContent
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Chunk:
     """Bytes [start, start + len(data)) of a file; the lines in [owned, owned_end) are its."""
 

@@ -15,35 +15,36 @@ from collections import Counter
 from collections.abc import Callable
 
 from si_paas import secretwords
+from si_paas.lazyregex import lazy
 
 Filter = Callable[[str, str], bool]
 
-_IDENT_CHARS = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
-_WORDS = re.compile(r"[A-Z]{2,}s?(?![a-z])|[A-Z]?[a-z]+|[A-Z]|\d+")
-_SIMPLE_PIECE = re.compile(r"^(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)\d{0,3}$")
-_INDEX = re.compile(r"\[[^\]]*\]")
-_PATH_SEP = re.compile(r"\.|::|->|/")
-_VERSION_TAIL = re.compile(r"(?<=[A-Za-z])[-_.]v?\d+(?:\.\d+)*$")
-_CALL_TAIL = re.compile(r"(?:\(\)?|\[[^\]]*\]?)$")
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)")
-_PATH = re.compile(r"^(?:~|\.{1,2}|[A-Za-z]:)?[/\\][\w .@+-]+(?:[/\\][\w .@+-]*)*$")
-_RELATIVE_FILE = re.compile(r"^[A-Za-z][\w-]*(?:/[\w.-]+)+\.[a-z]{2,4}$")
-_UUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
-_TOKEN_KEY = re.compile(
+_IDENT_CHARS = lazy(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
+_WORDS = lazy(r"[A-Z]{2,}s?(?![a-z])|[A-Z]?[a-z]+|[A-Z]|\d+")
+_SIMPLE_PIECE = lazy(r"^(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)\d{0,3}$")
+_INDEX = lazy(r"\[[^\]]*\]")
+_PATH_SEP = lazy(r"\.|::|->|/")
+_VERSION_TAIL = lazy(r"(?<=[A-Za-z])[-_.]v?\d+(?:\.\d+)*$")
+_CALL_TAIL = lazy(r"(?:\(\)?|\[[^\]]*\]?)$")
+_URL = lazy(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)")
+_PATH = lazy(r"^(?:~|\.{1,2}|[A-Za-z]:)?[/\\][\w .@+-]+(?:[/\\][\w .@+-]*)*$")
+_RELATIVE_FILE = lazy(r"^[A-Za-z][\w-]*(?:/[\w.-]+)+\.[a-z]{2,4}$")
+_UUID = lazy(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
+_TOKEN_KEY = lazy(
     r"(?:[a-z0-9]Token|(?i:(?:next|continuation|pagination|page|idempotency"
     r"|client|change|request|sync|resume|marker|cursor|csrf|xsrf)[_.-]?token))"
     r"(?:s|Id)?$"
     r"|(?:^|[a-z0-9_.-])(?:[Kk]ey|KEY|[Ii]d|ID)$"
 )
-_AUTH_NAME = re.compile(r"(?i)auth|access|bearer|refresh|session|secret|api[_.-]?")
-_TEMPLATE = re.compile(
+_AUTH_NAME = lazy(r"(?i)auth|access|bearer|refresh|session|secret|api[_.-]?")
+_TEMPLATE = lazy(
     r"\$\{|\{\{|\}\}|\{%|%\([A-Za-z_]\w*\)[sdr]|#\{|^\$[A-Za-z_]\w*$"
     r"|^%[A-Za-z_]\w*%$|^@[A-Za-z_]\w*@$|^__[A-Z_]+__$|^\{[\w.]*\}$"
     r"|^<[^<>]*>$|#[A-Za-z_]+#"
 )
-_PRINTF = re.compile(r"%(?:[-+ #0]*\d+(?:\.\d+)?|[-+ #0]*\d*\.\d*)[sdifrxXeEgGcou]")
-_NON_SECRET_NAME = re.compile(r"(?i)public|publishable|(?<![a-z])pub[_.-]?key|csrf|xsrf")
-_NUMBER = re.compile(
+_PRINTF = lazy(r"%(?:[-+ #0]*\d+(?:\.\d+)?|[-+ #0]*\d*\.\d*)[sdifrxXeEgGcou]")
+_NON_SECRET_NAME = lazy(r"(?i)public|publishable|(?<![a-z])pub[_.-]?key|csrf|xsrf")
+_NUMBER = lazy(
     r"^[-+]?(?:0x[0-9a-fA-F]+|\d+(?:[.:,]\d+)*(?:[eE][-+]?\d+)?[a-zA-Z]{0,3})$"
     r"|^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?$"
 )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from si_paas import schemacheck
 from si_paas.errors import InputError
+from si_paas.lazyregex import LazyRegex, lazy
 from si_paas.textfile import one_line
 
 if TYPE_CHECKING:
@@ -53,10 +55,10 @@ def compile_regex(source: str, path: Path, where: str) -> re.Pattern[str]:
         raise InputError(f"{path}: {where}: invalid regex: {one_line(str(exc))}") from None
 
 
-_NOT_UNITABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # back-references, conditionals
+_NOT_UNITABLE = lazy(r"\\[1-9]|\(\?P=|\(\?\(")  # back-references, conditionals
 
 
-def union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+def union(patterns: Sequence[re.Pattern[str] | LazyRegex[str]]) -> re.Pattern[str] | None:
     """One regex that searches true exactly when one of `patterns` does, or None when they
     cannot be joined (a back-reference, a global flag, a group name used twice).
 

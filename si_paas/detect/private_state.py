@@ -3,19 +3,18 @@ and by content under any name (`content:` rules, detectors in `state_content`)."
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
+from si_paas.lazyregex import LazyRegex
+from si_paas.records import record
 from si_paas.resources import data_dir
 from si_paas.textfile import YamlDocument, checked_yaml
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PrivateStateMatch:
     """Which pattern a path matched."""
 
@@ -24,13 +23,14 @@ class PrivateStateMatch:
     severity: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PrivateStatePattern:
-    """One compiled path pattern (a regex searched in the repo-relative POSIX path)."""
+    """One path pattern (a regex searched in the repo-relative POSIX path), compiled on
+    first use behind its screen (see `lazyregex`)."""
 
     id: str
     description: str
-    pattern: re.Pattern[str]
+    pattern: LazyRegex[str]
     severity: str
     match_examples: tuple[str, ...]
     no_match_examples: tuple[str, ...]
@@ -40,7 +40,7 @@ class PrivateStatePattern:
         return self.pattern.search(normalise(relpath)) is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ContentRule:
     """One content rule: a built-in detector of `state_content` and its examples.
 
@@ -56,7 +56,7 @@ class ContentRule:
     no_match_examples: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PrivateStatePatterns:
     """All patterns of one file, in order; the first that matches wins."""
 
@@ -81,17 +81,10 @@ class PrivateStatePatterns:
                 return hit, None
         return None
 
-    @cached_property
-    def _screen(self) -> re.Pattern[str] | None:
-        from si_paas.detect.prefilter import literal_screen
-
-        return literal_screen([p.pattern.pattern for p in self.patterns])
-
     def match(self, relpath: str) -> PrivateStateMatch | None:
-        """The first pattern matching `relpath`, or None."""
+        """The first pattern matching `relpath`, or None. Each pattern is screened by the
+        strings every match of it needs: most paths hold none, and its regex never runs."""
         posix = normalise(relpath)
-        if self._screen is not None and self._screen.search(posix) is None:
-            return None  # most paths hold none of the strings every match needs
         for p in self.patterns:
             if p.pattern.search(posix):
                 return PrivateStateMatch(p.id, p.description, p.severity)
@@ -128,7 +121,26 @@ def _check(doc: YamlDocument) -> Any:
                 f"{doc.path}: pattern {raw['id']!r} field 'pattern': regex can "
                 f"backtrack catastrophically: {why}"
             )
-    return doc.data
+    return {**doc.data, "patterns": _screened(doc.path, doc.data["patterns"])}
+
+
+def _screened(path: Path, raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The patterns, each compiled once here (a bad one is an InputError, after a
+    duplicate id before it) and given its `screen`: the strings one of which every match
+    holds (`prefilter.required_literals`), or None."""
+    from si_paas.detect.prefilter import required_literals
+
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for raw in raws:
+        pid = raw["id"]
+        if pid in seen:
+            raise InputError(f"{path}: pattern {pid!r}: duplicate id")
+        seen.add(pid)
+        compile_regex(raw["pattern"], path, f"pattern {pid!r} field 'pattern'")
+        found = required_literals(raw["pattern"])
+        out.append({**raw, "screen": None if found is None else sorted(found)})
+    return out
 
 
 def _build_content(path: Path, doc: Any, seen: set[str]) -> tuple[ContentRule, ...]:
@@ -170,7 +182,7 @@ def _build(path: Path, doc: Any) -> PrivateStatePatterns:
             PrivateStatePattern(
                 id=pid,
                 description=raw["description"],
-                pattern=compile_regex(raw["pattern"], path, f"pattern {pid!r} field 'pattern'"),
+                pattern=LazyRegex(raw["pattern"], screen=raw["screen"]),
                 severity=raw["severity"],
                 match_examples=tuple(raw["examples"]["match"]),
                 no_match_examples=tuple(raw["examples"]["no_match"]),

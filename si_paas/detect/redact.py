@@ -11,11 +11,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import html
 import json
-import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote
 
@@ -68,6 +65,9 @@ def redact(secret: str, key: bytes | None = None) -> str:
 def secret_forms(secret: str) -> set[str]:
     """The ways one secret value can be written: as is, JSON/Python/shell-quoted or escaped
     (quotes and backslashes), unescaped, URL- and HTML-encoded."""
+    import html  # only when there is a finding: not on a clean commit's path
+    import shlex
+
     forms = {
         secret,
         json.dumps(secret)[1:-1],
@@ -87,12 +87,17 @@ def secret_forms(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= _MIN_FORM}
 
 
-@dataclass(frozen=True)
 class RepeatedForms:
-    """Every written form of every secret found in one text, in one Aho-Corasick automaton."""
+    """Every written form of every secret found in one text, in one Aho-Corasick automaton.
 
-    automaton: Any  # ahocorasick.Automaton | None: value (form length, secret)
-    longest: int = 0
+    A plain class, not a record: every scan makes one, most of them empty.
+    """
+
+    __slots__ = ("automaton", "longest")
+
+    def __init__(self, automaton: Any, longest: int = 0) -> None:
+        self.automaton = automaton  # ahocorasick.Automaton | None: value (form length, secret)
+        self.longest = longest
 
     def spans(self, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         """(start, end, secret) of each occurrence of a form that overlaps text[start:end].

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -14,15 +14,17 @@ from si_paas.detect.filters import FILTERS
 from si_paas.detect.packfile import compile_regex, validate
 from si_paas.errors import InputError
 from si_paas.findings import Confidence, Severity
+from si_paas.lazyregex import LazyRegex, lazy
+from si_paas.records import record
 from si_paas.resources import data_dir
 from si_paas.secretwords import SECRET_KEY, is_placeholder
 from si_paas.textfile import YamlDocument, checked_yaml
 
 DEFAULT_EXAMPLE_PATH = "example.txt"
-_FRAGMENT_RE = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
+_FRAGMENT_RE = lazy(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleExamples:
     """A rule's own test strings, scanned as if they were the file `path`."""
 
@@ -31,7 +33,7 @@ class RuleExamples:
     path: str = DEFAULT_EXAMPLE_PATH
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SecretRule:
     """One rule. The secret is group `secret`, else group 1, else the whole match.
 
@@ -48,7 +50,7 @@ class SecretRule:
     source: Path = Path("rules/secrets.yaml")
     entropy: float | None = None
     allow_sources: tuple[str, ...] = ()
-    paths: tuple[re.Pattern[str], ...] = ()
+    paths: tuple[LazyRegex[str], ...] = ()
     multiline: bool = False
     examples: RuleExamples = RuleExamples((), ())
     case_sensitive_keywords: tuple[str, ...] = ()
@@ -82,7 +84,7 @@ class SecretRule:
         return match.span()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SecretRulePack:
     """All rules of one file, in priority order, and the placeholders every rule ignores."""
 
@@ -111,7 +113,7 @@ class SecretRulePack:
         """
 
         def plain(value: Any) -> Any:
-            if isinstance(value, re.Pattern):
+            if isinstance(value, re.Pattern | LazyRegex):
                 return value.pattern
             if isinstance(value, tuple | list):
                 return [plain(v) for v in value]
@@ -218,6 +220,7 @@ def _check(doc: YamlDocument) -> dict[str, Any]:
                 for i, src in enumerate(raw.get("allow") or [])
             ],
         }
+        expanded["path_screens"] = _path_screens(path, rid, raw.get("paths") or [])
         rule = _build_rule(path, expanded)
         for name in rule.filters:
             if name not in FILTERS:
@@ -251,13 +254,25 @@ def _expand(source: str, fragments: dict[str, str], path: Path, where: str) -> s
     return _FRAGMENT_RE.sub(sub, source)
 
 
-def _build_rule(path: Path, raw: dict[str, Any]) -> SecretRule:
-    """A rule from its checked form (fragments already expanded)."""
-    rid: str = raw["id"]
-    paths = tuple(
+def _path_screens(path: Path, rid: str, sources: list[str]) -> list[list[str] | None]:
+    """Each `paths` regex compiled once (a bad one is an InputError) and its screen: the
+    strings one of which every match holds (`prefilter.required_literals`), or None."""
+    from si_paas.detect.prefilter import required_literals
+
+    screens: list[list[str] | None] = []
+    for i, src in enumerate(sources):
         compile_regex(src, path, f"rule {rid!r} field 'paths[{i}]'")
-        for i, src in enumerate(raw.get("paths") or [])
-    )
+        found = required_literals(src)
+        screens.append(None if found is None else sorted(found))
+    return screens
+
+
+def _build_rule(path: Path, raw: dict[str, Any]) -> SecretRule:
+    """A rule from its checked form (fragments expanded, `paths` compiled and screened by
+    `_path_screens`): its path regexes compile on first use, behind their screens."""
+    rid: str = raw["id"]
+    screens = raw["path_screens"]
+    paths = tuple(LazyRegex(src, screen=screens[i]) for i, src in enumerate(raw.get("paths") or []))
     ex = raw["examples"]
     return SecretRule(
         id=rid,

@@ -15,7 +15,7 @@ import math
 import re
 from bisect import bisect_right
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from si_paas.detect import chunks
 from si_paas.detect.chunks import Content
@@ -32,6 +32,7 @@ from si_paas.detect.redact import (
 )
 from si_paas.detect.rulepack import SecretRule, SecretRulePack
 from si_paas.findings import Finding
+from si_paas.records import record
 
 BINARY_SNIFF_BYTES = 8192
 MULTILINE_WINDOW = 64 * 1024
@@ -84,7 +85,7 @@ def shannon_entropy(text: str) -> float:
     return -sum(n / size * math.log2(n / size) for n in Counter(text).values())
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Hit:
     rule_index: int
     start: int  # secret start, absolute offset

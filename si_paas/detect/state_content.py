@@ -24,23 +24,20 @@ bytes and `ARCHIVE_MEMBERS` members.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 import json
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from si_paas.lazyregex import lazy
 
 HEAD_BYTES = 4096
 ARCHIVE_BUDGET = 16 * 1024 * 1024
 ARCHIVE_MEMBERS = 10_000
-_CONTEXT_ID = re.compile(r"^ctx_[0-9a-f]{32}$")
-_VAULT_LINE = re.compile(
-    rb"(?m)^[A-Za-z_][A-Za-z0-9_]*=ENC\[v1,[A-Za-z0-9+/]{16},[A-Za-z0-9+/]{22,}={0,2}\]\s*$"
-)
-_VAULT_HEADER = re.compile(rb"^\s*# si-paas vault, format \d+\. ")
-_B64_KEY = re.compile(rb"^[A-Za-z0-9+/]{43}=$")
+_CONTEXT_ID = lazy(r"^ctx_[0-9a-f]{32}$")
+_VAULT_LINE = lazy(rb"(?m)^[A-Za-z_][A-Za-z0-9_]*=ENC\[v1,[A-Za-z0-9+/]{16},[A-Za-z0-9+/]{22,}={0,2}\]\s*$")
+_VAULT_HEADER = lazy(rb"^\s*# si-paas vault, format \d+\. ")
+_B64_KEY = lazy(rb"^[A-Za-z0-9+/]{43}=$")
 _GZIP, _BZIP2, _XZ, _ZIP = b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"PK\x03\x04"
 
 
@@ -101,6 +98,9 @@ def vault_key(data: bytes) -> bool:
     text = data.strip()
     if not _B64_KEY.match(text):
         return False
+    import base64
+    import binascii
+
     try:
         return len(base64.b64decode(text, validate=True)) == 32
     except binascii.Error:

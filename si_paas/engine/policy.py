@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from si_paas import schemacheck
 from si_paas.errors import InputError
+from si_paas.records import record
 from si_paas.resources import data_dir
 from si_paas.textfile import YamlDocument, checked_yaml
 
@@ -17,7 +18,7 @@ ALLOW_OVERRIDE_ENV = "SI_PAAS_ALLOW_POLICY_OVERRIDE"
 DEPLOY_PLAN_EXAMPLE = "deploy-plan.json"  # an example's deploy plan, not a file
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Policy:
     """One policy file, validated; `params` are the check kind's normalized parameters."""
 
@@ -158,7 +159,7 @@ def default_policy_dir() -> Path:
     return data_dir("policies")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PolicyOverride:
     """A policy that replaced another of the same id: always listed in reports."""
 
@@ -180,7 +181,7 @@ class PolicyOverride:
         }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PolicyFolder:
     """A folder of extra policies and who asked for it.
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from si_paas.errors import InputError
+from si_paas.lazyregex import lazy
+from si_paas.records import record
 
 if TYPE_CHECKING:
     from si_paas.engine.policy import Policy
@@ -24,7 +24,7 @@ class CheckFn(Protocol):
     def __call__(self, snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]: ...
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckKind:
     """A registered check: its function and the cerberus schema of its `with:` parameters."""
 
@@ -50,7 +50,7 @@ def check_kind(name: str, params: dict[str, Any] | None = None) -> Callable[[Che
 _CHECKS_DIR = Path(__file__).with_name("checks")
 # The one declaration of a kind is its decorator line in a module of engine/checks/.
 _DECORATOR = b"\n@check_kind("
-_NAME = re.compile(rb"""\s*["']([^"']+)["']""")
+_NAME = lazy(rb"""\s*["']([^"']+)["']""")
 
 
 def _check_modules(folder: Path) -> list[str]:

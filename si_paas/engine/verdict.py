@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from si_paas.findings import Finding
+from si_paas.records import record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckResult:
     """One policy's outcome."""
 
@@ -38,7 +39,7 @@ class CheckResult:
         return data
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Verdict:
     """All check results of one evaluation."""
 

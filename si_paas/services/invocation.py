@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from si_paas.errors import ExitCode, UsageError
+from si_paas.records import record
 from si_paas.state.layout import StateLayout, state_root_from_env
 
 if TYPE_CHECKING:  # contexts load when a command resolves one; a staged scan never does
@@ -36,7 +37,7 @@ class Payload(dict[str, Any]):
         return Payload, (dict(self),)  # copies and pickles without item assignment
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Result:
     """What a service returns: a read-only JSON payload plus what the CLI needs to render
     and exit. Frozen: nothing downstream of the action changes what it returned."""
@@ -52,7 +53,7 @@ class Result:
         object.__setattr__(self, "warnings", tuple(self.warnings))
 
 
-@dataclass
+@record
 class Invocation:
     """The inputs every service shares: where the state is and which context was asked for."""
 

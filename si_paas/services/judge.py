@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from si_paas.engine.policy import (
     load_policy_set,
 )
 from si_paas.engine.verdict import Verdict
+from si_paas.records import record
 from si_paas.services.repoconfig import RepoConfig, check_disable, load_repo_config
 from si_paas.snapshot.gitpaths import repository_top
 from si_paas.snapshot.snapshot import FileSource, Snapshot
@@ -27,7 +28,7 @@ from si_paas.snapshot.worktree import WorktreeSnapshot
 ALLOW_REPO_STATE_ENV = "SI_PAAS_ALLOW_REPO_STATE"
 
 
-@dataclass
+@record
 class Judgement:
     """A verdict and what it was judged on."""
 

@@ -9,18 +9,18 @@ user's opt-in (`SI_PAAS_ALLOW_POLICY_OVERRIDE`), and every report lists what it 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from si_paas.engine.policy import Policy, PolicyFolder
 from si_paas.errors import InputError
+from si_paas.records import record
 from si_paas.textfile import YamlDocument, checked_yaml
 
 CONFIG_NAME = ".si-paas.yaml"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RepoConfig:
     """What a repository asks of si-paas."""
 

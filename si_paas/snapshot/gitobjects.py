@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from si_paas.errors import InputError
+from si_paas.records import record
 from si_paas.snapshot.heads import HEAD_BYTES, head_fact
 from si_paas.snapshot.worktree import DEFAULT_MAX_FILE_SIZE, RepoFile, drop_excluded
 
@@ -65,6 +66,81 @@ def _git_input(root: Path, args: list[str], text: str) -> bytes:
     except subprocess.CalledProcessError as exc:
         lines = exc.stderr.decode(errors="replace").strip().splitlines()
         raise InputError(f"{root}: git {args[0]} failed: {lines[-1] if lines else exc}") from None
+
+
+# Up to this many blobs, sizes and contents come from one `git cat-file --batch-command`:
+# its commands and answers fit the pipes' buffers, so neither side waits on the other.
+ONE_PROCESS_BLOBS = 64
+
+
+def sized_blobs(
+    root: Path, shas: Sequence[str], cap: int
+) -> tuple[dict[str, int | None], Iterator[tuple[str, bytes]]] | None:
+    """(size of each object or None when missing, the contents of those no larger than
+    `cap`, in order) from one `git cat-file --batch-command`, or None when git has no such
+    mode (before 2.36) or there are too many blobs for one round trip.
+
+    As with `blob_sizes`, a blob over the cap is never read. The pre-commit hook's few
+    staged blobs cost one git process instead of two.
+    """
+    if not shas or len(shas) > ONE_PROCESS_BLOBS or not all(shas):
+        return None
+    try:
+        proc = subprocess.Popen(
+            ["git", "-C", str(root), "cat-file", "--batch-command"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        raise InputError("git is not installed or not on PATH") from None
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+    sizes: dict[str, int | None] = {}
+    try:
+        stdin.write("".join(f"info {s}\n" for s in shas).encode("ascii", "replace"))
+        stdin.flush()
+        for sha in shas:
+            parts = stdout.readline().split()
+            if not parts:  # git ended: an old git refuses the option
+                raise BrokenPipeError
+            ok = len(parts) == 3 and parts[1] == b"blob" and parts[2].isdigit()
+            sizes[sha] = int(parts[2]) if ok else None
+        wanted = [s for s in shas if (size := sizes[s]) is not None and size <= cap]
+        stdin.write("".join(f"contents {s}\n" for s in wanted).encode("ascii"))
+        stdin.close()
+    except (BrokenPipeError, OSError, ValueError):
+        _end(proc)
+        return None
+    return sizes, _contents(proc, wanted)
+
+
+def _contents(proc: subprocess.Popen[bytes], wanted: list[str]) -> Iterator[tuple[str, bytes]]:
+    """The answers of `contents` commands, in order; missing objects are left out."""
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    try:
+        for _ in wanted:
+            header = stdout.readline().split()
+            if len(header) < 2:
+                break
+            if header[1] == b"missing" or len(header) < 3:
+                continue
+            data = stdout.read(int(header[2]))
+            stdout.read(1)  # the newline after the content
+            yield header[0].decode("ascii"), data
+    finally:
+        _end(proc)
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 def stream_blobs(root: Path, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
@@ -169,7 +245,7 @@ class BlobPeeker:
             self.proc.stdout.close()
 
 
-@dataclass
+@record
 class _BlobSource:
     root: Path
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
@@ -198,22 +274,27 @@ class _BlobSource:
         """(file, bytes) for each readable file, in order; skips are counted. A blob over
         `cap` (else the snapshot's `max_file_size`) is not read.
 
-        Sizes come first from `--batch-check`, so a blob over the cap is never read; each
-        distinct blob is then read once, whatever number of paths it has.
+        Sizes come first (`sized_blobs`, else `--batch-check`), so a blob over the cap is
+        never read; each distinct blob is then read once, whatever number of paths it has.
         """
-        sizes = blob_sizes(self.root, [f.blob or "" for f in files])
+        limit = cap or self.max_file_size
+        unique = list(dict.fromkeys(f.blob or "" for f in files))
+        batch = sized_blobs(self.root, unique, limit)
+        # Many blobs, or a git before 2.36: sizes and contents from two processes.
+        sizes = blob_sizes(self.root, unique) if batch is None else batch[0]
         by_blob: dict[str, list[RepoFile]] = {}
         for f in files:
             size = sizes.get(f.blob or "")
             if size is None:
                 self._skip("missing blob")
                 self._tick()
-            elif size > (cap or self.max_file_size):
-                self._skip(f"larger than {cap or self.max_file_size} bytes")
+            elif size > limit:
+                self._skip(f"larger than {limit} bytes")
                 self._tick()
             else:
                 by_blob.setdefault(f.blob or "", []).append(f)
-        for sha, data in stream_blobs(self.root, list(by_blob)):
+        blobs = stream_blobs(self.root, list(by_blob)) if batch is None else batch[1]
+        for sha, data in blobs:
             self.heads[sha] = head_fact(data)
             for f in by_blob.pop(sha, ()):
                 self._tick()
@@ -263,7 +344,7 @@ class _BlobSource:
             reader.close()
 
 
-@dataclass
+@record
 class IndexSnapshot(_BlobSource):
     """The staged content: blobs in the index that differ from HEAD (added, copied, modified,
     renamed). Deletions and submodules do not count; the working file is never read."""
@@ -287,7 +368,7 @@ class IndexSnapshot(_BlobSource):
         return tuple(sorted(entries, key=lambda f: f.relpath))
 
 
-@dataclass
+@record
 class HistorySnapshot(_BlobSource):
     """Blobs introduced by commits (all refs, or a range), each (path, blob) read once."""
 

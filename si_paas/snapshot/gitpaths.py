@@ -21,8 +21,9 @@ import os
 import stat
 import subprocess
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+from si_paas.records import record
 
 # Git directories that dotfiles tools and tutorials keep beside the files they track.
 DOTFILES_GIT_DIRS = (
@@ -100,7 +101,7 @@ def is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExternalWorktree:
     """A work tree whose git directory is not a `.git` entry inside it."""
 
@@ -109,7 +110,7 @@ class ExternalWorktree:
     how: str  # what makes it one, for messages: "bare repository ~/.cfg", "GIT_WORK_TREE"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Holder:
     """The work tree that holds a path, and, for an external one, how it was found."""
 

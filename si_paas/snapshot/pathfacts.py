@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from si_paas.records import record
 from si_paas.snapshot.gitpaths import Holder, enclosing_worktree, holding_worktree, real, symlinks_under
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class PathFacts:
     """Memoised filesystem facts of one snapshot."""
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from si_paas.detect.chunks import Content
+from si_paas.records import record
 from si_paas.snapshot.pathfacts import PathFacts
 from si_paas.snapshot.state import StateSnapshot
 from si_paas.snapshot.worktree import RepoFile
@@ -39,7 +40,7 @@ class FileSource(Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class Snapshot:
     """Built once per command by `services/judge.build_snapshot` from a `SnapshotSpec`;
     never configured afterwards. Every part is read lazily and at most once; `memo` holds

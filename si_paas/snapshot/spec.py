@@ -9,10 +9,12 @@ or the clock itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from si_paas.records import record
 
 if TYPE_CHECKING:
     from si_paas.state.contexts import Context
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 Source = Literal["worktree", "staged", "history"]
 
 
-@dataclass(frozen=True, eq=False)
+@record(frozen=True, eq=False)
 class SnapshotSpec:
     """Everything a snapshot is built from.
 

@@ -7,12 +7,13 @@ import errno
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from si_paas.errors import InputError
+from si_paas.records import record
 from si_paas.state import fsio
 from si_paas.state.layout import EVENT_FILES, StateLayout
 from si_paas.walk import TOO_LONG, count, walk
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # the state modules load when the state is read: a staged sca
 Items = list[dict[str, Any]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FileMode:
     """Mode and owner of one path under the state root."""
 
@@ -34,7 +35,7 @@ class FileMode:
     uid: int
 
 
-@dataclass
+@record
 class StateSnapshot:
     """The state root as the engine sees it. `overlay` holds a proposed change not yet written.
 

@@ -8,12 +8,13 @@ import os
 import stat
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 
 from si_paas.detect.chunks import LARGE_FILE_BYTES, Content, FileContent
 from si_paas.errors import InputError
+from si_paas.records import record
 from si_paas.snapshot.gitpaths import enclosing_worktree, real
 from si_paas.snapshot.heads import HEAD_BYTES, head_fact
 from si_paas.walk import walk
@@ -26,7 +27,7 @@ _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_NOCTTY
 _NOT_A_FILE = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RepoFile:
     """One file of a worktree: its repo-relative POSIX path and its git status."""
 
@@ -102,7 +103,7 @@ def _read_all(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-@dataclass
+@record
 class WorktreeSnapshot:
     """Files of one folder. In a git work tree: tracked, untracked (not ignored) and ignored."""
 

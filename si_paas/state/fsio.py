@@ -6,19 +6,19 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from si_paas.errors import InputError
+from si_paas.lazyregex import lazy
 from si_paas.textfile import decode_json, open_regular, read_text
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 TMP_SUFFIX = ".tmp"
-_TMP_RE = re.compile(r"\..+\.([0-9]{1,10})\.[A-Za-z0-9_]+\.tmp")
-_REMOVING_RE = re.compile(r"\.removing-.+-([0-9]{1,10})")
+_TMP_RE = lazy(r"\..+\.([0-9]{1,10})\.[A-Za-z0-9_]+\.tmp")
+_REMOVING_RE = lazy(r"\.removing-.+-([0-9]{1,10})")
 
 
 def pid_alive(pid: int) -> bool:

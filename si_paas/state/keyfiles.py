@@ -6,8 +6,6 @@ nothing here needs a cryptography library, so the pre-commit hook's quick path s
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import stat
 from pathlib import Path
@@ -21,6 +19,9 @@ KEY_BYTES = 32
 
 def decode_key(text: str, where: str) -> bytes:
     """The 32 key bytes of base64 `text`; anything else is an InputError naming `where`."""
+    import base64
+    import binascii
+
     try:
         raw = base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):
@@ -64,5 +65,7 @@ def create_key_file(path: Path, material: bytes | None = None, *, private_parent
         except FileNotFoundError:
             pass
         material = material or os.urandom(KEY_BYTES)
+        import base64
+
         fsio.atomic_write_bytes(path, base64.b64encode(material) + b"\n")
         return material

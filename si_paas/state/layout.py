@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from si_paas.errors import InputError, UsageError
+from si_paas.lazyregex import lazy
+from si_paas.records import record
 
 STATE_ROOT_ENV = "SI_PAAS_STATE_ROOT"
 DEFAULT_STATE_ROOT = "~/.si/paas"
@@ -21,8 +21,8 @@ EVENT_FILES = {
 
 # Names are matched with fullmatch, never `^...$`: `$` also matches before a final newline,
 # so "oss-demo\n" would pass as a second, different "oss-demo".
-_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_LABEL_KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,62}")
+_NAME_RE = lazy(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_LABEL_KEY_RE = lazy(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,62}")
 
 
 def validate_name(value: str, what: str) -> str:
@@ -75,7 +75,7 @@ def state_root_from_env(env: dict[str, str] | None = None) -> Path:
     return path_from_env(STATE_ROOT_ENV, DEFAULT_STATE_ROOT, env)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StateLayout:
     """Paths of one state root. Pure: building one touches no disk."""
 
