@@ -57,6 +57,7 @@ def _judge(
     never holds, so such a run judges every blob afresh.
     """
     if not isinstance(repo, HistorySnapshot) or snap.legacy_baseline:
+        _ = scan.matcher  # chosen (and any database loaded) once, before workers fork
         yield from map_files(repo, files, scan_one, cap)
         return
     from si_paas.engine.judged import JudgedBlobs
@@ -73,6 +74,8 @@ def _judge(
         else:
             todo.append(f)
     repo.advance(len(known))
+    if todo:  # an unchanged history reads nothing, so no matcher is chosen
+        _ = scan.matcher
     for f, hits in map_files(repo, todo, scan_one, cap):
         known[f] = hits
         cache.put(f, hits, plain_head=f.content_key in repo.heads and repo.heads[f.content_key] is None)
@@ -85,11 +88,13 @@ def _judge(
 @check_kind("repo.no_plaintext_secrets", _PARAMS)
 def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
     """Plaintext secrets in tracked and untracked files (ignored files are not published)."""
+    from si_paas.detect.matcher import requested
     from si_paas.detect.scanner import is_binary_content
 
     listed = {id(repo): list(repo.content_files()) for repo in snap.repos}
     scan = scanner(snap, files=sum(len(v) for v in listed.values()))
-    _ = scan.matcher  # chosen (and any database loaded) once, before workers fork
+    if requested() != "auto":  # a backend asked for is loaded (or refused) whatever is read
+        _ = scan.matcher
 
     def scan_one(f: RepoFile, data: Content) -> list[Finding] | None:
         # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.

@@ -1,0 +1,162 @@
+"""What each commit introduces, kept between runs so an unchanged history lists no diff again.
+
+A history snapshot needs, per commit in walk order, its author date and the (mode, blob,
+path) entries of `git log --raw --diff-filter=ACMR --no-renames`. Given a commit id, both
+are fixed (the id pins the tree, the parents and the dates), so they are kept per commit in
+one file per repository under the user's cache folder (`diskcache.repo_folder`, beside the
+judged blobs; never in the repository). A run lists the commits with `git rev-list
+--reverse` and asks `git log --no-walk --stdin` only for those not kept yet.
+
+The file is written atomically, 0600, behind a SHA-256 of its content; it is ignored (and
+rebuilt) when damaged, not the user's or writable by others. It holds commit and blob ids,
+dates and paths, never file content. A shallow repository (a boundary commit's parents are
+missing, so its diff is not its own) and one with replace refs or grafts (an id no longer
+names what git shows) are listed afresh, and nothing is kept for them.
+`SI_PAAS_NO_CACHE=1` turns it off with the rest of the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from si_paas import diskcache
+from si_paas.errors import InputError
+
+# One commit's record: (author date, its (mode, blob, path) entries); None when git log
+# shows nothing for it (no added, copied, modified or renamed file: a merge, a deletion).
+Record = tuple[str, tuple[tuple[str, str, str], ...]] | None
+
+LOG_ARGS = (
+    "--format=%x01%H%x00%aI",
+    "--raw",
+    "-z",
+    "--no-abbrev",
+    "--diff-filter=ACMR",
+    "--no-renames",
+)
+_NAME = "commits-v1.log"
+_BATCH = 2000  # commit ids per `git log --stdin`
+
+
+def _git(root: Path, args: Sequence[str], text: str | None = None) -> bytes:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(root), *args],
+            check=True,
+            capture_output=True,
+            input=None if text is None else text.encode("ascii"),
+        ).stdout
+    except FileNotFoundError:
+        raise InputError("git is not installed or not on PATH") from None
+    except subprocess.CalledProcessError as exc:
+        lines = exc.stderr.decode(errors="replace").strip().splitlines()
+        raise InputError(f"{root}: git {args[0]} failed: {lines[-1] if lines else exc}") from None
+
+
+def parse_log(out: bytes) -> dict[str, Record]:
+    """The record of each commit in the output of `git log LOG_ARGS`."""
+    tokens = [t for t in out.decode("utf-8", "surrogateescape").split("\0") if t]
+    records: dict[str, Record] = {}
+    entries: list[tuple[str, str, str]] = []
+    commit, date, i = "", "", 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token == "\n":  # the separator after a commit's header; a path "\n" is
+            i += 1  # consumed with its entry below, never seen here
+            continue
+        if token.startswith("\x01"):
+            if commit:
+                records[commit] = (date, tuple(entries))
+            commit, date, entries, i = token[1:], tokens[i + 1], [], i + 2
+            continue
+        parts = token.lstrip("\n")[1:].split(" ")
+        entries.append((parts[1], parts[3], tokens[i + 1]))
+        i += 2
+    if commit:
+        records[commit] = (date, tuple(entries))
+    return records
+
+
+def _cacheable(root: Path) -> bool:
+    """True when commit ids pin what git log shows: not shallow, no replace refs, no grafts."""
+    if os.environ.get("GIT_REPLACE_REF_BASE") or os.environ.get("GIT_GRAFT_FILE"):
+        return False
+    out = _git(root, ["rev-parse", "--is-shallow-repository", "--git-common-dir"]).decode(
+        "utf-8", "surrogateescape"
+    )
+    shallow, _, common = out.partition("\n")
+    if shallow.strip() != "false":
+        return False
+    common_dir = Path(common.strip())
+    if not common_dir.is_absolute():
+        common_dir = root / common_dir
+    if (common_dir / "info" / "grafts").exists():
+        return False
+    return not _git(root, ["for-each-ref", "--count=1", "--format=%(refname)", "refs/replace/"]).strip()
+
+
+def _load(folder: Path) -> dict[str, Record]:
+    """The kept records, or none when the file is missing, damaged or not to be trusted."""
+    doc = diskcache.read_sealed(folder, _NAME)
+    kept = doc.get("commits") if isinstance(doc, dict) else None
+    if not isinstance(kept, dict):
+        return {}
+    records: dict[str, Record] = {}
+    try:
+        for commit, item in kept.items():
+            if item == 0:
+                records[commit] = None
+                continue
+            date, entries = item
+            if not isinstance(date, str):
+                return {}
+            records[commit] = (date, tuple(_entry(e) for e in entries))
+    except (TypeError, ValueError):
+        return {}
+    return records
+
+
+def _entry(item: Any) -> tuple[str, str, str]:
+    mode, blob, path = item
+    if not (isinstance(mode, str) and isinstance(blob, str) and isinstance(path, str)):
+        raise ValueError("not an entry")
+    return mode, blob, path
+
+
+def _save(folder: Path, records: dict[str, Record]) -> None:
+    kept = {c: 0 if rec is None else [rec[0], [list(e) for e in rec[1]]] for c, rec in records.items()}
+    doc = {"commits": kept}
+    diskcache.write_sealed(folder, _NAME, doc)
+
+
+def _ask_git(root: Path, commits: Sequence[str]) -> dict[str, Record]:
+    """The record of each of `commits` from `git log --no-walk --stdin` (None: not shown)."""
+    found: dict[str, Record] = {}
+    for start in range(0, len(commits), _BATCH):
+        batch = commits[start : start + _BATCH]
+        names = "".join(f"{c}\n" for c in batch)
+        out = _git(root, ["log", "--no-walk=unsorted", "--stdin", *LOG_ARGS], names)
+        found.update(parse_log(out))
+    return {c: found.get(c) for c in commits}
+
+
+def history(root: Path, rev_range: Sequence[str]) -> list[tuple[str, Record]]:
+    """(commit id, record) of every commit of `rev_range`, oldest first, in the order of
+    `git log --reverse`: kept records where there are, git log for the others."""
+    order = _git(root, ["rev-list", "--reverse", *rev_range]).decode("ascii", "replace").split()
+    folder = diskcache.repo_folder(root)
+    if folder is not None and not _cacheable(root):
+        folder = None
+    kept = _load(folder) if folder is not None else {}
+    missing = [c for c in order if c not in kept]
+    if missing:
+        kept.update(_ask_git(root, missing))
+        if folder is not None:
+            listed = set(order)
+            # An --all listing holds every commit still reachable; a range keeps the rest.
+            _save(folder, {c: r for c, r in kept.items() if c in listed} if "--all" in rev_range else kept)
+    return [(c, kept[c]) for c in order]
