@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 Severity = Literal["critical", "high", "medium", "low"]
@@ -29,9 +29,30 @@ class Finding:
     legacy_fingerprint: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form; empty optional fields are dropped."""
-        data = asdict(self)
-        del data["legacy_fingerprint"]
-        if not data["extra"]:
+        """JSON-ready form; empty optional fields are dropped. Like `asdict`, nested dicts,
+        lists and tuples are copies, without its per-value deep copy."""
+        data: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        if self.extra:
+            data["extra"] = _copied(self.extra)
+        else:
             del data["extra"]
-        return {k: v for k, v in data.items() if v is not None}
+        return data
+
+
+def _copied(value: Any) -> Any:
+    """`value` with its dicts, lists and tuples copied (what `asdict` does to a field)."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copied(v) for v in value)
+    return value
+
+
+# The fields a finding's JSON form holds, in declaration order; never the legacy fingerprint.
+_FIELDS = tuple(f.name for f in fields(Finding) if f.name != "legacy_fingerprint")
