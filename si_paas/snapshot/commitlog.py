@@ -39,7 +39,6 @@ LOG_ARGS = (
     "--no-renames",
 )
 _NAME = "commits-v1.log"
-_BATCH = 2000  # commit ids per `git log --stdin`
 
 
 def _git(root: Path, args: Sequence[str], text: str | None = None) -> bytes:
@@ -81,28 +80,48 @@ def parse_log(out: bytes) -> dict[str, Record]:
     return records
 
 
-def _cacheable(root: Path) -> bool:
-    """True when commit ids pin what git log shows: not shallow, no replace refs, no grafts."""
-    if os.environ.get("GIT_REPLACE_REF_BASE") or os.environ.get("GIT_GRAFT_FILE"):
-        return False
-    out = _git(root, ["rev-parse", "--is-shallow-repository", "--git-common-dir"]).decode(
-        "utf-8", "surrogateescape"
-    )
-    shallow, _, common = out.partition("\n")
-    if shallow.strip() != "false":
+def _start(root: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
+    try:
+        pipe = subprocess.PIPE
+        return subprocess.Popen(["git", "-C", str(root), *args], stdout=pipe, stderr=pipe)
+    except FileNotFoundError:
+        raise InputError("git is not installed or not on PATH") from None
+
+
+def _finish(root: Path, proc: subprocess.Popen[bytes]) -> bytes:
+    """The output of a git started by `_start`; InputError when it failed."""
+    out, err = proc.communicate()
+    if proc.returncode:
+        lines = err.decode(errors="replace").strip().splitlines()
+        args = proc.args[3] if isinstance(proc.args, list) else "git"
+        raise InputError(f"{root}: git {args} failed: {lines[-1] if lines else proc.returncode}")
+    return out
+
+
+_PROBES = (
+    ("rev-parse", "--is-shallow-repository", "--git-common-dir"),
+    ("for-each-ref", "--count=1", "--format=%(refname)", "refs/replace/"),
+)
+
+
+def _cacheable(root: Path, probes: Sequence[bytes]) -> bool:
+    """True when commit ids pin what git log shows: not shallow, no replace refs, no grafts
+    (`probes`: the output of each of _PROBES)."""
+    shallow, _, common = probes[0].decode("utf-8", "surrogateescape").partition("\n")
+    if shallow.strip() != "false" or probes[1].strip():
         return False
     common_dir = Path(common.strip())
     if not common_dir.is_absolute():
         common_dir = root / common_dir
-    if (common_dir / "info" / "grafts").exists():
-        return False
-    return not _git(root, ["for-each-ref", "--count=1", "--format=%(refname)", "refs/replace/"]).strip()
+    return not (common_dir / "info" / "grafts").exists()
 
 
 def _load(folder: Path) -> dict[str, Record]:
     """The kept records, or none when the file is missing, damaged or not to be trusted."""
     doc = diskcache.read_sealed(folder, _NAME)
-    kept = doc.get("commits") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or doc.get("args") != list(LOG_ARGS):  # made by another listing
+        return {}
+    kept = doc.get("commits")
     if not isinstance(kept, dict):
         return {}
     records: dict[str, Record] = {}
@@ -129,29 +148,41 @@ def _entry(item: Any) -> tuple[str, str, str]:
 
 def _save(folder: Path, records: dict[str, Record]) -> None:
     kept = {c: 0 if rec is None else [rec[0], [list(e) for e in rec[1]]] for c, rec in records.items()}
-    doc = {"commits": kept}
+    doc = {"args": list(LOG_ARGS), "commits": kept}
     diskcache.write_sealed(folder, _NAME, doc)
 
 
 def _ask_git(root: Path, commits: Sequence[str]) -> dict[str, Record]:
-    """The record of each of `commits` from `git log --no-walk --stdin` (None: not shown)."""
-    found: dict[str, Record] = {}
-    for start in range(0, len(commits), _BATCH):
-        batch = commits[start : start + _BATCH]
-        names = "".join(f"{c}\n" for c in batch)
-        out = _git(root, ["log", "--no-walk=unsorted", "--stdin", *LOG_ARGS], names)
-        found.update(parse_log(out))
+    """The record of each of `commits` from one `git log --no-walk --stdin` (None: not
+    shown)."""
+    out = _git(root, ["log", "--no-walk=unsorted", "--stdin", *LOG_ARGS], "".join(f"{c}\n" for c in commits))
+    found = parse_log(out)
     return {c: found.get(c) for c in commits}
 
 
 def history(root: Path, rev_range: Sequence[str]) -> list[tuple[str, Record]]:
     """(commit id, record) of every commit of `rev_range`, oldest first, in the order of
-    `git log --reverse`: kept records where there are, git log for the others."""
-    order = _git(root, ["rev-list", "--reverse", *rev_range]).decode("ascii", "replace").split()
+    `git log --reverse`: kept records where there are, git log for the others.
+
+    The listing and the probes of `_cacheable` run side by side while the kept file loads.
+    """
     folder = diskcache.repo_folder(root)
-    if folder is not None and not _cacheable(root):
+    if os.environ.get("GIT_REPLACE_REF_BASE") or os.environ.get("GIT_GRAFT_FILE"):
         folder = None
-    kept = _load(folder) if folder is not None else {}
+    started = [_start(root, ["rev-list", "--reverse", *rev_range])]
+    try:
+        if folder is not None:
+            started += [_start(root, probe) for probe in _PROBES]
+        kept = _load(folder) if folder is not None else {}
+        outputs = [_finish(root, proc) for proc in started]
+    finally:
+        for proc in started:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    order = outputs[0].decode("ascii", "replace").split()
+    if folder is not None and not _cacheable(root, outputs[1:]):
+        folder, kept = None, {}
     missing = [c for c in order if c not in kept]
     if missing:
         kept.update(_ask_git(root, missing))

@@ -255,3 +255,14 @@ def test_the_log_holds_ids_dates_and_paths_only_and_is_the_users(repo: Path) -> 
     assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
     assert not list(repo.rglob("commits-v1.log"))
     assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_paths_that_are_not_utf8_or_hold_newlines_come_back_whole(repo: Path) -> None:
+    odd = [os.fsdecode(b"caf\xe9.txt"), "new\nline.txt", " lead and trail "]
+    for name in odd:
+        (repo / name).write_text(f"{name!r}\n")
+    _commit(repo, "odd names", {})
+    expected = _one_log(repo, ("--all",))
+    assert set(odd) <= {f.relpath for f in expected}
+    assert _listing(repo) == expected  # cold: kept with escapes
+    assert _listing(repo) == expected  # warm: read back the same
