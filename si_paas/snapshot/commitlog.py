@@ -21,7 +21,6 @@ import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from si_paas import diskcache
 from si_paas.errors import InputError
@@ -117,7 +116,10 @@ def _cacheable(root: Path, probes: Sequence[bytes]) -> bool:
 
 
 def _load(folder: Path) -> dict[str, Record]:
-    """The kept records, or none when the file is missing, damaged or not to be trusted."""
+    """The kept records, or none when the file is missing, damaged or not to be trusted.
+
+    A commit is kept as 0 (git log shows nothing for it) or [date, its entries' fields
+    joined by NUL, which no path holds]."""
     doc = diskcache.read_sealed(folder, _NAME)
     if not isinstance(doc, dict) or doc.get("args") != list(LOG_ARGS):  # made by another listing
         return {}
@@ -125,31 +127,27 @@ def _load(folder: Path) -> dict[str, Record]:
     if not isinstance(kept, dict):
         return {}
     records: dict[str, Record] = {}
-    try:
-        for commit, item in kept.items():
-            if item == 0:
-                records[commit] = None
-                continue
-            date, entries = item
-            if not isinstance(date, str):
-                return {}
-            records[commit] = (date, tuple(_entry(e) for e in entries))
-    except (TypeError, ValueError):
-        return {}
+    for commit, item in kept.items():
+        if item == 0:
+            records[commit] = None
+            continue
+        if not (
+            isinstance(item, list)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], str)
+        ):
+            return {}
+        fields = item[1].split("\0") if item[1] else []
+        if len(fields) % 3:
+            return {}
+        records[commit] = (item[0], tuple(zip(fields[0::3], fields[1::3], fields[2::3], strict=True)))
     return records
 
 
-def _entry(item: Any) -> tuple[str, str, str]:
-    mode, blob, path = item
-    if not (isinstance(mode, str) and isinstance(blob, str) and isinstance(path, str)):
-        raise ValueError("not an entry")
-    return mode, blob, path
-
-
 def _save(folder: Path, records: dict[str, Record]) -> None:
-    kept = {c: 0 if rec is None else [rec[0], [list(e) for e in rec[1]]] for c, rec in records.items()}
-    doc = {"args": list(LOG_ARGS), "commits": kept}
-    diskcache.write_sealed(folder, _NAME, doc)
+    kept = {c: 0 if r is None else [r[0], "\0".join(x for e in r[1] for x in e)] for c, r in records.items()}
+    diskcache.write_sealed(folder, _NAME, {"args": list(LOG_ARGS), "commits": kept})
 
 
 def _ask_git(root: Path, commits: Sequence[str]) -> dict[str, Record]:

@@ -163,7 +163,7 @@ def test_a_damaged_or_tampered_log_is_refused_and_rebuilt(repo: Path) -> None:
     path = _log_file(repo)
     good = path.read_bytes()
     head, _, body = good.partition(b"\n")
-    forged = body.replace(b'"c.txt"', b'"forged.txt"')
+    forged = body.replace(b"c.txt", b"forged.txt")
     assert forged != body
     damaged = [
         b"",
@@ -195,7 +195,7 @@ def test_a_log_others_may_write_is_ignored(repo: Path) -> None:
     _listing(repo)
     path = _log_file(repo)
     head, _, body = path.read_bytes().partition(b"\n")
-    forged = body.replace(b'"c.txt"', b'"forged.txt"')
+    forged = body.replace(b"c.txt", b"forged.txt")
     resealed = head[:-64] + hashlib.sha256(forged).hexdigest().encode() + b"\n" + forged
     path.write_bytes(resealed)
     assert any(f.relpath == "forged.txt" for f in _listing(repo))  # a sealed file is trusted...
