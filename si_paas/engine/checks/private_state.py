@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,9 +42,10 @@ def no_private_state(snap: Snapshot, params: dict[str, Any], policy: Policy) -> 
     statuses = set(params["statuses"])
     by_content = bool(params["content"] and patterns.content)
     findings = []
+    match = functools.cache(patterns.match)  # a history lists a path once per blob
     for repo in snap.repos:
         listed = [
-            (f, patterns.match(f.relpath))
+            (f, match(f.relpath))
             for f in repo.files
             if f.status in statuses or f.status in ("staged", "history")
         ]
