@@ -100,9 +100,6 @@ def _by_content(
     """The content rule `f`'s bytes satisfy (and the archive member), or None: kept for a
     history blob checked before, else judged on its head and, when that could be state,
     on up to `max_content_size` bytes."""
-    from si_paas.detect.private_state import PrivateStateMatch
-    from si_paas.detect.state_content import HEAD_BYTES
-
     blob = f.blob if verdicts is not None else None
     if blob:
         known, verdict = verdicts.get(blob)  # type: ignore[union-attr]
@@ -111,12 +108,16 @@ def _by_content(
                 return None
             rule = next((r for r in patterns.content if r.id == verdict[0]), None)
             if rule is not None:
+                from si_paas.detect.private_state import PrivateStateMatch
+
                 return PrivateStateMatch(rule.id, rule.description, rule.severity), verdict[1]
     head = repo.content_head(f)  # noted when the secret scan read the file
     if head is None:
         if blob and f.content_key in repo.heads:  # read, and plainly not state
             verdicts.put(blob, None)  # type: ignore[union-attr]
         return None
+    from si_paas.detect.state_content import HEAD_BYTES
+
     data = head if len(head) < HEAD_BYTES else repo.peek(f, max_content_size)
     if data is None:  # gone since its head was read: judged again next time
         return None
