@@ -40,6 +40,12 @@ LOG_ARGS = (
 _NAME = "commits-v1.log"
 
 
+def _env() -> dict[str, str]:
+    """The environment with git's output fully buffered: on a pipe git otherwise flushes
+    every commit, one write (and one wake-up of the reader) per line."""
+    return {**os.environ, "GIT_FLUSH": "0"}
+
+
 def _git(root: Path, args: Sequence[str], text: str | None = None) -> bytes:
     try:
         return subprocess.run(
@@ -47,6 +53,7 @@ def _git(root: Path, args: Sequence[str], text: str | None = None) -> bytes:
             check=True,
             capture_output=True,
             input=None if text is None else text.encode("ascii"),
+            env=_env(),
         ).stdout
     except FileNotFoundError:
         raise InputError("git is not installed or not on PATH") from None
@@ -82,7 +89,7 @@ def parse_log(out: bytes) -> dict[str, Record]:
 def _start(root: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
     try:
         pipe = subprocess.PIPE
-        return subprocess.Popen(["git", "-C", str(root), *args], stdout=pipe, stderr=pipe)
+        return subprocess.Popen(["git", "-C", str(root), *args], stdout=pipe, stderr=pipe, env=_env())
     except FileNotFoundError:
         raise InputError("git is not installed or not on PATH") from None
 
