@@ -25,7 +25,7 @@ PHASES: tuple[tuple[str, str, str], ...] = (
     ("secret scanner: build keyword automaton", "si_paas.detect.scanner", "SecretScanner.__init__"),
     ("work tree listing (git ls-files / walk)", "si_paas.snapshot.worktree", "WorktreeSnapshot.files"),
     ("staged blobs listing (git diff --cached)", "si_paas.snapshot.gitobjects", "IndexSnapshot.files"),
-    ("history listing (git log --raw)", "si_paas.snapshot.gitobjects", "HistorySnapshot.files"),
+    ("history listing (git rev-list, commit log)", "si_paas.snapshot.gitobjects", "HistorySnapshot.files"),
     ("check: no-repo-private-state", "si_paas.engine.checks.private_state", "no_private_state"),
     (
         "  private-state patterns: cached load, per file",

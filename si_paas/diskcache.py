@@ -27,6 +27,8 @@ CACHE_ENV = "SI_PAAS_CACHE_DIR"
 NO_CACHE_ENV = "SI_PAAS_NO_CACHE"
 MAX_ENTRIES = 256
 _SUBDIR = "checked-v1"
+JUDGED_SUBDIR = "judged-v1"  # per-repository caches of history scans
+_SEAL = b"si-paas sealed v1 sha256:"
 _PACKAGE = Path(__file__).resolve().parent
 _stamp: str | None = None
 # The code a checked document depends on, besides engine/checks/ (parameter schemas) and the
@@ -92,6 +94,54 @@ def key_for(kind: str, content: bytes) -> str:
     digest = hashlib.sha256(f"{kind}\0{code_stamp()}\0".encode())
     digest.update(content)
     return digest.hexdigest()
+
+
+def repo_folder(repo_root: Path) -> Path | None:
+    """The folder of `repo_root`'s history caches (`judged-v1/<digest of its real path>`),
+    or None when caching is off. Never inside the repository."""
+    root = cache_root()
+    if root is None:
+        return None
+    key = hashlib.sha256(os.fsencode(os.path.realpath(repo_root))).hexdigest()[:32]
+    return root / JUDGED_SUBDIR / key
+
+
+def write_sealed(folder: Path, name: str, doc: Any) -> None:
+    """Write `doc` as JSON behind a header holding the SHA-256 of that JSON, atomically
+    (0600, in a 0700 folder); errors are ignored."""
+    try:
+        body = json.dumps(doc, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError):
+        return
+    _write(folder, name, _SEAL + hashlib.sha256(body).hexdigest().encode() + b"\n" + body, prune=False)
+
+
+def read_sealed(folder: Path, name: str) -> Any | None:
+    """The document `write_sealed` wrote, or None when it is missing, damaged (its digest
+    does not match), not a regular file, not the current user's or writable by others."""
+    import stat
+
+    if not _trusted(folder):
+        return None
+    try:
+        fd = os.open(folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return None
+            data = fh.read()
+    except OSError:
+        return None
+    head, _, body = data.partition(b"\n")
+    if not head.startswith(_SEAL) or head[len(_SEAL) :] != hashlib.sha256(body).hexdigest().encode():
+        return None
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
 
 
 def trusted(folder: Path) -> bool:

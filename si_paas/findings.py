@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, field
+from dataclasses import field
 from typing import Any, Literal
 
 from si_paas.records import record
@@ -31,9 +31,31 @@ class Finding:
     legacy_fingerprint: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form; empty optional fields are dropped."""
-        data = asdict(self)
-        del data["legacy_fingerprint"]
-        if not data["extra"]:
+        """JSON-ready form; empty optional fields are dropped. Like `asdict`, nested dicts,
+        lists and tuples are copies, without its per-value deep copy."""
+        data: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        if self.extra:
+            data["extra"] = _copied(self.extra)
+        else:
             del data["extra"]
-        return {k: v for k, v in data.items() if v is not None}
+        return data
+
+
+def _copied(value: Any) -> Any:
+    """`value` with its dicts, lists and tuples copied (what `asdict` does to a field)."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_copied(v) for v in value)
+    return value
+
+
+# The fields a finding's JSON form holds, in declaration order; never the legacy fingerprint.
+# Read from the annotations: a `record` class is a dataclass only from its first instance.
+_FIELDS = tuple(name for name in Finding.__annotations__ if name != "legacy_fingerprint")

@@ -107,9 +107,9 @@ def _warn(warnings: list[str]) -> None:
 
 def _audit_failure(inv: Invocation) -> None:
     """Audit failures never mask the command's own outcome, but they are reported."""
-    from si_paas.report.console import err
-
     if inv.audit_failure is not None:
+        from si_paas.report.console import err
+
         err().print(
             f"warning: audit event not written: {inv.audit_failure}",
             markup=False,

@@ -30,7 +30,6 @@ from si_paas.findings import Finding
 from si_paas.snapshot.worktree import RepoFile
 
 BINARY = "binary"
-_SUBDIR = "judged-v1"
 _CODE = ("detect", "findings.py", "secretwords.py", "engine/judged.py", "engine/checks/secrets.py")
 
 
@@ -64,9 +63,7 @@ class JudgedBlobs:
         explain mode (empty if none)."""
         from si_paas.state.fingerprintkey import key_identity
 
-        root = diskcache.cache_root()
-        repo_key = hashlib.sha256(os.fsencode(os.path.realpath(repo_root))).hexdigest()[:32]
-        folder = None if root is None else root / _SUBDIR / repo_key
+        folder = diskcache.repo_folder(repo_root)
         stamp = "\0".join(
             (
                 pack_digest,

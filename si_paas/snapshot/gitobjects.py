@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from si_paas.errors import InputError
 from si_paas.records import record
@@ -18,6 +17,8 @@ from si_paas.snapshot.worktree import DEFAULT_MAX_FILE_SIZE, RepoFile, drop_excl
 _NULL_SHA = "0" * 40
 _SUBMODULE = "160000"
 _SYMLINK = "120000"
+# The commit metadata of a history entry, in sorted order (as `RepoFile.info` holds it).
+_ENDS = ("first_commit", "first_date", "first_ordinal", "last_commit", "last_date", "last_ordinal")
 
 
 def _git(root: Path, *args: str) -> bytes:
@@ -143,11 +144,13 @@ def _end(proc: subprocess.Popen[bytes]) -> None:
                 pipe.close()
 
 
-def stream_blobs(root: Path, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-    """The content of each blob, in order, from one `git cat-file --batch`.
+def stream_blobs(root: Path, shas: Sequence[str], limit: int | None = None) -> Iterator[tuple[str, bytes]]:
+    """The content of each blob (its first `limit` bytes, when given), in order, from one
+    `git cat-file --batch`.
 
     A thread writes the object names while this reads the contents, so git never waits for
-    a round trip per blob. Missing objects are left out. Stopping early ends git.
+    a round trip per blob. Missing objects are left out. Stopping early ends git. Past
+    `limit`, a blob is read in chunks and dropped, never held whole.
     """
     if not shas:
         return
@@ -180,7 +183,13 @@ def stream_blobs(root: Path, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]
             if header[1] == b"missing" or len(header) < 3:
                 continue
             size = int(header[2])
-            data = stdout.read(size)
+            data = stdout.read(size if limit is None else min(size, limit))
+            left = size - len(data)
+            while left > 0:
+                dropped = stdout.read(min(left, BlobPeeker._CHUNK))
+                if not dropped:
+                    break
+                left -= len(dropped)
             stdout.read(1)  # the newline after the content
             yield header[0].decode("ascii"), data
     finally:
@@ -313,13 +322,24 @@ class _BlobSource:
             self._read_count += count
             self.progress(self._read_count, len(self.files))
 
+    def prefetch_heads(self, files: Iterable[RepoFile]) -> None:
+        """Learn the head fact of each blob of `files` not read yet, through one streamed
+        `git cat-file --batch` (HEAD_BYTES of each), so `content_head` need not peek them one
+        by one. A missing blob stays unknown."""
+        wanted = list(dict.fromkeys(f.blob for f in files if f.blob and f.blob not in self.heads))
+        for sha, head in stream_blobs(self.root, wanted, HEAD_BYTES):
+            self.heads[sha] = head_fact(head)
+
     def content_head(self, f: RepoFile) -> bytes | None:
         """The blob's first HEAD_BYTES when they could be private state by content, else
         None: from the read of the blob, or peeked when it was never read."""
         if f.content_key in self.heads:
             return self.heads[f.content_key]
         head = self.peek(f, HEAD_BYTES)
-        return None if head is None else head_fact(head)
+        if head is None:
+            return None
+        fact = self.heads[f.content_key] = head_fact(head)
+        return fact
 
     def peek(self, f: RepoFile, limit: int) -> bytes | None:
         """Up to `limit` leading bytes of the blob (None when missing); no progress or skip
@@ -370,45 +390,34 @@ class IndexSnapshot(_BlobSource):
 
 @record
 class HistorySnapshot(_BlobSource):
-    """Blobs introduced by commits (all refs, or a range), each (path, blob) read once."""
+    """Blobs introduced by commits (all refs, or a range), each (path, blob) read once;
+    what each commit introduces comes from the commit log (`snapshot/commitlog.py`)."""
 
     rev_range: tuple[str, ...] = ("--all",)
 
     @cached_property
     def files(self) -> tuple[RepoFile, ...]:
-        out = _git(
-            self.root,
-            "log",
-            *self.rev_range,
-            "--format=%x01%H%x00%aI",
-            "--raw",
-            "-z",
-            "--no-abbrev",
-            "--diff-filter=ACMR",
-            "--no-renames",
-            "--reverse",
-        ).decode("utf-8", "surrogateescape")
-        tokens = [t for t in out.split("\0") if t]
-        seen: dict[tuple[str, str], dict[str, Any]] = {}
-        commit, date, ordinal, i = "", "", 0, 0
-        while i < len(tokens):
-            token = tokens[i]
-            if token == "\n":  # the separator after a commit's header; a path "\n" is
-                i += 1  # consumed by _parse_raw with its entry, never seen here
+        from si_paas.snapshot.commitlog import history
+
+        # per (path, blob): [first commit, date, ordinal, last commit, date, ordinal]
+        seen: dict[tuple[str, str], list[str]] = {}
+        ordinal = 0
+        for commit, logged in history(self.root, self.rev_range):
+            if logged is None:  # git log shows nothing for it, so it takes no ordinal
                 continue
-            if token.startswith("\x01"):
-                commit, date, i = token[1:], tokens[i + 1], i + 2
-                ordinal += 1  # oldest first: commit times can tie, the order cannot
-                continue
-            mode, sha, path, i = _parse_raw(tokens, i)
-            if mode in (_SUBMODULE, _SYMLINK) or sha == _NULL_SHA:
-                continue
-            entry = seen.setdefault(
-                (path, sha), {"first_commit": commit, "first_date": date, "first_ordinal": str(ordinal)}
-            )
-            entry.update(last_commit=commit, last_date=date, last_ordinal=str(ordinal))
+            date, entries = logged
+            ordinal += 1  # oldest first: commit times can tie, the order cannot
+            number = str(ordinal)
+            for mode, sha, path in entries:
+                if mode in (_SUBMODULE, _SYMLINK) or sha == _NULL_SHA:
+                    continue
+                ends = seen.get((path, sha))
+                if ends is None:
+                    seen[(path, sha)] = [commit, date, number, commit, date, number]
+                else:
+                    ends[3:] = commit, date, number
         listed = [
-            RepoFile(path, "history", blob=sha, info=tuple(sorted(meta.items())))
-            for (path, sha), meta in seen.items()
+            RepoFile(path, "history", blob=sha, info=tuple(zip(_ENDS, ends, strict=True)))
+            for (path, sha), ends in seen.items()
         ]
         return tuple(listed)

@@ -57,39 +57,44 @@ def _judge(
     never holds, so such a run judges every blob afresh.
     """
     if not isinstance(repo, HistorySnapshot) or snap.legacy_baseline:
+        _ = scan.matcher  # chosen (and any database loaded) once, before workers fork
         yield from map_files(repo, files, scan_one, cap)
         return
     from si_paas.engine.judged import JudgedBlobs
 
     cache = JudgedBlobs.open(repo.root, scan.pack.digest, cap, explain=scan.explain)
-    known: dict[RepoFile, list[Finding] | None] = {}
-    todo = []
-    for f in files:
-        judged, hits = cache.get(f)
-        if judged:
-            known[f] = hits
-            if f.content_key in cache.plain_heads:  # the private-state check need not peek
-                repo.heads.setdefault(f.content_key, None)
-        else:
-            todo.append(f)
-    repo.advance(len(known))
+    # Per listed file: (judged before, its findings); the others are read below.
+    answers = [cache.get(f) for f in files]
+    todo = [f for f, (judged, _) in zip(files, answers, strict=True) if not judged]
+    plain, heads = cache.plain_heads, repo.heads
+    for f, (judged, _) in zip(files, answers, strict=True):
+        if judged and f.content_key in plain:  # the private-state check need not peek
+            heads.setdefault(f.content_key, None)
+    repo.advance(len(files) - len(todo))
+    read: dict[RepoFile, list[Finding] | None] = {}
+    if todo:  # an unchanged history reads nothing, so no matcher is chosen
+        _ = scan.matcher
     for f, hits in map_files(repo, todo, scan_one, cap):
-        known[f] = hits
-        cache.put(f, hits, plain_head=f.content_key in repo.heads and repo.heads[f.content_key] is None)
+        read[f] = hits
+        cache.put(f, hits, plain_head=f.content_key in heads and heads[f.content_key] is None)
     cache.save()
-    for f in files:
-        if f in known:
-            yield f, known[f]
+    for f, (judged, hits) in zip(files, answers, strict=True):
+        if judged:
+            yield f, hits
+        elif f in read:
+            yield f, read[f]
 
 
 @check_kind("repo.no_plaintext_secrets", _PARAMS)
 def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
     """Plaintext secrets in tracked and untracked files (ignored files are not published)."""
+    from si_paas.detect.matcher import requested
     from si_paas.detect.scanner import is_binary_content
 
     listed = {id(repo): list(repo.content_files()) for repo in snap.repos}
     scan = scanner(snap, files=sum(len(v) for v in listed.values()))
-    _ = scan.matcher  # chosen (and any database loaded) once, before workers fork
+    if requested() != "auto":  # a backend asked for is loaded (or refused) whatever is read
+        _ = scan.matcher
 
     def scan_one(f: RepoFile, data: Content) -> list[Finding] | None:
         # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
@@ -102,6 +107,8 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
         for f, hits in _judge(snap, repo, listed[id(repo)], scan, scan_one, cap):
             if hits is None:
                 repo.skipped["binary"] = repo.skipped.get("binary", 0) + 1
+                continue
+            if not hits:
                 continue
             where = {**f.describe(), "relpath": f.relpath, "repo": str(repo.root)}
             for hit in hits:
