@@ -241,3 +241,10 @@ def test_a_candidate_line_is_where_the_prefilter_match_ends() -> None:
     # the keyword's line alone cannot match: no candidate
     assert found.candidates("a", Lines("key=\nA\n")) == {}
     assert found.candidates("a", Lines("\n\nkey= A\n")) == {0: {2}}
+
+
+def test_line_starts_learnt_from_text_outside_ascii_are_character_offsets() -> None:
+    text = "é" * 40 + "\n" + "x alpha_abcd1234 y\n" + "tail line\n" * 3  # bytes run ahead of characters
+    lines = Lines(text)
+    assert _hs().candidates("a.txt", lines) == {0: {1}}
+    assert [lines.start(n) for n in range(3)] == [0, 41, 60]

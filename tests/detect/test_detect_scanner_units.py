@@ -313,3 +313,42 @@ def test_a_chunked_scan_orders_one_line_s_findings_by_column(small_chunks: None)
     whole = SHIPPED.scan_text("big.txt", text)
     assert [f.rule for f in whole[:2]] == ["github-pat", "aws-access-key-id"]
     assert SHIPPED.scan_bytes("big.txt", data) == whole
+
+
+def test_a_chunked_scan_of_text_dense_outside_ascii_keeps_offsets(small_chunks: None) -> None:
+    # Characters of two to four bytes, more on some lines than others: a chunk's byte
+    # offsets run ahead of its character offsets by varying amounts.
+    lines = [f"{'é' * (i % 7)}{'中' * (i % 3)}{'😀' * (i % 5)} line {i}\n" for i in range(150)]
+    for at in (9, 40, 77, 120, 149):
+        lines[at] = f"{'中' * (at % 4)}token = '{GHP[:-3]}{at:03d}'\n"
+    data = "".join(lines).encode()
+    text = data.decode()
+    whole = SHIPPED.scan_text("big.txt", text)
+    assert [f.line for f in whole] == [10, 41, 78, 121, 150]
+    assert SHIPPED.scan_bytes("big.txt", data) == whole
+
+
+def test_a_key_block_closing_a_chunked_file_without_a_final_newline_is_found(small_chunks: None) -> None:
+    block = (
+        "-----BEGIN RSA PRIVATE KEY-----\n"
+        + "\n".join("MIIEpAIBAAKCAQEA7qV3mZ9sXk2LwQp8Rt" + f"{i:02d}" + "Yb4Nc6Hd1Fg0Je5Km" for i in range(2))
+        + "\n-----END RSA PRIVATE KEY-----"
+    )
+    for filler in range(60, 100):  # enough filler lines that the BEGIN line is in the last chunk
+        data = ("".join(f"plain filler line {i}\n" for i in range(filler)) + block).encode()
+        if list(chunks.chunks(data))[-1].owned <= data.index(b"-----BEGIN"):
+            break
+    else:
+        pytest.fail("no filler puts the block in the last chunk")
+    whole = SHIPPED.scan_text("big.txt", data.decode())
+    assert [f.rule for f in whole] == ["privatekey-rsa"]
+    assert SHIPPED.scan_bytes("big.txt", data) == whole
+
+
+def test_an_excerpt_leaves_out_other_secrets_wholly_past_its_edges() -> None:
+    other = "ghp_" + "Zk4Tq8Wm2Xb7Nv3Hp6Js1Df9Gc0YaR5Le8Uo"
+    r, r2 = redact(GHP, report_key()), redact(other, report_key())
+    line = f"{GHP} " + "w" * 70 + f" {other}"  # the first ends well before the second's excerpt
+    assert _excerpts(line + "\n") == [(1, f"{r} " + "w" * 59 + "…"), (113, "…" + "w" * 59 + f" {r2}")]
+    line = f"x {GHP} " + "w" * 58 + f" {other}"  # the second starts where the first's excerpt stops
+    assert _excerpts(line + "\n")[0] == (3, f"x {r} " + "w" * 58 + " …")
