@@ -66,3 +66,16 @@ def test_a_duplicate_content_rule_id_is_refused(tmp_path: Path) -> None:
         load_private_state_patterns(path)
     ok = _write(tmp_path, {"patterns": [_pattern("a")], "content": [_content("k"), _content("j")]})
     assert [r.id for r in load_private_state_patterns(ok).content] == ["k", "j"]
+
+
+def test_a_caseless_pattern_no_screen_can_narrow_still_matches(tmp_path: Path) -> None:
+    caseless = {
+        **_pattern("c"),
+        "pattern": "(?i)(?:^|/)our-state$",
+        "examples": {"match": ["OUR-STATE"], "no_match": ["x"]},
+    }
+    loaded = load_private_state_patterns(_write(tmp_path, {"patterns": [caseless]}))
+    assert loaded._screen is None
+    found = loaded.match("ops/Our-State")
+    assert found is not None and found.id == "c"
+    assert loaded.match("ops/other") is None
