@@ -1,4 +1,5 @@
-"""Mutation testing of the policy logic: how many small code changes the fast tests miss.
+"""Mutation testing of the policy logic and the detectors: how many small code changes the
+fast tests miss.
 
     .venv/bin/python bench/mutation.py [--set policy|detect|all] [--module PATH ...]
                                        [--python PY] [--timeout-factor F] [--list] [--json FILE]
@@ -28,7 +29,8 @@ test subset in-process (`pytest -x -q -n 0 -p no:cacheprovider -p no:timeout`) u
 module is never written to disk, so the work tree stays clean and `si` subprocesses are
 unaffected (end-to-end tests are therefore not in the subsets). A failing test run
 "kills" the mutant; a passing one is a survivor; a timeout counts as killed. Mutants
-listed in EQUIVALENT (with why) are reported apart.
+listed in EQUIVALENT (with why, keyed by module, source line and change) are reported
+apart.
 
 Output: one line per surviving mutant (file:line, the change, the source line), then the
 count of mutants, killed, equivalent and surviving per module. Not part of CI and not
@@ -45,7 +47,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,19 +96,301 @@ POLICY_SET: dict[str, list[str]] = {
 }
 DETECT_SET: dict[str, list[str]] = {
     "si_paas/detect/private_state.py": [
+        "tests/detect/test_detect_private_state_units.py",
         "tests/detect/test_detect_private_state.py",
         "tests/services/test_rulestest.py",
         "-k",
         "not end_to_end",
     ],
-    "si_paas/detect/redact.py": ["tests/detect/test_detect_redact.py"],
-    "si_paas/detect/lines.py": ["tests/detect/test_detect_lines.py"],
-    "si_paas/detect/baseline.py": ["tests/detect/test_detect_baseline.py"],
+    "si_paas/detect/redact.py": [
+        "tests/detect/test_detect_redact_units.py",
+        "tests/detect/test_detect_redact.py",
+        "tests/detect/test_redact_repeats_backends.py",
+    ],
+    "si_paas/detect/lines.py": [
+        "tests/detect/test_detect_lines_units.py",
+        "tests/detect/test_detect_lines.py",
+    ],
+    "si_paas/detect/baseline.py": [
+        "tests/detect/test_detect_redact_units.py",
+        "tests/detect/test_detect_baseline.py",
+    ],
+    "si_paas/detect/filters.py": [
+        "tests/detect/test_detect_filter_units.py",
+        "tests/detect/test_detect_filters.py",
+        "tests/detect/test_detect_scanner.py",
+    ],
+    "si_paas/detect/scanner.py": [
+        "tests/detect/test_detect_scanner_units.py",
+        "tests/detect/test_detect_scanner.py",
+        "tests/detect/test_detect_filters.py",
+        "tests/detect/test_detect_lines.py",
+        "tests/detect/test_detect_baseline.py",
+        "tests/detect/test_redact_repeats_backends.py",
+        "tests/detect/test_chunked_scan.py",
+        "-k",
+        "not bounded_memory",
+    ],
+    "si_paas/detect/matcher.py": ["tests/detect/test_detect_matcher_units.py"],
+    "si_paas/detect/ahomatch.py": [
+        "tests/detect/test_detect_matcher_units.py",
+        "tests/detect/test_matcher_differential.py",
+        "tests/detect/test_detect_lines.py",
+        "tests/detect/test_redact_repeats_backends.py",
+    ],
+    "si_paas/detect/prefilter.py": [
+        "tests/detect/test_detect_prefilter_units.py",
+        "tests/detect/test_path_screens.py",
+    ],
+    "si_paas/detect/chunks.py": [
+        "tests/detect/test_detect_chunk_units.py",
+        "tests/detect/test_chunked_scan.py",
+        "-k",
+        "not bounded_memory",
+    ],
+    "si_paas/detect/state_content.py": [
+        "tests/detect/test_detect_state_content.py",
+        "tests/detect/test_detect_private_state.py",
+        "tests/detect/test_detect_examples.py",
+    ],
+    "si_paas/detect/redos.py": [
+        "tests/detect/test_detect_redos_units.py",
+        "tests/detect/test_detect_redos.py::test_exponential_shapes",
+        "tests/detect/test_detect_redos.py::test_safe_shapes",
+        "tests/detect/test_detect_redos.py::test_what_is_refused_really_is_slow",
+    ],
+    "si_paas/detect/rulepack.py": [
+        "tests/detect/test_detect_rulepack_units.py",
+        "tests/detect/test_detect_rulepack.py",
+        "tests/detect/test_detect_examples.py",
+    ],
+    "si_paas/detect/hsmatch.py": [
+        "tests/detect/test_detect_matcher_units.py",
+        "tests/detect/test_matcher_differential.py",
+        "tests/detect/test_redact_repeats_backends.py",
+    ],
+    "si_paas/engine/checks/secrets.py": [
+        "tests/engine/test_check_secrets.py",
+        "tests/engine/test_snapshot_build.py",
+    ],
 }
 SETS = {"policy": POLICY_SET, "detect": DETECT_SET, "all": {**POLICY_SET, **DETECT_SET}}
 
-# (module, stripped source line, change) -> why the mutant cannot change behaviour.
-EQUIVALENT: dict[tuple[str, str, str], str] = {}
+# (module, stripped source line, change) -> why the mutant cannot change behaviour. Where the
+# same line occurs more than once, write it `function: line`, or `function#n: line` for the
+# n-th such line of that function; where one change occurs twice on a line, `change #n`.
+_AC = "si_paas/detect/ahomatch.py"
+_CH = "si_paas/detect/chunks.py"
+_FI = "si_paas/detect/filters.py"
+_LN = "si_paas/detect/lines.py"
+_CACHE = (
+    "only whether a line start is remembered: one not remembered is found again, the same, "
+    "when asked for (callers pass offsets on the line they name)"
+)
+_LINE_0 = "line 0 is remembered from the start, so this branch never sees it"
+_HS = "si_paas/detect/hsmatch.py"
+_BOUND = "a memory bound on the per-name cache: when it is emptied changes only what is worked out again"
+_PF = "si_paas/detect/prefilter.py"
+_PS = "si_paas/detect/private_state.py"
+_RD = "si_paas/detect/redos.py"
+_SC = "si_paas/detect/state_content.py"
+_RP = "si_paas/detect/rulepack.py"
+_SN = "si_paas/detect/scanner.py"
+_SORTED = (
+    "the findings are already in (line, column, rule) order: accepted hits never overlap and "
+    "are kept sorted by start, and chunks are visited in file order"
+)
+_CHUNKED = (
+    "which files take the chunked path: it gives the whole-file findings by design "
+    "(tests/detect/test_chunked_scan.py), only memory differs"
+)
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (_AC, "line, line_end = -1, -1", "1 -> 2"): (
+        "any negative start works: the first hit begins at 0 or later and sets both"
+    ),
+    (_AC, "begin = end - length + 1", "1 -> 2"): (
+        "one past a keyword's first character is still inside the keyword, on its line, and "
+        "no keyword starts at a newline, so the line and the same-line test are unchanged"
+    ),
+    (_AC, "if line_end == -1:", "1 -> 2"): (
+        "on the last line, without a newline, line_end stays -1: the next hit on it looks "
+        "its line up again and finds the same one (slower, same answer)"
+    ),
+    (_CH, "piece = os.pread(self._fd, min(stop - at, _BLOCK * 16), at)", "16 -> 17"): (
+        "only the size of one read: the loop reads on until the slice is whole"
+    ),
+    (_FI, "if not pieces or all(p.isdigit() for p in pieces):", "or -> and"): (
+        "pieces of digits only leave no letter, so the digit test that follows refuses the "
+        "value anyway (it starts with `_` or `$`, never with the letters that test needs)"
+    ),
+    (_FI, "if max(_runs(value), default=0) * 5 >= len(value) * 4:", "0 -> 1"): (
+        "_runs always returns at least one run: the default is never used"
+    ),
+    (_FI, "for unit in range(1, min(8, len(value) // 3) + 1):", "1 -> 2 #1"): (
+        "a value of six or more characters that repeats one character also repeats two, and "
+        "the loop then still tries a unit of two"
+    ),
+    (_FI, "if value == (value[:unit] * (len(value) // unit + 1))[: len(value)]:", "1 -> 2"): (
+        "the repeated unit is cut to the value's length: one more copy changes nothing"
+    ),
+    (_HS, "ids=[0],", "0 -> 1"): ("the trial database only shows whether Hyperscan takes the pattern"),
+    (_HS, "return (self._screen is None or self._screen.search(path) is not None) and (", "and -> or"): (
+        "a quick screen: when it lets a path through, each path-bound rule's own pattern is "
+        "then tried, so a looser screen only does more work"
+    ),
+    (_HS, "line, at, char_at = 0, 0, 0", "0 -> 1 #3"): (
+        "char_at only tells Lines.learn where to look back for the line's start; one more "
+        "character is still inside the keyword, before any newline"
+    ),
+    (_HS, "last = -1", "1 -> 2"): ("any negative value works: match ends are never negative"),
+    (_HS, "lines.learn(line, pos)", "drop call"): (
+        "learn only saves Lines a search for a line start it finds the same without it"
+    ),
+    (_HS, "lines.learn(line, char_at)", "drop call"): (
+        "learn only saves Lines a search for a line start it finds the same without it"
+    ),
+    (_HS, "if len(self._by_name) > 4096:", "> -> <="): _BOUND,
+    (_HS, "if len(self._by_name) > 4096:", "4096 -> 4097"): _BOUND,
+    (_HS, "self._by_name.clear()", "drop call"): _BOUND,
+    (_LN, "index#1: if line not in self._starts:", "not in -> in"): _CACHE,
+    (_LN, "index#2: if line not in self._starts:", "not in -> in"): _CACHE,
+    (_LN, "if index not in self._starts:", "not in -> in"): _CACHE,
+    (_LN, "self._starts[line] = table[line - 1] + 1 if line else 0", "0 -> 1"): _LINE_0,
+    (_LN, "(table[index - 1] + 1 if index else 0)", "0 -> 1"): _LINE_0,
+    (_LN, "offset = table[index - 1] + 1 if index else 0", "0 -> 1"): _LINE_0,
+    (_PF, "_trim#5: return items", "return None"): (
+        "the loop ran out of items, so `items` is empty: every caller tests it with `not`, "
+        "and None is as empty"
+    ),
+    (_PF, "if av not in _CATEGORY:", "not in -> in"): (
+        "re's parser wraps a category outside a set in IN (`\\d` is IN [CATEGORY]): a bare "
+        "CATEGORY item never reaches this branch"
+    ),
+    (_PF, "return _CATEGORY[av]", "return None"): ("the same unreachable branch"),
+    (_PF, "_may_match_slash: return False", "return None"): (
+        "the only caller negates the answer: `not None` is `not False`"
+    ),
+    (_PS, "return literal_screen([p.pattern.pattern for p in self.patterns])", "return None"): (
+        "no screen: every path goes on to the patterns themselves, which give the same answer"
+    ),
+    (_RD, "analysis.walk(list(parsed), frozenset(), 1)", "1 -> 2"): (
+        "`outer` is only compared with OUTER_MIN (3) and passed on through max(outer, high): "
+        "starting at 2 instead of 1 reaches 3 only through a repeat that reaches it itself"
+    ),
+    (_RD, "return frozenset(_category(av))", "return None"): (
+        "re's parser wraps a category outside a set in IN: a bare CATEGORY item never reaches atom"
+    ),
+    (_RD, "return self.atom(op, av) is None and op is not sre.GROUPREF", "return None"): (
+        "the only items left here are atoms and back-references, so the answer is False, and "
+        "None is as false to every caller"
+    ),
+    (_RD, "return self.atom(op, av) is None and op is not sre.GROUPREF", "is not -> is"): (
+        "a back-reference called empty changes nothing: its first characters are the whole "
+        "sample, so wherever its emptiness would add `follow` to a set, the set is already all"
+    ),
+    (_RD, "elif op in _REPEATS and av[0] == av[1] and av[0] <= limit:", "0 -> 1 #2"): (
+        "av[0] == av[1] was just tested, so av[1] <= limit is the same test"
+    ),
+    (_RD, "for _ in range(av[0]):", "0 -> 1"): ("only reached when av[0] == av[1]"),
+    (_RD, "self.walk(body, inner_follow, runs if high > 1 else outer)", "1 -> 2"): (
+        "with high == 2, runs is max(outer, 2): it differs from outer only when outer is 1, "
+        "and 2 is still under OUTER_MIN"
+    ),
+    (_RP, 'return self.id.split("-", 1)[0]', "1 -> 2"): ("the first part is the same however many splits"),
+    (
+        _RP,
+        "return value if isinstance(value, str | int | float | bool | None) else repr(value)",
+        "negate condition",
+    ): (
+        "every rule field left is a scalar, a tuple or a pattern: the digest then hashes the "
+        "scalars' reprs, a different but still one-to-one spelling of the same fields, and a "
+        "digest is only ever compared with one the same code made"
+    ),
+    (_RP, 'compile_regex(src, path, f"allow[{i}]")', "drop call"): (
+        "_build compiles the same pack-level allow sources with the same `where`, so a bad "
+        "one is the same InputError either way"
+    ),
+    (_RP, "return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()", "True -> False"): (
+        "`parts` is lists of lists and scalars, no dicts: sort_keys has nothing to sort"
+    ),
+    (
+        _SN,
+        "if len(data) <= chunks.LARGE_FILE_BYTES or data[:4].startswith(_BOM_PREFIXES):",
+        "or -> and",
+    ): _CHUNKED,
+    (
+        _SN,
+        "if len(data) <= chunks.LARGE_FILE_BYTES or data[:4].startswith(_BOM_PREFIXES):",
+        "<= -> >",
+    ): _CHUNKED,
+    (_SN, "if len(data) <= chunks.LARGE_FILE_BYTES or data[:4].startswith(_BOM_PREFIXES):", "4 -> 5"): (
+        "every byte-order mark is four bytes or fewer"
+    ),
+    (
+        _SN,
+        "char_at, line_at = 0, 0  # the whole text's offset and line of the chunk's owned start",
+        "0 -> 1 #1",
+    ): (
+        "every character offset of the first pass, and the chunk starts the second pass maps "
+        "them back with, shift by the same one"
+    ),
+    (_SN, "margin = max(chunks.OVERLAP_BYTES, 4 * repeats.longest)  # >= longest form, in chars", "4 -> 5"): (
+        "a wider margin only reads more context; four bytes per character already holds the longest form"
+    ),
+    (
+        _SN,
+        "_scan_chunks: findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))",
+        "drop call",
+    ): _SORTED,
+    (
+        _SN,
+        "_scan_chunks: findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))",
+        "0 -> 1",
+    ): _SORTED,
+    (
+        _SN,
+        "_findings: findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))",
+        "drop call",
+    ): _SORTED,
+    (_SN, "_findings: findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.rule))", "0 -> 1"): _SORTED,
+    (_SN, "if not text or not self.rules:", "or -> and"): (
+        "empty text or no rules gives no candidate lines, so the next test returns [] anyway"
+    ),
+    (_SN, "_candidates: break", "break -> continue"): (
+        "finditer yields matches in order: once one starts past the keyword's line, every "
+        "later one does too, and each is skipped (slower, same answer)"
+    ),
+    (
+        _SN,
+        'key = report_key() if emitted else b""  # fetched once for every fingerprint and tag',
+        "negate condition",
+    ): (
+        "fingerprint and redact take an empty key as none and fetch report_key() themselves: "
+        "the same key, fetched once per call instead of once per file"
+    ),
+    (_SN, "lines.learn(first, chars(head))", "drop call"): (
+        "learn only saves Lines walking to a line start; it finds the same start by counting newlines"
+    ),
+    (_SN, "lines.learn(last, chars(owned))", "drop call"): (
+        "learn only saves Lines walking to a line start; it finds the same start by counting newlines"
+    ),
+    (_SN, "first = max(0, bisect_right(starts, begin) - 1)", "1 -> 2"): (
+        "the extra neighbour ends before the one that may straddle `begin`, so it lies "
+        "wholly outside the excerpt and is skipped"
+    ),
+    (_SC, "vault_key#2: return False", "return None"): ("the same unreachable except branch as below"),
+    (_SC, "vault_key#2: return False", "False -> True"): (
+        "the except branch: _B64_KEY admits only 43 base64 characters and one '=', which "
+        "always decode, so binascii.Error is never raised"
+    ),
+    (_SC, "return len(base64.b64decode(text, validate=True)) == 32", "True -> False"): (
+        "_B64_KEY has already refused every character validate=True would refuse"
+    ),
+    (_SC, "decomp: Any = zlib.decompressobj(16 + zlib.MAX_WBITS)", "16 -> 17"): (
+        "17 + MAX_WBITS is 32, zlib's automatic zlib-or-gzip header detection: it decodes the "
+        "gzip streams this branch is only taken for exactly as 31 does"
+    ),
+}
 
 _FLIP: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Eq: ast.NotEq,
@@ -142,6 +426,9 @@ class Mutant:
     line: int
     change: str
     source: str
+    function: str = ""  # the innermost def around it
+    occurrence: int = 1  # which line of `function` with this text, counted from 1
+    repeat: int = 1  # which mutant with this change on this line, counted from 1
 
 
 @dataclass
@@ -284,10 +571,48 @@ def mutants_of(module: str) -> list[Mutant]:
     text = (ROOT / module).read_text()
     lines = text.splitlines()
     tree = ast.parse(text)
-    return [
-        Mutant(module, i, getattr(node, "lineno", 0), change, lines[getattr(node, "lineno", 1) - 1].strip())
+    owner: dict[int, str] = {}
+    for node in ast.walk(tree):  # outer defs first, so a nested def's name wins
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            owner.update((id(n), node.name) for n in ast.walk(node))
+    found = [
+        Mutant(
+            module,
+            i,
+            getattr(node, "lineno", 0),
+            change,
+            lines[getattr(node, "lineno", 1) - 1].strip(),
+            owner.get(id(node), ""),
+        )
         for i, (node, _, change) in enumerate(_candidates(tree))
     ]
+    same: dict[tuple[str, str], set[int]] = {}
+    for m in found:
+        same.setdefault((m.function, m.source), set()).add(m.line)
+    seen: dict[tuple[int, str], int] = {}
+    out = []
+    for m in found:  # candidates come in a fixed order, so `repeat` is stable
+        seen[m.line, m.change] = seen.get((m.line, m.change), 0) + 1
+        out.append(
+            replace(
+                m,
+                occurrence=sorted(same[m.function, m.source]).index(m.line) + 1,
+                repeat=seen[m.line, m.change],
+            )
+        )
+    return out
+
+
+def equivalence(m: Mutant) -> str | None:
+    """Why `m` is listed as equivalent, keyed by `function#occurrence: line`,
+    `function: line` or the line alone, and by `change #repeat` or the change alone (the
+    first key found)."""
+    for where in (f"{m.function}#{m.occurrence}: {m.source}", f"{m.function}: {m.source}", m.source):
+        for change in (f"{m.change} #{m.repeat}", m.change):
+            why = EQUIVALENT.get((m.module, where, change))
+            if why is not None:
+                return why
+    return None
 
 
 def mutated_source(module: str, index: int) -> str:
@@ -367,7 +692,7 @@ def run_module(module: str, tests: list[str], factor: float, verbose: bool) -> M
     start = time.monotonic()
     for m in mutants_of(module):
         result.mutants += 1
-        why = EQUIVALENT.get((module, m.source, m.change))
+        why = equivalence(m)
         if why is not None:
             result.equivalent += 1
             continue

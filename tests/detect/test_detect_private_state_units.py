@@ -1,0 +1,81 @@
+"""A private-state pattern file of a team's own, checked at load: schema and unique ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from si_paas.detect.private_state import load_private_state_patterns
+from si_paas.errors import InputError
+
+
+def _pattern(pid: str) -> dict[str, Any]:
+    return {
+        "id": pid,
+        "description": "ours",
+        "pattern": "(?:^|/)our-state$",
+        "severity": "high",
+        "examples": {"match": ["our-state"], "no_match": ["docs/readme.md"]},
+    }
+
+
+def _content(rid: str) -> dict[str, Any]:
+    return {
+        "id": rid,
+        "description": "a key file",
+        "detector": "vault-key",
+        "severity": "high",
+        "examples": {"match": ["A" * 43 + "="], "no_match": ["hello"]},
+    }
+
+
+def _write(tmp_path: Path, doc: dict[str, Any]) -> Path:
+    path = tmp_path / "private-state.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, **doc}), encoding="utf-8")
+    return path
+
+
+def test_own_patterns_load_and_match(tmp_path: Path) -> None:
+    loaded = load_private_state_patterns(_write(tmp_path, {"patterns": [_pattern("a"), _pattern("b")]}))
+    found = loaded.match("x/our-state")
+    assert found is not None and found.id == "a"
+    assert loaded.match("x/other") is None
+
+
+def test_a_pattern_without_its_fields_is_refused(tmp_path: Path) -> None:
+    broken = _pattern("a")
+    del broken["severity"]
+    path = _write(tmp_path, {"patterns": [broken]})
+    with pytest.raises(InputError) as err:
+        load_private_state_patterns(path)
+    assert err.value.message.startswith(f"{path}: ") and "severity" in err.value.message
+
+
+def test_a_duplicate_pattern_id_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"patterns": [_pattern("a"), _pattern("a")]})
+    with pytest.raises(InputError, match="pattern 'a': duplicate id"):
+        load_private_state_patterns(path)
+
+
+def test_a_duplicate_content_rule_id_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"patterns": [_pattern("a")], "content": [_content("k"), _content("k")]})
+    with pytest.raises(InputError, match="content rule 'k': duplicate id"):
+        load_private_state_patterns(path)
+    ok = _write(tmp_path, {"patterns": [_pattern("a")], "content": [_content("k"), _content("j")]})
+    assert [r.id for r in load_private_state_patterns(ok).content] == ["k", "j"]
+
+
+def test_a_caseless_pattern_no_screen_can_narrow_still_matches(tmp_path: Path) -> None:
+    caseless = {
+        **_pattern("c"),
+        "pattern": "(?i)(?:^|/)our-state$",
+        "examples": {"match": ["OUR-STATE"], "no_match": ["x"]},
+    }
+    loaded = load_private_state_patterns(_write(tmp_path, {"patterns": [caseless]}))
+    assert loaded._screen is None
+    found = loaded.match("ops/Our-State")
+    assert found is not None and found.id == "c"
+    assert loaded.match("ops/other") is None
