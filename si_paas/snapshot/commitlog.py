@@ -171,6 +171,7 @@ def history(root: Path, rev_range: Sequence[str]) -> list[tuple[str, Record]]:
 
     The listing and the probes of `_cacheable` run side by side while the kept file loads.
     """
+    rev_range = tuple(rev_range) or ("HEAD",)  # as `git log` with no revision reads HEAD
     folder = diskcache.repo_folder(root)
     if os.environ.get("GIT_REPLACE_REF_BASE") or os.environ.get("GIT_GRAFT_FILE"):
         folder = None

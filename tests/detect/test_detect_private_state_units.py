@@ -75,7 +75,7 @@ def test_a_caseless_pattern_no_screen_can_narrow_still_matches(tmp_path: Path) -
         "examples": {"match": ["OUR-STATE"], "no_match": ["x"]},
     }
     loaded = load_private_state_patterns(_write(tmp_path, {"patterns": [caseless]}))
-    assert loaded._screen is None
+    assert loaded.patterns[0].pattern.screen is None
     found = loaded.match("ops/Our-State")
     assert found is not None and found.id == "c"
     assert loaded.match("ops/other") is None

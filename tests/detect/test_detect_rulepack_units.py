@@ -41,7 +41,6 @@ def test_a_user_rule_takes_the_defaults(tmp_path: Path) -> None:
         None,
         (),
     )
-    assert rule.family == "demo"
     assert rule.applies_to("any/where.txt")
 
 
@@ -51,11 +50,6 @@ def test_fields_given_are_kept(tmp_path: Path) -> None:
     [rule] = load_secret_rules(_pack(tmp_path, given)).rules
     assert (rule.multiline, rule.confidence, rule.filters, rule.entropy) == (True, "low", ("number",), 3.0)
     assert rule.applies_to("app\\.env") and not rule.applies_to("app/env.txt")
-
-
-def test_family_is_the_first_dash_separated_part() -> None:
-    assert SecretRule("github-fine-grained-pat", "", (), "x", "high").family == "github"
-    assert SecretRule("jwt", "", (), "x", "high").family == "jwt"
 
 
 def test_secret_span_prefers_the_named_group_then_the_first() -> None:
