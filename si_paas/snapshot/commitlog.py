@@ -24,6 +24,7 @@ from pathlib import Path
 
 from si_paas import diskcache
 from si_paas.errors import InputError
+from si_paas.snapshot.gitobjects import git_output
 
 # One commit's record: (author date, its (mode, blob, path) entries); None when git log
 # shows nothing for it (no added, copied, modified or renamed file: a merge, a deletion).
@@ -47,19 +48,7 @@ def _env() -> dict[str, str]:
 
 
 def _git(root: Path, args: Sequence[str], text: str | None = None) -> bytes:
-    try:
-        return subprocess.run(
-            ["git", "-C", str(root), *args],
-            check=True,
-            capture_output=True,
-            input=None if text is None else text.encode("ascii"),
-            env=_env(),
-        ).stdout
-    except FileNotFoundError:
-        raise InputError("git is not installed or not on PATH") from None
-    except subprocess.CalledProcessError as exc:
-        lines = exc.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"{root}: git {args[0]} failed: {lines[-1] if lines else exc}") from None
+    return git_output(root, args, text, env=_env())
 
 
 def parse_log(out: bytes) -> dict[str, Record]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import field
 from functools import cached_property
 from pathlib import Path
@@ -21,14 +21,28 @@ _SYMLINK = "120000"
 _ENDS = ("first_commit", "first_date", "first_ordinal", "last_commit", "last_date", "last_ordinal")
 
 
-def _git(root: Path, *args: str) -> bytes:
+def git_output(
+    root: Path, args: Sequence[str], text: str | None = None, env: Mapping[str, str] | None = None
+) -> bytes:
+    """What `git -C root ARGS` prints (`text` on its stdin, `env` its environment); a
+    missing git or a failing command is one InputError line naming the git command."""
     try:
-        return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True).stdout
+        return subprocess.run(
+            ["git", "-C", str(root), *args],
+            check=True,
+            capture_output=True,
+            input=None if text is None else text.encode(),
+            env=None if env is None else dict(env),
+        ).stdout
     except FileNotFoundError:
         raise InputError("git is not installed or not on PATH") from None
     except subprocess.CalledProcessError as exc:
         lines = exc.stderr.decode(errors="replace").strip().splitlines()
         raise InputError(f"{root}: git {args[0]} failed: {lines[-1] if lines else exc}") from None
+
+
+def _git(root: Path, *args: str) -> bytes:
+    return git_output(root, args)
 
 
 def _parse_raw(tokens: list[str], start: int) -> tuple[str, str, str, int]:
@@ -46,7 +60,7 @@ def blob_sizes(root: Path, shas: Iterable[str]) -> dict[str, int | None]:
     unique = list(dict.fromkeys(shas))
     if not unique:
         return {}
-    out = _git_input(root, ["cat-file", "--batch-check"], "".join(f"{s}\n" for s in unique))
+    out = git_output(root, ["cat-file", "--batch-check"], "".join(f"{s}\n" for s in unique))
     sizes: dict[str, int | None] = {}
     for line in out.decode("ascii", "replace").splitlines():
         parts = line.split()
@@ -55,18 +69,6 @@ def blob_sizes(root: Path, shas: Iterable[str]) -> dict[str, int | None]:
         elif parts:
             sizes[parts[0]] = None
     return sizes
-
-
-def _git_input(root: Path, args: list[str], text: str) -> bytes:
-    try:
-        return subprocess.run(
-            ["git", "-C", str(root), *args], check=True, input=text.encode(), capture_output=True
-        ).stdout
-    except FileNotFoundError:
-        raise InputError("git is not installed or not on PATH") from None
-    except subprocess.CalledProcessError as exc:
-        lines = exc.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"{root}: git {args[0]} failed: {lines[-1] if lines else exc}") from None
 
 
 # Up to this many blobs, sizes and contents come from one `git cat-file --batch-command`:
