@@ -79,3 +79,16 @@ def test_a_caseless_pattern_no_screen_can_narrow_still_matches(tmp_path: Path) -
     found = loaded.match("ops/Our-State")
     assert found is not None and found.id == "c"
     assert loaded.match("ops/other") is None
+
+
+def test_a_duplicate_id_is_named_before_the_duplicate_regex_is_compiled(tmp_path: Path) -> None:
+    broken = {**_pattern("a"), "pattern": "(?:unclosed"}
+    path = _write(tmp_path, {"patterns": [_pattern("a"), broken]})
+    with pytest.raises(InputError, match="pattern 'a': duplicate id"):
+        load_private_state_patterns(path)
+
+
+def test_a_content_rule_may_not_take_a_pattern_id(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"patterns": [_pattern("k")], "content": [_content("k")]})
+    with pytest.raises(InputError, match="content rule 'k': duplicate id"):
+        load_private_state_patterns(path)
