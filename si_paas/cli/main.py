@@ -17,7 +17,8 @@ def main(argv: list[str] | None = None) -> None:
 
     With `--json` anywhere on the command line, every error, a usage error included, is
     also one JSON document on stdout. `si paas scan --staged`, which the pre-commit hook
-    runs on every commit, is served without loading click (see `si_paas.cli.staged`).
+    runs on every commit, and `si paas scan --history`, which CI runs on every push, are
+    served without loading click (see `si_paas.cli.staged`).
     """
     args = sys.argv[1:] if argv is None else list(argv)
     try:

@@ -1,12 +1,13 @@
-"""`si paas scan --staged` without the CLI framework: what the pre-commit hook runs per commit.
+"""`si paas scan --staged` and `--history` without the CLI framework.
 
-A commit waits on this command, so it skips what a one-file check does not need: click is
-not imported, nor rich unless there are findings to show; policies and rule packs come
-checked from the disk cache (see `si_paas.diskcache`). The verdict is the one
-`si paas scan --staged` gives through the full CLI: the same service computes it, and the
-JSON output is the same document. Any other form of the command (another flag, `--help`,
-a global option such as `--context`) goes through the full CLI, as does every command
-when `SI_PAAS_FULL_CLI=1` is set.
+The pre-commit hook runs the staged scan on every commit and CI jobs run the history scan
+on every push, so these skip what their run does not need: click is not imported, nor rich
+unless there are findings to show; policies and rule packs come checked from the disk
+cache (see `si_paas.diskcache`). The verdict is the one the full CLI gives: the same
+service computes it, and the JSON output is the same document. Any other form of the
+command (another flag, `--help`, a global option such as `--context`, a history scan in
+table form or with a terminal for the progress bar) goes through the full CLI, as does
+every command when `SI_PAAS_FULL_CLI=1` is set.
 """
 
 from __future__ import annotations
@@ -22,44 +23,60 @@ GC_THRESHOLD = 50_000
 
 
 class StagedOptions:
-    """The forms served here: `si paas scan --staged [--json | --format json|table] [PATH]`.
+    """The forms served here: `si paas scan --staged [--json | --format json|table] [PATH]`,
+    and `si paas scan --history [--all | --since REV] --json|--format json [PATH]`
+    (`history` is then the revision range, else None).
 
     A plain class, not a record: making a dataclass costs more than parsing the arguments.
     """
 
-    __slots__ = ("as_json", "path")
+    __slots__ = ("as_json", "history", "path")
 
-    def __init__(self, path: str | None = None, as_json: bool = False) -> None:
+    def __init__(
+        self, path: str | None = None, as_json: bool = False, history: tuple[str, ...] | None = None
+    ) -> None:
         self.path = path
         self.as_json = as_json
+        self.history = history
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, StagedOptions):
             return NotImplemented
-        return (self.path, self.as_json) == (other.path, other.as_json)
+        return (self.path, self.as_json, self.history) == (other.path, other.as_json, other.history)
 
     def __hash__(self) -> int:
-        return hash((self.path, self.as_json))
+        return hash((self.path, self.as_json, self.history))
 
     def __repr__(self) -> str:
-        return f"StagedOptions(path={self.path!r}, as_json={self.as_json!r})"
+        return f"StagedOptions(path={self.path!r}, as_json={self.as_json!r}, history={self.history!r})"
 
 
 def parse(args: list[str]) -> StagedOptions | None:
-    """The options when `args` are a plain staged scan, else None (the full CLI handles it)."""
-    if args[:2] != ["paas", "scan"] or "--staged" not in args[2:]:
+    """The options when `args` are a plain staged or history scan, else None (the full CLI
+    handles it, and refuses what it refuses)."""
+    if args[:2] != ["paas", "scan"]:
+        return None
+    staged, history = "--staged" in args[2:], "--history" in args[2:]
+    if staged == history:  # neither, or both (which the full CLI refuses)
         return None
     if os.environ.get(FULL_CLI_ENV, "").lower() in ("1", "true", "yes"):
         return None
     path: str | None = None
     fmt: str | None = None
-    as_json = False
+    since: str | None = None
+    as_json = all_refs = False
     rest = iter(args[2:])
     for arg in rest:
-        if arg == "--staged":
+        if arg in ("--staged", "--history"):
             continue
         if arg == "--json":
             as_json = True
+        elif arg == "--all" and history:
+            all_refs = True
+        elif (arg == "--since" or arg.startswith("--since=")) and history and since is None:
+            since = arg.partition("=")[2] if "=" in arg else next(rest, "")
+            if not since or since.startswith("-"):
+                return None
         elif arg == "--format" or arg.startswith("--format="):
             value = arg.partition("=")[2] if "=" in arg else next(rest, "")
             if value not in _FORMATS or fmt is not None:
@@ -71,11 +88,18 @@ def parse(args: list[str]) -> StagedOptions | None:
             path = arg
     if as_json and fmt == "table":
         return None  # two documents for stdout: the full CLI refuses it
-    return StagedOptions(path=path, as_json=as_json or fmt == "json")
+    if since is not None and all_refs:
+        return None  # the full CLI refuses the two together
+    rev_range: tuple[str, ...] | None = None
+    if history:
+        if not (as_json or fmt == "json") or sys.stderr.isatty():
+            return None  # the table, and the progress bar on a terminal, are the full CLI's
+        rev_range = ("--all",) if all_refs else ((f"{since}..HEAD",) if since else ("HEAD",))
+    return StagedOptions(path=path, as_json=as_json or fmt == "json", history=rev_range)
 
 
 def run(opts: StagedOptions) -> int:
-    """Scan the staged blobs, print the verdict, and return the exit code.
+    """Scan the staged blobs or the history, print the verdict, and return the exit code.
 
     Errors are reported as the full CLI reports them (`cli.common.run`); interrupts and
     bugs are left to `cli.main`, which handles them for both paths.
@@ -109,7 +133,11 @@ def _run(opts: StagedOptions) -> int:
 
     # No --context: a scan resolves no context, so, as in the full CLI, no audit line.
     inv = Invocation(command="scan")
-    result = svc.run(inv, (opts.path,) if opts.path else (), staged=True)
+    paths = (opts.path,) if opts.path else ()
+    if opts.history is None:
+        result = svc.run(inv, paths, staged=True)
+    else:
+        result = svc.run(inv, paths, history=opts.history)
     warnings = [*inv.warnings, *result.warnings]
     if opts.as_json:
         emit_json(result_doc("scan", result, warnings))

@@ -35,6 +35,23 @@ HEAVY = ("click", "rich", "yaml", "jsonschema", "cerberus", "cryptography", "git
         (["paas", "--context", "oss-demo", "scan", "--staged"], None),
         (["paas", "scan"], None),
         (["paas", "doctor", "--staged"], None),
+        (["paas", "scan", "--history", "--json"], StagedOptions(as_json=True, history=("HEAD",))),
+        (["paas", "scan", "--history", "--all", "--json"], StagedOptions(as_json=True, history=("--all",))),
+        (
+            ["paas", "scan", "--since", "v1", "--history", "--format", "json"],
+            StagedOptions(as_json=True, history=("v1..HEAD",)),
+        ),
+        (["paas", "scan", "--history", "--since=v1", "--json", "r"], StagedOptions("r", True, ("v1..HEAD",))),
+        (["paas", "scan", "--history"], None),  # the table: the full CLI
+        (["paas", "scan", "--history", "--format", "table", "--all"], None),
+        (["paas", "scan", "--history", "--since", "v1", "--all"], None),
+        (["paas", "scan", "--history", "--since"], None),
+        (["paas", "scan", "--history", "--since", "--json"], None),
+        (["paas", "scan", "--history", "--since", "a", "--since", "b"], None),
+        (["paas", "scan", "--all"], None),
+        (["paas", "scan", "--staged", "--all"], None),
+        (["paas", "scan", "--staged", "--history"], None),
+        (["paas", "scan", "--history", "--explain"], None),
     ],
 )
 def test_which_forms_take_the_quick_path(args: list[str], expected: StagedOptions | None) -> None:
@@ -77,6 +94,44 @@ def test_quick_path_and_full_cli_agree(
         table = si("paas", "scan", "--staged", cwd=repo)
         assert table.stdout == si("paas", "scan", "--staged", cwd=repo, extra_env=FULL).stdout
         assert "fix:" in table.stdout and "q8Zt3LmW9xK2" not in table.stdout
+
+
+def _history_scenarios(repo: Path, env: dict[str, str], state_root: Path) -> dict[str, Callable[[], None]]:
+    def commit(stage: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            stage()
+            git(repo, env, "commit", "-qm", "change")
+            write(repo / "later.py", "print('later')\n")  # a second commit, for --since
+            git(repo, env, "add", "later.py")
+            git(repo, env, "commit", "-qm", "later")
+
+        return run
+
+    return {name: commit(stage) for name, stage in _scenarios(repo, env, state_root).items()}
+
+
+@pytest.mark.parametrize("scenario", ["clean", "secret", "context copy"])
+@pytest.mark.parametrize("revs", [["--all"], [], ["--since", "HEAD~1"]], ids=["all", "head", "since"])
+def test_quick_history_and_full_cli_agree(
+    si: Callable[..., Run],
+    make_repo: Callable[..., Path],
+    env: dict[str, str],
+    baseline: Callable[..., Run],
+    state_root: Path,
+    scenario: str,
+    revs: list[str],
+) -> None:
+    repo = make_repo()
+    _history_scenarios(repo, env, state_root)[scenario]()
+    args = ("paas", "scan", "--history", *revs)
+    quick = si(*args, "--json", cwd=repo)
+    full = si(*args, "--json", cwd=repo, extra_env=FULL)
+    # A --since range starts after the commit that holds the change.
+    expected = 0 if scenario == "clean" or revs[:1] == ["--since"] else 1
+    assert quick.code == full.code == expected, (quick.stderr, full.stderr)
+    assert quick.json == full.json
+    assert quick.json["scope"] == "ci" and quick.json["command"] == "scan"
+    assert "q8Zt3LmW9xK2" not in quick.stdout
 
 
 def test_clean_verdict_is_plain_text(
@@ -148,6 +203,11 @@ _TOKENS = st.sampled_from(
         "other",
         "--baseline",
         "-h",
+        "--history",
+        "--all",
+        "--since",
+        "--since=v1",
+        "v1",
     ]
 )
 
@@ -165,9 +225,15 @@ def test_quick_path_reads_arguments_as_click_does(rest: list[str]) -> None:
         return
     ctx = scan.make_context("scan", list(rest))  # raises if click would refuse it
     params = ctx.params
-    assert params["staged"] is True
+    assert params["staged"] is (opts.history is None) and params["history"] is (opts.history is not None)
     assert params["paths"] == ((opts.path,) if opts.path else ())
     assert (params["as_json"] or params["fmt"] == "json") == opts.as_json
     assert params["fmt"] in ("table", "json")
-    assert not any(params[k] for k in ("history", "baseline", "output", "update_baseline"))
+    assert not any(params[k] for k in ("baseline", "output", "update_baseline"))
+    if opts.history is None:
+        assert not params["since"] and not params["all_refs"]
+    else:  # what the click command would pass on, from the same words
+        assert opts.as_json and not (params["since"] and params["all_refs"])
+        since, all_refs = params["since"], params["all_refs"]
+        assert opts.history == (("--all",) if all_refs else ((f"{since}..HEAD",) if since else ("HEAD",)))
     assert isinstance(ctx, click.Context)
