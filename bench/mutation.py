@@ -196,6 +196,8 @@ _RD = "si_paas/detect/redos.py"
 _SC = "si_paas/detect/state_content.py"
 _RP = "si_paas/detect/rulepack.py"
 _SN = "si_paas/detect/scanner.py"
+_SE = "si_paas/engine/checks/secrets.py"
+_ZIP = "`answers` is made from `files`, one per file: the two are never of unequal length"
 _SORTED = (
     "the findings are already in (line, column, rule) order: accepted hits never overlap and "
     "are kept sorted by start, and chunks are visited in file order"
@@ -296,7 +298,6 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "with high == 2, runs is max(outer, 2): it differs from outer only when outer is 1, "
         "and 2 is still under OUTER_MIN"
     ),
-    (_RP, 'return self.id.split("-", 1)[0]', "1 -> 2"): ("the first part is the same however many splits"),
     (
         _RP,
         "return value if isinstance(value, str | int | float | bool | None) else repr(value)",
@@ -390,6 +391,13 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "17 + MAX_WBITS is 32, zlib's automatic zlib-or-gzip header detection: it decodes the "
         "gzip streams this branch is only taken for exactly as 31 does"
     ),
+    (
+        _SE,
+        "todo = [f for f, (judged, _) in zip(files, answers, strict=True) if not judged]",
+        "True -> False",
+    ): _ZIP,
+    (_SE, "for f, (judged, _) in zip(files, answers, strict=True):", "True -> False"): _ZIP,
+    (_SE, "for f, (judged, hits) in zip(files, answers, strict=True):", "True -> False"): _ZIP,
 }
 
 _FLIP: dict[type[ast.cmpop], type[ast.cmpop]] = {

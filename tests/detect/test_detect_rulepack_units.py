@@ -138,3 +138,16 @@ def test_only_and_rule_pick_by_id(tmp_path: Path) -> None:
     assert pack.rule("other-token").id == "other-token"
     with pytest.raises(KeyError):
         pack.rule("absent")
+
+
+def test_a_bad_path_regex_is_refused_at_load_naming_it(tmp_path: Path) -> None:
+    path = _pack(tmp_path, _rule(paths=[r"\.env$", "(?:unclosed"]))
+    with pytest.raises(InputError, match=r"rule 'demo-token' field 'paths\[1\]'"):
+        load_secret_rules(path)
+
+
+def test_a_path_regex_no_string_can_screen_still_decides(tmp_path: Path) -> None:
+    given = _rule(paths=["^[a-z]+$"])  # every match holds no one plain string
+    given["examples"]["path"] = "envfile"
+    [rule] = load_secret_rules(_pack(tmp_path, given)).rules
+    assert rule.applies_to("envfile") and not rule.applies_to("Envfile") and not rule.applies_to("a/b")

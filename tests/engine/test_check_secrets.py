@@ -187,3 +187,22 @@ def test_a_legacy_baseline_judges_every_blob_afresh(tmp_path: Path) -> None:
     assert sorted(f.extra["relpath"] for f in found) == ["app.env", "b.env"]
     assert all(f.legacy_fingerprint for f in found)
     assert len(legacy.repos[0].heads) == 6  # every blob read, none from the cache
+
+
+def test_an_unchanged_history_chooses_no_matcher_unless_one_is_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is read, so no matcher database is loaded; a backend named in
+    $SI_PAAS_MATCHER is loaded (or refused) all the same."""
+    root = _repo(tmp_path)
+    _history(root)
+    first = _snap(tmp_path, root, source="history")
+    before = _check(first)
+    assert secrets.scanner(first)._matcher is not None  # blobs were read and scanned
+    again = _snap(tmp_path, root, source="history")
+    assert _check(again) == before
+    assert secrets.scanner(again)._matcher is None
+    monkeypatch.setenv("SI_PAAS_MATCHER", "python")
+    asked = _snap(tmp_path, root, source="history")
+    assert _check(asked) == before
+    assert isinstance(secrets.scanner(asked)._matcher, AhoCorasickMatcher)
