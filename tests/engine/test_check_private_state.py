@@ -115,3 +115,78 @@ def test_without_content_rules_every_path_is_still_judged(repo: Path) -> None:
     (repo / "current_context").write_text("demo\n")
     off = replace(POLICY, params={**POLICY.params, "content": False})
     assert _found(repo, off) == [("current_context", "untracked")]
+
+
+VAULT = "# si-paas vault, format 1. Values are AES-256-GCM encrypted\n# context: oss-demo\n"
+
+
+def _history(repo: Path) -> tuple[list[tuple[str, str, str]], dict[str, bytes | None], bool]:
+    """The findings of a history snapshot of `repo`, the heads it learnt, and whether it
+    peeked a blob on its own (rather than in the one stream of heads)."""
+    from si_paas.snapshot.gitobjects import HistorySnapshot
+    from si_paas.snapshot.snapshot import Snapshot
+
+    history = HistorySnapshot(root=repo, rev_range=("--all",))
+    base = snapshot(repo.parent / "state")
+    found = run_check(POLICY, Snapshot(state=base.state, repos=[history], env=base.env))
+    peeked = "_peeker" in history.__dict__
+    history.close()
+    how = sorted((f.rule, f.extra["relpath"], f.message.rsplit(", by ", 1)[1]) for f in found)
+    return how, history.heads, peeked
+
+
+def _commit_all(repo: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    _add(repo, *files)
+    env = ["-c", "user.name=T", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", *env, "-C", str(repo), "commit", "-q", "-m", "c"], check=True, capture_output=True)
+
+
+def test_a_history_is_judged_by_content_once_then_from_its_kept_verdicts(repo: Path) -> None:
+    """Content verdicts of history blobs are kept: an unchanged history reads no blob, and
+    gives the same findings (the content rule each blob matched, or plainly not state)."""
+    _commit_all(
+        repo,
+        {
+            "notes/v.txt": VAULT,  # a vault under another name
+            "cfg/settings.json": CONFIG,  # a context config under another name
+            "README.md": "plain words, nothing private in them at all\n" * 3,  # plainly not state
+            "data.json": '{"name": "web", "type": "service"}\n',  # could be state; is not
+        },
+    )
+    expected = [
+        ("context-config-copy", "cfg/settings.json", "content)"),
+        ("vault-copy", "notes/v.txt", "content)"),
+    ]
+    first, heads, peeked = _history(repo)
+    assert first == expected
+    assert len(heads) == 4 and list(heads.values()).count(None) == 1  # README: plainly not state
+    assert not peeked  # every head came in the one stream
+    again, heads, peeked = _history(repo)
+    assert again == expected
+    assert heads == {} and not peeked  # nothing read the second time
+
+
+def test_a_path_seen_again_in_history_does_not_end_the_listing(repo: Path) -> None:
+    _commit_all(repo, {"current_context": "demo0\n"})
+    _commit_all(repo, {"current_context": "demo1\n", "notes/v.txt": VAULT})
+    found, _, _ = _history(repo)
+    assert [(rule, rel) for rule, rel, _ in found] == [
+        ("state-current-context", "current_context"),
+        ("vault-copy", "notes/v.txt"),
+    ]
+
+
+def test_a_work_tree_read_by_the_secret_scan_first_is_judged_from_its_heads(repo: Path) -> None:
+    """The secret scan notes each file's head as it reads it; the content check then opens
+    none of those files, keeps no verdict (that is for history blobs) and finds the same."""
+    (repo / "README.md").write_text("plain words, nothing private in them at all\n" * 3)
+    (repo / "notes.txt").write_text(VAULT)
+    _add(repo, "README.md", "notes.txt")
+    snap = snapshot(repo.parent / "state", repos=(repo,))
+    run_check(shipped("no-plaintext-secrets"), snap)
+    assert len(snap.repos[0].heads) == 2  # type: ignore[attr-defined]
+    found = run_check(POLICY, snap)
+    assert [(f.rule, f.extra["relpath"]) for f in found] == [("vault-copy", "notes.txt")]
