@@ -1,7 +1,7 @@
 """Mutation testing of the policy logic and the detectors: how many small code changes the
 fast tests miss.
 
-    .venv/bin/python bench/mutation.py [--set policy|detect|all] [--module PATH ...]
+    .venv/bin/python bench/mutation.py [--set policy|detect|engine|all] [--module PATH ...]
                                        [--python PY] [--timeout-factor F] [--list] [--json FILE]
 
 No third-party mutation tool: the mutator is this file (the standard library's `ast`), and
@@ -174,7 +174,27 @@ DETECT_SET: dict[str, list[str]] = {
         "tests/engine/test_snapshot_build.py",
     ],
 }
-SETS = {"policy": POLICY_SET, "detect": DETECT_SET, "all": {**POLICY_SET, **DETECT_SET}}
+# The rest of engine/: the judged-blob and state-verdict caches, the forked workers, the
+# registry and policy loading, and the checklist, deploy and escalation check kinds.
+ENGINE_SET: dict[str, list[str]] = {
+    "si_paas/engine/judged.py": ["tests/engine/test_check_secrets.py"],
+    "si_paas/engine/stateverdicts.py": ["tests/engine/test_check_private_state.py"],
+    "si_paas/engine/parallel.py": ["tests/engine/test_shared_read.py", "tests/engine/test_check_secrets.py"],
+    "si_paas/engine/registry.py": ["tests/engine/test_registry.py", "tests/engine/test_policy_load.py"],
+    "si_paas/engine/policy.py": [
+        "tests/engine/test_policy_load.py",
+        "tests/engine/test_policy_examples_paths.py",
+    ],
+    "si_paas/engine/checks/checklist.py": [_EXAMPLES, "-k", "checklist"],
+    "si_paas/engine/checks/deploy.py": [_EXAMPLES, "-k", "deploy or rollback"],
+    "si_paas/engine/checks/escalation.py": [_EXAMPLES, "-k", "escalate"],
+}
+SETS = {
+    "policy": POLICY_SET,
+    "detect": DETECT_SET,
+    "engine": ENGINE_SET,
+    "all": {**POLICY_SET, **DETECT_SET, **ENGINE_SET},
+}
 
 # (module, stripped source line, change) -> why the mutant cannot change behaviour. Where the
 # same line occurs more than once, write it `function: line`, or `function#n: line` for the
@@ -733,7 +753,8 @@ def main(argv: list[str] | None = None) -> int:
         choices=sorted(SETS),
         default="policy",
         help="which modules (default: policy, the checks behind the doctor's "
-        "state policies, evaluate, verdict and the gate)",
+        "state policies, evaluate, verdict and the gate; detect: the detectors and the secret "
+        "check; engine: the rest of engine/)",
     )
     ap.add_argument(
         "--module",
