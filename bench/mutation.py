@@ -187,7 +187,12 @@ ENGINE_SET: dict[str, list[str]] = {
     ],
     "si_paas/engine/checks/checklist.py": [_EXAMPLES, "-k", "checklist"],
     "si_paas/engine/checks/deploy.py": [_EXAMPLES, "-k", "deploy or rollback"],
-    "si_paas/engine/checks/escalation.py": [_EXAMPLES, "-k", "escalate"],
+    "si_paas/engine/checks/escalation.py": [
+        "tests/engine/test_check_escalation.py",
+        _EXAMPLES,
+        "-k",
+        "escalate or escalation",
+    ],
 }
 SETS = {
     "policy": POLICY_SET,
