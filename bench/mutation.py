@@ -182,6 +182,7 @@ ENGINE_SET: dict[str, list[str]] = {
     "si_paas/engine/parallel.py": ["tests/engine/test_shared_read.py", "tests/engine/test_check_secrets.py"],
     "si_paas/engine/registry.py": ["tests/engine/test_registry.py", "tests/engine/test_policy_load.py"],
     "si_paas/engine/policy.py": [
+        "tests/engine/test_policy_set.py",
         "tests/engine/test_policy_load.py",
         "tests/engine/test_policy_examples_paths.py",
     ],
@@ -227,6 +228,7 @@ _SC = "si_paas/detect/state_content.py"
 _RP = "si_paas/detect/rulepack.py"
 _SN = "si_paas/detect/scanner.py"
 _SE = "si_paas/engine/checks/secrets.py"
+_PO = "si_paas/engine/policy.py"
 _ZIP = "`answers` is made from `files`, one per file: the two are never of unequal length"
 _SORTED = (
     "the findings are already in (line, column, rule) order: accepted hits never overlap and "
@@ -427,6 +429,15 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "True -> False",
     ): _ZIP,
     (_SE, "for f, (judged, _) in zip(files, answers, strict=True):", "True -> False"): _ZIP,
+    (
+        _PO,
+        'folders = {"/".join(n.split("/")[:k]) for n in files for k in range(2, n.count("/") + 1)}',
+        "1 -> 2",
+    ): ("one more prefix is the file's own name, already in `known` as a file"),
+    (_PO, 'above = ["/".join(name.split("/")[:k]) for k in range(1, name.count("/") + 1)]', "1 -> 2 #1"): (
+        "the first prefix is the root (repo, state or backups) alone, which no file or link "
+        "of an example can be: every name has a part below its root"
+    ),
     (_SE, "for f, (judged, hits) in zip(files, answers, strict=True):", "True -> False"): _ZIP,
 }
 
