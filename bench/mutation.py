@@ -180,7 +180,11 @@ ENGINE_SET: dict[str, list[str]] = {
     "si_paas/engine/judged.py": ["tests/engine/test_check_secrets.py"],
     "si_paas/engine/stateverdicts.py": ["tests/engine/test_check_private_state.py"],
     "si_paas/engine/parallel.py": ["tests/engine/test_shared_read.py", "tests/engine/test_check_secrets.py"],
-    "si_paas/engine/registry.py": ["tests/engine/test_registry.py", "tests/engine/test_policy_load.py"],
+    "si_paas/engine/registry.py": [
+        "tests/engine/test_registry_units.py",
+        "tests/engine/test_registry.py",
+        "tests/engine/test_policy_load.py",
+    ],
     "si_paas/engine/policy.py": [
         "tests/engine/test_policy_set.py",
         "tests/engine/test_policy_load.py",
