@@ -3,6 +3,7 @@ and by content under any name (`content:` rules, detectors in `state_content`)."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +84,36 @@ class PrivateStatePatterns:
 
     def match(self, relpath: str) -> PrivateStateMatch | None:
         """The first pattern matching `relpath`, or None. Each pattern is screened by the
-        strings every match of it needs: most paths hold none, and its regex never runs."""
+        strings every match of it needs: most paths hold none, and its regex never runs.
+
+        Past the first `UNION_AFTER` paths (a folder scan, not the hook's few), one regex
+        of every pattern's screen strings answers most paths in a single search."""
         posix = normalise(relpath)
+        memo = self.__dict__  # a frozen record: what is worked out is kept beside it
+        calls = memo["_calls"] = memo.get("_calls", 0) + 1
+        if calls > UNION_AFTER:
+            union = memo.get("_union", False)
+            if union is False:
+                union = memo["_union"] = _union_screen(self.patterns)
+            if union is not None and union.search(posix) is None:
+                return None
         for p in self.patterns:
             if p.pattern.search(posix):
                 return PrivateStateMatch(p.id, p.description, p.severity)
         return None
+
+
+UNION_AFTER = 64
+
+
+def _union_screen(patterns: tuple[PrivateStatePattern, ...]) -> re.Pattern[str] | None:
+    """One regex matching where any pattern's screen does, or None when a pattern has no
+    screen (every path must then be tried)."""
+    screens = [p.pattern.screen for p in patterns]
+    if not screens or any(screen is None for screen in screens):
+        return None
+    strings = sorted({s for screen in screens for s in screen or ()}, key=lambda s: (-len(s), s))
+    return re.compile("|".join(re.escape(s) for s in strings))
 
 
 def normalise(relpath: str) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from si_paas.detect.private_state import load_private_state_patterns
 from si_paas.errors import InputError
@@ -92,3 +95,35 @@ def test_a_content_rule_may_not_take_a_pattern_id(tmp_path: Path) -> None:
     path = _write(tmp_path, {"patterns": [_pattern("k")], "content": [_content("k")]})
     with pytest.raises(InputError, match="content rule 'k': duplicate id"):
         load_private_state_patterns(path)
+
+
+_FRAGMENTS = st.sampled_from(
+    [
+        "contexts",
+        "config.json",
+        "keys",
+        "vault",
+        "ctx_0a",
+        "backups",
+        ".si-backup",
+        "current_context",
+        "x",
+        "a.env",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(paths=st.lists(st.lists(_FRAGMENTS, min_size=1, max_size=4).map("/".join), min_size=1, max_size=8))
+def test_the_union_screen_of_a_long_scan_answers_as_each_pattern_does(paths: list[str]) -> None:
+    """Past the first paths one regex of all screens answers first: the same answers."""
+    from si_paas.detect import private_state
+
+    shipped = load_private_state_patterns()
+    warm = replace(shipped)  # the same patterns, with a memo of its own
+    for _ in range(private_state.UNION_AFTER + 1):
+        warm.match("docs/readme.md")
+    for path in paths:
+        expected = next((p.id for p in shipped.patterns if p.matches(path)), None)
+        found = warm.match(path)
+        assert (found.id if found else None) == expected, path
