@@ -185,7 +185,12 @@ ENGINE_SET: dict[str, list[str]] = {
         "tests/engine/test_policy_load.py",
         "tests/engine/test_policy_examples_paths.py",
     ],
-    "si_paas/engine/checks/checklist.py": [_EXAMPLES, "-k", "checklist"],
+    "si_paas/engine/checks/checklist.py": [
+        "tests/engine/test_check_checklist.py",
+        _EXAMPLES,
+        "-k",
+        "checklist",
+    ],
     "si_paas/engine/checks/deploy.py": [_EXAMPLES, "-k", "deploy or rollback"],
     "si_paas/engine/checks/escalation.py": [_EXAMPLES, "-k", "escalate"],
 }
