@@ -190,7 +190,12 @@ ENGINE_SET: dict[str, list[str]] = {
         "tests/engine/test_policy_load.py",
         "tests/engine/test_policy_examples_paths.py",
     ],
-    "si_paas/engine/checks/checklist.py": [_EXAMPLES, "-k", "checklist"],
+    "si_paas/engine/checks/checklist.py": [
+        "tests/engine/test_check_checklist.py",
+        _EXAMPLES,
+        "-k",
+        "checklist",
+    ],
     "si_paas/engine/checks/deploy.py": [
         "tests/engine/test_check_deploy.py",
         _EXAMPLES,
