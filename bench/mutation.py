@@ -177,9 +177,16 @@ DETECT_SET: dict[str, list[str]] = {
 # The rest of engine/: the judged-blob and state-verdict caches, the forked workers, the
 # registry and policy loading, and the checklist, deploy and escalation check kinds.
 ENGINE_SET: dict[str, list[str]] = {
-    "si_paas/engine/judged.py": ["tests/engine/test_check_secrets.py"],
-    "si_paas/engine/stateverdicts.py": ["tests/engine/test_check_private_state.py"],
-    "si_paas/engine/parallel.py": ["tests/engine/test_shared_read.py", "tests/engine/test_check_secrets.py"],
+    "si_paas/engine/judged.py": ["tests/engine/test_check_secrets.py", "tests/engine/test_judged_cache.py"],
+    "si_paas/engine/stateverdicts.py": [
+        "tests/engine/test_check_private_state.py",
+        "tests/engine/test_state_verdicts.py",
+    ],
+    "si_paas/engine/parallel.py": [
+        "tests/engine/test_shared_read.py",
+        "tests/engine/test_check_secrets.py",
+        "tests/engine/test_parallel_units.py",
+    ],
     "si_paas/engine/registry.py": [
         "tests/engine/test_registry_units.py",
         "tests/engine/test_registry.py",
@@ -238,6 +245,14 @@ _RP = "si_paas/detect/rulepack.py"
 _SN = "si_paas/detect/scanner.py"
 _SE = "si_paas/engine/checks/secrets.py"
 _PO = "si_paas/engine/policy.py"
+_JB = "si_paas/engine/judged.py"
+_SV = "si_paas/engine/stateverdicts.py"
+_PA = "si_paas/engine/parallel.py"
+_ADDED = "`added` is only tested for being zero (save): nothing reads the count"
+_NAME_LENGTH = (
+    "only the length of the file's name: a longer prefix of the digest names it as well, "
+    "nothing else reads the name, and save drops the older files by suffix whatever their name"
+)
 _ZIP = "`answers` is made from `files`, one per file: the two are never of unequal length"
 _SORTED = (
     "the findings are already in (line, column, rule) order: accepted hits never overlap and "
@@ -248,6 +263,29 @@ _CHUNKED = (
     "(tests/detect/test_chunked_scan.py), only memory differs"
 )
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    (_JB, 'name = hashlib.sha256(stamp.encode()).hexdigest()[:32] + ".json"', "32 -> 33"): _NAME_LENGTH,
+    (_JB, "self.added += 1", "1 -> 2"): _ADDED,
+    (
+        _JB,
+        'diskcache.write_entry(self.folder, self.name, text.encode("utf-8"), prune=False)',
+        "False -> True",
+    ): (
+        "pruning acts only past 256 .json and .bin entries: a repository's folder holds no .bin "
+        "and one judged .json once save has dropped the others, which it does right after"
+    ),
+    (_SV, "return digest.hexdigest()[:32]", "32 -> 33"): _NAME_LENGTH,
+    (_SV, "self.added += 1", "1 -> 2"): _ADDED,
+    (_SV, "if self.folder is not None and self.verdicts.get(blob, 0) != verdict:", "0 -> 1"): (
+        "the default only has to differ from every verdict (None or a pair): 1 does as 0 does"
+    ),
+    (_PA, 'repo.__dict__["workers"] = max(procs, repo.__dict__.get("workers", 0))', "0 -> 1"): (
+        "procs is at least 1 (workers_for never gives less), so max(procs, 1) is max(procs, 0)"
+    ),
+    (
+        _PA,
+        "for chunk, (results, skipped, heads) in zip(chunks, pool.imap(_run_chunk, chunks), strict=True):",
+        "True -> False",
+    ): "pool.imap yields one result per chunk: the two are never of unequal length",
     (_AC, "line, line_end = -1, -1", "1 -> 2"): (
         "any negative start works: the first hit begins at 0 or later and sets both"
     ),
