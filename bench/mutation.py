@@ -476,6 +476,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "True -> False",
     ): _ZIP,
     (_SE, "for f, (judged, _) in zip(files, answers, strict=True):", "True -> False"): _ZIP,
+    (_PS, "if union is not None and union.search(posix) is None:", "is not -> is"): (
+        "the union only answers no sooner: without it each pattern's own screen gives the same no"
+    ),
     (
         _PO,
         'folders = {"/".join(n.split("/")[:k]) for n in files for k in range(2, n.count("/") + 1)}',

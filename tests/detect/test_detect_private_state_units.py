@@ -127,3 +127,34 @@ def test_the_union_screen_of_a_long_scan_answers_as_each_pattern_does(paths: lis
         expected = next((p.id for p in shipped.patterns if p.matches(path)), None)
         found = warm.match(path)
         assert (found.id if found else None) == expected, path
+
+
+def test_the_union_screen_holds_every_screen_string_or_is_none() -> None:
+    from si_paas.detect.private_state import PrivateStatePattern, _union_screen
+    from si_paas.lazyregex import LazyRegex
+
+    def pattern(screen: list[str] | None) -> PrivateStatePattern:
+        return PrivateStatePattern("p", "d", LazyRegex("x", screen=screen), "high", (), ())
+
+    union = _union_screen((pattern(["a.b", "contexts/"]), pattern(["keys/"])))
+    assert union is not None
+    assert [bool(union.search(t)) for t in ("x/a.b", "aXb", "my/contexts/x", "keys/k", "key")] == [
+        True,
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert _union_screen((pattern(["a"]), pattern(None))) is None  # that pattern must always run
+    assert _union_screen(()) is None
+
+
+def test_the_union_screen_is_made_only_past_the_first_paths() -> None:
+    from si_paas.detect import private_state
+
+    warm = replace(load_private_state_patterns())
+    for _ in range(private_state.UNION_AFTER):
+        warm.match("docs/readme.md")
+    assert "_union" not in warm.__dict__  # the hook's few paths never build it
+    warm.match("docs/readme.md")
+    assert warm.__dict__["_union"] is not None and warm.__dict__["_calls"] == private_state.UNION_AFTER + 1
