@@ -16,7 +16,7 @@ NAME = st.text(
     alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd"), whitelist_characters="._- "),
     min_size=1,
     max_size=12,
-).filter(lambda s: s not in (".", "..") and s.strip())
+).filter(lambda s: s not in (".", "..", ".git") and s.strip())  # a `.git` folder would make a repository
 PARTS = st.lists(NAME, min_size=0, max_size=5)
 
 
