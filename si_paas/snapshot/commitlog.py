@@ -24,7 +24,7 @@ from pathlib import Path
 
 from si_paas import diskcache
 from si_paas.errors import InputError
-from si_paas.snapshot.gitobjects import git_output
+from si_paas.snapshot.gitrun import git_failure, git_output, raw_entry
 
 # One commit's record: (author date, its (mode, blob, path) entries); None when git log
 # shows nothing for it (no added, copied, modified or renamed file: a merge, a deletion).
@@ -67,9 +67,8 @@ def parse_log(out: bytes) -> dict[str, Record]:
                 records[commit] = (date, tuple(entries))
             commit, date, entries, i = token[1:], tokens[i + 1], [], i + 2
             continue
-        parts = token.lstrip("\n")[1:].split(" ")
-        entries.append((parts[1], parts[3], tokens[i + 1]))
-        i += 2
+        mode, sha, path, i = raw_entry(tokens, i)
+        entries.append((mode, sha, path))
     if commit:
         records[commit] = (date, tuple(entries))
     return records
@@ -87,9 +86,8 @@ def _finish(root: Path, proc: subprocess.Popen[bytes]) -> bytes:
     """The output of a git started by `_start`; InputError when it failed."""
     out, err = proc.communicate()
     if proc.returncode:
-        lines = err.decode(errors="replace").strip().splitlines()
-        args = proc.args[3] if isinstance(proc.args, list) else "git"
-        raise InputError(f"{root}: git {args} failed: {lines[-1] if lines else proc.returncode}")
+        command = proc.args[3] if isinstance(proc.args, list) else "git"
+        raise git_failure(root, command, err, proc.returncode)
     return out
 
 

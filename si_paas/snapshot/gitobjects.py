@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 
 from si_paas.errors import InputError
 from si_paas.records import record
+from si_paas.snapshot.gitrun import git_output, raw_entry
 from si_paas.snapshot.heads import HEAD_BYTES, head_fact
 from si_paas.snapshot.worktree import DEFAULT_MAX_FILE_SIZE, RepoFile, drop_excluded
 
@@ -21,35 +22,8 @@ _SYMLINK = "120000"
 _ENDS = ("first_commit", "first_date", "first_ordinal", "last_commit", "last_date", "last_ordinal")
 
 
-def git_output(
-    root: Path, args: Sequence[str], text: str | None = None, env: Mapping[str, str] | None = None
-) -> bytes:
-    """What `git -C root ARGS` prints (`text` on its stdin, `env` its environment); a
-    missing git or a failing command is one InputError line naming the git command."""
-    try:
-        return subprocess.run(
-            ["git", "-C", str(root), *args],
-            check=True,
-            capture_output=True,
-            input=None if text is None else text.encode(),
-            env=None if env is None else dict(env),
-        ).stdout
-    except FileNotFoundError:
-        raise InputError("git is not installed or not on PATH") from None
-    except subprocess.CalledProcessError as exc:
-        lines = exc.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"{root}: git {args[0]} failed: {lines[-1] if lines else exc}") from None
-
-
 def _git(root: Path, *args: str) -> bytes:
     return git_output(root, args)
-
-
-def _parse_raw(tokens: list[str], start: int) -> tuple[str, str, str, int]:
-    """One `--raw -z` entry at tokens[start]: (new mode, new sha, path, next index)."""
-    header = tokens[start].lstrip("\n")
-    parts = header[1:].split(" ")
-    return parts[1], parts[3], tokens[start + 1], start + 2
 
 
 def blob_sizes(root: Path, shas: Iterable[str]) -> dict[str, int | None]:
@@ -379,7 +353,7 @@ class IndexSnapshot(_BlobSource):
         tokens = [t for t in out.split("\0") if t]
         entries, i = [], 0
         while i < len(tokens):
-            mode, sha, path, i = _parse_raw(tokens, i)
+            mode, sha, path, i = raw_entry(tokens, i)
             if mode == _SUBMODULE:
                 self._skip("submodule")
                 continue

@@ -6,7 +6,6 @@ import errno
 import fnmatch
 import os
 import stat
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import field
 from functools import cached_property
@@ -16,6 +15,7 @@ from si_paas.detect.chunks import LARGE_FILE_BYTES, Content, FileContent
 from si_paas.errors import InputError
 from si_paas.records import record
 from si_paas.snapshot.gitpaths import enclosing_worktree, real
+from si_paas.snapshot.gitrun import git_output
 from si_paas.snapshot.heads import HEAD_BYTES, head_fact
 from si_paas.walk import walk
 
@@ -47,17 +47,7 @@ class RepoFile:
 
 
 def _git_lines(root: Path, *args: str) -> list[str]:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(root), *args],
-            check=True,
-            capture_output=True,
-        ).stdout
-    except FileNotFoundError:
-        raise InputError("git is not installed or not on PATH") from None
-    except subprocess.CalledProcessError as exc:
-        msg = exc.stderr.decode(errors="replace").strip().splitlines()
-        raise InputError(f"{root}: git {args[0]} failed: {msg[-1] if msg else exc}") from None
+    out = git_output(root, args)
     return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
 
