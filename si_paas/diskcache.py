@@ -96,6 +96,28 @@ def key_for(kind: str, content: bytes) -> str:
     return digest.hexdigest()
 
 
+def package_stamp(package: Path, names: tuple[str, ...]) -> str:
+    """A digest of the package version and the size and mtime of the files `names` (paths
+    under `package`; a folder stands for its `.py` files): a key part that changes when
+    the code behind a kept result does. OSError when one is missing."""
+    parts = [__version__]
+    for name in names:
+        path = package / name
+        files = sorted(path.glob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            st = file.stat()
+            parts.append(f"{file.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def drop_others(folder: Path, keep: str, suffix: str) -> None:
+    """Remove the files of `folder` ending in `suffix` but `keep` (those of older keys)."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name.endswith(suffix) and entry.name != keep:
+                os.unlink(entry.path)
+
+
 def repo_folder(repo_root: Path) -> Path | None:
     """The folder of `repo_root`'s history caches (`judged-v1/<digest of its real path>`),
     or None when caching is off. Never inside the repository."""

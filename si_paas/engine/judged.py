@@ -21,11 +21,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from si_paas import __version__, diskcache
+from si_paas import diskcache
 from si_paas.findings import Finding
 from si_paas.snapshot.worktree import RepoFile
 
@@ -34,15 +33,7 @@ _CODE = ("detect", "findings.py", "secretwords.py", "engine/judged.py", "engine/
 
 
 def _code_stamp() -> str:
-    package = Path(__file__).resolve().parent.parent
-    parts = [__version__]
-    for name in _CODE:
-        path = package / name
-        files = sorted(path.glob("*.py")) if path.is_dir() else [path]
-        for file in files:
-            st = file.stat()
-            parts.append(f"{file.name}:{st.st_size}:{st.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return diskcache.package_stamp(Path(__file__).resolve().parent.parent, _CODE)
 
 
 class JudgedBlobs:
@@ -122,7 +113,4 @@ class JudgedBlobs:
             {"blobs": self.entries, "plain_heads": sorted(self.plain_heads)}, separators=(",", ":")
         )
         diskcache.write_entry(self.folder, self.name, text.encode("utf-8"), prune=False)
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(self.folder):
-                if entry.name.endswith(".json") and entry.name != self.name:
-                    os.unlink(entry.path)
+        diskcache.drop_others(self.folder, self.name, ".json")

@@ -12,13 +12,11 @@ damaged or untrusted one is ignored. `SI_PAAS_NO_CACHE=1` turns it off.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
-from si_paas import __version__, diskcache
+from si_paas import diskcache
 
 _CODE = (
     "detect/state_content.py",
@@ -34,13 +32,9 @@ Verdict = tuple[str, str | None] | None
 
 
 def _stamp(rules: Path, max_content_size: int) -> str | None:
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(f"{__version__}\0{max_content_size}\0".encode())
     try:
-        digest.update(rules.read_bytes())
-        for name in _CODE:
-            st = (package / name).stat()
-            digest.update(f"\0{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+        code = diskcache.package_stamp(Path(__file__).resolve().parent.parent, _CODE)
+        digest = hashlib.sha256(f"{code}\0{max_content_size}\0".encode() + rules.read_bytes())
     except OSError:
         return None
     return digest.hexdigest()[:32]
@@ -96,7 +90,4 @@ class StateVerdicts:
             return
         doc: dict[str, Any] = {"blobs": {b: 0 if v is None else list(v) for b, v in self.verdicts.items()}}
         diskcache.write_sealed(self.folder, self.name, doc)
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(self.folder):
-                if entry.name.endswith(_SUFFIX) and entry.name != self.name:
-                    os.unlink(entry.path)
+        diskcache.drop_others(self.folder, self.name, _SUFFIX)
