@@ -164,6 +164,12 @@ DETECT_SET: dict[str, list[str]] = {
         "tests/detect/test_detect_rulepack.py",
         "tests/detect/test_detect_examples.py",
     ],
+    "si_paas/detect/packfile.py": [
+        "tests/detect/test_detect_rulepack_units.py",
+        "tests/detect/test_detect_private_state_units.py",
+        "tests/detect/test_detect_rulepack.py",
+        "tests/detect/test_path_screens.py",
+    ],
     "si_paas/detect/hsmatch.py": [
         "tests/detect/test_detect_matcher_units.py",
         "tests/detect/test_matcher_differential.py",

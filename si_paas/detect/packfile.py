@@ -58,6 +58,17 @@ def compile_regex(source: str, path: Path, where: str) -> re.Pattern[str]:
 _NOT_UNITABLE = lazy(r"\\[1-9]|\(\?P=|\(\?\(")  # back-references, conditionals
 
 
+def checked_screen(source: str, path: Path, where: str) -> list[str] | None:
+    """Compile `source` once to check it (a bad regex is the InputError of `compile_regex`)
+    and return its screen: the strings one of which every match holds, sorted
+    (`prefilter.required_literals`), or None when no such strings narrow it."""
+    from si_paas.detect.prefilter import required_literals
+
+    compile_regex(source, path, where)
+    found = required_literals(source)
+    return None if found is None else sorted(found)
+
+
 def union(patterns: Sequence[re.Pattern[str] | LazyRegex[str]]) -> re.Pattern[str] | None:
     """One regex that searches true exactly when one of `patterns` does, or None when they
     cannot be joined (a back-reference, a global flag, a group name used twice).

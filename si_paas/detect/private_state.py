@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from si_paas.detect.packfile import compile_regex, validate
+from si_paas.detect.packfile import checked_screen, validate
 from si_paas.errors import InputError
 from si_paas.lazyregex import LazyRegex
 from si_paas.records import record
@@ -153,8 +153,6 @@ def _screened(path: Path, raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The patterns, each compiled once here (a bad one is an InputError, after a
     duplicate id before it) and given its `screen`: the strings one of which every match
     holds (`prefilter.required_literals`), or None."""
-    from si_paas.detect.prefilter import required_literals
-
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for raw in raws:
@@ -162,9 +160,9 @@ def _screened(path: Path, raws: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if pid in seen:
             raise InputError(f"{path}: pattern {pid!r}: duplicate id")
         seen.add(pid)
-        compile_regex(raw["pattern"], path, f"pattern {pid!r} field 'pattern'")
-        found = required_literals(raw["pattern"])
-        out.append({**raw, "screen": None if found is None else sorted(found)})
+        out.append(
+            {**raw, "screen": checked_screen(raw["pattern"], path, f"pattern {pid!r} field 'pattern'")}
+        )
     return out
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from si_paas.detect.filters import FILTERS
-from si_paas.detect.packfile import compile_regex, validate
+from si_paas.detect.packfile import checked_screen, compile_regex, validate
 from si_paas.errors import InputError
 from si_paas.findings import Confidence, Severity
 from si_paas.lazyregex import LazyRegex, lazy
@@ -257,14 +257,7 @@ def _expand(source: str, fragments: dict[str, str], path: Path, where: str) -> s
 def _path_screens(path: Path, rid: str, sources: list[str]) -> list[list[str] | None]:
     """Each `paths` regex compiled once (a bad one is an InputError) and its screen: the
     strings one of which every match holds (`prefilter.required_literals`), or None."""
-    from si_paas.detect.prefilter import required_literals
-
-    screens: list[list[str] | None] = []
-    for i, src in enumerate(sources):
-        compile_regex(src, path, f"rule {rid!r} field 'paths[{i}]'")
-        found = required_literals(src)
-        screens.append(None if found is None else sorted(found))
-    return screens
+    return [checked_screen(src, path, f"rule {rid!r} field 'paths[{i}]'") for i, src in enumerate(sources)]
 
 
 def _build_rule(path: Path, raw: dict[str, Any]) -> SecretRule:
