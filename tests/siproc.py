@@ -78,16 +78,13 @@ os.environ.clear()
 os.environ.update(req["env"])
 sys.argv = [SI, *req["args"]]
 del channel_in, channel_out, null, serve, req, fds
+from si_paas.cli.forked import exit_status
 from si_paas.cli.main import main
 try:
     main()
     code = 0
 except SystemExit as exc:
-    if exc.code is None or isinstance(exc.code, int):
-        code = exc.code or 0
-    else:
-        print(exc.code, file=sys.stderr)
-        code = 1
+    code = exit_status(exc)
 except BaseException:
     import traceback
     traceback.print_exc()

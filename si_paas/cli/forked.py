@@ -66,6 +66,15 @@ def run(args: list[str], *, cwd: str, env: dict[str, str], stdin: str | None) ->
         return code if code >= 0 else 128 - code, read[0], read[1]
 
 
+def exit_status(exc: SystemExit) -> int:
+    """The exit status the interpreter gives a `SystemExit`: its integer code, 0 for None,
+    else 1 with the code printed on stderr."""
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or 0
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
 def _child(args: list[str], cwd: str, env: dict[str, str], paths: list[Path]) -> None:  # pragma: no cover
     code = 1
     try:
@@ -93,11 +102,7 @@ def _child(args: list[str], cwd: str, env: dict[str, str], paths: list[Path]) ->
             main(args)
             code = 0
         except SystemExit as exc:
-            if exc.code is None or isinstance(exc.code, int):
-                code = exc.code or 0
-            else:
-                print(exc.code, file=sys.stderr)
-                code = 1
+            code = exit_status(exc)
     except BaseException:
         traceback.print_exc()
         code = 1
