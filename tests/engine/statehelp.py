@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,25 @@ def run_check(policy: Policy, snap: Snapshot) -> list[Any]:
     from si_paas.engine.registry import get_check
 
     return list(get_check(policy.check).fn(snap, policy.params, policy))
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in `root` as a fixed committer; what it prints."""
+    identity = ["-c", "user.name=T", "-c", "user.email=t@example.invalid"]
+    done = subprocess.run(
+        ["git", *identity, "-C", str(root), *args], check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def commit(root: Path, files: dict[str, str | bytes], message: str = "c") -> None:
+    """Write `files` (path under `root` -> text or bytes), stage everything and commit."""
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)

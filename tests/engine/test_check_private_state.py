@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from statehelp import run_check, shipped, snapshot
+from statehelp import commit, run_check, shipped, snapshot
 
 POLICY = shipped("no-repo-private-state")
 CONFIG = (
@@ -135,19 +135,10 @@ def _history(repo: Path) -> tuple[list[tuple[str, str, str]], dict[str, bytes | 
     return how, history.heads, peeked
 
 
-def _commit_all(repo: Path, files: dict[str, str]) -> None:
-    for rel, text in files.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    _add(repo, *files)
-    env = ["-c", "user.name=T", "-c", "user.email=t@example.invalid"]
-    subprocess.run(["git", *env, "-C", str(repo), "commit", "-q", "-m", "c"], check=True, capture_output=True)
-
-
 def test_a_history_is_judged_by_content_once_then_from_its_kept_verdicts(repo: Path) -> None:
     """Content verdicts of history blobs are kept: an unchanged history reads no blob, and
     gives the same findings (the content rule each blob matched, or plainly not state)."""
-    _commit_all(
+    commit(
         repo,
         {
             "notes/v.txt": VAULT,  # a vault under another name
@@ -170,8 +161,8 @@ def test_a_history_is_judged_by_content_once_then_from_its_kept_verdicts(repo: P
 
 
 def test_a_path_seen_again_in_history_does_not_end_the_listing(repo: Path) -> None:
-    _commit_all(repo, {"current_context": "demo0\n"})
-    _commit_all(repo, {"current_context": "demo1\n", "notes/v.txt": VAULT})
+    commit(repo, {"current_context": "demo0\n"})
+    commit(repo, {"current_context": "demo1\n", "notes/v.txt": VAULT})
     found, _, _ = _history(repo)
     assert [(rule, rel) for rule, rel, _ in found] == [
         ("state-current-context", "current_context"),

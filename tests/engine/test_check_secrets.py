@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,8 @@ from si_paas.services.judge import build_snapshot
 from si_paas.snapshot.snapshot import Snapshot
 from si_paas.snapshot.spec import SnapshotSpec
 from si_paas.state.layout import StateLayout
+
+from statehelp import commit, git
 
 TOKEN = "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC\n"
 OTHER = "DB_PASSWORD=Zr5Kq2Wm8Tx3Lb7Nv4Hp6Js1Df9Gc0Ya\n"
@@ -36,33 +36,10 @@ def _policy() -> Policy:
     return found
 
 
-def _git(root: Path, *args: str) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.test",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.test",
-    }
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
-
-
-def _commit(root: Path, files: dict[str, str | bytes], message: str) -> None:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data)
-    _git(root, "add", "-A")
-    _git(root, "commit", "-qm", message)
-
-
 def _repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
-    _git(root, "init", "-q")
+    git(root, "init", "-q")
     return root
 
 
@@ -77,7 +54,7 @@ def _check(snap: Snapshot) -> list[Finding]:
 
 def test_one_scanner_per_snapshot_and_a_staged_scan_never_compiles(tmp_path: Path) -> None:
     root = _repo(tmp_path)
-    _commit(root, {"a.txt": "x\n"}, "one")
+    commit(root, {"a.txt": "x\n"}, "one")
     snap = _snap(tmp_path, root, explain=True)
     first = secrets.scanner(snap, files=3)
     assert secrets.scanner(snap) is first
@@ -89,7 +66,7 @@ def test_one_scanner_per_snapshot_and_a_staged_scan_never_compiles(tmp_path: Pat
 def test_work_tree_findings_name_the_file_and_count_binaries(tmp_path: Path) -> None:
     root = _repo(tmp_path)
     both = TOKEN + "# again\n" + TOKEN + OTHER  # one secret twice and another: three findings
-    _commit(root, {"app.env": both, "notes.txt": PLAIN, "blob.dat": b"\0\1" + TOKEN.encode()}, "one")
+    commit(root, {"app.env": both, "notes.txt": PLAIN, "blob.dat": b"\0\1" + TOKEN.encode()}, "one")
     (root / "new.env").write_text(OTHER)  # untracked files are published too
     snap = _snap(tmp_path, root)
     found = _check(snap)
@@ -105,7 +82,7 @@ def test_work_tree_findings_name_the_file_and_count_binaries(tmp_path: Path) -> 
 
 def test_the_policy_cap_applies_unless_the_command_line_sets_one(tmp_path: Path) -> None:
     root = _repo(tmp_path)
-    _commit(root, {"app.env": TOKEN}, "one")
+    commit(root, {"app.env": TOKEN}, "one")
     policy = _policy()
     snap = _snap(tmp_path, root)
     assert no_plaintext_secrets(snap, {**policy.params, "max_file_size": 10}, policy) == []
@@ -117,7 +94,7 @@ def test_the_policy_cap_applies_unless_the_command_line_sets_one(tmp_path: Path)
 
 def test_explained_suppressions_are_kept_apart(tmp_path: Path) -> None:
     root = _repo(tmp_path)
-    _commit(root, {"notes.json": SUPPRESSED * 2, "app.env": TOKEN}, "one")
+    commit(root, {"notes.json": SUPPRESSED * 2, "app.env": TOKEN}, "one")
     snap = _snap(tmp_path, root, explain=True)
     found = _check(snap)
     assert [f.extra["relpath"] for f in found] == ["app.env"]
@@ -135,17 +112,14 @@ def test_explained_suppressions_are_kept_apart(tmp_path: Path) -> None:
 
 
 def _history(root: Path) -> None:
-    _commit(root, {"app.env": TOKEN, "notes.txt": PLAIN}, "one")
-    _commit(root, {"b.env": OTHER}, "two")
-    _commit(root, {"app.env": TOKEN + "# edited\n"}, "three")
-    _commit(root, {"app.env": TOKEN + "# edited twice\n", "bin.dat": b"\0\1" + OTHER.encode()}, "four")
+    commit(root, {"app.env": TOKEN, "notes.txt": PLAIN}, "one")
+    commit(root, {"b.env": OTHER}, "two")
+    commit(root, {"app.env": TOKEN + "# edited\n"}, "three")
+    commit(root, {"app.env": TOKEN + "# edited twice\n", "bin.dat": b"\0\1" + OTHER.encode()}, "four")
 
 
 def _commits(root: Path) -> list[str]:
-    out = subprocess.run(
-        ["git", "-C", str(root), "rev-list", "--reverse", "HEAD"], capture_output=True, text=True
-    )
-    return out.stdout.split()
+    return git(root, "rev-list", "--reverse", "HEAD").split()
 
 
 def test_one_secret_in_many_commits_is_one_finding_from_first_to_last(tmp_path: Path) -> None:

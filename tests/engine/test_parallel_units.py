@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,16 +15,10 @@ from si_paas.snapshot.gitobjects import HistorySnapshot, IndexSnapshot
 from si_paas.snapshot.snapshot import FileSource
 from si_paas.snapshot.worktree import RepoFile, WorktreeSnapshot
 
+from statehelp import git
+
 two_cores = pytest.mark.skipif(cores() < 2, reason="one core: every count gives one process")
 BLOBS = 250  # one history chunk
-
-
-def _git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=T", "-c", "user.email=t@example.invalid", "-C", str(root), *args],
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +28,9 @@ def history_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for i in range(BLOBS):
         (root / f"f{i:03d}.txt").write_text(f"line {i}\n")
     (root / "large.txt").write_text("x" * 200)
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "init")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "init")
     return root
 
 
