@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import field
 from functools import cached_property
 from pathlib import Path
+from typing import IO
 
 from si_paas.errors import InputError
 from si_paas.records import record
@@ -95,25 +97,42 @@ def sized_blobs(
 def _contents(proc: subprocess.Popen[bytes], wanted: list[str]) -> Iterator[tuple[str, bytes]]:
     """The answers of `contents` commands, in order; missing objects are left out."""
     assert proc.stdout is not None
-    stdout = proc.stdout
     try:
-        for _ in wanted:
-            header = stdout.readline().split()
-            if len(header) < 2:
-                break
-            if header[1] == b"missing" or len(header) < 3:
-                continue
-            data = stdout.read(int(header[2]))
-            stdout.read(1)  # the newline after the content
-            yield header[0].decode("ascii"), data
+        yield from _answers(proc.stdout, len(wanted))
     finally:
         _end(proc)
 
 
-def _end(proc: subprocess.Popen[bytes]) -> None:
+def _answers(stdout: IO[bytes], count: int, limit: int | None = None) -> Iterator[tuple[str, bytes]]:
+    """(object id, content) of up to `count` answers of `git cat-file --batch` (or of
+    `contents` commands), missing objects left out. Past `limit`, a blob is read in chunks
+    and dropped, never held whole."""
+    for _ in range(count):
+        header = stdout.readline().split()
+        if len(header) < 2:
+            break
+        if header[1] == b"missing" or len(header) < 3:
+            continue
+        size = int(header[2])
+        data = stdout.read(size if limit is None else min(size, limit))
+        left = size - len(data)
+        while left > 0:
+            dropped = stdout.read(min(left, BlobPeeker._CHUNK))
+            if not dropped:
+                break
+            left -= len(dropped)
+        stdout.read(1)  # the newline after the content
+        yield header[0].decode("ascii"), data
+
+
+def _end(proc: subprocess.Popen[bytes], writer: threading.Thread | None = None) -> None:
+    """End git (killed if it still runs) and close its pipes, after `writer` (the thread
+    feeding its stdin, which then stops on a broken pipe) has finished."""
     if proc.poll() is None:
         proc.kill()
     proc.wait()
+    if writer is not None:
+        writer.join(timeout=5)
     for pipe in (proc.stdin, proc.stdout):
         if pipe is not None:
             with contextlib.suppress(OSError):
@@ -130,8 +149,6 @@ def stream_blobs(root: Path, shas: Sequence[str], limit: int | None = None) -> I
     """
     if not shas:
         return
-    import threading
-
     proc = subprocess.Popen(
         ["git", "-C", str(root), "cat-file", "--batch"],
         stdin=subprocess.PIPE,
@@ -152,28 +169,9 @@ def stream_blobs(root: Path, shas: Sequence[str], limit: int | None = None) -> I
     writer = threading.Thread(target=feed, daemon=True)
     writer.start()
     try:
-        for _ in shas:
-            header = stdout.readline().split()
-            if len(header) < 2:
-                break
-            if header[1] == b"missing" or len(header) < 3:
-                continue
-            size = int(header[2])
-            data = stdout.read(size if limit is None else min(size, limit))
-            left = size - len(data)
-            while left > 0:
-                dropped = stdout.read(min(left, BlobPeeker._CHUNK))
-                if not dropped:
-                    break
-                left -= len(dropped)
-            stdout.read(1)  # the newline after the content
-            yield header[0].decode("ascii"), data
+        yield from _answers(stdout, len(shas), limit)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        writer.join(timeout=5)
-        stdout.close()
+        _end(proc, writer)
 
 
 class BlobPeeker:
