@@ -5,10 +5,11 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from si_paas.detect.chunks import LARGE_FILE_BYTES, Content, FileContent
@@ -54,6 +55,12 @@ def _git_lines(root: Path, *args: str) -> list[str]:
 EXCLUDED = "excluded by .si-paas.yaml"
 
 
+@lru_cache(maxsize=32)
+def _excluder(patterns: tuple[str, ...]) -> Callable[[str], object]:
+    """One expression for all of `patterns`: `fnmatch.fnmatchcase` against any of them."""
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns)).match
+
+
 def drop_excluded(
     entries: Iterable[RepoFile], patterns: tuple[str, ...], skipped: dict[str, int]
 ) -> list[RepoFile]:
@@ -66,7 +73,8 @@ def drop_excluded(
     listed = list(entries)
     if not patterns:
         return listed
-    kept = [e for e in listed if not any(fnmatch.fnmatchcase(e.relpath, p) for p in patterns)]
+    hit = _excluder(patterns)
+    kept = [e for e in listed if hit(e.relpath) is None]
     if len(kept) != len(listed):
         skipped[EXCLUDED] = len(listed) - len(kept)
     return kept
