@@ -28,11 +28,10 @@ def git_spec(
     if root is None:
         flag = "--staged" if staged else "--history"
         raise UsageError(f"{flag}: {path!r} is not inside a git repository")
-    if not staged:  # a repository without commits or a bad --since: one clear line
-        head = rev_range[0] if rev_range else "HEAD"
-        check_history(
-            root, since=head[: -len("..HEAD")] if head.endswith("..HEAD") else None, all_refs=head == "--all"
-        )
+    head = rev_range[0] if rev_range else "HEAD"
+    if not staged and head != "--all":  # no commits or a bad --since: one clear line
+        # (`--all` without commits is found by the listing itself: its rev-list is empty.)
+        check_history(root, since=head[: -len("..HEAD")] if head.endswith("..HEAD") else None)
     return SnapshotSpec(
         inv.layout,
         paths=(root,),

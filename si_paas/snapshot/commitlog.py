@@ -91,17 +91,21 @@ def _finish(root: Path, proc: subprocess.Popen[bytes]) -> bytes:
     return out
 
 
-_PROBES = (
-    ("rev-parse", "--is-shallow-repository", "--git-common-dir"),
-    ("for-each-ref", "--count=1", "--format=%(refname)", "refs/replace/"),
+# One probe: "true"/"false" (shallow), the common git folder, then any replace refs.
+_PROBE = (
+    "rev-parse",
+    "--is-shallow-repository",
+    "--git-common-dir",
+    "--symbolic-full-name",
+    "--glob=refs/replace/*",
 )
 
 
-def _cacheable(root: Path, probes: Sequence[bytes]) -> bool:
+def _cacheable(root: Path, probe: bytes) -> bool:
     """True when commit ids pin what git log shows: not shallow, no replace refs, no grafts
-    (`probes`: the output of each of _PROBES)."""
-    shallow, _, common = probes[0].decode("utf-8", "surrogateescape").partition("\n")
-    if shallow.strip() != "false" or probes[1].strip():
+    (`probe`: the output of _PROBE)."""
+    shallow, common, *replaced = probe.decode("utf-8", "surrogateescape").splitlines() or [""]
+    if shallow.strip() != "false" or any(r.strip() for r in replaced) or not common.strip():
         return False
     common_dir = Path(common.strip())
     if not common_dir.is_absolute():
@@ -156,7 +160,7 @@ def history(root: Path, rev_range: Sequence[str]) -> list[tuple[str, Record]]:
     """(commit id, record) of every commit of `rev_range`, oldest first, in the order of
     `git log --reverse`: kept records where there are, git log for the others.
 
-    The listing and the probes of `_cacheable` run side by side while the kept file loads.
+    The listing and the probe of `_cacheable` run side by side while the kept file loads.
     """
     rev_range = tuple(rev_range) or ("HEAD",)  # as `git log` with no revision reads HEAD
     folder = diskcache.repo_folder(root)
@@ -165,7 +169,7 @@ def history(root: Path, rev_range: Sequence[str]) -> list[tuple[str, Record]]:
     started = [_start(root, ["rev-list", "--reverse", *rev_range])]
     try:
         if folder is not None:
-            started += [_start(root, probe) for probe in _PROBES]
+            started.append(_start(root, _PROBE))
         kept = _load(folder) if folder is not None else {}
         outputs = [_finish(root, proc) for proc in started]
     finally:
@@ -174,7 +178,7 @@ def history(root: Path, rev_range: Sequence[str]) -> list[tuple[str, Record]]:
                 proc.kill()
                 proc.wait()
     order = outputs[0].decode("ascii", "replace").split()
-    if folder is not None and not _cacheable(root, outputs[1:]):
+    if folder is not None and not _cacheable(root, outputs[1]):
         folder, kept = None, {}
     missing = [c for c in order if c not in kept]
     if missing:

@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO
 
-from si_paas.errors import InputError
+from si_paas.errors import InputError, UsageError
 from si_paas.records import record
 from si_paas.snapshot.gitrun import git_output, raw_entry
 from si_paas.snapshot.heads import HEAD_BYTES, head_fact
@@ -21,7 +21,6 @@ _NULL_SHA = "0" * 40
 _SUBMODULE = "160000"
 _SYMLINK = "120000"
 # The commit metadata of a history entry, in sorted order (as `RepoFile.info` holds it).
-_ENDS = ("first_commit", "first_date", "first_ordinal", "last_commit", "last_date", "last_ordinal")
 
 
 def _git(root: Path, *args: str) -> bytes:
@@ -230,6 +229,8 @@ class BlobPeeker:
 
 @record
 class _BlobSource:
+    """Blobs of a repository's object store, listed by a subclass, read in streams."""
+
     root: Path
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     skipped: dict[str, int] = field(default_factory=dict)
@@ -373,25 +374,29 @@ class HistorySnapshot(_BlobSource):
     def files(self) -> tuple[RepoFile, ...]:
         from si_paas.snapshot.commitlog import history
 
-        # per (path, blob): [first commit, date, ordinal, last commit, date, ordinal]
-        seen: dict[tuple[str, str], list[str]] = {}
+        # per (path, blob): the info of its first commit and of its last, each made once a
+        # commit and shared by every file the commit touches
+        seen: dict[tuple[str, str], list[tuple[tuple[str, str], ...]]] = {}
         ordinal = 0
-        for commit, logged in history(self.root, self.rev_range):
+        listed = history(self.root, self.rev_range)
+        if not listed and self.rev_range == ("--all",):
+            raise UsageError(f"--history --all: {self.root} has no commits yet; nothing to judge")
+        for commit, logged in listed:
             if logged is None:  # git log shows nothing for it, so it takes no ordinal
                 continue
             date, entries = logged
             ordinal += 1  # oldest first: commit times can tie, the order cannot
             number = str(ordinal)
+            first = (("first_commit", commit), ("first_date", date), ("first_ordinal", number))
+            last = (("last_commit", commit), ("last_date", date), ("last_ordinal", number))
             for mode, sha, path in entries:
                 if mode in (_SUBMODULE, _SYMLINK) or sha == _NULL_SHA:
                     continue
                 ends = seen.get((path, sha))
                 if ends is None:
-                    seen[(path, sha)] = [commit, date, number, commit, date, number]
+                    seen[(path, sha)] = [first, last]
                 else:
-                    ends[3:] = commit, date, number
-        listed = [
-            RepoFile(path, "history", blob=sha, info=tuple(zip(_ENDS, ends, strict=True)))
-            for (path, sha), ends in seen.items()
-        ]
-        return tuple(listed)
+                    ends[1] = last
+        return tuple(
+            RepoFile(path, "history", blob=sha, info=ends[0] + ends[1]) for (path, sha), ends in seen.items()
+        )

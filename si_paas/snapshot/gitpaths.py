@@ -275,9 +275,10 @@ def symlinks_under(root: Path, limit: int = MAX_WALK_ENTRIES) -> Iterator[tuple[
                 stack.append((entry, depth + 1))
 
 
-def check_history(root: Path, since: str | None, all_refs: bool) -> None:
-    """Raise one clear UsageError when `scan --history` has nothing it can read in `root`:
-    a repository without commits, or a `--since` that names no commit."""
+def check_history(root: Path, since: str | None) -> None:
+    """Raise one clear UsageError when `scan --history` (HEAD, or `--since` ..HEAD) has
+    nothing it can read in `root`: a repository without commits, or a `--since` that names
+    no commit."""
     from si_paas.errors import InputError, UsageError
 
     def verify(rev: str) -> bool:
@@ -300,17 +301,6 @@ def check_history(root: Path, since: str | None, all_refs: bool) -> None:
         return done.returncode == 0
 
     try:
-        if all_refs:
-            done = subprocess.run(
-                ["git", "-C", str(root), "rev-list", "-n1", "--all"],
-                capture_output=True,
-                env=_clean_env(),
-                timeout=60,
-                check=False,
-            )
-            if done.returncode == 0 and not done.stdout.strip():
-                raise UsageError(f"--history --all: {root} has no commits yet; nothing to judge")
-            return
         if not verify("HEAD"):
             raise UsageError(
                 f"--history: {root} has no commits yet (HEAD names no commit); "
