@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     import yaml
 
 T = TypeVar("T")
-_CACHE: dict[tuple[str, str, int, int, int, int], Any] = {}
+_CACHE: dict[tuple[str, str, int, int, int, int], Any] = {}  # built objects
+_FORMS: dict[tuple[str, str, int, int, int, int], Any] = {}  # checked forms
 
 
 def _yaml_loader() -> Any:
@@ -230,27 +231,27 @@ def parse_yaml(path: Path, text: str, what: str = "file") -> YamlDocument:
     return YamlDocument(path, text, check_parsed(data, path, what))
 
 
-def checked_yaml(
-    path: Path, what: str, check: Callable[[YamlDocument], Any], build: Callable[[Path, Any], T]
-) -> T:
-    """`build(path, check(parsed file))`: the pack loader every policy and rule file goes through.
-
-    `check` validates the parsed document and returns its checked JSON form (or raises a
-    one-line InputError); that form is reused from the disk cache while the file's bytes,
-    the kind of check and the package's code stay the same. `build` turns it into objects,
-    and its result is reused within the process while the file keeps its size and mtime.
-    """
-    from si_paas import diskcache
-
+def _memo(path: Path, what: str) -> tuple[str, str, int, int, int, int]:
     try:
         st = path.stat()
     except OSError:
         raise InputError(f"{path}: {what} not found") from None
     # The file itself (device and inode), not its resolved path: no lstat per folder.
-    memo = (what, str(path), st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
-    if memo in _CACHE:
-        found: T = _CACHE[memo]
-        return found
+    return (what, str(path), st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def checked_form(path: Path, what: str, check: Callable[[YamlDocument], Any]) -> Any:
+    """`check(parsed file)`: the checked JSON form of `path` (or a one-line InputError).
+
+    The form is reused from the disk cache while the file's bytes, the kind of check and
+    the package's code stay the same, and within the process while the file keeps its size
+    and mtime. Callers treat it as read-only.
+    """
+    from si_paas import diskcache
+
+    memo = _memo(path, what)
+    if memo in _FORMS:
+        return _FORMS[memo]
     try:
         raw = read_bytes(path, what)
     except FileNotFoundError:
@@ -264,6 +265,20 @@ def checked_yaml(
             raise InputError(f"{path}: {what} is not valid UTF-8") from None
         data = check(parse_yaml(path, text, what))
         diskcache.put(key, data)
-    built = build(path, data)
+    _FORMS[memo] = data
+    return data
+
+
+def checked_yaml(
+    path: Path, what: str, check: Callable[[YamlDocument], Any], build: Callable[[Path, Any], T]
+) -> T:
+    """`build(path, checked_form(path, what, check))`: the pack loader every policy and rule
+    file goes through. `build` turns the checked form into objects, and its result is reused
+    within the process while the file keeps its size and mtime."""
+    memo = _memo(path, what)
+    if memo in _CACHE:
+        found: T = _CACHE[memo]
+        return found
+    built = build(path, checked_form(path, what, check))
     _CACHE[memo] = built
     return built

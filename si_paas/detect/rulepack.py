@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import fields
+from collections.abc import Iterable
+from dataclasses import field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
@@ -18,7 +19,7 @@ from si_paas.lazyregex import LazyRegex, lazy
 from si_paas.records import record
 from si_paas.resources import data_dir
 from si_paas.secretwords import SECRET_KEY, is_placeholder
-from si_paas.textfile import YamlDocument, checked_yaml
+from si_paas.textfile import YamlDocument, checked_form, checked_yaml
 
 DEFAULT_EXAMPLE_PATH = "example.txt"
 _FRAGMENT_RE = lazy(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
@@ -52,7 +53,7 @@ class SecretRule:
     allow_sources: tuple[str, ...] = ()
     paths: tuple[LazyRegex[str], ...] = ()
     multiline: bool = False
-    examples: RuleExamples = RuleExamples((), ())
+    examples: RuleExamples = field(default_factory=lambda: RuleExamples((), ()))
     case_sensitive_keywords: tuple[str, ...] = ()
     confidence: Confidence = "high"
     filters: tuple[str, ...] = ()
@@ -91,6 +92,7 @@ class SecretRulePack:
     path: Path
     rules: tuple[SecretRule, ...]
     allow: tuple[re.Pattern[str], ...] = ()
+    checked_digest: str = field(default="", compare=False, repr=False)  # `digest`, if known
 
     def rule(self, rule_id: str) -> SecretRule:
         """The rule called `rule_id`; KeyError if there is none."""
@@ -109,31 +111,45 @@ class SecretRulePack:
         """SHA-256 of what decides the pack's findings: every rule field in order, the allows.
 
         Examples and the file's name are left out; any other field, including one added
-        later, is in, so a compiled matcher or a cached verdict never outlives a change.
+        later, is in, so a compiled matcher or a cached verdict never outlives a change. A
+        pack loaded from a file carries it from its checked form (`pack_digest`).
         """
-
-        def plain(value: Any) -> Any:
-            if isinstance(value, re.Pattern | LazyRegex):
-                return value.pattern
-            if isinstance(value, tuple | list):
-                return [plain(v) for v in value]
-            return value if isinstance(value, str | int | float | bool | None) else repr(value)
-
-        parts = [[plain(p) for p in self.allow]]
-        for rule in self.rules:
-            parts.append(
-                [
-                    [f.name, plain(getattr(rule, f.name))]
-                    for f in fields(rule)
-                    if f.name not in ("examples", "source")
-                ]
-            )
-        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+        return self.checked_digest or _digest(self.rules, self.allow)
 
     def is_placeholder(self, rule: SecretRule, secret: str) -> bool:
         """True if `secret` is a placeholder (`secretwords.is_placeholder`, for every rule of
         every pack) or the pack's or the rule's allow list matches it."""
         return is_placeholder(secret) or any(p.search(secret) for p in (*self.allow, *rule.allow))
+
+
+def _digest(rules: Iterable[SecretRule], allow: Iterable[re.Pattern[str] | str]) -> str:
+    """`SecretRulePack.digest` of these rules and pack-level allows."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, re.Pattern | LazyRegex):
+            return value.pattern
+        if isinstance(value, tuple | list):
+            return [plain(v) for v in value]
+        return value if isinstance(value, str | int | float | bool | None) else repr(value)
+
+    parts = [[plain(p) for p in allow]]
+    for rule in rules:
+        parts.append(
+            [
+                [f.name, plain(getattr(rule, f.name))]
+                for f in fields(rule)
+                if f.name not in ("examples", "source")
+            ]
+        )
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def pack_digest(path: Path | None = None) -> str:
+    """The `digest` of the pack at `path` (default: the shipped one), from its checked form:
+    no rule is built, so an unchanged history's rescan can name its cache without them."""
+    path = path or default_rules_path()
+    known = checked_form(path, "rule pack", _check).get("digest")
+    return known if isinstance(known, str) and known else load_secret_rules(path).digest
 
 
 # Fragments every pack may use without defining them; a pack's own of the same name wins.
@@ -205,6 +221,7 @@ def _check(doc: YamlDocument) -> dict[str, Any]:
     validate(doc.data, path, "rulepack", "rules", "rule")
     fragments: dict[str, str] = {**BUILTIN_FRAGMENTS, **(doc.data.get("fragments") or {})}
     rules: list[dict[str, Any]] = []
+    built: list[SecretRule] = []
     seen: set[str] = set()
     for raw in doc.data["rules"]:
         rid: str = raw["id"]
@@ -233,15 +250,18 @@ def _check(doc: YamlDocument) -> dict[str, Any]:
                 "does not match the rule's paths"
             )
         rules.append(expanded)
-    for i, src in enumerate(doc.data.get("allow") or []):
+        built.append(rule)
+    allow = doc.data.get("allow") or []
+    for i, src in enumerate(allow):
         compile_regex(src, path, f"allow[{i}]")
-    return {"allow": doc.data.get("allow") or [], "rules": rules}
+    return {"allow": allow, "rules": rules, "digest": _digest(built, allow)}
 
 
 def _build(path: Path, data: dict[str, Any]) -> SecretRulePack:
     pack_allow = tuple(compile_regex(src, path, f"allow[{i}]") for i, src in enumerate(data["allow"]))
     rules = tuple(_build_rule(path, raw) for raw in data["rules"])
-    return SecretRulePack(path=path, rules=rules, allow=pack_allow)
+    known = data.get("digest")
+    return SecretRulePack(path, rules, pack_allow, known if isinstance(known, str) else "")
 
 
 def _expand(source: str, fragments: dict[str, str], path: Path, where: str) -> str:

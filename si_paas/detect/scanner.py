@@ -124,6 +124,10 @@ class SecretScanner:
             self._matcher = select_matcher(self.pack, may_compile=self._may_compile, files=self._files)
         return self._matcher
 
+    def scan_file(self, path: str, data: Content) -> list[Finding] | None:
+        """`scan_bytes` of a file's bytes, or None when they are binary."""
+        return None if is_binary_content(data) else self.scan_bytes(path, data)
+
     def scan_bytes(self, path: str, data: Content) -> list[Finding]:
         """Findings in a file's bytes; `path` is only displayed and fingerprinted.
 

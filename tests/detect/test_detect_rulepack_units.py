@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from si_paas.detect.rulepack import SecretRule, load_secret_rules
+from si_paas.detect.rulepack import SecretRule, _digest, load_secret_rules, pack_digest
 from si_paas.errors import InputError
 
 
@@ -151,3 +151,15 @@ def test_a_path_regex_no_string_can_screen_still_decides(tmp_path: Path) -> None
     given["examples"]["path"] = "envfile"
     [rule] = load_secret_rules(_pack(tmp_path, given)).rules
     assert rule.applies_to("envfile") and not rule.applies_to("Envfile") and not rule.applies_to("a/b")
+
+
+def test_the_digest_of_the_checked_form_is_that_of_the_rules(tmp_path: Path) -> None:
+    """`pack_digest` names a pack without building it, as its rules' fields do; a pack made
+    in code (`only`) has the digest of its own rules."""
+    path = _pack(tmp_path, _rule(), _rule(id="other-token", keywords=["other"]), allow=["^demo_0"])
+    pack = load_secret_rules(path)
+    assert pack_digest(path) == pack.digest == _digest(pack.rules, pack.allow)
+    shipped = load_secret_rules()
+    assert pack_digest() == shipped.digest == _digest(shipped.rules, shipped.allow)
+    assert pack.only("other-token").digest == _digest(pack.only("other-token").rules, pack.allow)
+    assert pack.only("other-token").digest != pack.digest

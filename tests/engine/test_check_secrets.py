@@ -166,8 +166,8 @@ def test_a_legacy_baseline_judges_every_blob_afresh(tmp_path: Path) -> None:
 def test_an_unchanged_history_chooses_no_matcher_unless_one_is_asked_for(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Nothing is read, so no matcher database is loaded; a backend named in
-    $SI_PAAS_MATCHER is loaded (or refused) all the same."""
+    """Nothing is read, so no scanner is built (no rule, no matcher database); a backend
+    named in $SI_PAAS_MATCHER is loaded (or refused) all the same."""
     root = _repo(tmp_path)
     _history(root)
     first = _snap(tmp_path, root, source="history")
@@ -175,7 +175,11 @@ def test_an_unchanged_history_chooses_no_matcher_unless_one_is_asked_for(
     assert secrets.scanner(first)._matcher is not None  # blobs were read and scanned
     again = _snap(tmp_path, root, source="history")
     assert _check(again) == before
-    assert secrets.scanner(again)._matcher is None
+    assert "secret_scanner" not in again.memo
+    commit(root, {"new.txt": PLAIN}, "one more")
+    grown = _snap(tmp_path, root, source="history")
+    assert _check(grown) == before
+    assert secrets.scanner(grown)._matcher is not None  # the new blob was read and scanned
     monkeypatch.setenv("SI_PAAS_MATCHER", "python")
     asked = _snap(tmp_path, root, source="history")
     assert _check(asked) == before

@@ -45,7 +45,7 @@ def _judge(
     snap: Snapshot,
     repo: FileSource,
     files: list[RepoFile],
-    scan: SecretScanner,
+    scan: Callable[[], SecretScanner],
     scan_one: Callable[[RepoFile, Content], list[Finding] | None],
     cap: int,
 ) -> Iterator[tuple[RepoFile, list[Finding] | None]]:
@@ -54,26 +54,32 @@ def _judge(
     History blobs judged by an earlier run with the same rules come from the repository's
     judged-blob cache (engine/judged.py); the others are read and scanned, then kept. A
     version-1 baseline needs each finding's in-memory legacy fingerprint, which the cache
-    never holds, so such a run judges every blob afresh.
+    never holds, so such a run judges every blob afresh. `scan()` gives the snapshot's
+    scanner, built when something is to be read: an unchanged history builds no rule.
     """
     if not isinstance(repo, HistorySnapshot) or snap.legacy_baseline:
-        _ = scan.matcher  # chosen (and any database loaded) once, before workers fork
+        _ = scan().matcher  # chosen (and any database loaded) once, before workers fork
         yield from map_files(repo, files, scan_one, cap)
         return
+    from si_paas.detect.rulepack import pack_digest
     from si_paas.engine.judged import JudgedBlobs
 
-    cache = JudgedBlobs.open(repo.root, scan.pack.digest, cap, explain=scan.explain)
+    cache = JudgedBlobs.open(repo.root, pack_digest(), cap, explain=snap.explain)
     # Per listed file: (judged before, its findings); the others are read below.
-    answers = [cache.get(f) for f in files]
-    todo = [f for f, (judged, _) in zip(files, answers, strict=True) if not judged]
+    answers: list[tuple[bool, list[Finding] | None]] = []
+    todo: list[RepoFile] = []
     plain, heads = cache.plain_heads, repo.heads
-    for f, (judged, _) in zip(files, answers, strict=True):
-        if judged and f.content_key in plain:  # the private-state check need not peek
+    for f in files:
+        answer = cache.get(f)
+        answers.append(answer)
+        if not answer[0]:
+            todo.append(f)
+        elif f.content_key in plain:  # the private-state check need not peek
             heads.setdefault(f.content_key, None)
     repo.advance(len(files) - len(todo))
     read: dict[RepoFile, list[Finding] | None] = {}
     if todo:  # an unchanged history reads nothing, so no matcher is chosen
-        _ = scan.matcher
+        _ = scan().matcher
     for f, hits in map_files(repo, todo, scan_one, cap):
         read[f] = hits
         cache.put(f, hits, plain_head=f.content_key in heads and heads[f.content_key] is None)
@@ -89,16 +95,24 @@ def _judge(
 def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]:
     """Plaintext secrets in tracked and untracked files (ignored files are not published)."""
     from si_paas.detect.matcher import requested
-    from si_paas.detect.scanner import is_binary_content
 
     listed = {id(repo): list(repo.content_files()) for repo in snap.repos}
-    scan = scanner(snap, files=sum(len(v) for v in listed.values()))
+    total = sum(len(v) for v in listed.values())
+
+    built: dict[str, SecretScanner] = {}
+
+    def scan() -> SecretScanner:  # per file read: the scanner, built once
+        found = built.get("scanner")
+        if found is None:
+            found = built["scanner"] = scanner(snap, files=total)
+        return found
+
     if requested() != "auto":  # a backend asked for is loaded (or refused) whatever is read
-        _ = scan.matcher
+        _ = scan().matcher
 
     def scan_one(f: RepoFile, data: Content) -> list[Finding] | None:
         # Fingerprints use the repo-relative path, so they match wherever the repo is cloned.
-        return None if is_binary_content(data) else scan.scan_bytes(f.relpath, data)
+        return scan().scan_file(f.relpath, data)
 
     findings: list[Finding] = []
     cap = snap.max_file_size or params["max_file_size"]  # the command line's, else the policy's
