@@ -26,7 +26,10 @@ def main(argv: list[str] | None = None) -> None:
 
         fast = staged.parse(args)
         if fast is not None:
-            sys.exit(staged.run(fast))
+            code = staged.run(fast)
+            if argv is None:  # the console script's own process, not a caller's
+                _quick_exit(code)
+            sys.exit(code)
         _run_click(args)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -49,6 +52,32 @@ def main(argv: list[str] | None = None) -> None:
             f"si: internal error: {type(exc).__name__}: {exc} (set SI_PAAS_DEBUG=1 for a traceback)",
             ExitCode.INTERNAL,
         )
+
+
+def _quick_exit(code: int) -> NoReturn:
+    """Exit as the interpreter does, less its teardown: threads joined, atexit handlers run,
+    the standard streams flushed, then `os._exit`.
+
+    Freeing every object of a large listing one by one takes longer than the rest of a
+    rescan of an unchanged history does; nothing a scan writes waits for it (every file it
+    writes is closed, every git it starts waited for, before `staged.run` returns).
+    """
+    import gc
+
+    gc.disable()  # a last collection would only find what os._exit gives back anyway
+    import atexit
+    import threading
+
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # as the interpreter: a stream that cannot be flushed
+            code = code or 120
+    os._exit(code & 0xFF)
 
 
 def wants_json(args: list[str]) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Callable
@@ -237,3 +238,36 @@ def test_quick_path_reads_arguments_as_click_does(rest: list[str]) -> None:
         since, all_refs = params["since"], params["all_refs"]
         assert opts.history == (("--all",) if all_refs else ((f"{since}..HEAD",) if since else ("HEAD",)))
     assert isinstance(ctx, click.Context)
+
+
+def test_the_quick_path_exits_without_the_interpreter_teardown(
+    si: Callable[..., Run], make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    """A quick scan's atexit handlers run and its output is whole, but the objects left at
+    exit are never freed one by one; the full CLI exits as the interpreter does."""
+    site, marks = tmp_path / "site", tmp_path / "marks"
+    site.mkdir()
+    marks.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import atexit, os\n"
+        f"MARKS = {str(marks)!r}\n"
+        "def _mark(name, _open=open, _join=os.path.join):\n"
+        "    with _open(_join(MARKS, name), 'w'):\n"
+        "        pass\n"
+        "atexit.register(_mark, 'atexit')\n"
+        "class _Teardown:\n"
+        "    def __del__(self, _mark=_mark):\n"
+        "        _mark('teardown')\n"
+        "KEPT = _Teardown()\n",
+        encoding="utf-8",
+    )
+    repo = make_repo(files={"app.py": "print('clean')\n"})
+    fresh = {"PYTHONPATH": str(site)}  # a fresh interpreter that loads the marks
+    quick = si("paas", "scan", "--history", "--json", cwd=repo, extra_env=fresh)
+    assert quick.code == 0 and json.loads(quick.stdout)["ok"] is True, quick.stderr
+    assert sorted(p.name for p in marks.iterdir()) == ["atexit"]
+    for mark in marks.iterdir():
+        mark.unlink()
+    full = si("paas", "scan", "--history", cwd=repo, extra_env=fresh)  # the table: full CLI
+    assert full.code == 0, full.stderr
+    assert sorted(p.name for p in marks.iterdir()) == ["atexit", "teardown"]
