@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from si_paas import diskcache
 from si_paas.detect.rulepack import SecretRule, _digest, load_secret_rules, pack_digest
 from si_paas.errors import InputError
 
@@ -163,3 +164,20 @@ def test_the_digest_of_the_checked_form_is_that_of_the_rules(tmp_path: Path) -> 
     assert pack_digest() == shipped.digest == _digest(shipped.rules, shipped.allow)
     assert pack.only("other-token").digest == _digest(pack.only("other-token").rules, pack.allow)
     assert pack.only("other-token").digest != pack.digest
+
+
+@pytest.mark.own_cache
+def test_a_checked_form_without_its_digest_is_named_by_the_built_rules(tmp_path: Path) -> None:
+    """A kept form that lacks the digest (or holds a wrong kind of value) still gives the
+    pack's own: the digest is then made from the built rules."""
+    path = _pack(tmp_path, _rule())
+    pack = load_secret_rules(path)
+    expected = _digest(pack.rules, pack.allow)
+    key = diskcache.key_for("rule pack", path.read_bytes())
+    form = diskcache.get(key)
+    assert form is not None and form["digest"] == expected == pack.digest
+    for bad in (None, 7, ""):
+        diskcache.put(key, {**form, "digest": bad})
+        same = _pack(tmp_path, _rule(), name=f"same-{bad}.yaml")  # the same bytes: that entry
+        assert pack_digest(same) == expected
+        assert load_secret_rules(same).digest == expected
