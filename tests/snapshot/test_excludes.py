@@ -15,7 +15,9 @@ _PATH = st.text(alphabet="ab/.*?[]!-^\\", min_size=1, max_size=10)
 
 
 @given(st.lists(_PATTERN, min_size=1, max_size=5), st.lists(_PATH, max_size=8))
-def test_one_expression_matches_as_fnmatchcase_over_each_pattern(patterns: list[str], paths: list[str]) -> None:
+def test_one_expression_matches_as_fnmatchcase_over_each_pattern(
+    patterns: list[str], paths: list[str]
+) -> None:
     hit = _excluder(tuple(patterns))
     for path in paths:
         assert (hit(path) is not None) == any(fnmatch.fnmatchcase(path, p) for p in patterns)
