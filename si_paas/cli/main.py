@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> None:
         fast = staged.parse(args)
         if fast is not None:
             code = staged.run(fast)
-            if argv is None:  # the console script's own process, not a caller's
-                _quick_exit(code)
+            if argv is None and sys.getprofile() is None and sys.gettrace() is None:
+                _quick_exit(code)  # the console script's own process, watched by no profiler
             sys.exit(code)
         _run_click(args)
     except KeyboardInterrupt:
@@ -60,7 +60,9 @@ def _quick_exit(code: int) -> NoReturn:
 
     Freeing every object of a large listing one by one takes longer than the rest of a
     rescan of an unchanged history does; nothing a scan writes waits for it (every file it
-    writes is closed, every git it starts waited for, before `staged.run` returns).
+    writes is closed, every git it starts waited for, before `staged.run` returns). Under a
+    profiler or a tracer (cProfile, a debugger, coverage) the process exits as usual, so
+    they can write what they found.
     """
     import gc
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import pstats
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +17,7 @@ from hypothesis import strategies as st
 
 from si_paas.cli.staged import StagedOptions, parse
 
-from conftest import Run, git, write
+from conftest import SI, Run, git, write
 
 SECRET = "API_TOKEN=q8Zt3LmW9xK2vB7nR4pH6sJ1dF5gT0yC"
 FULL = {"SI_PAAS_FULL_CLI": "1"}
@@ -271,3 +274,23 @@ def test_the_quick_path_exits_without_the_interpreter_teardown(
     full = si("paas", "scan", "--history", cwd=repo, extra_env=fresh)  # the table: full CLI
     assert full.code == 0, full.stderr
     assert sorted(p.name for p in marks.iterdir()) == ["atexit", "teardown"]
+
+
+def test_under_a_profiler_the_quick_path_exits_as_usual(
+    make_repo: Callable[..., Path], env: dict[str, str], tmp_path: Path
+) -> None:
+    """cProfile writes its file when the script returns, which a quick exit would skip."""
+    assert SI is not None
+    repo = make_repo(files={"app.py": "print('clean')\n"})
+    out = tmp_path / "scan.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(out), SI, "paas", "scan", "--history", "--json"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and json.loads(done.stdout)["ok"] is True, done.stderr
+    assert pstats.Stats(str(out)).total_calls > 0
