@@ -19,11 +19,10 @@ KEY_BYTES = 32
 
 def decode_key(text: str, where: str) -> bytes:
     """The 32 key bytes of base64 `text`; anything else is an InputError naming `where`."""
-    import base64
-    import binascii
+    import binascii  # what base64.b64decode(validate=True) calls, without importing base64
 
     try:
-        raw = base64.b64decode(text.strip(), validate=True)
+        raw = binascii.a2b_base64(text.strip().encode("ascii"), strict_mode=True)
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != KEY_BYTES:
