@@ -56,6 +56,14 @@ def test_nul_in_the_first_8_kib_means_binary() -> None:
     assert SHIPPED.scan_bytes("a.bin", b"\0" + f"x {GHP}\n".encode()) == []
 
 
+def test_scan_file_is_none_for_binary_bytes_and_the_findings_of_text() -> None:
+    assert SHIPPED.scan_file("a.bin", b"\0" + f"x {GHP}\n".encode()) is None
+    assert [f.rule for f in SHIPPED.scan_file("a.txt", f"x {GHP}\n".encode()) or []] == ["github-pat"]
+    assert SHIPPED.scan_file("b.txt", b"nothing here\n") == []
+    utf16 = codecs.BOM_UTF16_LE + f"x {GHP}\n".encode("utf-16-le")  # NUL bytes, yet text
+    assert [f.rule for f in SHIPPED.scan_file("c.txt", utf16) or []] == ["github-pat"]
+
+
 def test_shannon_entropy() -> None:
     assert s.shannon_entropy("") == 0.0
     assert s.shannon_entropy("aaaa") == 0.0
