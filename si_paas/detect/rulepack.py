@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import field, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from si_paas.detect.filters import FILTERS
 from si_paas.detect.packfile import checked_screen, compile_regex, validate
@@ -25,8 +25,7 @@ DEFAULT_EXAMPLE_PATH = "example.txt"
 _FRAGMENT_RE = lazy(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
 
 
-@record(frozen=True)
-class RuleExamples:
+class RuleExamples(NamedTuple):
     """A rule's own test strings, scanned as if they were the file `path`."""
 
     match: tuple[str, ...]
@@ -53,7 +52,7 @@ class SecretRule:
     allow_sources: tuple[str, ...] = ()
     paths: tuple[LazyRegex[str], ...] = ()
     multiline: bool = False
-    examples: RuleExamples = field(default_factory=lambda: RuleExamples((), ()))
+    examples: RuleExamples = RuleExamples((), ())
     case_sensitive_keywords: tuple[str, ...] = ()
     confidence: Confidence = "high"
     filters: tuple[str, ...] = ()

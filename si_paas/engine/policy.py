@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from si_paas import schemacheck
 from si_paas.errors import InputError
@@ -181,8 +181,7 @@ class PolicyOverride:
         }
 
 
-@record(frozen=True)
-class PolicyFolder:
+class PolicyFolder(NamedTuple):
     """A folder of extra policies and who asked for it.
 
     `origin="repo"`: named by a repository config, so every policy file in it must resolve

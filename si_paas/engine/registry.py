@@ -6,11 +6,10 @@ import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from si_paas.errors import InputError
 from si_paas.lazyregex import lazy
-from si_paas.records import record
 
 if TYPE_CHECKING:
     from si_paas.engine.policy import Policy
@@ -24,8 +23,7 @@ class CheckFn(Protocol):
     def __call__(self, snap: Snapshot, params: dict[str, Any], policy: Policy) -> list[Finding]: ...
 
 
-@record(frozen=True)
-class CheckKind:
+class CheckKind(NamedTuple):
     """A registered check: its function and the cerberus schema of its `with:` parameters."""
 
     name: str

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from si_paas.engine.evaluate import evaluate
 from si_paas.engine.policy import (
@@ -17,7 +17,6 @@ from si_paas.engine.policy import (
     load_policy_set,
 )
 from si_paas.engine.verdict import Verdict
-from si_paas.records import record
 from si_paas.services.repoconfig import RepoConfig, check_disable, load_repo_config
 from si_paas.snapshot.gitpaths import repository_top
 from si_paas.snapshot.snapshot import FileSource, Snapshot
@@ -28,8 +27,7 @@ from si_paas.snapshot.worktree import WorktreeSnapshot
 ALLOW_REPO_STATE_ENV = "SI_PAAS_ALLOW_REPO_STATE"
 
 
-@record
-class Judgement:
+class Judgement(NamedTuple):
     """A verdict and what it was judged on."""
 
     verdict: Verdict

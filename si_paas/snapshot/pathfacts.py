@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 
-from si_paas.records import record
 from si_paas.snapshot.gitpaths import Holder, enclosing_worktree, holding_worktree, real, symlinks_under
 
 
-@record(eq=False)
 class PathFacts:
     """Memoised filesystem facts of one snapshot."""
 
-    uid: int = field(default_factory=os.getuid)  # whose files the state root should be
-    _memo: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)
+    __slots__ = ("_memo", "uid")
+
+    def __init__(self, uid: int | None = None) -> None:
+        self.uid = os.getuid() if uid is None else uid  # whose files the state root should be
+        self._memo: dict[tuple[str, str], object] = {}
+
+    def __repr__(self) -> str:
+        return f"PathFacts(uid={self.uid})"
 
     def _get(self, kind: str, path: Path | str, compute):  # type: ignore[no-untyped-def]
         key = (kind, os.fspath(path))
