@@ -117,5 +117,8 @@ def test_git_errors_are_one_clear_line(
         run = si("paas", "scan", *args, "--json", cwd=empty)
         assert run.code == 2 and "has no commits yet" in run.json["error"]["message"], run.stderr
         assert len(run.stderr.strip().splitlines()) == 1
+        table = si("paas", "scan", *args, cwd=empty)  # the full CLI: the same one line
+        assert table.code == 2 and table.stdout == "", table.stdout
+        assert table.stderr.strip().splitlines() == run.stderr.strip().splitlines()
     assert si("paas", "doctor", cwd=empty).code == 0  # an empty work tree is judged as such
     assert si("paas", "scan", "--staged", cwd=empty).code == 0
