@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from si_paas.detect.packfile import checked_screen, validate
 from si_paas.errors import InputError
@@ -24,8 +24,7 @@ class PrivateStateMatch:
     severity: str
 
 
-@record(frozen=True)
-class PrivateStatePattern:
+class PrivateStatePattern(NamedTuple):
     """One path pattern (a regex searched in the repo-relative POSIX path), compiled on
     first use behind its screen (see `lazyregex`)."""
 
@@ -41,8 +40,7 @@ class PrivateStatePattern:
         return self.pattern.search(normalise(relpath)) is not None
 
 
-@record(frozen=True)
-class ContentRule:
+class ContentRule(NamedTuple):
     """One content rule: a built-in detector of `state_content` and its examples.
 
     Examples are file contents; for the `state-archive` detector an example is the list of

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from si_paas.engine.policy import Policy, PolicyFolder
 from si_paas.errors import InputError
-from si_paas.records import record
 from si_paas.textfile import YamlDocument, checked_yaml
 
 CONFIG_NAME = ".si-paas.yaml"
 
 
-@record(frozen=True)
-class RepoConfig:
+class RepoConfig(NamedTuple):
     """What a repository asks of si-paas."""
 
     path: Path | None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 from si_paas.errors import InputError, UsageError
 from si_paas.lazyregex import lazy
-from si_paas.records import record
 
 STATE_ROOT_ENV = "SI_PAAS_STATE_ROOT"
 DEFAULT_STATE_ROOT = "~/.si/paas"
@@ -75,8 +75,7 @@ def state_root_from_env(env: dict[str, str] | None = None) -> Path:
     return path_from_env(STATE_ROOT_ENV, DEFAULT_STATE_ROOT, env)
 
 
-@record(frozen=True)
-class StateLayout:
+class StateLayout(NamedTuple):
     """Paths of one state root. Pure: building one touches no disk."""
 
     root: Path
