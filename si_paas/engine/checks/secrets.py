@@ -26,18 +26,19 @@ _PARAMS = {
 def scanner(snap: Snapshot, files: int | None = None) -> SecretScanner:
     """One compiled scanner per snapshot; `files` is how many files it is about to judge.
 
-    A staged scan (the pre-commit hook) never compiles a matcher database.
+    A staged scan (the pre-commit hook) never compiles a matcher database. Once built, a
+    call is one lookup: the secret check asks for it per file it reads.
     """
-    from si_paas.detect.rulepack import load_secret_rules
-    from si_paas.detect.scanner import SecretScanner
-    from si_paas.snapshot.gitobjects import IndexSnapshot
+    found: SecretScanner | None = snap.memo.get("secret_scanner")
+    if found is None:
+        from si_paas.detect.rulepack import load_secret_rules
+        from si_paas.detect.scanner import SecretScanner
+        from si_paas.snapshot.gitobjects import IndexSnapshot
 
-    if "secret_scanner" not in snap.memo:
         staged = any(isinstance(r, IndexSnapshot) for r in snap.repos)
-        snap.memo["secret_scanner"] = SecretScanner(
+        found = snap.memo["secret_scanner"] = SecretScanner(
             load_secret_rules(), may_compile=not staged, files=files, explain=snap.explain
         )
-    found: SecretScanner = snap.memo["secret_scanner"]
     return found
 
 
@@ -99,13 +100,8 @@ def no_plaintext_secrets(snap: Snapshot, params: dict[str, Any], policy: Policy)
     listed = {id(repo): list(repo.content_files()) for repo in snap.repos}
     total = sum(len(v) for v in listed.values())
 
-    built: dict[str, SecretScanner] = {}
-
-    def scan() -> SecretScanner:  # per file read: the scanner, built once
-        found = built.get("scanner")
-        if found is None:
-            found = built["scanner"] = scanner(snap, files=total)
-        return found
+    def scan() -> SecretScanner:  # the snapshot's scanner, built when first asked for
+        return scanner(snap, files=total)
 
     if requested() != "auto":  # a backend asked for is loaded (or refused) whatever is read
         _ = scan().matcher
