@@ -147,8 +147,13 @@ def pack_digest(path: Path | None = None) -> str:
     """The `digest` of the pack at `path` (default: the shipped one), from its checked form:
     no rule is built, so an unchanged history's rescan can name its cache without them."""
     path = path or default_rules_path()
-    known = checked_form(path, "rule pack", _check).get("digest")
-    return known if isinstance(known, str) and known else load_secret_rules(path).digest
+    return _kept_digest(checked_form(path, "rule pack", _check)) or load_secret_rules(path).digest
+
+
+def _kept_digest(data: dict[str, Any]) -> str:
+    """The digest `_check` kept in a checked form, or "" when it holds none usable."""
+    known = data.get("digest")
+    return known if isinstance(known, str) else ""
 
 
 # Fragments every pack may use without defining them; a pack's own of the same name wins.
@@ -259,8 +264,7 @@ def _check(doc: YamlDocument) -> dict[str, Any]:
 def _build(path: Path, data: dict[str, Any]) -> SecretRulePack:
     pack_allow = tuple(compile_regex(src, path, f"allow[{i}]") for i, src in enumerate(data["allow"]))
     rules = tuple(_build_rule(path, raw) for raw in data["rules"])
-    known = data.get("digest")
-    return SecretRulePack(path, rules, pack_allow, known if isinstance(known, str) else "")
+    return SecretRulePack(path, rules, pack_allow, _kept_digest(data))
 
 
 def _expand(source: str, fragments: dict[str, str], path: Path, where: str) -> str:
