@@ -104,10 +104,12 @@ _PROBE = (
 def _cacheable(root: Path, probe: bytes) -> bool:
     """True when commit ids pin what git log shows: not shallow, no replace refs, no grafts
     (`probe`: the output of _PROBE)."""
-    shallow, common, *replaced = probe.decode("utf-8", "surrogateescape").splitlines() or [""]
-    if shallow.strip() != "false" or any(r.strip() for r in replaced) or not common.strip():
+    lines = probe.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) < 2 or lines[0].strip() != "false" or not lines[1].strip():
+        return False  # shallow, or an answer this probe does not know
+    if any(r.strip() for r in lines[2:]):  # replace refs
         return False
-    common_dir = Path(common.strip())
+    common_dir = Path(lines[1].strip())
     if not common_dir.is_absolute():
         common_dir = root / common_dir
     return not (common_dir / "info" / "grafts").exists()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from si_paas import diskcache
-from si_paas.snapshot.commitlog import LOG_ARGS
+from si_paas.snapshot.commitlog import LOG_ARGS, _cacheable
 from si_paas.snapshot.gitobjects import HistorySnapshot
 from si_paas.snapshot.worktree import RepoFile
 
@@ -245,6 +245,22 @@ def test_replace_refs_and_grafts_turn_the_log_off(repo: Path) -> None:
     assert _listing(repo) == _one_log(repo, ("--all",)) and not path.exists()
     grafts.unlink()
     assert _listing(repo) == _one_log(repo, ("--all",)) and path.is_file()
+
+
+def test_only_a_whole_probe_answer_of_a_deep_repository_keeps_the_log(repo: Path) -> None:
+    """The probe's answer as `git rev-parse` gives it keeps the log; a short, shallow or
+    replaced answer (an old or odd git) turns it off, never an error."""
+    common = _git(repo, "rev-parse", "--git-common-dir").strip()
+    assert _cacheable(repo, f"false\n{common}\n".encode())
+    for answer in (
+        b"",
+        b"false\n",
+        b"false\n\n",
+        f"true\n{common}\n".encode(),
+        f"--is-shallow-repository\n{common}\n".encode(),
+        f"false\n{common}\nrefs/replace/{'0' * 40}\n".encode(),
+    ):
+        assert not _cacheable(repo, answer), answer
 
 
 def test_the_log_holds_ids_dates_and_paths_only_and_is_the_users(repo: Path) -> None:
