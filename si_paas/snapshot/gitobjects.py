@@ -20,7 +20,6 @@ from si_paas.snapshot.worktree import DEFAULT_MAX_FILE_SIZE, RepoFile, drop_excl
 _NULL_SHA = "0" * 40
 _SUBMODULE = "160000"
 _SYMLINK = "120000"
-# The commit metadata of a history entry, in sorted order (as `RepoFile.info` holds it).
 
 
 def _git(root: Path, *args: str) -> bytes:
