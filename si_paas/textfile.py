@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     import yaml
 
 T = TypeVar("T")
-_CACHE: dict[tuple[str, str, int, int, int, int], Any] = {}  # built objects
-_FORMS: dict[tuple[str, str, int, int, int, int], Any] = {}  # checked forms
+_Memo = tuple[str, str, int, int, int, int]  # what, path, device, inode, mtime, size
+_CACHE: dict[_Memo, Any] = {}  # built objects
+_FORMS: dict[_Memo, Any] = {}  # checked forms
 
 
 def _yaml_loader() -> Any:
@@ -231,7 +232,7 @@ def parse_yaml(path: Path, text: str, what: str = "file") -> YamlDocument:
     return YamlDocument(path, text, check_parsed(data, path, what))
 
 
-def _memo(path: Path, what: str) -> tuple[str, str, int, int, int, int]:
+def _memo(path: Path, what: str) -> _Memo:
     try:
         st = path.stat()
     except OSError:
@@ -247,9 +248,12 @@ def checked_form(path: Path, what: str, check: Callable[[YamlDocument], Any]) ->
     the package's code stay the same, and within the process while the file keeps its size
     and mtime. Callers treat it as read-only.
     """
+    return _checked_form(path, what, check, _memo(path, what))
+
+
+def _checked_form(path: Path, what: str, check: Callable[[YamlDocument], Any], memo: _Memo) -> Any:
     from si_paas import diskcache
 
-    memo = _memo(path, what)
     if memo in _FORMS:
         return _FORMS[memo]
     try:
@@ -279,6 +283,6 @@ def checked_yaml(
     if memo in _CACHE:
         found: T = _CACHE[memo]
         return found
-    built = build(path, checked_form(path, what, check))
+    built = build(path, _checked_form(path, what, check, memo))  # the file stat'ed once
     _CACHE[memo] = built
     return built
